@@ -1,0 +1,1 @@
+"""Chat adapters: thin translators between a platform and Needle's neutral engine."""

@@ -1,0 +1,67 @@
+"""The adapter protocol every chat platform implements, and the Outbox that routes to them."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol, runtime_checkable
+
+from bot.messages import Address, Outgoing, Reply
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered.
+
+    `permanent` is True when retrying cannot help (account deactivated, DMs closed, bot removed
+    from the team); the scheduler then marks the member undeliverable instead of retrying.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """A chat platform: start, stop, send. It owns nothing else."""
+
+    platform: str
+
+    async def start(self) -> None:
+        """Connect and begin feeding incoming events to the engine."""
+
+    async def stop(self) -> None:
+        """Disconnect cleanly."""
+
+    async def send(self, address: Address, reply: Reply) -> None:
+        """Deliver one reply; raise DeliveryError when it cannot be delivered."""
+
+
+class Outbox:
+    """Routes unprompted replies (prompts, nudges, recaps) to the adapter of their platform."""
+
+    def __init__(self) -> None:
+        self._adapters: dict[str, Adapter] = {}
+
+    def register(self, adapter: Adapter) -> None:
+        """Make `adapter` the route for its platform."""
+        self._adapters[adapter.platform] = adapter
+
+    @property
+    def platforms(self) -> frozenset[str]:
+        """The platforms that currently have an adapter."""
+        return frozenset(self._adapters)
+
+    def adapter_for(self, platform: str) -> Adapter | None:
+        """The adapter serving `platform`, if any."""
+        return self._adapters.get(platform)
+
+    async def send(self, outgoing: Outgoing) -> None:
+        """Deliver one Outgoing; DeliveryError(permanent=True) when no adapter serves it."""
+        adapter = self._adapters.get(outgoing.address.platform)
+        if adapter is None:
+            raise DeliveryError(
+                f"no adapter for platform {outgoing.address.platform!r}", permanent=False
+            )
+        await adapter.send(outgoing.address, outgoing.reply)

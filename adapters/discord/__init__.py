@@ -1,0 +1,1 @@
+"""The Discord adapter: discord.py client wiring, commands, translate and render."""

@@ -1,0 +1,1 @@
+"""The Slack adapter: slack-bolt app wiring, listeners, translate and render."""

@@ -1,0 +1,1 @@
+"""The daily check-in conversation: states, answer parsing and confirmations."""

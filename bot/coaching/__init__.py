@@ -1,0 +1,1 @@
+"""Coaching: minimums, nudge wording, high-value classification and suggestions."""

@@ -1,0 +1,159 @@
+"""The platform-neutral words Needle hears and says: Address, Incoming, Reply and their parts.
+
+Adapters translate platform payloads into `Incoming` and render `Reply` into Block Kit, embeds
+or plain text. Nothing in here knows Slack or Discord.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a message comes from or goes to, apart from its words (like an envelope).
+
+    `team_id` is the platform's team id (Slack workspace, Discord guild, `local` on the
+    console). `channel_id` is empty when the message should go to the user's direct message.
+    """
+
+    platform: str
+    team_id: str
+    user_id: str = ""
+    channel_id: str = ""
+
+    def direct(self) -> Address:
+        """The same user, in their direct message with Needle."""
+        return Address(self.platform, self.team_id, self.user_id, "")
+
+
+class IncomingKind(StrEnum):
+    """What kind of thing a user did."""
+
+    MESSAGE = "message"  # plain text typed in a DM (or the console)
+    COMMAND = "command"  # `/needle <subcommand> <args>` or a plain-text subcommand
+    ACTION = "action"  # a button press
+    FORM = "form"  # a submitted form (Slack modal, Discord modal)
+
+
+@dataclass(frozen=True)
+class Person:
+    """What the platform tells about the sender; used on first contact and to refresh."""
+
+    display_name: str = ""
+    timezone: str | None = None  # IANA name, when the platform knows it (Slack does)
+    is_admin: bool = False  # workspace admin/owner, Manage Server, installer
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a user did, in neutral words.
+
+    - MESSAGE: `text` is what they typed.
+    - COMMAND: `command` is the subcommand (`stats`), `text` its arguments (`week @ana`).
+    - ACTION: `action` is the stable action id (`checkin.start`, `checkin.day_off`, ...),
+      `value` its payload.
+    - FORM: `action` names the form (`checkin.form`), `values` holds field id -> text.
+    `event_id` lets the engine drop an event that arrives twice.
+    `mentions` are platform user ids named in the text (`@ana`), in order.
+    """
+
+    address: Address
+    kind: IncomingKind
+    text: str = ""
+    command: str = ""
+    action: str = ""
+    value: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+    event_id: str | None = None
+    person: Person = field(default_factory=Person)
+    mentions: tuple[str, ...] = ()
+    is_direct: bool = True  # said in a direct message with Needle
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button: a label, the action id it sends back, and an optional value."""
+
+    label: str
+    action: str
+    value: str = ""
+    style: Literal["primary", "danger", "default"] = "default"
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a form."""
+
+    id: str
+    label: str
+    placeholder: str = ""
+    initial: str = ""
+    multiline: bool = False
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form to open (Slack modal, Discord modal); submitted back as an IncomingKind.FORM."""
+
+    id: str
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Save"
+    errors: dict[str, str] = field(default_factory=dict)  # field id -> inline error
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A labelled value shown in a summary (`Conversations: 12 / 5`)."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Image:
+    """A PNG to attach (a chart)."""
+
+    filename: str
+    data: bytes
+    title: str = ""
+
+
+class Visibility(StrEnum):
+    """Who may see a reply."""
+
+    PRIVATE = "private"  # only the asker (ephemeral in a channel, or a DM)
+    CHANNEL = "channel"  # everyone in the channel it was asked in
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Something Needle says: text plus optional facts, buttons, a form or an image.
+
+    `kind` tags the purpose (`prompt`, `question`, `confirmation`, `stats`, `nudge`, ...) so
+    adapters can render some kinds specially and tests can find them.
+    """
+
+    text: str
+    kind: str = "text"
+    title: str = ""
+    facts: tuple[Fact, ...] = ()
+    choices: tuple[Choice, ...] = ()
+    form: Form | None = None
+    image: Image | None = None
+    visibility: Visibility = Visibility.PRIVATE
+    file: bytes | None = None  # a non-image attachment (CSV export)
+    filename: str = ""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A Reply with the address it goes to: what the Outbox routes to an adapter."""
+
+    address: Address
+    reply: Reply

@@ -1,0 +1,1 @@
+"""Stats, streaks, leaderboards and charts."""

@@ -1,0 +1,1 @@
+"""Storage: models, sessions, migrations glue and the repository layer (the only SQL)."""

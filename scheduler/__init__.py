@@ -1,0 +1,1 @@
+"""The scheduler: a periodic tick that asks the database what is due and claims each delivery."""

@@ -1,0 +1,1 @@
+"""Needle tests: engine through the in-memory adapter, adapters against loopback fakes."""

@@ -1,0 +1,1 @@
+"""Loopback fakes of the Slack and Discord servers, for tests and benchmarks."""
