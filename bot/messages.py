@@ -44,7 +44,7 @@ class Person:
 
     display_name: str = ""
     timezone: str | None = None  # IANA name, when the platform knows it (Slack does)
-    is_admin: bool = False  # workspace admin/owner, Manage Server, installer
+    is_admin: bool | None = None  # admin/owner, Manage Server, installer; None = not known here
     locale: str | None = None
 
 
@@ -72,6 +72,7 @@ class Incoming:
     person: Person = field(default_factory=Person)
     mentions: tuple[str, ...] = ()
     is_direct: bool = True  # said in a direct message with Needle
+    can_open_forms: bool = False  # the platform can open a form in answer to this (Slack, Discord)
 
 
 @dataclass(frozen=True)
