@@ -1,0 +1,259 @@
+"""Needle's tables (SQLAlchemy 2 models): teams, members, check-ins and their bookkeeping.
+
+A *member* is one person on one platform (a Slack user, a Discord user, the console user); a
+*team membership* ties them to a team (a Slack workspace, a Discord server, the local console
+team). Check-ins belong to the member, so a Discord user in several servers checks in once a
+day and counts in each of their teams. Stored instants are UTC; dates are the member's local
+dates.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+DEFAULT_WORKDAYS = "01234"  # Python weekday digits, Monday=0
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant stored as UTC and always read back timezone-aware (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Needle stores only timezone-aware instants")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every Needle table."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+class Team(Base):
+    """A Slack workspace, a Discord server or the local console team, with its settings."""
+
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_teams_platform_ext"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    checkin_time: Mapped[time] = mapped_column(Time, default=time(17, 0))
+    workdays: Mapped[str] = mapped_column(String(7), default=DEFAULT_WORKDAYS)
+    min_conversations: Mapped[int] = mapped_column(Integer, default=5)
+    min_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    nudge_after_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    quiet_start: Mapped[time] = mapped_column(Time, default=time(21, 0))
+    quiet_end: Mapped[time] = mapped_column(Time, default=time(8, 0))
+    escalate_after_days: Mapped[int] = mapped_column(Integer, default=3)
+    pace_check_time: Mapped[time | None] = mapped_column(Time, nullable=True)
+    recap_channel_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    recap_weekday: Mapped[int] = mapped_column(Integer, default=4)
+    recap_time: Mapped[time] = mapped_column(Time, default=time(16, 0))
+    manager_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL", use_alter=True), nullable=True
+    )
+    # Empty lists mean "the defaults" (bot.coaching.classify).
+    high_value_keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    low_value_keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    track_wins: Mapped[bool] = mapped_column(Boolean, default=False)
+    questions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    channel_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime]
+
+    memberships: Mapped[list[TeamMembership]] = relationship(
+        back_populates="team", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Member(Base):
+    """One person on one platform, with their personal settings (None = the team's default)."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_members_platform_ext"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(100))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    checkin_time: Mapped[time | None] = mapped_column(Time, nullable=True)
+    workdays: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    goal_conversations: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    goal_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    undeliverable_since: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime]
+
+    memberships: Mapped[list[TeamMembership]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class TeamMembership(Base):
+    """A member's place in a team: role, public ranking, and whether they are still there."""
+
+    __tablename__ = "team_memberships"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(20), default="member")  # member | admin
+    public_ranking: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    joined_at: Mapped[datetime]
+
+    team: Mapped[Team] = relationship(back_populates="memberships")
+    member: Mapped[Member] = relationship(back_populates="memberships")
+
+
+class Checkin(Base):
+    """A member's current record for one local date; earlier versions live in CheckinVersion."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("member_id", "local_date", name="uq_checkins_member_date"),
+        Index("ix_checkins_date_member", "local_date", "member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))  # complete | partial | day_off
+    conversations: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    wins: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    wins_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source: Mapped[str] = mapped_column(String(20), default="chat")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    activities: Mapped[list[Activity]] = relationship(
+        back_populates="checkin",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Activity.position",
+    )
+
+
+class Activity(Base):
+    """One of a check-in's top activities and how it was classified (high, low, neutral)."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(
+        ForeignKey("checkins.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(500))
+    classification: Mapped[str] = mapped_column(String(10))  # high | low | neutral
+
+    checkin: Mapped[Checkin] = relationship(back_populates="activities")
+
+
+class CheckinVersion(Base):
+    """An earlier version of a check-in, kept for audit when a correction replaces it."""
+
+    __tablename__ = "checkin_versions"
+
+    __table_args__ = (Index("ix_checkin_versions_member_date", "member_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    conversations: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    wins: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    wins_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    activities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(20))
+    recorded_at: Mapped[datetime]
+    replaced_at: Mapped[datetime]
+
+
+class ConversationState(Base):
+    """Where a member is in a conversation with Needle (kept so a restart resumes it)."""
+
+    __tablename__ = "conversation_states"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), nullable=True
+    )
+    flow: Mapped[str] = mapped_column(String(30))  # checkin | forget_me
+    step: Mapped[str] = mapped_column(String(30))
+    local_date: Mapped[date] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+
+
+class ProcessedEvent(Base):
+    """A platform event id Needle already handled, so a retried event does nothing twice."""
+
+    __tablename__ = "processed_events"
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Delivery(Base):
+    """A claim on one scheduled delivery: (kind, target, local date) is sent at most once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("kind", "target", "local_date", name="uq_deliveries_kind_target_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # prompt | reminder | escalation | pace | recap
+    target: Mapped[str] = mapped_column(String(60))  # member:<id> | team:<id>
+    local_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))  # claimed | sent | failed | skipped
+    claimed_by: Mapped[str] = mapped_column(String(100), default="")
+    claimed_at: Mapped[datetime]
+    lease_until: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
