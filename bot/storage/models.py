@@ -158,6 +158,7 @@ class Checkin(Base):
     minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     wins: Mapped[int | None] = mapped_column(Integer, nullable=True)
     wins_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)  # answers Needle couldn't use
     source: Mapped[str] = mapped_column(String(20), default="chat")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
@@ -203,6 +204,7 @@ class CheckinVersion(Base):
     minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     wins: Mapped[int | None] = mapped_column(Integer, nullable=True)
     wins_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
     activities: Mapped[list[str]] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(20))
     recorded_at: Mapped[datetime]

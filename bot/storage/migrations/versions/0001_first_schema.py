@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 16:54:25.717532
+Create Date: 2026-11-25 16:55:03.756997
 """
 
 from collections.abc import Sequence
@@ -107,6 +107,7 @@ def upgrade() -> None:
         sa.Column("minutes", sa.Integer(), nullable=True),
         sa.Column("wins", sa.Integer(), nullable=True),
         sa.Column("wins_note", sa.Text(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
         sa.Column("activities", sa.JSON(), nullable=False),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
@@ -129,6 +130,7 @@ def upgrade() -> None:
         sa.Column("minutes", sa.Integer(), nullable=True),
         sa.Column("wins", sa.Integer(), nullable=True),
         sa.Column("wins_note", sa.Text(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

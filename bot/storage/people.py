@@ -1,0 +1,134 @@
+"""Queries about teams, members and their memberships."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import Member, Team, TeamMembership
+
+
+async def find_team(session: AsyncSession, platform: str, external_id: str) -> Team | None:
+    """The team with this platform id, if Needle knows it."""
+    return await session.scalar(
+        select(Team).where(Team.platform == platform, Team.external_id == external_id)
+    )
+
+
+async def get_team(session: AsyncSession, team_id: int) -> Team | None:
+    """The team with this Needle id."""
+    return await session.get(Team, team_id)
+
+
+async def ensure_team(
+    session: AsyncSession,
+    platform: str,
+    external_id: str,
+    *,
+    now: datetime,
+    timezone: str,
+    name: str = "",
+) -> Team:
+    """The team with this platform id, created with the defaults on first contact."""
+    team = await find_team(session, platform, external_id)
+    if team is None:
+        team = Team(
+            platform=platform,
+            external_id=external_id,
+            name=name or external_id,
+            timezone=timezone,
+            created_at=now,
+        )
+        session.add(team)
+        await session.flush()
+    return team
+
+
+async def find_member(session: AsyncSession, platform: str, external_id: str) -> Member | None:
+    """The member with this platform user id, if Needle knows them."""
+    return await session.scalar(
+        select(Member).where(Member.platform == platform, Member.external_id == external_id)
+    )
+
+
+async def lock_member(session: AsyncSession, member_id: int) -> Member | None:
+    """Load a member and lock their row for this transaction (PostgreSQL; SQLite locks all)."""
+    return await session.scalar(select(Member).where(Member.id == member_id).with_for_update())
+
+
+async def ensure_member(
+    session: AsyncSession, platform: str, external_id: str, *, now: datetime, display_name: str
+) -> Member:
+    """The member with this platform user id, created on first contact."""
+    member = await find_member(session, platform, external_id)
+    if member is None:
+        member = Member(
+            platform=platform,
+            external_id=external_id,
+            display_name=display_name or external_id,
+            created_at=now,
+        )
+        session.add(member)
+        await session.flush()
+    elif display_name and member.display_name != display_name:
+        member.display_name = display_name
+    return member
+
+
+async def find_membership(
+    session: AsyncSession, team_id: int, member_id: int
+) -> TeamMembership | None:
+    """The membership of a member in a team."""
+    return await session.get(TeamMembership, (team_id, member_id))
+
+
+async def ensure_membership(
+    session: AsyncSession, team: Team, member: Member, *, now: datetime
+) -> TeamMembership:
+    """The member's membership in the team, created (or re-activated) on contact."""
+    membership = await find_membership(session, team.id, member.id)
+    if membership is None:
+        membership = TeamMembership(team_id=team.id, member_id=member.id, joined_at=now)
+        session.add(membership)
+        await session.flush()
+    elif not membership.active:
+        membership.active = True
+    return membership
+
+
+async def teams_of(session: AsyncSession, member_id: int) -> Sequence[Team]:
+    """The teams a member belongs to (active memberships), oldest first."""
+    result = await session.scalars(
+        select(Team)
+        .join(TeamMembership, TeamMembership.team_id == Team.id)
+        .where(TeamMembership.member_id == member_id, TeamMembership.active.is_(True))
+        .order_by(TeamMembership.joined_at, Team.id)
+    )
+    return result.all()
+
+
+async def team_members(session: AsyncSession, team_id: int) -> Sequence[Member]:
+    """The active members of a team, by display name."""
+    result = await session.scalars(
+        select(Member)
+        .join(TeamMembership, TeamMembership.member_id == Member.id)
+        .where(TeamMembership.team_id == team_id, TeamMembership.active.is_(True))
+        .order_by(Member.display_name, Member.id)
+    )
+    return result.all()
+
+
+async def find_team_member_by_name(
+    session: AsyncSession, team_id: int, name_or_id: str
+) -> Member | None:
+    """A member of the team named by platform user id or display name (case-insensitive)."""
+    wanted = name_or_id.strip().lstrip("@")
+    if not wanted:
+        return None
+    for member in await team_members(session, team_id):
+        if member.external_id == wanted or member.display_name.casefold() == wanted.casefold():
+            return member
+    return None
