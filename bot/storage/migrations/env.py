@@ -9,6 +9,14 @@ from bot.storage.models import Base
 target_metadata = Base.metadata
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, other: object
+) -> bool:
+    """Keep the Slack OAuth tables (own migration, used by slack-sdk stores) out of autogenerate."""
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    return not str(getattr(table, "name", "") or "").startswith("slack_")
+
+
 def run_migrations() -> None:
     """Run migrations on the connection passed in `config.attributes["connection"]`."""
     connection = context.config.attributes.get("connection")
@@ -19,6 +27,7 @@ def run_migrations() -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
