@@ -1,1 +1,24 @@
 """The commands of SPEC section 5, one module per family, routed by the engine."""
+
+from __future__ import annotations
+
+import importlib
+
+FAMILIES = (
+    "bot.commands.basics",
+    "bot.commands.checkin",
+    "bot.commands.coaching",
+    "bot.commands.stats",
+    "bot.commands.data",
+    "bot.commands.admin",
+)
+
+
+def load_all() -> None:
+    """Import every command family so it registers its handlers (idempotent)."""
+    for name in FAMILIES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name != name:
+                raise

@@ -1,0 +1,283 @@
+"""The check-in conversation as a persisted state machine: one question at a time.
+
+State lives in `conversation_states` (flow "checkin", step = the question being asked), so a
+restart resumes at the same question. Each answer either fills the step and moves on, fills
+several steps at once (an all-in-one message), marks the day off, or earns a friendly re-ask;
+after three failed tries Needle saves what it has and says how to finish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from bot.checkin import parsing
+from bot.checkin.draft import Draft
+from bot.checkin.questions import EXAMPLES, LABELS, question, question_with_example, steps_for
+from bot.checkin.summary import confirmation
+from bot.coaching.classify import DEFAULT_HIGH_VALUE, DEFAULT_LOW_VALUE, classify_activity
+from bot.commands.registry import flow
+from bot.context import Context
+from bot.messages import Choice, Reply
+from bot.profile import describe_date
+from bot.storage.checkins import CheckinRecord, get_checkin, save_checkin
+from bot.storage.conversations import clear_state, save_state
+from bot.storage.models import ConversationState
+
+MAX_TRIES = 3
+FLOW = "checkin"
+KEEP_WORDS = frozenset({"same", "keep", "unchanged", "no change"})
+CANCEL_WORDS = frozenset({"cancel", "stop", "quit", "never mind", "nevermind"})
+
+
+def classify_all(ctx: Context, activities: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each activity with its classification under the team's keyword lists."""
+    high = ctx.team.high_value_keywords or list(DEFAULT_HIGH_VALUE)
+    low = ctx.team.low_value_keywords or list(DEFAULT_LOW_VALUE)
+    return tuple((text, classify_activity(text, high, low)) for text in activities)
+
+
+def record_from(ctx: Context, draft: Draft, *, source: str) -> CheckinRecord:
+    """The check-in record a draft amounts to: complete when every question is answered."""
+    complete = all(draft.has(step) for step in steps_for(ctx.team))
+    return CheckinRecord(
+        status="complete" if complete else "partial",
+        conversations=draft.conversations,
+        minutes=draft.minutes,
+        activities=classify_all(ctx, draft.activities or ()),
+        wins=draft.wins,
+        wins_note=draft.wins_note,
+        note="\n".join(draft.notes) or None,
+        source=source,
+    )
+
+
+async def start_checkin(
+    ctx: Context, day: date, *, initial_text: str = "", intro: str = ""
+) -> list[Reply]:
+    """Begin (or resume, or redo) the check-in for `day` and ask the first missing question."""
+    existing = await get_checkin(ctx.session, ctx.member.id, day)
+    draft = Draft()
+    replies: list[Reply] = []
+    if existing is not None and existing.status == "partial":
+        draft = Draft.resuming(existing)
+    elif existing is not None:
+        draft = Draft.editing_of(existing)
+        when = describe_date(day, ctx.today)
+        replies.append(
+            Reply(
+                f"You already checked in for {when}. Let's redo it: your answers replace that "
+                "record (the earlier version is kept). Type `same` to keep an answer, "
+                "`cancel` to leave it as it was.",
+                kind="info",
+            )
+        )
+    if intro:
+        replies.insert(0, Reply(intro, kind="info"))
+    if initial_text:
+        if parsing.is_day_off(initial_text):
+            return await mark_day_off(ctx, day)
+        draft = draft.merged(parsing.parse_checkin_message(initial_text))
+    return replies + await advance(ctx, day, draft, source="chat")
+
+
+async def advance(ctx: Context, day: date, draft: Draft, *, source: str) -> list[Reply]:
+    """Ask the next unanswered question, or save the check-in and confirm it."""
+    for step in steps_for(ctx.team):
+        if not draft.has(step):
+            await save_state(
+                ctx.session,
+                ctx.member.id,
+                team_id=ctx.team.id,
+                flow=FLOW,
+                step=step,
+                local_date=day,
+                data=draft.to_json(),
+                attempts=0,
+                now=ctx.now,
+            )
+            return [ask(ctx, step, day, draft)]
+    await clear_state(ctx.session, ctx.member.id)
+    checkin = await save_checkin(
+        ctx.session, ctx.member.id, day, record_from(ctx, draft, source=source), now=ctx.now
+    )
+    return await confirmation(ctx, checkin)
+
+
+def ask(ctx: Context, step: str, day: date, draft: Draft) -> Reply:
+    """The question for a step, with the old answer when redoing a check-in."""
+    text = question(ctx.team, step)
+    if day != ctx.today:
+        text = f"({describe_date(day, ctx.today).capitalize()}) {text}"
+    if draft.editing and step in draft.previous:
+        old = draft.previous[step]
+        if isinstance(old, list):
+            old = "; ".join(old) or "none"
+        text += f" (was {old}; `same` keeps it)"
+    return Reply(text, kind="question", title=LABELS[step])
+
+
+@flow(FLOW)
+async def on_answer(ctx: Context, state: ConversationState, text: str) -> list[Reply]:
+    """Take one answer to the question in `state`."""
+    day = state.local_date
+    draft = Draft.from_json(state.data)
+    step = state.step
+    answer = text.strip()
+    lowered = answer.lower().rstrip(".!")
+    if lowered in CANCEL_WORDS:
+        return await cancel(ctx, day, draft)
+    if draft.editing and lowered in KEEP_WORDS:
+        return await advance(ctx, day, keep_previous(draft, step), source="chat")
+    if parsing.is_day_off(answer):
+        return await mark_day_off(ctx, day)
+    if parsing.looks_like_checkin(answer):
+        merged = draft.merged(parsing.parse_checkin_message(answer))
+        if merged != draft:
+            return await advance(ctx, day, merged, source="chat")
+    try:
+        draft = fill(draft, step, answer)
+    except parsing.AnswerError as err:
+        return await retry(ctx, state, draft.with_note(answer), str(err))
+    return await advance(ctx, day, draft, source="chat")
+
+
+def fill(draft: Draft, step: str, answer: str) -> Draft:
+    """The draft with `answer` parsed into `step`; AnswerError when it can't be used."""
+    if step == "conversations":
+        return replace(draft, conversations=parsing.parse_conversations(answer))
+    if step == "minutes":
+        return replace(draft, minutes=parsing.parse_minutes(answer))
+    if step == "activities":
+        return replace(draft, activities=tuple(parsing.parse_activities(answer)))
+    if step == "wins":
+        wins, note = parsing.parse_wins(answer)
+        return replace(draft, wins=wins, wins_note=note or None)
+    raise parsing.AnswerError("I lost track of the question.")
+
+
+def keep_previous(draft: Draft, step: str) -> Draft:
+    """The draft with the replaced check-in's answer kept for `step`."""
+    old = draft.previous.get(step)
+    if step == "activities":
+        return replace(draft, activities=tuple(old or ()))
+    if step == "wins":
+        return replace(draft, wins=old or 0, wins_note=draft.previous.get("wins_note"))
+    return replace(draft, **{step: old if old is not None else 0})
+
+
+async def retry(ctx: Context, state: ConversationState, draft: Draft, reason: str) -> list[Reply]:
+    """Re-ask after an unusable answer; after the third, save what there is and stop."""
+    attempts = state.attempts + 1
+    step = state.step
+    if attempts >= MAX_TRIES:
+        return await give_up(ctx, state.local_date, draft)
+    await save_state(
+        ctx.session,
+        ctx.member.id,
+        team_id=state.team_id,
+        flow=FLOW,
+        step=step,
+        local_date=state.local_date,
+        data=draft.to_json(),
+        attempts=attempts,
+        now=ctx.now,
+    )
+    return [
+        Reply(
+            f"{reason} Try something like {EXAMPLES[step]}.\n{question(ctx.team, step)}",
+            kind="reask",
+            title=LABELS[step],
+        )
+    ]
+
+
+async def give_up(ctx: Context, day: date, draft: Draft) -> list[Reply]:
+    """Save a partial check-in after three unusable answers and say how to finish."""
+    await clear_state(ctx.session, ctx.member.id)
+    if draft.editing:
+        text = (
+            "Let's leave it there — your earlier check-in stays as it was. "
+            "Type `checkin` to try again whenever you like."
+        )
+    else:
+        await save_checkin(
+            ctx.session, ctx.member.id, day, record_from(ctx, draft, source="chat"), now=ctx.now
+        )
+        text = (
+            "Let's not get stuck — I've saved what we have so far, including what you typed. "
+            "Type `checkin` when you're ready to finish"
+            + (" (until noon tomorrow)" if day == ctx.today else "")
+            + ", or add numbers any time with `log 3 calls 40m`."
+        )
+    return [
+        Reply(text, kind="saved_partial", choices=(Choice("Finish check-in", "checkin.start"),))
+    ]
+
+
+async def cancel(ctx: Context, day: date, draft: Draft) -> list[Reply]:
+    """Stop the check-in; answers given so far are kept as a partial check-in."""
+    await clear_state(ctx.session, ctx.member.id)
+    if draft.editing or draft.is_empty():
+        return [Reply("Okay, stopped. Nothing changed.", kind="info")]
+    await save_checkin(
+        ctx.session, ctx.member.id, day, record_from(ctx, draft, source="chat"), now=ctx.now
+    )
+    return [
+        Reply(
+            "Okay, stopped. I kept what you answered; type `checkin` to finish later.",
+            kind="info",
+        )
+    ]
+
+
+async def mark_day_off(ctx: Context, day: date) -> list[Reply]:
+    """Mark `day` as a day off: it neither counts against minimums nor breaks a streak."""
+    await clear_state(ctx.session, ctx.member.id)
+    await save_checkin(
+        ctx.session, ctx.member.id, day, CheckinRecord(status="day_off", source="chat"), now=ctx.now
+    )
+    when = describe_date(day, ctx.today)
+    return [
+        Reply(
+            f"Day off noted for {when}. It won't count against your minimums or break your "
+            "streak. Enjoy it!",
+            kind="day_off",
+            choices=(Choice("Undo — check in instead", "checkin.edit", day.isoformat()),),
+        )
+    ]
+
+
+async def submit_values(ctx: Context, day: date, values: dict[str, str]) -> list[Reply] | dict:
+    """Validate a submitted check-in form; errors by field id, or the confirmation replies."""
+    errors: dict[str, str] = {}
+    draft = Draft()
+    for step in steps_for(ctx.team):
+        raw = (values.get(step) or "").strip()
+        if not raw:
+            if step == "wins":
+                draft = replace(draft, wins=0)
+                continue
+            errors[step] = f"Please answer this one, e.g. {EXAMPLES[step]}."
+            continue
+        try:
+            draft = fill(draft, step, raw)
+        except parsing.AnswerError as err:
+            errors[step] = f"{err} e.g. {EXAMPLES[step]}"
+    if errors:
+        return errors
+    await clear_state(ctx.session, ctx.member.id)
+    checkin = await save_checkin(
+        ctx.session, ctx.member.id, day, record_from(ctx, draft, source="form"), now=ctx.now
+    )
+    return await confirmation(ctx, checkin)
+
+
+__all__ = [
+    "advance",
+    "ask",
+    "mark_day_off",
+    "question_with_example",
+    "start_checkin",
+    "submit_values",
+]

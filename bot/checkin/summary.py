@@ -1,0 +1,79 @@
+"""The one-screen confirmation of a saved check-in: numbers against minimums, streak, focus."""
+
+from __future__ import annotations
+
+from bot.coaching.classify import high_value_share
+from bot.coaching.feedback import checkin_feedback
+from bot.context import Context
+from bot.messages import Choice, Fact, Reply
+from bot.profile import describe_date
+from bot.stats.streaks import member_streaks
+from bot.storage.models import Checkin
+
+
+def against(value: int | None, minimum: int) -> str:
+    """`12 / 5 ✅` or `3 / 5` (a missing answer shows as a dash)."""
+    if value is None:
+        return f"– / {minimum}"
+    return f"{value} / {minimum}" + (" ✅" if value >= minimum else "")
+
+
+def plural(count: int, word: str) -> str:
+    """`1 workday`, `3 workdays`."""
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+async def confirmation(ctx: Context, checkin: Checkin) -> list[Reply]:
+    """The confirmation replies for a check-in that was just saved."""
+    profile = ctx.profile
+    when = describe_date(checkin.local_date, ctx.today)
+    streaks = await member_streaks(ctx.session, ctx.member.id, profile, ctx.today)
+    classes = [a.classification for a in checkin.activities]
+    share = high_value_share(classes)  # type: ignore[arg-type]
+    facts = [
+        Fact("Conversations", against(checkin.conversations, profile.min_conversations)),
+        Fact("Minutes with buyers", against(checkin.minutes, profile.min_minutes)),
+        Fact("Streak", plural(streaks.current, "workday")),
+    ]
+    if checkin.activities:
+        high = sum(1 for c in classes if c == "high")
+        percent = f" ({round(share * 100)}%)" if share is not None else ""
+        facts.append(Fact("High-value activities", f"{high} of {len(classes)}{percent}"))
+    if checkin.wins is not None and ctx.team.track_wins:
+        note = f" — {checkin.wins_note}" if checkin.wins_note else ""
+        facts.append(Fact("Wins", f"{checkin.wins}{note}"))
+    complete = checkin.status == "complete"
+    title = f"Check-in saved for {when}" if complete else f"Partial check-in saved for {when}"
+    headline = headline_for(checkin, profile.min_conversations, profile.min_minutes)
+    lines = [headline]
+    if checkin.activities:
+        lines.append(
+            "Top activities: "
+            + "; ".join(
+                f"{a.text}{' ★' if a.classification == 'high' else ''}" for a in checkin.activities
+            )
+        )
+    lines.append("Type `checkin` to edit it.")
+    replies = [
+        Reply(
+            "\n".join(lines),
+            kind="confirmation",
+            title=title,
+            facts=tuple(facts),
+            choices=(Choice("Edit", "checkin.edit", checkin.local_date.isoformat()),),
+        )
+    ]
+    coaching = await checkin_feedback(ctx, checkin)
+    if coaching:
+        replies.append(Reply(coaching, kind="coaching"))
+    return replies
+
+
+def headline_for(checkin: Checkin, min_conversations: int, min_minutes: int) -> str:
+    """One warm sentence about the day's numbers."""
+    conversations = checkin.conversations or 0
+    minutes = checkin.minutes or 0
+    numbers = f"{plural(conversations, 'conversation')} and {minutes} minutes talking with buyers"
+    if conversations >= min_conversations and minutes >= min_minutes:
+        return f"{numbers} — minimums met. That's the work that moves deals."
+    return f"{numbers}."

@@ -1,0 +1,161 @@
+"""Everyday commands: `help`, `timezone`, `schedule`, `pause` and `resume`."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from bot.checkin import parsing
+from bot.commands.registry import command, visible_commands
+from bot.context import Context
+from bot.messages import Reply
+from bot.profile import describe_date, describe_workdays, workday_digits
+
+_ZONES_BY_FOLDED: dict[str, str] = {}
+
+
+def find_timezone(name: str) -> str | None:
+    """The IANA zone a member means (`europe/berlin`, `Berlin`, `New York`), or None."""
+    if not _ZONES_BY_FOLDED:
+        for zone_name in available_timezones():
+            _ZONES_BY_FOLDED[zone_name.casefold()] = zone_name
+            city = zone_name.rsplit("/", 1)[-1].replace("_", " ").casefold()
+            _ZONES_BY_FOLDED.setdefault(city, zone_name)
+    wanted = name.strip().replace(" ", "_").casefold()
+    return _ZONES_BY_FOLDED.get(wanted) or _ZONES_BY_FOLDED.get(wanted.replace("_", " "))
+
+
+@command("help", usage="help", summary="the commands, briefly", aliases=("?", "commands"))
+async def help_command(ctx: Context, _args: str) -> list[Reply]:
+    """List the commands a member can use."""
+    lines = ["Here's what I can do (in a DM you can type these without `/needle`):"]
+    for entry in visible_commands():
+        if entry.admin_only and not ctx.is_admin:
+            continue
+        lines.append(f"• `{entry.usage}` — {entry.summary}")
+    lines.append(
+        "Or just tell me your day in one message: `12 calls, 95 min; demo with Acme; "
+        "proposal for Beta`. Type `off` for a day off."
+    )
+    return [Reply("\n".join(lines), kind="help", title="Needle commands")]
+
+
+@command(
+    "timezone",
+    usage="timezone Europe/Berlin",
+    summary="set your own time zone",
+    aliases=("tz", "time-zone"),
+)
+async def timezone_command(ctx: Context, args: str) -> list[Reply]:
+    """Show or set the member's own time zone."""
+    if not args.strip():
+        current = ctx.profile.timezone.key
+        local = ctx.profile.local(ctx.now).strftime("%H:%M")
+        return [
+            Reply(
+                f"Your time zone is {current} (it's {local} there). "
+                "Change it with `timezone Europe/Berlin`.",
+                kind="settings",
+            )
+        ]
+    zone_name = find_timezone(args)
+    if zone_name is None:
+        return [
+            Reply(
+                f"I don't know the time zone “{args.strip()[:60]}”. Use an IANA name like "
+                "`Europe/Berlin`, `America/New_York` or `Asia/Kolkata`.",
+                kind="reask",
+            )
+        ]
+    ctx.member.timezone = zone_name
+    ctx.refresh_profile()
+    local = ctx.profile.local(ctx.now).strftime("%H:%M")
+    return [
+        Reply(
+            f"Time zone set to {zone_name} — it's {local} there. Your check-in comes at "
+            f"{ctx.profile.checkin_time.strftime('%H:%M')} your time.",
+            kind="settings",
+        )
+    ]
+
+
+@command(
+    "schedule",
+    usage="schedule 16:30 mon-fri",
+    summary="your own check-in time and workdays",
+)
+async def schedule_command(ctx: Context, args: str) -> list[Reply]:
+    """Show or set the member's check-in time and workdays."""
+    profile = ctx.profile
+    if not args.strip():
+        return [
+            Reply(
+                f"I check in with you at {profile.checkin_time.strftime('%H:%M')} "
+                f"({profile.timezone.key}), {describe_workdays(profile.workdays)}. "
+                "Change it with `schedule 16:30 mon-fri`.",
+                kind="settings",
+            )
+        ]
+    try:
+        at, days = parsing.parse_schedule(args)
+    except parsing.AnswerError as err:
+        return [
+            Reply(
+                f"{err} Try `schedule 16:30 mon-fri`, `schedule 9am` or `schedule 17:00 sun-thu`.",
+                kind="reask",
+            )
+        ]
+    ctx.member.checkin_time = at
+    if days is not None:
+        ctx.member.workdays = workday_digits(days)
+    ctx.refresh_profile()
+    return [
+        Reply(
+            f"Done: your check-in comes at {at.strftime('%H:%M')} ({ctx.profile.timezone.key}), "
+            f"{describe_workdays(ctx.profile.workdays)}.",
+            kind="settings",
+        )
+    ]
+
+
+@command(
+    "pause",
+    usage="pause 5d | pause until 2026-12-01",
+    summary="no prompts or nudges while you're away",
+    aliases=("vacation-mode",),
+)
+async def pause_command(ctx: Context, args: str) -> list[Reply]:
+    """Pause prompts and nudges through a date."""
+    if not args.strip():
+        return [Reply("For how long? Try `pause 5d`, `pause 2w` or `pause until 2026-12-01`.")]
+    try:
+        until = parsing.parse_pause(args, ctx.today)
+    except parsing.AnswerError as err:
+        return [
+            Reply(f"{err} Try `pause 5d`, `pause 2w` or `pause until 2026-12-01`.", kind="reask")
+        ]
+    ctx.member.paused_until = until
+    ctx.refresh_profile()
+    return [
+        Reply(
+            f"Paused through {describe_date(until)}: no prompts or nudges until then, and your "
+            "streak is safe. Type `resume` to come back early.",
+            kind="settings",
+        )
+    ]
+
+
+@command("resume", usage="resume", summary="end a pause", aliases=("unpause",))
+async def resume_command(ctx: Context, _args: str) -> list[Reply]:
+    """End a pause."""
+    if ctx.member.paused_until is None or ctx.member.paused_until < ctx.today:
+        ctx.member.paused_until = None
+        return [Reply("You're not paused — I'll check in as usual.", kind="settings")]
+    ctx.member.paused_until = None
+    ctx.refresh_profile()
+    return [
+        Reply(
+            f"Welcome back! I'll check in at {ctx.profile.checkin_time.strftime('%H:%M')} "
+            "on your workdays.",
+            kind="settings",
+        )
+    ]

@@ -1,0 +1,195 @@
+"""The check-in commands, buttons and form: `checkin`, Check in / Day off / Edit, the form."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+from bot.checkin import parsing
+from bot.checkin.flow import mark_day_off, start_checkin, submit_values
+from bot.checkin.questions import EXAMPLES, LABELS, question, steps_for
+from bot.commands.registry import action, command, form
+from bot.context import Context
+from bot.messages import Form, FormField, Reply
+from bot.profile import describe_date
+from bot.storage.checkins import get_checkin
+from bot.storage.models import Checkin
+
+FORM_ID = "checkin.form"
+
+
+def day_from(ctx: Context, args: str) -> date | str:
+    """The day a `checkin` is for: today, or yesterday until noon; else a refusal text."""
+    word = args.strip().lower()
+    if word in ("", "today"):
+        return ctx.today
+    if word == "yesterday":
+        day = ctx.today - timedelta(days=1)
+        if ctx.profile.late_answer_open(day, ctx.now):
+            return day
+        return "Yesterday's check-in closed at noon. Today's is open: type `checkin`."
+    try:
+        day = date.fromisoformat(word)
+    except ValueError:
+        return "Use `checkin`, `checkin yesterday` (until noon) or `checkin 2026-11-24`."
+    if ctx.profile.late_answer_open(day, ctx.now):
+        return day
+    return (
+        f"The check-in for {describe_date(day, ctx.today)} is closed — a day can be filled in "
+        "or corrected until noon the next day."
+    )
+
+
+@command(
+    "checkin",
+    usage="checkin [yesterday]",
+    summary="start or edit today's check-in (yesterday's until noon)",
+    aliases=("check-in", "check in"),
+)
+async def checkin_command(ctx: Context, args: str) -> list[Reply]:
+    """Start, resume or redo a check-in; a form where the platform has one."""
+    day = day_from(ctx, args)
+    if isinstance(day, str):
+        return [Reply(day, kind="refusal")]
+    if ctx.incoming.can_open_forms:
+        return [await checkin_form(ctx, day)]
+    return await start_checkin(ctx, day)
+
+
+async def checkin_form(ctx: Context, day: date, errors: dict[str, str] | None = None) -> Reply:
+    """The check-in form, filled in with the day's current answers."""
+    existing = await get_checkin(ctx.session, ctx.member.id, day)
+    fields = tuple(
+        FormField(
+            id=step,
+            label=LABELS[step],
+            placeholder=EXAMPLES[step].replace("`", ""),
+            initial=initial_answer(existing, step),
+            multiline=step in ("activities", "wins"),
+            optional=step == "wins",
+        )
+        for step in steps_for(ctx.team)
+    )
+    title = "Check-in" if day == ctx.today else f"Check-in: {describe_date(day)}"
+    return Reply(
+        question(ctx.team, "conversations"),
+        kind="form",
+        form=Form(
+            id=f"{FORM_ID}:{day.isoformat()}",
+            title=title,
+            fields=fields,
+            errors=errors or {},
+        ),
+    )
+
+
+def initial_answer(checkin: Checkin | None, step: str) -> str:
+    """A form field's initial value from an existing check-in."""
+    if checkin is None or checkin.status == "day_off":
+        return ""
+    if step == "activities":
+        return "\n".join(a.text for a in checkin.activities)
+    if step == "wins":
+        if checkin.wins is None:
+            return ""
+        return f"{checkin.wins} - {checkin.wins_note}" if checkin.wins_note else str(checkin.wins)
+    value = getattr(checkin, step)
+    return "" if value is None else str(value)
+
+
+def day_of_value(ctx: Context, value: str) -> date | str:
+    """The day a button or form names (its value), checked against the late-answer window."""
+    return day_from(ctx, value or "today")
+
+
+@action("checkin.start")
+async def start_button(ctx: Context, value: str) -> list[Reply]:
+    """The Check in button: a form where the platform has one, else the questions."""
+    return await checkin_command(ctx, value)
+
+
+@action("checkin.edit")
+async def edit_button(ctx: Context, value: str) -> list[Reply]:
+    """The Edit button under a confirmation."""
+    return await checkin_command(ctx, value)
+
+
+@action("checkin.day_off")
+async def day_off_button(ctx: Context, value: str) -> list[Reply]:
+    """The Day off button on a prompt."""
+    day = day_of_value(ctx, value)
+    if isinstance(day, str):
+        return [Reply(day, kind="refusal")]
+    return await mark_day_off(ctx, day)
+
+
+@form(FORM_ID)
+async def submitted(ctx: Context, values: dict[str, str]) -> list[Reply]:
+    """A submitted check-in form: inline errors, or the saved check-in's confirmation."""
+    day = day_of_value(ctx, values.get("_ref", ""))
+    if isinstance(day, str):
+        return [Reply(day, kind="refusal")]
+    result = await submit_values(ctx, day, values)
+    if isinstance(result, dict):
+        return [await checkin_form(ctx, day, errors=result)]
+    return result
+
+
+@command("start", usage="start", summary="say hello", hidden=True, aliases=("hello",))
+async def greet(ctx: Context, _args: str) -> list[Reply]:
+    """The greeting: starts today's check-in unless it is done."""
+    name = ctx.member.display_name.split(" ")[0] if ctx.member.display_name else "there"
+    existing = await get_checkin(ctx.session, ctx.member.id, ctx.today)
+    if existing is not None and existing.status in ("complete", "day_off"):
+        done = "a day off" if existing.status == "day_off" else "your check-in"
+        return [
+            Reply(
+                f"Hi {name}! You already have {done} for today. Type `stats week` to see your "
+                "week, `checkin` to edit, or `help` for everything else.",
+                kind="greeting",
+            )
+        ]
+    intro = (
+        f"Hi {name}, I'm Needle, your sales accountability coach. Three quick questions about "
+        "today (type `off` if it's a day off)."
+    )
+    return await start_checkin(ctx, ctx.today, intro=intro)
+
+
+@command(
+    "log",
+    usage="log 3 calls 40m",
+    summary="add conversations and minutes to today",
+    aliases=("add",),
+)
+async def log_command(ctx: Context, args: str) -> list[Reply]:
+    """Add a quick log to today's check-in (created as partial if there is none yet)."""
+    from bot.checkin.summary import against
+    from bot.storage.checkins import CheckinRecord, record_of, save_checkin
+
+    try:
+        added = parsing.parse_quick_log(args)
+    except parsing.AnswerError as err:
+        return [Reply(f"{err} Try `log 3 calls 40m`, `log 2 calls` or `log 45m`.", kind="reask")]
+    existing = await get_checkin(ctx.session, ctx.member.id, ctx.today)
+    if existing is None or existing.status == "day_off":
+        record = CheckinRecord(status="partial", conversations=0, minutes=0, source="log")
+    else:
+        record = record_of(existing)
+    conversations = min((record.conversations or 0) + added.conversations, 500)
+    minutes = min((record.minutes or 0) + added.minutes, 1440)
+    status = record.status if record.status != "day_off" else "partial"
+    saved = await save_checkin(
+        ctx.session,
+        ctx.member.id,
+        ctx.today,
+        replace(record, status=status, conversations=conversations, minutes=minutes),
+        now=ctx.now,
+    )
+    return [
+        Reply(
+            f"Logged. Today so far: {against(saved.conversations, ctx.profile.min_conversations)}"
+            f" conversations, {against(saved.minutes, ctx.profile.min_minutes)} minutes.",
+            kind="logged",
+        )
+    ]

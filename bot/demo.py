@@ -1,0 +1,208 @@
+"""`needle demo`: a team of eight with six weeks of believable check-ins, and what Needle shows.
+
+The members are made to show Needle's range: one strong, one sliding, one away for a week,
+one who never logs minutes, one improving, one steady at the minimum, one erratic, one new.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from adapters.console import render_text
+from adapters.memory import MemoryAdapter
+from bot.clock import Clock, SystemClock
+from bot.coaching.classify import classify_activity
+from bot.config import Settings
+from bot.engine import Engine
+from bot.storage.checkins import CheckinRecord, save_checkin
+from bot.storage.db import Database
+from bot.storage.migrate import upgrade
+from bot.storage.people import ensure_member, ensure_membership, ensure_team
+
+DEMO_PLATFORM = "demo"
+DEMO_TEAM = "acme-sales"
+WEEKS = 6
+
+HIGH = [
+    "Discovery call with Acme",
+    "Demo for Beta Corp",
+    "Proposal for Delta Foods",
+    "Prospecting calls",
+    "Negotiation with Orion",
+    "Referral meeting with Kai",
+    "Pitch to Nimbus",
+]
+LOW = ["Inbox", "Email cleanup", "Social media", "Admin", "Bookkeeping", "Formatting slides"]
+NEUTRAL = ["Team standup", "CRM updates", "Product training", "Pipeline review"]
+
+
+@dataclass(frozen=True)
+class Persona:
+    """How a demo member behaves: their numbers on a given day of the six weeks."""
+
+    user_id: str
+    name: str
+    timezone: str
+    day: Callable[[random.Random, int], tuple[int | None, int | None, str] | None]
+
+
+def strong(rng: random.Random, n: int) -> tuple[int | None, int | None, str]:
+    return rng.randint(8, 13), rng.randint(90, 160), "complete"
+
+
+def sliding(rng: random.Random, n: int) -> tuple[int | None, int | None, str] | None:
+    if n > 24 and rng.random() < 0.3:
+        return None
+    scale = max(0.25, 1 - n / 35)
+    return round(rng.randint(7, 10) * scale), round(rng.randint(70, 110) * scale), "complete"
+
+
+def away(rng: random.Random, n: int) -> tuple[int | None, int | None, str]:
+    if 10 <= n < 15:
+        return None, None, "day_off"
+    return rng.randint(5, 8), rng.randint(55, 90), "complete"
+
+
+def no_minutes(rng: random.Random, n: int) -> tuple[int | None, int | None, str]:
+    return rng.randint(4, 9), None, "partial"
+
+
+def improving(rng: random.Random, n: int) -> tuple[int | None, int | None, str]:
+    lift = n / 29
+    return (
+        round(2 + 7 * lift + rng.randint(0, 2)),
+        round(25 + 70 * lift + rng.randint(0, 15)),
+        "complete",
+    )
+
+
+def steady(rng: random.Random, n: int) -> tuple[int | None, int | None, str]:
+    return rng.randint(5, 6), rng.randint(60, 70), "complete"
+
+
+def erratic(rng: random.Random, n: int) -> tuple[int | None, int | None, str] | None:
+    if rng.random() < 0.35:
+        return None
+    return rng.randint(0, 12), rng.randint(0, 140), "complete"
+
+
+def newcomer(rng: random.Random, n: int) -> tuple[int | None, int | None, str] | None:
+    if n < 20:
+        return None
+    return rng.randint(3, 7), rng.randint(30, 75), "complete"
+
+
+PERSONAS = (
+    Persona("ana", "Ana Lima", "America/Sao_Paulo", strong),
+    Persona("ben", "Ben Carter", "America/New_York", sliding),
+    Persona("chloe", "Chloé Martin", "Europe/Paris", away),
+    Persona("dev", "Dev Patel", "Asia/Kolkata", no_minutes),
+    Persona("eli", "Eli Cohen", "Europe/London", improving),
+    Persona("fatima", "Fatima Zahra", "Africa/Casablanca", steady),
+    Persona("goro", "Goro Tanaka", "Asia/Tokyo", erratic),
+    Persona("hana", "Hana Novak", "Europe/Prague", newcomer),
+)
+
+
+def workdays_back(today: date, weeks: int) -> list[date]:
+    """The workdays (Mon–Fri) of the last `weeks` weeks, up to yesterday, oldest first."""
+    start = today - timedelta(weeks=weeks)
+    days = [start + timedelta(days=i) for i in range((today - start).days)]
+    return [d for d in days if d.weekday() < 5]
+
+
+def activities_for(rng: random.Random, conversations: int) -> list[str]:
+    """Three top activities, more high-value ones on busier days."""
+    high_count = min(3, max(0, conversations // 4))
+    picks = rng.sample(HIGH, high_count) + rng.sample(LOW + NEUTRAL, 3 - high_count)
+    rng.shuffle(picks)
+    return picks
+
+
+async def seed(database: Database, clock: Clock, settings: Settings) -> None:
+    """Create the demo team and six weeks of check-ins."""
+    rng = random.Random(2026)
+    now = clock.now()
+    async with database.transaction() as session:
+        team = await ensure_team(
+            session, DEMO_PLATFORM, DEMO_TEAM, now=now, timezone="Europe/London", name="Acme Sales"
+        )
+        team.track_wins = True
+        team.recap_channel_id = "sales"
+        for persona in PERSONAS:
+            member = await ensure_member(
+                session, DEMO_PLATFORM, persona.user_id, now=now, display_name=persona.name
+            )
+            member.timezone = persona.timezone
+            membership = await ensure_membership(session, team, member, now=now)
+            if persona.user_id == "ana":
+                membership.role = "admin"
+                member.goal_conversations = 8
+                member.goal_minutes = 90
+            today = now.date()
+            for n, day in enumerate(workdays_back(today, WEEKS)):
+                result = persona.day(rng, n)
+                if result is None:
+                    continue
+                conversations, minutes, status = result
+                activities: tuple[tuple[str, str], ...] = ()
+                wins = None
+                if status != "day_off":
+                    texts = activities_for(rng, conversations or 0)
+                    activities = tuple((t, classify_activity(t)) for t in texts)
+                    wins = 1 if (conversations or 0) >= 10 and rng.random() < 0.4 else 0
+                at = datetime.combine(day, time(17, 30), tzinfo=now.tzinfo)
+                await save_checkin(
+                    session,
+                    member.id,
+                    day,
+                    CheckinRecord(
+                        status=status,
+                        conversations=conversations,
+                        minutes=minutes,
+                        activities=activities,
+                        wins=wins,
+                        wins_note="booked a demo" if wins else None,
+                        source="demo",
+                    ),
+                    now=at,
+                )
+
+
+async def run_demo(settings: Settings, database_url: str) -> int:
+    """Build the demo database from scratch and print what Needle shows about it."""
+    if database_url.startswith("sqlite:///"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    database = Database(database_url)
+    try:
+        await upgrade(database)
+        clock = SystemClock()
+        await seed(database, clock, settings)
+        engine = Engine(database, settings, clock)
+        adapter = MemoryAdapter(engine, platform=DEMO_PLATFORM, team_id=DEMO_TEAM)
+        print(
+            f"Demo team “Acme Sales”: {len(PERSONAS)} members, {WEEKS} weeks of check-ins "
+            f"in {database_url}.\n"
+        )
+        for command, args in (
+            ("leaderboard", "calls week"),
+            ("stats", "month @ana"),
+            ("stats", "week @dev"),
+        ):
+            print(f"$ needle {command} {args}")
+            for reply in await adapter.command(command, args, user="ana", is_admin=True):
+                print(render_text(reply))
+            print()
+        print(
+            "Try it yourself: DATABASE_URL=" + database_url + " needle chat --as Ana"
+            " (then `stats week`, `leaderboard minutes month`, `help`)."
+        )
+    finally:
+        await database.dispose()
+    return 0

@@ -1,0 +1,243 @@
+"""The engine: takes a neutral Incoming, answers with neutral Replies, knows no platform.
+
+Every Incoming is handled in one database transaction: the event id is remembered (so a
+retried event does nothing twice), the team and member are found or created, and the message,
+command, button or form is routed to its handler. Errors Needle caused are logged with context
+and the user gets a short apology.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from bot.clock import Clock
+from bot.commands import load_all
+from bot.commands.registry import ACTIONS, COMMANDS, FLOWS, FORMS, find_command
+from bot.config import Settings
+from bot.context import Context, Services
+from bot.messages import Incoming, IncomingKind, Reply
+from bot.storage.conversations import clear_state, load_state
+from bot.storage.db import Database
+from bot.storage.events import remember_event
+from bot.storage.people import (
+    ensure_member,
+    ensure_membership,
+    ensure_team,
+    lock_member,
+    teams_of,
+)
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry — something went wrong on my side. Nothing you typed is lost; please try again."
+MAX_TEXT = 4000
+GREETINGS = frozenset({"hi", "hello", "hey", "hola", "yo", "good morning", "good evening"})
+_MENTION = re.compile(r"<@!?(\w+)>")
+
+
+class Engine:
+    """Needle's platform-neutral core."""
+
+    def __init__(self, database: Database, settings: Settings, clock: Clock) -> None:
+        load_all()
+        self.database = database
+        self.services = Services(settings=settings, clock=clock)
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the engine reads."""
+        return self.services.clock
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Answer one Incoming; never raises for a user's input."""
+        for attempt in range(3):
+            try:
+                return await self._handle_once(incoming)
+            except (IntegrityError, OperationalError) as err:
+                # Two first contacts racing to create the same member, or a busy database.
+                log.warning("retrying %s after %s (attempt %d)", incoming.kind, err, attempt + 1)
+            except Exception:
+                log.exception(
+                    "failed to handle %s from %s/%s/%s",
+                    incoming.kind,
+                    incoming.address.platform,
+                    incoming.address.team_id,
+                    incoming.address.user_id,
+                )
+                return [Reply(APOLOGY, kind="error")]
+        return [Reply(APOLOGY, kind="error")]
+
+    async def _handle_once(self, incoming: Incoming) -> list[Reply]:
+        now = self.clock.now()
+        async with self.database.transaction() as session:
+            if incoming.event_id and not await remember_event(
+                session, incoming.address.platform, incoming.event_id, now=now
+            ):
+                log.info("dropping repeated event %s", incoming.event_id)
+                return []
+            ctx = await self._context(session, incoming)
+            return await self._route(ctx)
+
+    async def _context(self, session, incoming: Incoming) -> Context:  # type: ignore[no-untyped-def]
+        """Find or create the member and the team this Incoming belongs to."""
+        now = self.clock.now()
+        settings = self.services.settings
+        address = incoming.address
+        member = await ensure_member(
+            session,
+            address.platform,
+            address.user_id,
+            now=now,
+            display_name=incoming.person.display_name,
+        )
+        locked = await lock_member(session, member.id)
+        member = locked or member
+        if incoming.person.timezone and not member.timezone:
+            member.timezone = incoming.person.timezone
+        if address.team_id:
+            team = await ensure_team(
+                session,
+                address.platform,
+                address.team_id,
+                now=now,
+                timezone=incoming.person.timezone or settings.default_timezone,
+            )
+        else:
+            # A direct message with no team (Discord DMs): the member's first team, or a
+            # personal one for a solo member.
+            teams = await teams_of(session, member.id)
+            team = (
+                teams[0]
+                if teams
+                else await ensure_team(
+                    session,
+                    address.platform,
+                    f"user:{address.user_id}",
+                    now=now,
+                    timezone=incoming.person.timezone or settings.default_timezone,
+                    name=incoming.person.display_name,
+                )
+            )
+        membership = await ensure_membership(session, team, member, now=now)
+        if incoming.person.is_admin is not None and address.team_id:
+            membership.role = "admin" if incoming.person.is_admin else "member"
+        elif team.external_id == f"user:{address.user_id}":
+            membership.role = "admin"  # a solo member runs their own team
+        return Context(
+            session=session,
+            services=self.services,
+            incoming=incoming,
+            team=team,
+            member=member,
+            membership=membership,
+            now=now,
+        )
+
+    async def _route(self, ctx: Context) -> list[Reply]:
+        incoming = ctx.incoming
+        if incoming.kind is IncomingKind.COMMAND:
+            return await self.run_command(ctx, incoming.command, clean(incoming.text))
+        if incoming.kind is IncomingKind.ACTION:
+            action_handler = ACTIONS.get(incoming.action)
+            if action_handler is None:
+                return [Reply("That button has expired. Type `help` to see what I can do.")]
+            return await action_handler(ctx, incoming.value)
+        if incoming.kind is IncomingKind.FORM:
+            # A form id may carry a reference after a colon (`checkin.form:2026-11-24`).
+            form_id, _, ref = incoming.action.partition(":")
+            form_handler = FORMS.get(form_id)
+            if form_handler is None:
+                return [Reply("That form has expired. Type `checkin` to start again.")]
+            return await form_handler(ctx, {**incoming.values, "_ref": ref})
+        return await self.on_message(ctx, clean(incoming.text))
+
+    async def run_command(self, ctx: Context, name: str, args: str) -> list[Reply]:
+        """Run a subcommand by name, refusing admin commands to non-admins."""
+        entry = find_command(name or "help")
+        if entry is None:
+            return [
+                Reply(
+                    f"I don't know the command `{name[:40]}`. Type `help` for the list.",
+                    kind="unknown",
+                )
+            ]
+        if entry.admin_only and not ctx.is_admin:
+            return [
+                Reply(
+                    f"Only team admins can use `{entry.name}`. Ask an admin of your workspace "
+                    "or server to change it.",
+                    kind="refusal",
+                )
+            ]
+        return await entry.handler(ctx, args)
+
+    async def on_message(self, ctx: Context, text: str) -> list[Reply]:
+        """A plain message: continue a conversation, run a command, or take a check-in."""
+        from bot.checkin.flow import mark_day_off, start_checkin
+        from bot.checkin.parsing import is_day_off, looks_like_checkin
+
+        if not text:
+            return [Reply("I got an empty message. Type `help` to see what I can do.")]
+        word, _, rest = strip_prefix(text).partition(" ")
+        entry = find_command(word)
+        state = await load_state(ctx.session, ctx.member.id)
+        if state is not None and state.flow == "checkin":
+            if not ctx.profile.late_answer_open(state.local_date, ctx.now):
+                await clear_state(ctx.session, ctx.member.id)
+                state = None
+        if state is not None:
+            flow_handler = FLOWS.get(state.flow)
+            interrupt = entry is not None and (
+                entry.name == "help" or (entry.works_mid_checkin and state.step != "activities")
+            )
+            if flow_handler is not None and not interrupt:
+                return await flow_handler(ctx, state, text)
+            if flow_handler is None:
+                await clear_state(ctx.session, ctx.member.id)
+        if entry is not None:
+            replies = await self.run_command(ctx, word, rest.strip())
+            return replies + await self._reminder_of_open_question(ctx)
+        if is_day_off(text):
+            return await mark_day_off(ctx, ctx.today)
+        if looks_like_checkin(text):
+            return await start_checkin(ctx, ctx.today, initial_text=text)
+        if text.lower().strip("!. ") in GREETINGS:
+            return await self.run_command(ctx, "start", "")
+        return [
+            Reply(
+                "I didn't catch that. Type `checkin` for today's check-in, `log 3 calls 40m` "
+                "to add to today, or `help` for everything else.",
+                kind="unknown",
+            )
+        ]
+
+    async def _reminder_of_open_question(self, ctx: Context) -> list[Reply]:
+        """After a command mid-check-in, repeat the open question so the member can go on."""
+        from bot.checkin.draft import Draft
+        from bot.checkin.flow import ask
+
+        state = await load_state(ctx.session, ctx.member.id)
+        if state is None or state.flow != "checkin":
+            return []
+        return [ask(ctx, state.step, state.local_date, Draft.from_json(state.data))]
+
+
+def clean(text: str) -> str:
+    """Trim, cap and tidy what a user typed (NUL bytes and platform mentions)."""
+    text = text.replace("\x00", "")[:MAX_TEXT].strip()
+    return _MENTION.sub(r"@\1", text)
+
+
+def strip_prefix(text: str) -> str:
+    """`/needle stats week` and `needle stats week` typed in a DM become `stats week`."""
+    lowered = text.lower()
+    for prefix in ("/needle ", "needle ", "/"):
+        if lowered.startswith(prefix):
+            return text[len(prefix) :].strip()
+    return text
+
+
+__all__ = ["COMMANDS", "Engine"]

@@ -1,0 +1,108 @@
+"""A member's effective settings in a team: their own where set, the team's otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.storage.models import Member, Team
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+LATE_ANSWER_CUTOFF = time(12, 0)  # yesterday's check-in can be filled in until noon
+
+
+def zone(name: str | None, fallback: str = "UTC") -> ZoneInfo:
+    """The ZoneInfo for `name`, or the fallback when the name is empty or unknown."""
+    for candidate in (name, fallback, "UTC"):
+        if candidate:
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def parse_workday_digits(digits: str) -> frozenset[int]:
+    """Stored workdays ("01234") as weekday numbers."""
+    return frozenset(int(c) for c in digits if c.isdigit() and int(c) < 7)
+
+
+def workday_digits(days: frozenset[int]) -> str:
+    """Weekday numbers as stored workdays."""
+    return "".join(str(d) for d in sorted(days))
+
+
+def describe_workdays(days: frozenset[int]) -> str:
+    """Workdays for people: `Mon–Fri`, `Mon, Wed, Fri`, `every day`."""
+    ordered = sorted(days)
+    if len(ordered) == 7:
+        return "every day"
+    if ordered and ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
+        return f"{WEEKDAY_NAMES[ordered[0]]}–{WEEKDAY_NAMES[ordered[-1]]}"
+    return ", ".join(WEEKDAY_NAMES[d] for d in ordered) or "no days"
+
+
+def describe_date(day: date, today: date | None = None) -> str:
+    """A local date for people: `today`, `yesterday` or `Wed 25 Nov`."""
+    if today is not None:
+        if day == today:
+            return "today"
+        if day == today - timedelta(days=1):
+            return "yesterday"
+    return f"{WEEKDAY_NAMES[day.weekday()]} {day.day} {day.strftime('%b')}"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything about a member's schedule and minimums, resolved against their team."""
+
+    timezone: ZoneInfo
+    checkin_time: time
+    workdays: frozenset[int]
+    min_conversations: int
+    min_minutes: int
+    team_min_conversations: int
+    team_min_minutes: int
+    paused_until: date | None
+
+    @classmethod
+    def of(cls, member: Member, team: Team, default_timezone: str = "UTC") -> Profile:
+        """Resolve a member's settings in a team."""
+        return cls(
+            timezone=zone(member.timezone, team.timezone or default_timezone),
+            checkin_time=member.checkin_time or team.checkin_time,
+            workdays=parse_workday_digits(member.workdays or team.workdays),
+            min_conversations=max(member.goal_conversations or 0, team.min_conversations),
+            min_minutes=max(member.goal_minutes or 0, team.min_minutes),
+            team_min_conversations=team.min_conversations,
+            team_min_minutes=team.min_minutes,
+            paused_until=member.paused_until,
+        )
+
+    def local(self, instant: datetime) -> datetime:
+        """An instant in the member's local time."""
+        return instant.astimezone(self.timezone)
+
+    def local_date(self, instant: datetime) -> date:
+        """The member's local date at an instant."""
+        return self.local(instant).date()
+
+    def is_workday(self, day: date) -> bool:
+        """True when `day` is one of the member's workdays."""
+        return day.weekday() in self.workdays
+
+    def is_paused(self, day: date) -> bool:
+        """True when the member paused Needle through `day`."""
+        return self.paused_until is not None and day <= self.paused_until
+
+    def late_answer_open(self, day: date, instant: datetime) -> bool:
+        """True while a check-in for `day` may still be filled in or corrected.
+
+        Today is always open; yesterday until noon local time; older days are closed.
+        """
+        local = self.local(instant)
+        today = local.date()
+        if day == today:
+            return True
+        return day == today - timedelta(days=1) and local.time() < LATE_ANSWER_CUTOFF
