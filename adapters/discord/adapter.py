@@ -1,0 +1,120 @@
+"""The Discord adapter: start, stop and send, over one discord.py client.
+
+`start()` logs in (so a bad token fails at once), then runs the gateway connection in a task
+and returns; discord.py reconnects and resumes by itself. `send()` delivers the engine's
+unprompted replies (prompts, nudges, the weekly recap): to `address.channel_id` when set, else
+to the user's DM, opened with `create_dm`. Rate limits are discord.py's to wait out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+
+import aiohttp
+import discord
+
+from adapters.base import DeliveryError
+from adapters.discord.client import NeedleClient
+from adapters.discord.router import Engine, Router
+from adapters.discord.translate import PLATFORM
+from bot.messages import Address, Reply
+
+log = logging.getLogger(__name__)
+
+# Discord error codes that no retry can fix.
+_PERMANENT_CODES = {
+    10003,  # unknown channel
+    10007,  # unknown member
+    10013,  # unknown user
+    50001,  # missing access
+    50007,  # cannot send messages to this user (DMs closed, no shared server, blocked)
+    50013,  # missing permissions
+}
+
+
+def is_permanent(error: discord.HTTPException) -> bool:
+    """True when retrying a failed send cannot help (DMs closed, user or channel gone)."""
+    if isinstance(error, discord.Forbidden | discord.NotFound):
+        return True
+    return error.code in _PERMANENT_CODES
+
+
+class DiscordAdapter:
+    """Needle on Discord: a discord.py client plus the Router to the engine."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        token: str,
+        guild_id: str = "",
+        sync_commands: bool = True,
+        ack_seconds: float = 2.0,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        self._token = token
+        self.router = Router(engine, send_direct=self.send, ack_seconds=ack_seconds)
+        self.client = NeedleClient(
+            self.router,
+            guild_id=guild_id,
+            sync_commands=sync_commands,
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self._connection: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Log in, sync the commands, then connect to the gateway in the background."""
+        await self.client.login(self._token)
+        self._connection = asyncio.create_task(self._connect(), name="discord-gateway")
+
+    async def _connect(self) -> None:
+        try:
+            await self.client.connect(reconnect=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the Discord gateway connection stopped")
+
+    async def wait_until_ready(self, within: float | None = None) -> None:
+        """Wait until the gateway said READY (and the servers are known)."""
+        await asyncio.wait_for(self.client.wait_until_ready(), within)
+
+    async def stop(self) -> None:
+        """Close the gateway and the HTTP session; wait for the connection task to end."""
+        await self.client.close()
+        if self._connection is not None:
+            self._connection.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connection
+            self._connection = None
+
+    async def _channel_for(self, address: Address) -> discord.abc.Messageable:
+        if address.channel_id:
+            return self.client.get_partial_messageable(int(address.channel_id))
+        if not address.user_id:
+            raise DeliveryError("an address with neither a channel nor a user", permanent=True)
+        # create_dm reuses the DM channel discord.py already knows.
+        return await self.client.create_dm(discord.Object(id=int(address.user_id)))
+
+    async def send(self, address: Address, reply: Reply) -> None:
+        """Deliver one reply; DeliveryError(permanent=…) when Discord will not take it."""
+        try:
+            channel = await self._channel_for(address)
+            rendered = self.router.render_unprompted(reply, key=secrets.token_hex(6))
+            await channel.send(**rendered.send_kwargs())
+        except DeliveryError:
+            raise
+        except discord.HTTPException as err:
+            raise DeliveryError(
+                f"Discord refused a message to {address}: {err.status} {err.text}",
+                permanent=is_permanent(err),
+            ) from err
+        except (TimeoutError, aiohttp.ClientError, OSError) as err:
+            raise DeliveryError(f"Discord unreachable: {err!r}", permanent=False) from err
+        except ValueError as err:  # a malformed id in the address
+            raise DeliveryError(f"bad Discord address {address}: {err}", permanent=True) from err

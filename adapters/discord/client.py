@@ -1,0 +1,119 @@
+"""The discord.py client Needle runs: intents, the `/needle` tree, DMs and modal submissions.
+
+Intents (the fewest that work; none privileged):
+
+- `guilds`: the servers Needle is in and their channels, so interactions in a server carry a
+  cached guild and channel, and Needle learns when it is added to or removed from a server.
+- `dm_messages`: MESSAGE_CREATE for direct messages, so members can type their check-in and
+  commands in the DM. Message content of a DM reaches a bot without the privileged
+  `message_content` intent (discord.py: content is withheld only from messages that are not in
+  DMs, not the bot's own and do not mention it), so Needle does not ask for it.
+
+Slash commands, buttons and modals arrive as INTERACTION_CREATE, which needs no intent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.commands import build_needle_group
+from adapters.discord.components import CheckinPromptView
+from adapters.discord.router import Router
+from adapters.discord.translate import form_id_of, form_values
+
+log = logging.getLogger(__name__)
+
+
+def needle_intents() -> discord.Intents:
+    """The gateway intents Needle asks for: guilds and DM messages, nothing privileged."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.dm_messages = True
+    return intents
+
+
+class NeedleClient(discord.Client):
+    """discord.py client with the `/needle` tree and Needle's event handlers."""
+
+    def __init__(
+        self,
+        router: Router,
+        *,
+        guild_id: str = "",
+        sync_commands: bool = True,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        # Needle has no voice features: skip discord.py's warnings about voice libraries.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
+        super().__init__(
+            intents=needle_intents(),
+            guild_ready_timeout=guild_ready_timeout,
+            # Needle never pings anyone by accident: mentions render but notify nobody.
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.needle_router = router
+        self.guild_id = guild_id
+        self.sync_commands = sync_commands
+        self.tree: app_commands.CommandTree[NeedleClient] = app_commands.CommandTree(self)
+        self.tree.add_command(build_needle_group(router))
+        self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
+
+    async def setup_hook(self) -> None:
+        """After login, before the gateway: re-add the persistent view, sync the commands."""
+        # Registers the ChoiceButton template too, so buttons on messages sent before this
+        # start-up still work.
+        self.add_view(CheckinPromptView())
+        if self.sync_commands:
+            await self.sync_app_commands()
+
+    async def sync_app_commands(self) -> None:
+        """Push `/needle` to Discord: to one server at once with DISCORD_GUILD_ID, else globally."""
+        if self.guild_id:
+            guild = discord.Object(id=int(self.guild_id))
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d command(s) to server %s", len(synced), self.guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global command(s)", len(synced))
+
+    async def on_ready(self) -> None:
+        """Log who Needle is and where."""
+        log.info("Discord: connected as %s in %d server(s)", self.user, len(self.guilds))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A DM typed to Needle (own and other bots' messages are ignored)."""
+        if message.author.bot or message.guild is not None:
+            return
+        if self.user is not None and message.author.id == self.user.id:
+            return
+        await self.needle_router.on_message(message)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Submitted Needle modals; commands and buttons go through the tree and the views."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        form_id = form_id_of(str(data.get("custom_id", "")))
+        if form_id is None:
+            return
+        values = form_values(data.get("components") or [])
+        await self.needle_router.on_form(interaction, form_id, values)
+
+    async def _on_tree_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        log.error("a /needle command failed", exc_info=error)
+        if not interaction.response.is_done():
+            try:
+                await interaction.response.send_message(
+                    "Sorry, something went wrong on my side. Please try again in a minute.",
+                    ephemeral=True,
+                )
+            except discord.HTTPException:
+                log.warning("could not apologise for a failed command")

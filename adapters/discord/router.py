@@ -1,0 +1,202 @@
+"""Carries Discord interactions and DMs to the engine, and the engine's replies back.
+
+Discord wants an answer to an interaction within 3 seconds. The Router gives the engine
+`ack_seconds` (2 s by default) to reply; a reply that comes in time is sent as the answer itself
+(so a form can open as a modal), a slower one is deferred ("Needle is thinking…") and sent as a
+follow-up. Errors we cause are logged and the user gets a short apology.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+import discord
+
+from adapters.discord import translate
+from adapters.discord.components import (
+    FORM_OPEN_ACTION,
+    FormShelf,
+    parse_reopen_value,
+)
+from adapters.discord.render import (
+    DiscordMessage,
+    render_form_note,
+    render_modal,
+    render_reply,
+)
+from bot.messages import Address, Incoming, Reply
+
+log = logging.getLogger(__name__)
+
+APOLOGY = Reply(
+    text="Sorry, something went wrong on my side. Please try again in a minute.",
+    kind="error",
+)
+
+
+class Engine(Protocol):
+    """What the Router needs of `bot.engine.Engine`."""
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Answer one Incoming."""
+        ...
+
+
+DirectSender = Callable[[Address, Reply], Awaitable[None]]
+
+
+def form_start_action(form_id: str) -> tuple[str, str]:
+    """The engine action (and value) that opens form `form_id` afresh.
+
+    `checkin.form:2026-11-24` -> (`checkin.start`, `2026-11-24`): a form id may carry a
+    reference after a colon, which the start action takes as its value.
+    """
+    name, _, ref = form_id.partition(":")
+    return name.removesuffix(".form") + ".start", ref
+
+
+class Router:
+    """Routes one Discord user action to the engine and answers it on Discord."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        send_direct: DirectSender,
+        ack_seconds: float = 2.0,
+        shelf: FormShelf | None = None,
+    ) -> None:
+        self._engine = engine
+        self._send_direct = send_direct
+        self.ack_seconds = ack_seconds
+        self.shelf = shelf or FormShelf()
+
+    # -- entry points --------------------------------------------------------------------------
+
+    async def on_command(
+        self, interaction: discord.Interaction[Any], command: str, args: Sequence[object]
+    ) -> None:
+        """`/needle <command> …` in a server or a DM."""
+        origin = translate.origin_of_interaction(interaction)
+        incoming = translate.command_incoming(origin, command, args, str(interaction.id))
+        await self._answer_interaction(interaction, incoming)
+
+    async def on_action(
+        self, interaction: discord.Interaction[Any], action: str, value: str
+    ) -> None:
+        """A Needle button was pressed."""
+        if action == FORM_OPEN_ACTION:
+            await self._reopen_form(interaction, value)
+            return
+        origin = translate.origin_of_interaction(interaction)
+        incoming = translate.action_incoming(origin, action, value, str(interaction.id))
+        await self._answer_interaction(interaction, incoming)
+
+    async def on_form(
+        self, interaction: discord.Interaction[Any], form_id: str, values: dict[str, str]
+    ) -> None:
+        """A Needle modal was submitted."""
+        origin = translate.origin_of_interaction(interaction)
+        incoming = translate.form_incoming(origin, form_id, values, str(interaction.id))
+        await self._answer_interaction(interaction, incoming)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Text typed in the DM: commands, a check-in, or an answer to the current question."""
+        origin = translate.origin_of_message(message)
+        incoming = translate.message_incoming(origin, message.content, str(message.id))
+        replies = await self._ask(incoming)
+        for reply in replies:
+            rendered = self._render(reply, key=str(message.id), in_guild=False, as_modal=False)
+            if isinstance(rendered, DiscordMessage):
+                await self._deliver(message.channel.send(**rendered.send_kwargs()))
+
+    # -- the engine ----------------------------------------------------------------------------
+
+    async def _ask(self, incoming: Incoming) -> list[Reply]:
+        try:
+            return await self._engine.handle(incoming)
+        except Exception:
+            log.exception("the engine failed on %s from %s", incoming.kind, incoming.address)
+            return [APOLOGY]
+
+    async def _answer_interaction(
+        self, interaction: discord.Interaction[Any], incoming: Incoming
+    ) -> None:
+        in_guild = interaction.guild_id is not None
+        task = asyncio.ensure_future(self._ask(incoming))
+        done, _ = await asyncio.wait({task}, timeout=self.ack_seconds)
+        if not done:
+            # Too slow for Discord's 3 s: show "thinking…" and answer with follow-ups.
+            await self._deliver(interaction.response.defer(ephemeral=in_guild, thinking=True))
+        replies = await task
+        if not replies:
+            if not interaction.response.is_done():
+                await self._deliver(interaction.response.defer())
+            return
+        opened_modal = False
+        for reply in replies:
+            as_modal = not interaction.response.is_done() and incoming.can_open_forms
+            rendered = self._render(
+                reply, key=str(interaction.id), in_guild=in_guild, as_modal=as_modal
+            )
+            if isinstance(rendered, discord.ui.Modal):
+                opened_modal = await self._deliver(interaction.response.send_modal(rendered))
+            elif opened_modal:
+                # After a modal Discord takes no follow-up: say the rest in the DM.
+                await self._send_direct(incoming.address.direct(), reply)
+            elif not interaction.response.is_done():
+                await self._deliver(
+                    interaction.response.send_message(
+                        **rendered.send_kwargs(), ephemeral=rendered.ephemeral
+                    )
+                )
+            else:
+                await self._deliver(
+                    interaction.followup.send(
+                        **rendered.send_kwargs(), ephemeral=rendered.ephemeral
+                    )
+                )
+
+    def _render(
+        self, reply: Reply, *, key: str, in_guild: bool, as_modal: bool
+    ) -> DiscordMessage | discord.ui.Modal:
+        if reply.form is None:
+            return render_reply(reply, in_guild=in_guild)
+        if as_modal:
+            return render_modal(reply.form)
+        self.shelf.put(key, reply.form)
+        return render_form_note(reply, reply.form, key, in_guild=in_guild)
+
+    def render_unprompted(self, reply: Reply, *, key: str) -> DiscordMessage:
+        """A reply sent without an interaction (prompt, nudge, recap); a form becomes a button."""
+        rendered = self._render(reply, key=key, in_guild=False, as_modal=False)
+        assert isinstance(rendered, DiscordMessage)
+        return rendered
+
+    async def _reopen_form(self, interaction: discord.Interaction[Any], value: str) -> None:
+        form_id, key = parse_reopen_value(value)
+        form = self.shelf.get(key)
+        if form is not None:
+            await self._deliver(interaction.response.send_modal(render_modal(form)))
+            return
+        # Forgotten (a restart): ask the engine to open the form afresh.
+        origin = translate.origin_of_interaction(interaction)
+        action, ref = form_start_action(form_id)
+        incoming = translate.action_incoming(origin, action, ref, str(interaction.id))
+        await self._answer_interaction(interaction, incoming)
+
+    @staticmethod
+    async def _deliver(call: Awaitable[Any]) -> bool:
+        """Await one Discord call; log (never raise) a failure, so one bad send stops nothing."""
+        try:
+            await call
+        except discord.HTTPException as err:
+            log.warning("Discord refused an answer: %s %s", err.status, err.text)
+            return False
+        except (TimeoutError, discord.InteractionResponded, OSError) as err:
+            log.warning("could not answer on Discord: %r", err)
+            return False
+        return True
