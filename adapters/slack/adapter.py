@@ -1,0 +1,136 @@
+"""`SlackAdapter`: the Slack side of Needle behind the Adapter protocol (start, stop, send).
+
+It runs the Bolt app in Socket Mode (SLACK_APP_TOKEN) or HTTP mode (POST /slack/events), serves
+`/healthz`, and delivers the replies the scheduler hands it through the Outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from adapters.base import DeliveryError
+from adapters.slack.relay import Relay
+from adapters.slack.server import WebServer, build_web_app
+from adapters.slack.workspaces import Clients, SingleWorkspace, Workspaces
+from bot.messages import Address, Reply
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["socket", "http"]
+
+
+class SlackStartError(Exception):
+    """Slack refused Needle's credentials at start (the message says which)."""
+
+
+class SlackAdapter:
+    """Needle in Slack: a Bolt AsyncApp plus the Web API clients, on Needle's event loop."""
+
+    platform = "slack"
+
+    def __init__(
+        self,
+        *,
+        bolt: AsyncApp,
+        relay: Relay,
+        workspaces: Workspaces,
+        clients: Clients,
+        mode: Mode,
+        host: str,
+        port: int,
+        app_token: str = "",
+        owned_database: Database | None = None,
+    ) -> None:
+        self.bolt = bolt
+        self.relay = relay
+        self.workspaces = workspaces
+        self.clients = clients
+        self.mode: Mode = mode
+        self.app_token = app_token
+        self.ready = False
+        self._socket: AsyncSocketModeHandler | None = None
+        self._owned_database = owned_database
+        web_app = build_web_app(bolt if mode == "http" else None, self._health)
+        self.server = WebServer(web_app, host, port)
+
+    @property
+    def port(self) -> int:
+        """The port the HTTP server listens on (the real one when PORT was 0)."""
+        return self.server.port
+
+    @property
+    def multi_workspace(self) -> bool:
+        """True when workspaces are installed through OAuth."""
+        return not isinstance(self.workspaces, SingleWorkspace)
+
+    def _health(self) -> tuple[bool, dict[str, Any]]:
+        details = {
+            "platform": self.platform,
+            "mode": self.mode,
+            "workspaces": "oauth" if self.multi_workspace else "single",
+            "in_flight": self.relay.busy,
+        }
+        return self.ready, details
+
+    async def start(self) -> None:
+        """Check the token, then listen: the HTTP server, and the Socket Mode connection."""
+        await self.clients.open()
+        if isinstance(self.workspaces, SingleWorkspace):
+            await self._check_token(self.workspaces)
+        await self.server.start()
+        if self.mode == "socket":
+            self._socket = AsyncSocketModeHandler(
+                self.bolt, app_token=self.app_token, web_client=self.clients.base
+            )
+            await self._socket.connect_async()
+        self.ready = True
+        log.info(
+            "Slack adapter ready (%s mode, %s), health on port %d",
+            self.mode,
+            "OAuth workspaces" if self.multi_workspace else "one workspace",
+            self.port,
+        )
+
+    async def _check_token(self, single: SingleWorkspace) -> None:
+        try:
+            auth = await single.check()
+        except SlackApiError as err:
+            code = err.response.get("error") if err.response is not None else err
+            raise SlackStartError(f"SLACK_BOT_TOKEN was refused by Slack: {code}") from err
+        except Exception as err:  # Slack unreachable: serve anyway, Bolt retries per request
+            log.warning("could not reach Slack to check the bot token: %s", err)
+            return
+        log.info("Slack bot token belongs to %s (%s)", auth.get("team"), auth.get("team_id"))
+
+    async def stop(self) -> None:
+        """Stop taking events, finish the work in flight, close connections."""
+        self.ready = False
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        await self.server.stop()
+        await self.relay.drain()
+        await self.clients.close()
+        if self._owned_database is not None:
+            await self._owned_database.dispose()
+
+    async def drain(self) -> None:
+        """Wait for every answer in flight to be delivered."""
+        await self.relay.drain()
+
+    async def send(self, address: Address, reply: Reply) -> None:
+        """Deliver an unprompted reply (prompt, nudge, recap); DeliveryError when it cannot."""
+        client = await self.workspaces.client_for(address.team_id)
+        delivery = self.relay.delivery
+        channel = address.channel_id
+        if not channel:
+            if not address.user_id:
+                raise DeliveryError("no channel and no user to send to", permanent=True)
+            channel = await delivery.dm_channel(client, address.team_id, address.user_id)
+        await delivery.post(client, address.team_id, channel, reply, user_id=address.user_id)

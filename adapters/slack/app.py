@@ -1,0 +1,196 @@
+"""Building the Slack adapter from settings: Bolt app, clients, workspaces, listeners.
+
+`build_slack_adapter(settings, engine)` is what `needle run` calls when Slack is configured:
+
+- SLACK_APP_TOKEN set: Socket Mode with SLACK_BOT_TOKEN (no public URL needed);
+- else HTTP mode on HOST:PORT, `POST /slack/events`, signed with SLACK_SIGNING_SECRET:
+  - SLACK_CLIENT_ID + SLACK_CLIENT_SECRET: many workspaces through OAuth
+    (`/slack/install`, `/slack/oauth_redirect`), installations in Needle's database;
+  - otherwise one workspace with SLACK_BOT_TOKEN.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncSuccessArgs
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+
+from adapters.slack.adapter import Mode, SlackAdapter
+from adapters.slack.delivery import Delivery, Pacer, Pacing
+from adapters.slack.listeners import register_all
+from adapters.slack.people import Directory
+from adapters.slack.relay import CoachEngine, Relay, Where
+from adapters.slack.translate import PLATFORM
+from adapters.slack.workspaces import (
+    Clients,
+    InstalledWorkspaces,
+    SingleWorkspace,
+    Workspaces,
+    authorize_url,
+)
+from bot.config import Settings
+from bot.messages import Address, Incoming, IncomingKind, Person
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# The bot scopes Needle asks for (manifest.yml lists the same).
+BOT_SCOPES = ("chat:write", "commands", "im:history", "im:write", "users:read", "files:write")
+OAUTH_STATE_SECONDS = 600
+
+
+class SlackSettingsError(Exception):
+    """Slack is configured incompletely; the message names the missing setting."""
+
+
+def slack_mode(settings: Settings) -> Mode:
+    """Socket Mode when SLACK_APP_TOKEN is set, HTTP mode otherwise."""
+    return "socket" if settings.slack_app_token else "http"
+
+
+def uses_oauth(settings: Settings) -> bool:
+    """True when workspaces install Needle through OAuth (client id and secret set)."""
+    return bool(settings.slack_client_id and settings.slack_client_secret)
+
+
+def check_settings(settings: Settings) -> None:
+    """Raise SlackSettingsError naming the first missing or conflicting Slack setting."""
+    if slack_mode(settings) == "socket":
+        if not settings.slack_bot_token:
+            raise SlackSettingsError("SLACK_BOT_TOKEN: required with SLACK_APP_TOKEN (Socket Mode)")
+        if not settings.slack_app_token.startswith("xapp-"):
+            raise SlackSettingsError("SLACK_APP_TOKEN: an app-level token starts with xapp-")
+        return
+    if not settings.slack_signing_secret:
+        raise SlackSettingsError("SLACK_SIGNING_SECRET: required in HTTP mode")
+    if bool(settings.slack_client_id) != bool(settings.slack_client_secret):
+        missing = "SLACK_CLIENT_SECRET" if settings.slack_client_id else "SLACK_CLIENT_ID"
+        raise SlackSettingsError(f"{missing}: OAuth needs both SLACK_CLIENT_ID and the secret")
+    if not uses_oauth(settings) and not settings.slack_bot_token:
+        raise SlackSettingsError("SLACK_BOT_TOKEN: required (or SLACK_CLIENT_ID and SECRET)")
+
+
+def build_slack_adapter(
+    settings: Settings,
+    engine: CoachEngine,
+    *,
+    database: Database | None = None,
+    pacing: Pacing | None = None,
+) -> SlackAdapter:
+    """The Slack adapter for `settings`, answering through `engine`; start it with `start()`.
+
+    `database` holds the OAuth installations (default: the engine's own database).
+    """
+    check_settings(settings)
+    clients = Clients(settings.slack_api_url)
+    mode = slack_mode(settings)
+    owned: Database | None = None
+    workspaces: Workspaces
+    installation_store = None
+    if mode == "http" and uses_oauth(settings):
+        if database is None:
+            database = getattr(engine, "database", None)
+        if database is None:
+            database = owned = Database(settings.database_url)
+        installation_store = AsyncSQLAlchemyInstallationStore(
+            client_id=settings.slack_client_id, engine=database.engine
+        )
+        workspaces = InstalledWorkspaces(clients, installation_store)
+    else:
+        workspaces = SingleWorkspace(clients, settings.slack_bot_token)
+
+    relay = Relay(
+        engine,
+        Directory(installer_of=workspaces.installer_of),
+        Delivery(Pacer(pacing)),
+    )
+    if installation_store is not None:
+        state_store = AsyncSQLAlchemyOAuthStateStore(
+            expiration_seconds=OAUTH_STATE_SECONDS, engine=installation_store.engine
+        )
+        oauth_settings = AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=list(BOT_SCOPES),
+            installation_store=installation_store,
+            installation_store_bot_only=True,
+            state_store=state_store,
+            authorization_url=authorize_url(settings.slack_api_url),
+            callback_options=AsyncCallbackOptions(
+                success=_on_installed(relay, workspaces), failure=_on_install_failed
+            ),
+        )
+        bolt = AsyncApp(
+            client=clients.base,
+            signing_secret=settings.slack_signing_secret,
+            oauth_settings=oauth_settings,
+            name="needle",
+            logger=logging.getLogger("needle.slack.bolt"),
+        )
+    else:
+        single = workspaces
+        assert isinstance(single, SingleWorkspace)
+
+        async def authorize(team_id: str | None) -> object:
+            return await single.authorize(team_id=team_id)
+
+        bolt = AsyncApp(
+            client=clients.base,
+            signing_secret=settings.slack_signing_secret,
+            authorize=authorize,  # type: ignore[arg-type]
+            request_verification_enabled=mode == "http",
+            name="needle",
+            logger=logging.getLogger("needle.slack.bolt"),
+        )
+    register_all(bolt, relay, workspaces)
+    return SlackAdapter(
+        bolt=bolt,
+        relay=relay,
+        workspaces=workspaces,
+        clients=clients,
+        mode=mode,
+        host=settings.host,
+        port=settings.port,
+        app_token=settings.slack_app_token,
+        owned_database=owned,
+    )
+
+
+def _on_installed(relay: Relay, workspaces: Workspaces):  # type: ignore[no-untyped-def]
+    """OAuth success: show Slack's default page and greet the installer in a DM."""
+
+    async def success(args: AsyncSuccessArgs) -> BoltResponse:
+        installation = args.installation
+        team_id, installer = installation.team_id or "", installation.user_id
+        log.info("Needle was installed in slack/%s by %s", team_id, installer)
+        relay.spawn(_welcome(relay, workspaces, team_id, installer), name="slack-welcome")
+        return await args.default.success(args)
+
+    return success
+
+
+async def _on_install_failed(args) -> BoltResponse:  # type: ignore[no-untyped-def]
+    """OAuth failure: log why and show Slack's default page."""
+    log.warning("Slack install failed: %s (%s)", args.reason, args.error)
+    return await args.default.failure(args)
+
+
+async def _welcome(relay: Relay, workspaces: Workspaces, team_id: str, installer: str) -> None:
+    """Greet whoever installed Needle (an admin of the new team) in their DM."""
+    client = await workspaces.client_for(team_id)
+    person = await relay.person(client, team_id, installer)
+    if person.is_admin is not True:
+        person = Person(person.display_name, person.timezone, True, person.locale)
+    incoming = Incoming(
+        address=Address(PLATFORM, team_id, installer, ""),
+        kind=IncomingKind.COMMAND,
+        command="start",
+        person=person,
+    )
+    replies = [r for r in await relay.ask(incoming) if r.kind != "unknown"]
+    await relay.answer(Where(client, team_id, installer), replies)

@@ -1,0 +1,195 @@
+"""The relay between Slack and the engine: ask the engine, deliver its replies, keep App Home fresh.
+
+Listeners acknowledge Slack first and then hand the slow work to the relay, which runs it as a
+tracked task (so `stop()` can wait for it), one Incoming at a time per member (so two quick
+messages are answered in order), and turns any failure into a short apology instead of silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.base import DeliveryError
+from adapters.slack.delivery import Delivery
+from adapters.slack.people import Directory
+from adapters.slack.translate import PLATFORM
+from bot.messages import Address, Incoming, IncomingKind, Person, Reply, Visibility
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry — something went wrong on my side. Nothing you typed is lost; please try again."
+
+# Reply kinds after which the member's App Home tab is published again.
+HOME_REFRESH_KINDS = frozenset({"confirmation", "day_off", "saved_partial"})
+
+
+class CoachEngine(Protocol):
+    """What the Slack adapter needs of Needle's engine."""
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Answer one Incoming."""
+        ...
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where and how to answer one Incoming in Slack."""
+
+    client: AsyncWebClient
+    team_id: str
+    user_id: str
+    channel_id: str = ""  # where the member spoke; "" for App Home and modals
+    trigger_id: str = ""  # lets Needle open a modal (commands and buttons, for 3 s)
+    response_url: str = ""  # a slash command's answer channel
+
+
+class Relay:
+    """Runs the engine for Slack input and delivers what it says."""
+
+    def __init__(self, engine: CoachEngine, directory: Directory, delivery: Delivery) -> None:
+        self.engine = engine
+        self.directory = directory
+        self.delivery = delivery
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    # -- running work -------------------------------------------------------------------------
+
+    def spawn(self, work: Coroutine[Any, Any, Any], name: str = "slack-work") -> asyncio.Task[Any]:
+        """Run `work` in the background, tracked until it ends; failures are logged."""
+        task = asyncio.get_running_loop().create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("Slack work %s failed", task.get_name(), exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait until every piece of background work has finished (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    @property
+    def busy(self) -> int:
+        """How many pieces of work are in flight."""
+        return len(self._tasks)
+
+    # -- the engine ---------------------------------------------------------------------------
+
+    async def person(self, client: AsyncWebClient, team_id: str, user_id: str) -> Person:
+        """Who the member is (cached `users.info`)."""
+        return await self.directory.person(client, team_id, user_id)
+
+    async def ask(self, incoming: Incoming) -> list[Reply]:
+        """The engine's answer to `incoming`, one at a time per member; an apology on failure."""
+        key = (incoming.address.team_id, incoming.address.user_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        try:
+            async with lock:
+                return await self.engine.handle(incoming)
+        except Exception:
+            log.exception(
+                "engine failed on %s from slack/%s/%s",
+                incoming.kind,
+                incoming.address.team_id,
+                incoming.address.user_id,
+            )
+            return [Reply(APOLOGY, kind="error")]
+        finally:
+            if not lock.locked() and self._locks.get(key) is lock:
+                del self._locks[key]
+
+    # -- answering ----------------------------------------------------------------------------
+
+    async def converse(self, incoming: Incoming, where: Where) -> None:
+        """Ask the engine and deliver its replies to `where`; refresh App Home after check-ins."""
+        replies = await self.ask(incoming)
+        await self.answer(where, replies)
+        if any(r.kind in HOME_REFRESH_KINDS for r in replies):
+            await self.refresh_home(where, incoming.person)
+
+    async def answer(self, where: Where, replies: Sequence[Reply]) -> None:
+        """Deliver replies: forms as modals, command answers via response_url, others posted."""
+        trigger = where.trigger_id
+        for reply in replies:
+            try:
+                if reply.form is not None and trigger:
+                    await self.delivery.open_form(
+                        where.client,
+                        trigger,
+                        reply.form,
+                        channel=where.channel_id,
+                        team=where.team_id,
+                    )
+                    trigger = ""  # a trigger opens one modal
+                elif where.response_url:
+                    await self.delivery.respond(where.response_url, reply)
+                    if reply.image is not None or reply.file is not None:
+                        await self._upload_for_command(where, reply)
+                else:
+                    channel = where.channel_id or await self.delivery.dm_channel(
+                        where.client, where.team_id, where.user_id
+                    )
+                    await self.delivery.post(
+                        where.client, where.team_id, channel, reply, user_id=where.user_id
+                    )
+            except DeliveryError as err:
+                log.warning(
+                    "could not answer slack/%s/%s (%s): %s",
+                    where.team_id,
+                    where.user_id,
+                    reply.kind,
+                    err,
+                )
+
+    async def _upload_for_command(self, where: Where, reply: Reply) -> None:
+        """A command's chart or CSV: in the channel when shared, else in the member's DM."""
+        shared = reply.visibility is Visibility.CHANNEL and where.channel_id
+        channel = where.channel_id if shared else ""
+        if not channel:
+            channel = await self.delivery.dm_channel(where.client, where.team_id, where.user_id)
+        try:
+            await self.delivery.upload(where.client, where.team_id, channel, reply)
+        except DeliveryError as err:
+            if not shared:
+                raise
+            log.info("upload to %s failed (%s); sending it to the DM", channel, err)
+            dm = await self.delivery.dm_channel(where.client, where.team_id, where.user_id)
+            await self.delivery.upload(where.client, where.team_id, dm, reply)
+
+    # -- App Home -----------------------------------------------------------------------------
+
+    async def home_replies(self, team_id: str, user_id: str, person: Person) -> list[Reply]:
+        """What the member's App Home shows: the engine's `home` summary."""
+        incoming = Incoming(
+            address=Address(PLATFORM, team_id, user_id, ""),
+            kind=IncomingKind.COMMAND,
+            command="home",
+            person=person,
+            is_direct=True,
+        )
+        replies = await self.ask(incoming)
+        if all(r.kind == "unknown" for r in replies):
+            replies = await self.ask(replace(incoming, command="stats", text="week"))
+        return replies
+
+    async def refresh_home(self, where: Where, person: Person | None = None) -> None:
+        """Publish the member's App Home tab again."""
+        if person is None:
+            person = await self.person(where.client, where.team_id, where.user_id)
+        replies = await self.home_replies(where.team_id, where.user_id, person)
+        try:
+            await self.delivery.publish_home(where.client, where.user_id, replies)
+        except DeliveryError as err:
+            log.warning("could not publish App Home for %s: %s", where.user_id, err)
