@@ -20,6 +20,7 @@ from bot.messages import Address, Incoming, IncomingKind, Person, Reply
 
 PLATFORM = "console"
 TEAM_ID = "local"
+QUESTION_KINDS = frozenset({"question", "reask"})
 
 
 def user_id_for(name: str) -> str:
@@ -31,7 +32,7 @@ def user_id_for(name: str) -> str:
 def render_text(reply: Reply) -> str:
     """A Reply as plain terminal text."""
     lines: list[str] = []
-    if reply.title:
+    if reply.title and reply.kind not in QUESTION_KINDS:
         lines.append(f"== {reply.title} ==")
     if reply.text:
         lines.append(reply.text.replace("`", ""))

@@ -184,10 +184,13 @@ class Engine:
         word, _, rest = strip_prefix(text).partition(" ")
         entry = find_command(word)
         state = await load_state(ctx.session, ctx.member.id)
-        if state is not None and state.flow == "checkin":
-            if not ctx.profile.late_answer_open(state.local_date, ctx.now):
-                await clear_state(ctx.session, ctx.member.id)
-                state = None
+        if (
+            state is not None
+            and state.flow == "checkin"
+            and not ctx.profile.late_answer_open(state.local_date, ctx.now)
+        ):
+            await clear_state(ctx.session, ctx.member.id)
+            state = None
         if state is not None:
             flow_handler = FLOWS.get(state.flow)
             interrupt = entry is not None and (
@@ -199,7 +202,9 @@ class Engine:
                 await clear_state(ctx.session, ctx.member.id)
         if entry is not None:
             replies = await self.run_command(ctx, word, rest.strip())
-            return replies + await self._reminder_of_open_question(ctx)
+            if state is not None and entry.name not in ("checkin", "start"):
+                replies += await self._reminder_of_open_question(ctx)
+            return replies
         if is_day_off(text):
             return await mark_day_off(ctx, ctx.today)
         if looks_like_checkin(text):

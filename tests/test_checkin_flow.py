@@ -1,0 +1,303 @@
+"""The daily check-in conversation (SPEC §1) driven through the engine and a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from adapters.memory import MemoryAdapter
+from bot.clock import FakeClock
+from bot.engine import Engine
+from bot.messages import Reply
+from bot.storage.checkins import checkin_versions, get_checkin
+from bot.storage.db import Database
+from bot.storage.models import Checkin, ConversationState, Member
+from bot.storage.people import find_member
+
+TODAY = date(2026, 11, 25)
+
+
+def kinds(replies: list[Reply]) -> list[str]:
+    return [r.kind for r in replies]
+
+
+def facts(reply: Reply) -> dict[str, str]:
+    return {f.label: f.value for f in reply.facts}
+
+
+async def stored(database: Database, user: str = "ana", day: date = TODAY) -> Checkin | None:
+    async with database.transaction() as session:
+        member = await find_member(session, "memory", user)
+        assert member is not None
+        return await get_checkin(session, member.id, day)
+
+
+async def test_one_question_at_a_time_then_confirmation(bot: MemoryAdapter, database: Database):
+    replies = await bot.say("checkin")
+    assert kinds(replies) == ["question"]
+    assert "sales conversations" in replies[0].text
+
+    replies = await bot.say("12")
+    assert kinds(replies) == ["question"] and "minutes" in replies[0].text
+
+    replies = await bot.say("1h30")
+    assert kinds(replies) == ["question"] and "top activities" in replies[0].text.lower()
+
+    replies = await bot.say("demo with Acme; proposal for Beta; inbox")
+    assert replies[0].kind == "confirmation"
+    shown = facts(replies[0])
+    assert shown["Conversations"].startswith("12 / 5")
+    assert shown["Minutes with buyers"].startswith("90 / 60")
+    assert shown["High-value activities"] == "2 of 3 (67%)"
+    assert shown["Streak"] == "1 workday"
+    assert any(c.action == "checkin.edit" for c in replies[0].choices)
+
+    checkin = await stored(database)
+    assert checkin is not None
+    assert (checkin.status, checkin.conversations, checkin.minutes) == ("complete", 12, 90)
+    assert [(a.text, a.classification) for a in checkin.activities] == [
+        ("demo with Acme", "high"),
+        ("proposal for Beta", "high"),
+        ("inbox", "low"),
+    ]
+
+
+async def test_all_in_one_message_asks_only_for_what_is_missing(
+    bot: MemoryAdapter, database: Database
+):
+    replies = await bot.say("12 calls, 95 min; demo with Acme; proposal for Beta")
+    assert replies[0].kind == "confirmation"
+    checkin = await stored(database)
+    assert checkin is not None and (checkin.conversations, checkin.minutes) == (12, 95)
+
+    replies = await bot.say("7 calls and 40 minutes", user="ben")
+    assert kinds(replies) == ["question"]
+    assert "top activities" in replies[0].text.lower()
+    replies = await bot.say("cold calling", user="ben")
+    assert replies[0].kind == "confirmation"
+
+
+async def test_bad_answers_are_reasked_then_saved_after_three_tries(
+    bot: MemoryAdapter, database: Database
+):
+    await bot.say("checkin")
+    await bot.say("8")
+    first = await bot.say("a lot")
+    assert first[0].kind == "reask"
+    assert "e.g." not in first[0].text and "`" in first[0].text  # carries an example
+    second = await bot.say("-20")
+    assert second[0].kind == "reask" and "negative" in second[0].text.lower()
+    third = await bot.say("🤷")
+    assert third[0].kind == "saved_partial"
+    assert "checkin" in third[0].text
+
+    checkin = await stored(database)
+    assert checkin is not None
+    assert checkin.status == "partial" and checkin.conversations == 8 and checkin.minutes is None
+    assert checkin.note is not None and "a lot" in checkin.note and "🤷" in checkin.note
+
+    # Finishing later resumes at the missing question.
+    replies = await bot.say("checkin")
+    assert kinds(replies) == ["question"] and "minutes" in replies[0].text
+    await bot.say("45")
+    replies = await bot.say("calls")
+    assert replies[0].kind == "confirmation"
+    checkin = await stored(database)
+    assert checkin is not None and (checkin.status, checkin.minutes) == ("complete", 45)
+
+
+async def test_out_of_range_and_odd_input_never_crash(bot: MemoryAdapter):
+    await bot.say("checkin")
+    for text in ("501", "9" * 5000, "'; DROP TABLE checkins; --", "\x00\x00"):
+        replies = await bot.say(text)
+        assert replies and replies[0].kind in ("reask", "saved_partial", "unknown")
+        if replies[0].kind == "saved_partial":
+            break
+
+
+async def test_day_off_words_mark_the_day(bot: MemoryAdapter, database: Database):
+    await bot.say("checkin")
+    replies = await bot.say("vacation")
+    assert replies[0].kind == "day_off"
+    checkin = await stored(database)
+    assert checkin is not None and checkin.status == "day_off"
+    # A plain "off" outside a conversation works too.
+    replies = await bot.say("off", user="ben")
+    assert replies[0].kind == "day_off"
+
+
+async def test_correction_replaces_the_day_and_keeps_the_old_version(
+    bot: MemoryAdapter, database: Database
+):
+    await bot.say("12 calls, 95 min; demo with Acme")
+    replies = await bot.press("checkin.edit", TODAY.isoformat())
+    assert replies[0].kind == "info" and "redo" in replies[0].text
+    assert replies[1].kind == "question" and "was 12" in replies[1].text
+    await bot.say("14")
+    await bot.say("same")
+    replies = await bot.say("demo with Acme; negotiation with Orion")
+    assert replies[0].kind == "confirmation"
+
+    checkin = await stored(database)
+    assert checkin is not None
+    assert (checkin.conversations, checkin.minutes, checkin.version) == (14, 95, 2)
+    async with database.transaction() as session:
+        member = await find_member(session, "memory", "ana")
+        assert member is not None
+        versions = await checkin_versions(session, member.id, TODAY)
+    assert len(versions) == 1
+    assert (versions[0].conversations, versions[0].minutes, versions[0].version) == (12, 95, 1)
+    assert versions[0].activities == ["demo with Acme"]
+
+
+async def test_yesterday_can_be_filled_in_until_noon(
+    bot: MemoryAdapter, clock: FakeClock, database: Database
+):
+    clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))  # Thursday morning
+    replies = await bot.say("checkin yesterday")
+    assert "Yesterday" in replies[-1].text
+    await bot.say("6")
+    await bot.say("60")
+    replies = await bot.say("calls")
+    assert replies[0].kind == "confirmation" and "yesterday" in replies[0].title
+    assert await stored(database, day=TODAY) is not None
+
+    clock.set(datetime(2026, 11, 26, 12, 30, tzinfo=UTC))
+    replies = await bot.say("checkin yesterday")
+    assert replies[0].kind == "refusal" and "noon" in replies[0].text
+
+
+async def test_a_prompt_answered_after_midnight_counts_for_its_day(
+    bot: MemoryAdapter, clock: FakeClock, database: Database
+):
+    await bot.say("checkin")  # Wed 18:00
+    await bot.say("5")
+    clock.set(datetime(2026, 11, 26, 0, 30, tzinfo=UTC))  # after midnight
+    await bot.say("60")
+    replies = await bot.say("calls")
+    assert replies[0].kind == "confirmation"
+    checkin = await stored(database, day=TODAY)
+    assert checkin is not None and checkin.status == "complete"
+
+
+async def test_an_unfinished_conversation_expires_at_noon_next_day(
+    bot: MemoryAdapter, clock: FakeClock, database: Database
+):
+    await bot.say("checkin")
+    await bot.say("5")
+    clock.set(datetime(2026, 11, 26, 13, 0, tzinfo=UTC))
+    replies = await bot.say("60")
+    # Yesterday's conversation is over; "60" alone is not taken as a check-in for today.
+    assert replies[0].kind == "unknown"
+    async with database.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(ConversationState)) == 0
+
+
+async def test_conversation_survives_a_restart(database: Database, settings, clock: FakeClock):
+    first = MemoryAdapter(Engine(database, settings, clock))
+    await first.say("checkin")
+    await first.say("9")
+    # A new engine (a restarted process) over the same database continues at the same question.
+    second = MemoryAdapter(Engine(database, settings, clock))
+    replies = await second.say("75")
+    assert kinds(replies) == ["question"] and "top activities" in replies[0].text.lower()
+    replies = await second.say("prospect calls")
+    assert replies[0].kind == "confirmation"
+    checkin = await stored(database)
+    assert checkin is not None and (checkin.conversations, checkin.minutes) == (9, 75)
+
+
+async def test_an_event_that_arrives_twice_is_handled_once(bot: MemoryAdapter, database: Database):
+    await bot.say("checkin", event_id="Ev1")
+    first = await bot.say("12", event_id="Ev2")
+    again = await bot.say("12", event_id="Ev2")
+    assert kinds(first) == ["question"] and again == []
+    await bot.say("90", event_id="Ev3")
+    await bot.say("calls", event_id="Ev4")
+    await bot.say("calls", event_id="Ev4")
+    async with database.transaction() as session:
+        count = await session.scalar(select(func.count()).select_from(Checkin))
+    assert count == 1
+
+
+async def test_form_submission_validates_every_field(bot: MemoryAdapter, database: Database):
+    replies = await bot.press("checkin.start", can_open_forms=True)
+    assert replies[0].form is not None
+    form_id = replies[0].form.id
+    assert form_id.startswith("checkin.form")
+    replies = await bot.submit(form_id, {"conversations": "lots", "minutes": "", "activities": ""})
+    assert replies[0].form is not None
+    assert set(replies[0].form.errors) == {"conversations", "minutes", "activities"}
+    assert await stored(database) is None
+    replies = await bot.submit(
+        form_id, {"conversations": "7", "minutes": "1.5 hours", "activities": "- demo\n- admin"}
+    )
+    assert replies[0].kind == "confirmation"
+    checkin = await stored(database)
+    assert checkin is not None and (checkin.conversations, checkin.minutes) == (7, 90)
+    assert checkin.source == "form"
+
+
+async def test_day_off_button_and_quick_log(bot: MemoryAdapter, database: Database):
+    replies = await bot.press("checkin.day_off", TODAY.isoformat())
+    assert replies[0].kind == "day_off"
+    replies = await bot.say("log 3 calls 40m")
+    assert replies[0].kind == "logged" and "3 / 5" in replies[0].text
+    await bot.say("log 2 calls 20m")
+    checkin = await stored(database)
+    assert checkin is not None and (checkin.conversations, checkin.minutes) == (5, 60)
+
+
+async def test_commands_mid_checkin_repeat_the_open_question(bot: MemoryAdapter):
+    await bot.say("checkin")
+    replies = await bot.say("help")
+    assert replies[0].kind == "help"
+    assert replies[-1].kind == "question" and "sales conversations" in replies[-1].text
+
+
+async def test_greeting_starts_todays_checkin_once(bot: MemoryAdapter):
+    replies = await bot.command("start")
+    assert replies[0].kind == "info" and "Needle" in replies[0].text
+    assert replies[1].kind == "question"
+    await bot.say("3 calls, 20 min; inbox")
+    replies = await bot.command("start")
+    assert replies[0].kind == "greeting"
+
+
+async def test_members_are_created_once_per_platform_identity(
+    bot: MemoryAdapter, database: Database
+):
+    await bot.say("hello", name="Ana Lima")
+    await bot.say("hello", name="Ana Lima")
+    async with database.transaction() as session:
+        count = await session.scalar(select(func.count()).select_from(Member))
+    assert count == 1
+
+
+async def test_schedule_timezone_pause_and_resume(bot: MemoryAdapter, database: Database):
+    replies = await bot.say("timezone Europe/Berlin")
+    assert "Europe/Berlin" in replies[0].text
+    replies = await bot.say("timezone Mars/Olympus")
+    assert replies[0].kind == "reask"
+    replies = await bot.say("schedule 16:30 mon-thu")
+    assert "16:30" in replies[0].text and "Mon–Thu" in replies[0].text
+    replies = await bot.say("schedule 25:99")
+    assert replies[0].kind == "reask"
+    replies = await bot.say("pause 5d")
+    assert "Paused through" in replies[0].text
+    async with database.transaction() as session:
+        member = await find_member(session, "memory", "ana")
+        assert member is not None
+        assert member.paused_until == TODAY + timedelta(days=4)
+        assert member.timezone == "Europe/Berlin" and member.workdays == "0123"
+    replies = await bot.say("resume")
+    assert "Welcome back" in replies[0].text
+
+
+async def test_unknown_and_empty_messages_get_a_friendly_reply(bot: MemoryAdapter):
+    assert (await bot.say(""))[0].text.startswith("I got an empty message")
+    replies = await bot.say("what's the weather like?")
+    assert replies[0].kind == "unknown" and "help" in replies[0].text
+    replies = await bot.command("frobnicate")
+    assert replies[0].kind == "unknown"
