@@ -198,7 +198,7 @@ async def run(settings: Settings) -> int:
             loop.add_signal_handler(sig, stop.set)
     try:
         async with running(settings, database, engine, adapters):
-            waiters = [asyncio.create_task(stop.wait())]
+            waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
             if console is not None:
                 waiters.append(asyncio.create_task(console.wait_closed()))
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)

@@ -173,12 +173,16 @@ async def seed(database: Database, clock: Clock, settings: Settings) -> None:
                 )
 
 
+def remove_sqlite_files(path: Path) -> None:
+    """Delete a SQLite database and its WAL files, so the demo starts fresh."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 async def run_demo(settings: Settings, database_url: str) -> int:
     """Build the demo database from scratch and print what Needle shows about it."""
     if database_url.startswith("sqlite:///"):
-        path = Path(database_url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        remove_sqlite_files(Path(database_url.removeprefix("sqlite:///")))
     database = Database(database_url)
     try:
         await upgrade(database)

@@ -163,7 +163,10 @@ def keep_previous(draft: Draft, step: str) -> Draft:
         return replace(draft, activities=tuple(old or ()))
     if step == "wins":
         return replace(draft, wins=old or 0, wins_note=draft.previous.get("wins_note"))
-    return replace(draft, **{step: old if old is not None else 0})
+    value = old if isinstance(old, int) else 0
+    if step == "minutes":
+        return replace(draft, minutes=value)
+    return replace(draft, conversations=value)
 
 
 async def retry(ctx: Context, state: ConversationState, draft: Draft, reason: str) -> list[Reply]:
@@ -248,7 +251,9 @@ async def mark_day_off(ctx: Context, day: date) -> list[Reply]:
     ]
 
 
-async def submit_values(ctx: Context, day: date, values: dict[str, str]) -> list[Reply] | dict:
+async def submit_values(
+    ctx: Context, day: date, values: dict[str, str]
+) -> list[Reply] | dict[str, str]:
     """Validate a submitted check-in form; errors by field id, or the confirmation replies."""
     errors: dict[str, str] = {}
     draft = Draft()

@@ -8,7 +8,8 @@ STEPS: tuple[str, ...] = ("conversations", "minutes", "activities", "wins")
 
 DEFAULT_QUESTIONS: dict[str, str] = {
     "conversations": (
-        "How many sales conversations did you have today — calls or meetings with a potential buyer?"
+        "How many sales conversations did you have today — "
+        "calls or meetings with a potential buyer?"
     ),
     "minutes": "How many minutes did you spend talking with buyers?",
     "activities": (
