@@ -25,7 +25,7 @@ QUESTION_KINDS = frozenset({"question", "reask"})
 
 def user_id_for(name: str) -> str:
     """A stable user id for a console name (`Ana Lima` -> `ana-lima`)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+    slug = re.sub(r"[\W_]+", "-", name.casefold()).strip("-")
     return slug or "me"
 
 

@@ -95,7 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if args.command == "chat":
+    if settings.log_level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.command in ("chat", "demo"):
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         if args.command == "run":

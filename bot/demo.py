@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from adapters.console import render_text
+from adapters.console import PLATFORM as CONSOLE_PLATFORM
+from adapters.console import TEAM_ID as CONSOLE_TEAM
+from adapters.console import render_text, user_id_for
 from adapters.memory import MemoryAdapter
 from bot.clock import Clock, SystemClock
 from bot.coaching.classify import classify_activity
@@ -23,9 +25,12 @@ from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.people import ensure_member, ensure_membership, ensure_team
 
-DEMO_PLATFORM = "demo"
-DEMO_TEAM = "acme-sales"
+# The demo team is the console's local team, so `needle chat --as "Ana Lima"` on the demo
+# database talks to Needle as Ana.
+DEMO_PLATFORM = CONSOLE_PLATFORM
+DEMO_TEAM = CONSOLE_TEAM
 WEEKS = 6
+ADMIN = "Ana Lima"
 
 HIGH = [
     "Discovery call with Acme",
@@ -97,14 +102,14 @@ def newcomer(rng: random.Random, n: int) -> tuple[int | None, int | None, str] |
 
 
 PERSONAS = (
-    Persona("ana", "Ana Lima", "America/Sao_Paulo", strong),
-    Persona("ben", "Ben Carter", "America/New_York", sliding),
-    Persona("chloe", "Chloé Martin", "Europe/Paris", away),
-    Persona("dev", "Dev Patel", "Asia/Kolkata", no_minutes),
-    Persona("eli", "Eli Cohen", "Europe/London", improving),
-    Persona("fatima", "Fatima Zahra", "Africa/Casablanca", steady),
-    Persona("goro", "Goro Tanaka", "Asia/Tokyo", erratic),
-    Persona("hana", "Hana Novak", "Europe/Prague", newcomer),
+    Persona(user_id_for("Ana Lima"), "Ana Lima", "America/Sao_Paulo", strong),
+    Persona(user_id_for("Ben Carter"), "Ben Carter", "America/New_York", sliding),
+    Persona(user_id_for("Chloé Martin"), "Chloé Martin", "Europe/Paris", away),
+    Persona(user_id_for("Dev Patel"), "Dev Patel", "Asia/Kolkata", no_minutes),
+    Persona(user_id_for("Eli Cohen"), "Eli Cohen", "Europe/London", improving),
+    Persona(user_id_for("Fatima Zahra"), "Fatima Zahra", "Africa/Casablanca", steady),
+    Persona(user_id_for("Goro Tanaka"), "Goro Tanaka", "Asia/Tokyo", erratic),
+    Persona(user_id_for("Hana Novak"), "Hana Novak", "Europe/Prague", newcomer),
 )
 
 
@@ -139,7 +144,7 @@ async def seed(database: Database, clock: Clock, settings: Settings) -> None:
             )
             member.timezone = persona.timezone
             membership = await ensure_membership(session, team, member, now=now)
-            if persona.user_id == "ana":
+            if persona.name == ADMIN:
                 membership.role = "admin"
                 member.goal_conversations = 8
                 member.goal_minutes = 90
@@ -196,15 +201,16 @@ async def run_demo(settings: Settings, database_url: str) -> int:
         )
         for command, args in (
             ("leaderboard", "calls week"),
-            ("stats", "month @ana"),
-            ("stats", "week @dev"),
+            ("stats", "month"),
+            ("stats", "week @dev-patel"),
         ):
             print(f"$ needle {command} {args}")
-            for reply in await adapter.command(command, args, user="ana", is_admin=True):
+            admin = user_id_for(ADMIN)
+            for reply in await adapter.command(command, args, user=admin, is_admin=True):
                 print(render_text(reply))
             print()
         print(
-            "Try it yourself: DATABASE_URL=" + database_url + " needle chat --as Ana"
+            f"Try it yourself: DATABASE_URL={database_url} needle chat --as '{ADMIN}'"
             " (then `stats week`, `leaderboard minutes month`, `help`)."
         )
     finally:
