@@ -21,7 +21,7 @@ from bot.context import Context
 from bot.messages import Choice, Reply
 from bot.profile import describe_date
 from bot.storage.checkins import CheckinRecord, get_checkin, save_checkin
-from bot.storage.conversations import clear_state, save_state
+from bot.storage.conversations import clear_state, load_state, save_state
 from bot.storage.models import ConversationState
 
 MAX_TRIES = 3
@@ -59,7 +59,10 @@ async def start_checkin(
     existing = await get_checkin(ctx.session, ctx.member.id, day)
     draft = Draft()
     replies: list[Reply] = []
-    if existing is not None and existing.status == "partial":
+    state = await load_state(ctx.session, ctx.member.id)
+    if state is not None and state.flow == FLOW and state.local_date == day:
+        draft = Draft.from_json(state.data)  # a check-in in progress: pick it up
+    elif existing is not None and existing.status == "partial":
         draft = Draft.resuming(existing)
     elif existing is not None:
         draft = Draft.editing_of(existing)

@@ -13,6 +13,7 @@ from bot.context import Context
 from bot.messages import Form, FormField, Reply
 from bot.profile import describe_date
 from bot.storage.checkins import get_checkin
+from bot.storage.conversations import load_state
 from bot.storage.models import Checkin
 
 FORM_ID = "checkin.form"
@@ -149,6 +150,11 @@ async def greet(ctx: Context, _args: str) -> list[Reply]:
                 kind="greeting",
             )
         ]
+    state = await load_state(ctx.session, ctx.member.id)
+    if state is not None and state.flow == "checkin":
+        if ctx.profile.late_answer_open(state.local_date, ctx.now):
+            intro = f"Welcome back, {name}. Let's pick up where we left off."
+            return await start_checkin(ctx, state.local_date, intro=intro)
     intro = (
         f"Hi {name}, I'm Needle, your sales accountability coach. Three quick questions about "
         "today (type `off` if it's a day off)."
