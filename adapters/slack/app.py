@@ -192,5 +192,6 @@ async def _welcome(relay: Relay, workspaces: Workspaces, team_id: str, installer
         command="start",
         person=person,
     )
-    replies = [r for r in await relay.ask(incoming) if r.kind != "unknown"]
-    await relay.answer(Where(client, team_id, installer), replies)
+    async with relay.turn(team_id, installer):
+        replies = [r for r in await relay.ask(incoming) if r.kind != "unknown"]
+        await relay.answer(Where(client, team_id, installer), replies)

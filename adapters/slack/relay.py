@@ -1,16 +1,18 @@
 """The relay between Slack and the engine: ask the engine, deliver its replies, keep App Home fresh.
 
 Listeners acknowledge Slack first and then hand the slow work to the relay, which runs it as a
-tracked task (so `stop()` can wait for it), one Incoming at a time per member (so two quick
-messages are answered in order), and turns any failure into a short apology instead of silence.
+tracked task (so `stop()` can wait for it), one member's input at a time in arrival order (so two
+quick messages are answered in order), and turns any failure into a short apology instead of
+silence.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterator, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -19,7 +21,7 @@ from adapters.base import DeliveryError
 from adapters.slack.delivery import Delivery
 from adapters.slack.people import Directory
 from adapters.slack.translate import PLATFORM
-from bot.messages import Address, Incoming, IncomingKind, Person, Reply, Visibility
+from bot.messages import Address, Choice, Incoming, IncomingKind, Person, Reply, Visibility
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,20 @@ APOLOGY = "Sorry — something went wrong on my side. Nothing you typed is lost;
 
 # Reply kinds after which the member's App Home tab is published again.
 HOME_REFRESH_KINDS = frozenset({"confirmation", "day_off", "saved_partial"})
+
+# Where App Home's content comes from, first that the engine knows: its `home` summary, else
+# this week's stats.
+HOME_SOURCES = (("home", ""), ("stats", "week"))
+HOME_FALLBACK = Reply(
+    "Your daily check-in, stats and settings live here. Type `help` in the Messages tab for "
+    "everything Needle can do.",
+    kind="home",
+    title="Needle",
+    choices=(
+        Choice("Check in", "checkin.start", style="primary"),
+        Choice("Day off", "checkin.day_off"),
+    ),
+)
 
 
 class CoachEngine(Protocol):
@@ -49,6 +65,14 @@ class Where:
     response_url: str = ""  # a slash command's answer channel
 
 
+@dataclass
+class _Turn:
+    """A member's FIFO lock and how many pieces of work hold or wait for it."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    holders: int = 0
+
+
 class Relay:
     """Runs the engine for Slack input and delivers what it says."""
 
@@ -57,7 +81,7 @@ class Relay:
         self.directory = directory
         self.delivery = delivery
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._turns: dict[tuple[str, str], _Turn] = {}
 
     # -- running work -------------------------------------------------------------------------
 
@@ -89,15 +113,26 @@ class Relay:
         """Who the member is (cached `users.info`)."""
         return await self.directory.person(client, team_id, user_id)
 
-    async def ask(self, incoming: Incoming) -> list[Reply]:
-        """The engine's answer to `incoming`, one at a time per member; an apology on failure."""
-        key = (incoming.address.team_id, incoming.address.user_id)
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = self._locks[key] = asyncio.Lock()
+    @asynccontextmanager
+    async def turn(self, team_id: str, user_id: str) -> AsyncIterator[None]:
+        """One member's input is handled one at a time, in arrival order (a FIFO lock)."""
+        key = (team_id, user_id)
+        entry = self._turns.get(key)
+        if entry is None:
+            entry = self._turns[key] = _Turn()
+        entry.holders += 1
         try:
-            async with lock:
-                return await self.engine.handle(incoming)
+            async with entry.lock:
+                yield
+        finally:
+            entry.holders -= 1
+            if entry.holders == 0:
+                del self._turns[key]
+
+    async def ask(self, incoming: Incoming) -> list[Reply]:
+        """The engine's answer to `incoming`; an apology if the engine fails."""
+        try:
+            return await self.engine.handle(incoming)
         except Exception:
             log.exception(
                 "engine failed on %s from slack/%s/%s",
@@ -106,9 +141,6 @@ class Relay:
                 incoming.address.user_id,
             )
             return [Reply(APOLOGY, kind="error")]
-        finally:
-            if not lock.locked() and self._locks.get(key) is lock:
-                del self._locks[key]
 
     # -- answering ----------------------------------------------------------------------------
 
@@ -179,10 +211,11 @@ class Relay:
             person=person,
             is_direct=True,
         )
-        replies = await self.ask(incoming)
-        if all(r.kind == "unknown" for r in replies):
-            replies = await self.ask(replace(incoming, command="stats", text="week"))
-        return replies
+        for command, text in HOME_SOURCES:
+            replies = await self.ask(replace(incoming, command=command, text=text))
+            if replies and not all(r.kind in ("unknown", "error") for r in replies):
+                return replies
+        return [HOME_FALLBACK]
 
     async def refresh_home(self, where: Where, person: Person | None = None) -> None:
         """Publish the member's App Home tab again."""

@@ -26,15 +26,16 @@ def register(app: AsyncApp, relay: Relay) -> None:
 
 async def _answer(relay: Relay, body: dict[str, Any], client: AsyncWebClient) -> None:
     team_id, user_id = team_of(body), user_of(body)
-    person = await relay.person(client, team_id, user_id)
-    incoming = incoming_from_action(body, person)
-    if incoming is None:
-        return
-    where = Where(
-        client,
-        team_id,
-        user_id,
-        channel_id=incoming.address.channel_id,
-        trigger_id=str(body.get("trigger_id", "")),
-    )
-    await relay.converse(incoming, where)
+    async with relay.turn(team_id, user_id):
+        person = await relay.person(client, team_id, user_id)
+        incoming = incoming_from_action(body, person)
+        if incoming is None:
+            return
+        where = Where(
+            client,
+            team_id,
+            user_id,
+            channel_id=incoming.address.channel_id,
+            trigger_id=str(body.get("trigger_id", "")),
+        )
+        await relay.converse(incoming, where)

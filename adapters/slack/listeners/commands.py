@@ -27,14 +27,15 @@ def register(app: AsyncApp, relay: Relay) -> None:
 
 async def _answer(relay: Relay, command: dict[str, Any], client: AsyncWebClient) -> None:
     team_id, user_id = team_of(command), str(command.get("user_id", ""))
-    person = await relay.person(client, team_id, user_id)
-    incoming = incoming_from_command(command, person)
-    where = Where(
-        client,
-        team_id,
-        user_id,
-        channel_id=incoming.address.channel_id,
-        trigger_id=str(command.get("trigger_id", "")),
-        response_url=str(command.get("response_url", "")),
-    )
-    await relay.converse(incoming, where)
+    async with relay.turn(team_id, user_id):
+        person = await relay.person(client, team_id, user_id)
+        incoming = incoming_from_command(command, person)
+        where = Where(
+            client,
+            team_id,
+            user_id,
+            channel_id=incoming.address.channel_id,
+            trigger_id=str(command.get("trigger_id", "")),
+            response_url=str(command.get("response_url", "")),
+        )
+        await relay.converse(incoming, where)

@@ -19,7 +19,7 @@ from adapters.slack.translate import (
     team_of,
 )
 from adapters.slack.workspaces import Workspaces
-from bot.messages import Address, Incoming, IncomingKind
+from bot.messages import Address, Incoming, IncomingKind, Person
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def register(app: AsyncApp, relay: Relay, workspaces: Workspaces) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
         where = Where(client, team_of(body), str(event["user"]))
-        relay.spawn(relay.refresh_home(where), name="slack-home")
+        relay.spawn(_home(relay, where), name="slack-home")
 
     @app.event("user_change")
     async def user_changed(event: dict[str, Any], body: dict[str, Any]) -> None:
@@ -92,12 +92,18 @@ async def _ignore() -> None:
 async def _converse(
     relay: Relay, body: dict[str, Any], client: AsyncWebClient, team_id: str, user_id: str
 ) -> None:
-    person = await relay.person(client, team_id, user_id)
-    incoming = incoming_from_message(body, person)
-    if incoming is None:
-        return
-    where = Where(client, team_id, user_id, incoming.address.channel_id)
-    await relay.converse(incoming, where)
+    async with relay.turn(team_id, user_id):
+        person = await relay.person(client, team_id, user_id)
+        incoming = incoming_from_message(body, person)
+        if incoming is None:
+            return
+        where = Where(client, team_id, user_id, incoming.address.channel_id)
+        await relay.converse(incoming, where)
+
+
+async def _home(relay: Relay, where: Where) -> None:
+    async with relay.turn(where.team_id, where.user_id):
+        await relay.refresh_home(where)
 
 
 async def _profile_changed(
@@ -108,14 +114,20 @@ async def _profile_changed(
     person = await relay.directory.refresh(team_id, user)
     if not known:
         return
-    incoming = Incoming(
+    async with relay.turn(team_id, str(user["id"])):
+        await relay.ask(_profile_incoming(team_id, user, person, event_id))
+
+
+def _profile_incoming(
+    team_id: str, user: dict[str, Any], person: Person, event_id: str | None
+) -> Incoming:
+    return Incoming(
         address=Address(PLATFORM, team_id, str(user["id"]), ""),
         kind=IncomingKind.ACTION,
         action=PROFILE_ACTION,
         event_id=event_id,
         person=person,
     )
-    await relay.ask(incoming)
 
 
 async def _forget(relay: Relay, workspaces: Workspaces, team_id: str) -> None:

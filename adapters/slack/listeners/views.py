@@ -57,14 +57,17 @@ def register(app: AsyncApp, relay: Relay) -> None:
 async def _verdict(
     relay: Relay, body: dict[str, Any], client: AsyncWebClient
 ) -> tuple[Person, list[Reply]]:
-    person = await relay.person(client, team_of(body), user_of(body))
-    return person, await relay.ask(incoming_from_submission(body, person))
+    team_id, user_id = team_of(body), user_of(body)
+    async with relay.turn(team_id, user_id):
+        person = await relay.person(client, team_id, user_id)
+        return person, await relay.ask(incoming_from_submission(body, person))
 
 
 async def _deliver(relay: Relay, replies: list[Reply], where: Where, person: Person) -> None:
-    await relay.answer(where, replies)
-    if any(r.kind in HOME_REFRESH_KINDS for r in replies):
-        await relay.refresh_home(where, person)
+    async with relay.turn(where.team_id, where.user_id):
+        await relay.answer(where, replies)
+        if any(r.kind in HOME_REFRESH_KINDS for r in replies):
+            await relay.refresh_home(where, person)
 
 
 async def _deliver_later(
