@@ -133,6 +133,7 @@ class AdminCommands(app_commands.Group):
         await self._admin(interaction, "workdays", days)
 
     @app_commands.command(name="recap-channel", description="Where the weekly recap goes")
+    @app_commands.describe(channel="A text channel Needle can post in")
     async def recap_channel(
         self, interaction: discord.Interaction[Any], channel: discord.TextChannel
     ) -> None:
@@ -140,6 +141,7 @@ class AdminCommands(app_commands.Group):
         await self._admin(interaction, "recap-channel", channel)
 
     @app_commands.command(name="manager", description="Who hears when someone stays below minimum")
+    @app_commands.describe(member="The team's manager or accountability partner")
     async def manager(self, interaction: discord.Interaction[Any], member: discord.User) -> None:
         """`admin manager @<id>`."""
         await self._admin(interaction, "manager", member)

@@ -85,6 +85,7 @@ class FakeDiscord:
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
         self.messages: dict[str, dict[str, Any]] = {}  # message id -> message object
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" / guild id -> commands
+        self.interactions: dict[str, dict[str, Any]] = {}  # id -> INTERACTION_CREATE payload
         self.calls: list[Call] = []
         self.identifies = 0
         self.resumes = 0
@@ -377,7 +378,7 @@ class FakeDiscord:
             return 200, self._interaction_callback(match.group(1), body or {})
         match = re.fullmatch(rf"/webhooks/{app}/([^/]+)(?:/messages/(@original|\d+))?", path)
         if match:
-            return 200, self._webhook(method, match.group(2), body or {})
+            return 200, self._webhook(match.group(1), body or {})
         return 404, {"message": f"404: Not Found ({method} {path})", "code": 0}
 
     def _application_object(self) -> dict[str, Any]:
@@ -412,7 +413,7 @@ class FakeDiscord:
         result: dict[str, Any] = {"interaction": {"id": interaction_id, "type": 2}, "type": kind}
         data = body.get("data") or {}
         if kind in (4, 5, 7):  # a message, a deferred message, an updated message
-            message = self._message_object("0", self.bot_user, data)
+            message = self._message_object(self._channel_of(interaction_id), self.bot_user, data)
             result["interaction"]["response_message_id"] = message["id"]
             result["interaction"]["response_message_loading"] = kind == 5
             result["interaction"]["response_message_ephemeral"] = bool(
@@ -421,8 +422,12 @@ class FakeDiscord:
             result["resource"] = {"type": kind, "message": message}
         return result
 
-    def _webhook(self, method: str, message_id: str | None, body: dict[str, Any]) -> Any:
-        return self._message_object("0", self.bot_user, body)
+    def _webhook(self, token: str, body: dict[str, Any]) -> Any:
+        interaction_id = token.removeprefix("token-")
+        return self._message_object(self._channel_of(interaction_id), self.bot_user, body)
+
+    def _channel_of(self, interaction_id: str) -> str:
+        return str(self.interactions.get(interaction_id, {}).get("channel_id") or "0")
 
     async def _record(self, call: Call) -> None:
         async with self._changed:
@@ -617,6 +622,7 @@ class FakeDiscord:
             )
         if message is not None:
             payload["message"] = message
+        self.interactions[interaction_id] = payload
         return payload
 
     def _command_id(self, guild: FakeGuild | None) -> str:
@@ -762,11 +768,59 @@ class FakeDiscord:
         await self.dispatch("MESSAGE_CREATE", message)
         return str(message["id"])
 
+    def old_bot_message(
+        self, channel_id: str, content: str, buttons: list[tuple[str, str]]
+    ) -> dict[str, Any]:
+        """A message the bot posted earlier (before a restart, say), with (label, custom_id)
+        buttons, for `click`."""
+        row = [
+            {"type": 2, "style": 2, "label": label, "custom_id": custom_id}
+            for label, custom_id in buttons
+        ]
+        return self._message_object(
+            channel_id,
+            self.bot_user,
+            {"content": content, "components": [{"type": 1, "components": row}]},
+        )
+
     def message(self, message_id: str) -> dict[str, Any]:
         """A message the fake has seen (sent by the bot or a user)."""
         return self.messages[message_id]
 
     def message_of(self, call: Call) -> dict[str, Any]:
-        """The message a `POST /channels/{id}/messages` call (or a follow-up) created."""
-        assert isinstance(call.response, dict) and "id" in call.response, call
-        return call.response
+        """The message a call created: a post, a follow-up, or an interaction's answer."""
+        response = call.response
+        assert isinstance(response, dict), call
+        if "resource" in response:
+            return dict(response["resource"]["message"])
+        assert "id" in response, call
+        return response
+
+
+async def start_needle_on(
+    fake: FakeDiscord,
+    engine: Any,
+    *,
+    guild_id: str = "",
+    ack_seconds: float = 2.0,
+) -> Any:
+    """Build and start Needle's Discord adapter against `fake`, as `needle run` does.
+
+    Returns the started `DiscordAdapter` once the gateway said READY; stop it with `stop()`.
+    """
+    from adapters.discord.app import build_discord_adapter
+    from bot.config import Settings
+
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        discord_token="test-token",
+        discord_api_url=fake.api_url,
+        discord_gateway_url=fake.gateway_url,
+        discord_guild_id=guild_id,
+    )
+    adapter = build_discord_adapter(
+        settings, engine, ack_seconds=ack_seconds, guild_ready_timeout=0.05
+    )
+    await adapter.start()
+    await adapter.wait_until_ready(within=5.0)
+    return adapter
