@@ -151,10 +151,14 @@ async def greet(ctx: Context, _args: str) -> list[Reply]:
             )
         ]
     state = await load_state(ctx.session, ctx.member.id)
-    if state is not None and state.flow == "checkin":
-        if ctx.profile.late_answer_open(state.local_date, ctx.now):
-            intro = f"Welcome back, {name}. Let's pick up where we left off."
-            return await start_checkin(ctx, state.local_date, intro=intro)
+    resuming = (
+        state is not None
+        and state.flow == "checkin"
+        and ctx.profile.late_answer_open(state.local_date, ctx.now)
+    )
+    if state is not None and resuming:
+        intro = f"Welcome back, {name}. Let's pick up where we left off."
+        return await start_checkin(ctx, state.local_date, intro=intro)
     intro = (
         f"Hi {name}, I'm Needle, your sales accountability coach. Three quick questions about "
         "today (type `off` if it's a day off)."
