@@ -1062,14 +1062,13 @@ def parse_workdays(text: str) -> frozenset[int]:
         clean = pattern.sub(replacement, clean)
     days: set[int] = set()
     for token in _DAY_SPLIT_RE.split(clean):
-        token = token.strip("-")
-        if not token:
+        if not token.strip("-"):
             continue
         if token in _DAY_GROUPS:
             days |= _DAY_GROUPS[token]
         elif "-" in token:
-            ends = [t for t in token.split("-") if t]
-            if len(ends) != 2:
+            ends = token.split("-")
+            if len(ends) != 2 or not all(ends):
                 raise AnswerError(f"I couldn't read the day range “{token[:20]}”.")
             first, last = _weekday(ends[0]), _weekday(ends[1])
             days.update((first + k) % 7 for k in range((last - first) % 7 + 1))

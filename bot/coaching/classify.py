@@ -80,6 +80,7 @@ Classification = Literal["high", "low", "neutral"]
 # keeps classification cheap whatever arrives.
 _MAX_TEXT = 2000
 _MAX_KEYWORD = 100
+_EDGE_PUNCTUATION = " .,;:!?'\"()[]{}<>*_-/\\|`~"
 
 _WORD_RE = re.compile(r"[^\W_]+")
 _FILLER_WORDS = frozenset(
@@ -188,6 +189,5 @@ def normalize_keyword(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text[:_MAX_TEXT]).lower()
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
-    text = " ".join(text.split())
-    text = text.strip(" \t.,;:!?'\"()[]{}<>*_-/\\|`~")
-    return text[:_MAX_KEYWORD].strip()
+    text = " ".join(text.split())[:_MAX_KEYWORD]
+    return text.strip(_EDGE_PUNCTUATION)
