@@ -11,7 +11,7 @@ from adapters.discord import translate
 from adapters.discord.commands import matching_time_zones, minutes_word
 from adapters.discord.components import ChoiceButton, FormModal, FormShelf, parse_reopen_value
 from adapters.discord.render import render_form_note, render_reply, safe_filename
-from adapters.discord.router import form_start_action
+from adapters.discord.router import form_start_action, with_answers
 from bot.messages import Choice, Fact, Form, FormField, Image, IncomingKind, Reply, Visibility
 
 SERVER = translate.Origin(
@@ -225,3 +225,15 @@ def test_form_shelf_forgets_the_oldest() -> None:
 def test_safe_filename() -> None:
     assert safe_filename("week chart (1).png", "chart.png") == "week_chart__1_.png"
     assert safe_filename("  ", "chart.png") == "chart.png"
+
+
+def test_a_title_alone_is_a_bold_first_line() -> None:
+    message = render_reply(Reply("How many minutes?", title="Minutes with buyers"), in_guild=False)
+    assert message.embed is None
+    assert message.content == "**Minutes with buyers**\nHow many minutes?"
+
+
+def test_submitted_answers_fill_a_reopened_form() -> None:
+    form = with_answers(CHECKIN_FORM, {"conversations": "14", "minutes": "lots", "wins": ""})
+    assert [f.initial for f in form.fields] == ["14", "lots", "", ""]
+    assert form.errors == CHECKIN_FORM.errors

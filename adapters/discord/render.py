@@ -1,10 +1,11 @@
 """`bot.messages.Reply` -> Discord content, embed, buttons, files and modals.
 
-Plain replies become message content. A reply with a title, facts or an image (stats,
-leaderboards, the recap) becomes an embed with the facts as fields and the chart attached
-(`attachment://chart.png`). Choices become `ChoiceButton`s; a form becomes a `FormModal`, or,
-where Discord cannot open one (answering a modal, a deferred answer, an unprompted message), a
-note with a button that opens it. Private replies to an interaction in a server are ephemeral.
+Plain replies become message content (a title as a bold first line). A reply with facts or an
+image (stats, leaderboards, the recap) becomes an embed with the facts as fields and the chart
+attached (`attachment://chart.png`). Choices become `ChoiceButton`s; a form becomes a
+`FormModal`, or, where Discord cannot open one (answering a modal, a deferred answer, an
+unprompted message), a note with a button that opens it. Private replies to an interaction in
+a server are ephemeral.
 """
 
 from __future__ import annotations
@@ -70,8 +71,18 @@ def safe_filename(name: str, default: str) -> str:
 
 
 def needs_embed(reply: Reply) -> bool:
-    """True when the reply shows best as an embed: a title, facts, an image or long text."""
-    return bool(reply.title or reply.facts or reply.image or len(reply.text) > CONTENT_MAX)
+    """True when the reply shows best as an embed: facts, an image, or text too long for chat.
+
+    A title alone (a question, the prompt) stays chat-like: a bold first line.
+    """
+    return bool(reply.facts or reply.image or len(titled_text(reply)) > CONTENT_MAX)
+
+
+def titled_text(reply: Reply) -> str:
+    """The reply's text, under its title in bold when it has one."""
+    if reply.title and reply.text:
+        return f"**{reply.title}**\n{reply.text}"
+    return reply.title or reply.text
 
 
 def render_embed(reply: Reply) -> discord.Embed:
@@ -122,7 +133,7 @@ def render_reply(
     if needs_embed(reply):
         message.embed = render_embed(reply)
     else:
-        message.content = reply.text or None
+        message.content = titled_text(reply) or None
     choices = tuple(reply.choices) + extra_choices
     if choices:
         message.view = ChoicesView(choices)

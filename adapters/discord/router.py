@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 import discord
@@ -27,7 +28,7 @@ from adapters.discord.render import (
     render_modal,
     render_reply,
 )
-from bot.messages import Address, Incoming, Reply
+from bot.messages import Address, Form, Incoming, IncomingKind, Reply
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,12 @@ class Engine(Protocol):
 
 
 DirectSender = Callable[[Address, Reply], Awaitable[None]]
+
+
+def with_answers(form: Form, values: dict[str, str]) -> Form:
+    """`form` with the answers a user submitted as its fields' initial values."""
+    fields = tuple(replace(f, initial=values[f.id]) if values.get(f.id) else f for f in form.fields)
+    return replace(form, fields=fields)
 
 
 def form_start_action(form_id: str) -> tuple[str, str]:
@@ -139,6 +146,9 @@ class Router:
         opened_modal = False
         for reply in replies:
             as_modal = not interaction.response.is_done() and incoming.can_open_forms
+            if reply.form is not None and incoming.kind is IncomingKind.FORM:
+                # Reopened from a button, the form must still hold what the user typed.
+                reply = replace(reply, form=with_answers(reply.form, incoming.values))
             rendered = self._render(
                 reply, key=str(interaction.id), in_guild=in_guild, as_modal=as_modal
             )

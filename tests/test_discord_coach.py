@@ -1,0 +1,244 @@
+"""Needle's coach on Discord: the real engine behind discord.py, against the loopback fake.
+
+Started as `needle run` starts it (the factory, `start()`), then driven as Discord users drive
+it: slash commands in a server and in the DM, the prompt's buttons and the check-in modal,
+a check-in typed in the DM, an admin command from a non-admin, a 429 and a dropped gateway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bot.coaching.nudges import daily_prompt
+from bot.commands.registry import find_command
+from bot.engine import Engine
+from bot.messages import Address
+from bot.storage.checkins import get_checkin
+from bot.storage.db import Database
+from bot.storage.models import Member, Team
+from tests.fakes.discord import EPHEMERAL, Call, FakeDiscord, start_needle_on
+
+TODAY = date(2026, 11, 25)  # conftest's clock: Wednesday 25 November 2026, 18:00 UTC
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord(heartbeat_ms=1000)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def people(fake: FakeDiscord) -> dict[str, Any]:
+    ana = fake.add_user("Ana Lopez")
+    ben = fake.add_user("Ben")
+    acme = fake.add_guild("Acme Sales", owner=ben)
+    fake.add_member(acme, ana)
+    fake.add_member(acme, ben, manage_guild=True)
+    return {"ana": ana, "ben": ben, "acme": acme}
+
+
+@pytest.fixture
+async def needle(fake: FakeDiscord, engine: Engine, people: dict[str, Any]) -> AsyncIterator[Any]:
+    adapter = await start_needle_on(fake, engine)
+    yield adapter
+    await adapter.stop()
+
+
+def text_of(call: Call) -> str:
+    """Everything a user reads in a message call: content, embed title, text and fields."""
+    body = call.json.get("data", call.json) if "type" in call.json else call.json
+    parts = [body.get("content") or ""]
+    for embed in body.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields") or []]
+    return "\n".join(p for p in parts if p)
+
+
+def buttons_of(call: Call) -> dict[str, str]:
+    """Label -> custom_id of the buttons in a message call."""
+    body = call.json.get("data", call.json) if "type" in call.json else call.json
+    return {
+        b["label"]: b["custom_id"]
+        for row in body.get("components") or []
+        for b in row.get("components") or []
+    }
+
+
+async def stored_checkin(database: Database, user_id: str, day: date = TODAY) -> Any:
+    from sqlalchemy import select
+
+    async with database.transaction() as session:
+        member = (
+            await session.execute(
+                select(Member).where(Member.platform == "discord", Member.external_id == user_id)
+            )
+        ).scalar_one()
+        checkin = await get_checkin(session, member.id, day)
+        if checkin is None:
+            return None
+        return {
+            "status": checkin.status,
+            "conversations": checkin.conversations,
+            "minutes": checkin.minutes,
+            "activities": [a.text for a in checkin.activities],
+            "source": checkin.source,
+        }
+
+
+class Dm:
+    """Ana's side of her DM with Needle: say something, read what Needle answers."""
+
+    def __init__(self, fake: FakeDiscord, user: dict[str, Any]) -> None:
+        self.fake = fake
+        self.user = user
+        self.seen = len(fake.calls)
+
+    async def next(self) -> Call:
+        call = await self.fake.wait_for_dm(self.user, after=self.seen)
+        self.seen = self.fake.calls.index(call) + 1
+        return call
+
+    async def say(self, text: str) -> Call:
+        await self.fake.dm(self.user, text)
+        return await self.next()
+
+
+async def test_slash_commands_in_a_server_and_in_a_dm(
+    fake: FakeDiscord, needle: Any, people: dict[str, Any]
+) -> None:
+    ana, acme = people["ana"], people["acme"]
+    in_server = await fake.slash(ana, "timezone", {"zone": "Europe/Berlin"}, guild=acme)
+    answer = await fake.wait_for_callback(in_server)
+    assert "Time zone set to Europe/Berlin" in text_of(answer)
+    assert answer.json["data"]["flags"] & EPHEMERAL  # only Ana sees it
+
+    in_dm = await fake.slash(ana, "schedule", {"time": "16:30", "days": "mon-fri"})
+    answer = await fake.wait_for_callback(in_dm)
+    assert "your check-in comes at 16:30 (Europe/Berlin)" in text_of(answer)
+    assert not (answer.json["data"].get("flags") or 0) & EPHEMERAL
+
+    help_in_dm = await fake.slash(ana, "help")
+    assert "`log 3 calls 40m`" in text_of(await fake.wait_for_callback(help_in_dm))
+
+
+async def test_checkin_by_prompt_button_and_modal(
+    fake: FakeDiscord, needle: Any, people: dict[str, Any], database: Database
+) -> None:
+    ana, acme = people["ana"], people["acme"]
+    # The daily prompt as the scheduler sends it: to Ana's DM, with the two buttons.
+    member = Member(platform="discord", external_id=ana["id"], display_name="Ana Lopez")
+    prompt = daily_prompt(member, Team(platform="discord", external_id=acme.id), TODAY)
+    await needle.send(Address("discord", acme.id, ana["id"]), prompt)
+    sent = await fake.wait_for_dm(ana)
+    assert "Ana" in text_of(sent)
+    assert buttons_of(sent) == {
+        "Check in": "needle:checkin.start:2026-11-25",
+        "Day off": "needle:checkin.day_off:2026-11-25",
+    }
+
+    pressed = await fake.click(ana, fake.message_of(sent), "needle:checkin.start:2026-11-25")
+    modal = (await fake.wait_for_callback(pressed)).json
+    assert modal["type"] == 9
+    fields = [c["component"]["custom_id"] for c in modal["data"]["components"]]
+    assert fields == ["conversations", "minutes", "activities"]
+
+    # A bad answer: Discord cannot show errors inside a submitted modal, so Needle answers
+    # with what to fix and a button that reopens the form.
+    bad = await fake.submit_modal(
+        ana, modal["data"], {"conversations": "12", "minutes": "lots", "activities": "demo"}
+    )
+    note = await fake.wait_for_callback(bad)
+    assert "Minutes with buyers" in text_of(note)
+    fix = buttons_of(note)["Fix my answers"]
+    reopened = await fake.click(ana, fake.message_of(note), fix)
+    again = (await fake.wait_for_callback(reopened)).json
+    assert again["type"] == 9
+    minutes = again["data"]["components"][1]
+    assert "description" in minutes  # the error, under the field's label
+    assert again["data"]["components"][0]["component"]["value"] == "12"  # answers kept
+
+    # A 429 on the answer is waited out and retried by discord.py.
+    fake.rate_limit("POST", r"^/interactions/\d+/[^/]+/callback$")
+    good = await fake.submit_modal(
+        ana,
+        again["data"],
+        {"conversations": "12", "minutes": "1h30", "activities": "demo with Acme\nproposal"},
+    )
+    confirmation = await fake.wait_for_callback(good)
+    attempts = [c.status for c in fake.calls if c.path.startswith(f"/interactions/{good}/")]
+    assert attempts == [429, 200]
+    assert "Check-in saved for today" in text_of(confirmation)
+    assert "Conversations: 12 / 5" in text_of(confirmation)
+    assert "Edit" in buttons_of(confirmation)
+    assert await stored_checkin(database, ana["id"]) == {
+        "status": "complete",
+        "conversations": 12,
+        "minutes": 90,
+        "activities": ["demo with Acme", "proposal"],
+        "source": "form",
+    }
+
+
+async def test_checkin_by_typing_in_the_dm_survives_a_dropped_gateway(
+    fake: FakeDiscord, needle: Any, people: dict[str, Any], database: Database
+) -> None:
+    ana = people["ana"]
+    dm = Dm(fake, ana)
+    first = await dm.say("checkin")
+    assert "How many sales conversations" in text_of(first)
+    assert "How many minutes" in text_of(await dm.say("12"))
+
+    # The gateway goes away mid-check-in; Ana's answer is sent while Needle is disconnected.
+    await fake.drop(abrupt=True)
+    await fake.dm(ana, "90 min")
+    await fake.wait_until_connected()
+    assert "top activities" in text_of(await dm.next()).lower()
+    assert fake.resumes == 1 and fake.identifies == 1
+
+    # And a 429 on the last answer: discord.py waits it out and posts again.
+    fake.rate_limit("POST", rf"^/channels/{fake.dm_channel_of(ana)}/messages$")
+    confirmation = await dm.say("demo with Acme; proposal for Beta; inbox")
+    assert "Check-in saved for today" in text_of(confirmation)
+    posts = [c.status for c in fake.calls if c.path.endswith("/messages")]
+    assert 429 in posts
+    assert await stored_checkin(database, ana["id"]) == {
+        "status": "complete",
+        "conversations": 12,
+        "minutes": 90,
+        "activities": ["demo with Acme", "proposal for Beta", "inbox"],
+        "source": "chat",
+    }
+
+
+async def test_day_off_button(
+    fake: FakeDiscord, needle: Any, people: dict[str, Any], database: Database
+) -> None:
+    ana = people["ana"]
+    message = fake.old_bot_message(
+        fake.dm_channel_of(ana),
+        "Time for today's check-in.",
+        [("Day off", "needle:checkin.day_off:2026-11-25")],
+    )
+    pressed = await fake.click(ana, message, "needle:checkin.day_off:2026-11-25")
+    assert "Day off noted for today" in text_of(await fake.wait_for_callback(pressed))
+    assert (await stored_checkin(database, ana["id"]))["status"] == "day_off"
+
+
+async def test_admin_command_is_refused_to_a_member_without_manage_server(
+    fake: FakeDiscord, needle: Any, people: dict[str, Any]
+) -> None:
+    if find_command("admin") is None:
+        pytest.skip("the engine has no admin command yet")
+    ana, ben, acme = people["ana"], people["ben"], people["acme"]
+    refused = await fake.slash(ana, "admin minimums", {"calls": 8}, guild=acme)
+    answer = await fake.wait_for_callback(refused)
+    assert "Only team admins" in text_of(answer)
+    assert answer.json["data"]["flags"] & EPHEMERAL
+    allowed = await fake.slash(ben, "admin minimums", {"calls": 8}, guild=acme)
+    assert "Only team admins" not in text_of(await fake.wait_for_callback(allowed))
