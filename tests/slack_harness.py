@@ -7,6 +7,7 @@ signed requests the way Slack does.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.parse
 from collections.abc import AsyncIterator
@@ -140,13 +141,29 @@ class SlackHarness:
         )
 
     async def settle(self) -> None:
-        """Wait until Needle has delivered every answer it is working on."""
-        await self.adapter.drain()
+        """Wait until Needle has delivered every answer it is working on.
+
+        Bolt starts listeners as tasks of their own; a few turns of the loop let any that are
+        still starting hand their work to the relay before it is drained.
+        """
+        await settle(self.adapter)
 
     def dm_texts(self, user: str) -> list[str]:
         """Every message text Needle posted in `user`'s DM, in order."""
         channel = "D" + user.lstrip("UW")
         return [str(c.params.get("text", "")) for c in self.fake.messages(channel)]
+
+
+async def settle(adapter: SlackAdapter) -> None:
+    """Drain the adapter's work until no new work appears for a few loop turns."""
+    quiet = 0
+    while quiet < 3:
+        await asyncio.sleep(0)
+        if adapter.relay.busy:
+            quiet = 0
+            await adapter.drain()
+        else:
+            quiet += 1
 
 
 @asynccontextmanager

@@ -1,0 +1,165 @@
+"""Delivering to Slack: unprompted sends, DMs, 429s, chart and CSV uploads, delivery errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from adapters.base import DeliveryError, Outbox
+from adapters.slack.delivery import delivery_error
+from bot.engine import Engine
+from bot.messages import Address, Choice, Form, FormField, Image, Outgoing, Reply, Visibility
+from tests.fakes.slack import DEFAULT_BOT_TOKEN, DEFAULT_TEAM
+from tests.slack_harness import SlackHarness, slack_harness
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"chart-bytes" * 50
+
+
+@pytest.fixture
+async def slack(settings: Any, engine: Engine) -> AsyncIterator[SlackHarness]:
+    """The Slack adapter against FakeSlack."""
+    async with slack_harness(settings, engine) as harness:
+        harness.fake.add_user("U1", name="Ana")
+        yield harness
+
+
+def to(user: str, channel: str = "") -> Address:
+    """A Slack address in the default workspace."""
+    return Address("slack", DEFAULT_TEAM, user, channel)
+
+
+async def test_send_opens_the_dm_and_posts(slack: SlackHarness) -> None:
+    prompt = Reply(
+        "Time for today's check-in.",
+        kind="prompt",
+        choices=(Choice("Check in", "checkin.start", style="primary"), Choice("Day off", "x")),
+    )
+    await slack.adapter.send(to("U1"), prompt)
+    await slack.adapter.send(to("U1"), Reply("Reminder"))
+    (opened,) = slack.fake.calls_to("conversations.open")  # the DM channel is remembered
+    assert opened.params["users"] == "U1"
+    first, second = slack.fake.messages("D1")
+    assert first.params["text"] == "Time for today's check-in."
+    assert first.token == DEFAULT_BOT_TOKEN
+    assert second.params["text"] == "Reminder"
+
+
+async def test_send_through_the_outbox(slack: SlackHarness) -> None:
+    outbox = Outbox()
+    outbox.register(slack.adapter)
+    await outbox.send(Outgoing(to("", "C0SALES"), Reply("Weekly recap", kind="recap")))
+    (posted,) = slack.fake.messages("C0SALES")
+    assert posted.params["text"] == "Weekly recap"
+
+
+async def test_a_429_is_retried_and_the_message_arrives(slack: SlackHarness) -> None:
+    slack.fake.fail_next("chat.postMessage", status=429, retry_after=0)
+    await slack.adapter.send(to("U1"), Reply("Nudge: 2 of 5 conversations so far."))
+    failed, delivered = slack.fake.calls_to("chat.postMessage")
+    assert failed.params.get("__failed")
+    assert delivered.params["text"] == "Nudge: 2 of 5 conversations so far."
+    assert not delivered.params.get("__failed")
+
+
+async def test_a_429_during_a_conversation_loses_nothing(slack: SlackHarness) -> None:
+    slack.fake.fail_next("chat.postMessage", status=429, retry_after=0)
+    await slack.dm("U1", "12 calls, 90 min; demo with Acme; proposal for Beta")
+    await slack.settle()
+    assert len(slack.fake.calls_to("chat.postMessage")) == 2
+    (confirmation,) = slack.fake.messages("D1")
+    assert "12 conversations" in confirmation.params["text"]
+
+
+async def test_a_chart_is_uploaded_with_files_v2(slack: SlackHarness) -> None:
+    reply = Reply(
+        "This week: 42 conversations.",
+        kind="stats",
+        image=Image("week.png", PNG, title="Your week"),
+    )
+    await slack.adapter.send(to("U1"), reply)
+    (ask,) = slack.fake.calls_to("files.getUploadURLExternal")
+    assert ask.params["filename"] == "week.png"
+    assert int(ask.params["length"]) == len(PNG)
+    (done,) = slack.fake.calls_to("files.completeUploadExternal")
+    assert done.params["channel_id"] == "D1"
+    (uploaded,) = done.params["files"]
+    assert uploaded["title"] == "Your week"
+    assert slack.fake.uploads[uploaded["id"]] == PNG
+    assert slack.fake.messages("D1")[0].params["text"] == "This week: 42 conversations."
+
+
+async def test_a_private_chart_asked_in_a_channel_goes_to_the_dm(slack: SlackHarness) -> None:
+    reply = Reply("Your stats", image=Image("s.png", PNG), file=b"day,calls\n", filename="me.csv")
+    await slack.adapter.send(to("U1", "C0SALES"), reply)
+    (ephemeral,) = slack.fake.calls_to("chat.postEphemeral")
+    assert (ephemeral.params["channel"], ephemeral.params["user"]) == ("C0SALES", "U1")
+    uploads = slack.fake.calls_to("files.completeUploadExternal")
+    assert [u.params["channel_id"] for u in uploads] == ["D1", "D1"]
+    assert sorted(slack.fake.uploads.values()) == sorted([PNG, b"day,calls\n"])
+
+
+async def test_a_shared_reply_is_posted_in_the_channel(slack: SlackHarness) -> None:
+    board = Reply("Leaderboard", visibility=Visibility.CHANNEL, image=Image("b.png", PNG))
+    await slack.adapter.send(to("U1", "C0SALES"), board)
+    assert slack.fake.messages("C0SALES")
+    (upload,) = slack.fake.calls_to("files.completeUploadExternal")
+    assert upload.params["channel_id"] == "C0SALES"
+
+
+async def test_a_form_sent_unprompted_comes_with_a_button(slack: SlackHarness) -> None:
+    form = Form("checkin.form:2026-11-25", "Check-in", (FormField("conversations", "Calls"),))
+    await slack.adapter.send(to("U1"), Reply("Check in?", kind="prompt", form=form))
+    (posted,) = slack.fake.messages("D1")
+    (actions,) = [b for b in posted.params["blocks"] if b["type"] == "actions"]
+    assert actions["elements"][0]["action_id"] == "checkin.start"
+    assert actions["elements"][0]["value"] == "2026-11-25"
+
+
+@pytest.mark.parametrize(
+    ("error", "permanent"),
+    [("channel_not_found", True), ("account_inactive", True), ("fatal_error", False)],
+)
+async def test_delivery_errors_say_whether_to_retry(
+    slack: SlackHarness, error: str, permanent: bool
+) -> None:
+    slack.fake.channel_errors["D1"] = error
+    with pytest.raises(DeliveryError) as raised:
+        await slack.adapter.send(to("U1"), Reply("hi"))
+    assert raised.value.permanent is permanent
+    assert error in str(raised.value)
+
+
+async def test_another_workspace_cannot_be_reached_with_one_token(slack: SlackHarness) -> None:
+    with pytest.raises(DeliveryError) as raised:
+        await slack.adapter.send(Address("slack", "T0OTHER", "U1"), Reply("hi"))
+    assert raised.value.permanent
+    assert slack.fake.messages() == []
+
+
+async def test_an_uninstall_stops_sending(slack: SlackHarness) -> None:
+    uninstall = {"type": "app_uninstalled"}
+    from tests.fakes.slack import event_callback
+
+    assert (await slack.event(event_callback(uninstall))).status == 200
+    await slack.settle()
+    with pytest.raises(DeliveryError) as raised:
+        await slack.adapter.send(to("U1"), Reply("hi"))
+    assert raised.value.permanent
+
+
+def test_a_rate_limit_left_after_retries_is_not_permanent() -> None:
+    response = AsyncSlackResponse(
+        client=None,  # type: ignore[arg-type]
+        http_verb="POST",
+        api_url="http://x/api/chat.postMessage",
+        req_args={},
+        data={"ok": False, "error": "ratelimited"},
+        headers={},
+        status_code=429,
+    )
+    error = delivery_error(SlackApiError("rate limited", response), "post")
+    assert error.permanent is False
