@@ -20,6 +20,7 @@ from bot.messages import Address
 from bot.storage.checkins import get_checkin
 from bot.storage.db import Database
 from bot.storage.models import Member, Team
+from bot.storage.people import find_member, teams_of
 from tests.fakes.discord import EPHEMERAL, Call, FakeDiscord, start_needle_on
 
 TODAY = date(2026, 11, 25)  # conftest's clock: Wednesday 25 November 2026, 18:00 UTC
@@ -71,14 +72,10 @@ def buttons_of(call: Call) -> dict[str, str]:
 
 
 async def stored_checkin(database: Database, user_id: str, day: date = TODAY) -> Any:
-    from sqlalchemy import select
-
+    """The member's check-in for `day` as stored, or None."""
     async with database.transaction() as session:
-        member = (
-            await session.execute(
-                select(Member).where(Member.platform == "discord", Member.external_id == user_id)
-            )
-        ).scalar_one()
+        member = await find_member(session, "discord", user_id)
+        assert member is not None
         checkin = await get_checkin(session, member.id, day)
         if checkin is None:
             return None
@@ -242,3 +239,54 @@ async def test_admin_command_is_refused_to_a_member_without_manage_server(
     assert answer.json["data"]["flags"] & EPHEMERAL
     allowed = await fake.slash(ben, "admin minimums", {"calls": 8}, guild=acme)
     assert "Only team admins" not in text_of(await fake.wait_for_callback(allowed))
+
+
+async def test_checkin_interrupted_by_a_dropped_gateway_between_modal_and_submit(
+    fake: FakeDiscord, needle: Any, people: dict[str, Any], database: Database
+) -> None:
+    ana, acme = people["ana"], people["acme"]
+    opened = await fake.slash(ana, "checkin", guild=acme)
+    modal = (await fake.wait_for_callback(opened)).json
+    assert modal["type"] == 9
+
+    await fake.drop()  # closed with 4000 while Ana is typing into the form
+    submitted = await fake.submit_modal(
+        ana,
+        modal["data"],
+        {"conversations": "3", "minutes": "20", "activities": "inbox"},
+        guild=acme,
+    )
+    await fake.wait_until_connected()
+    confirmation = await fake.wait_for_callback(submitted)
+    assert "Partial" not in text_of(confirmation)
+    assert "Conversations: 3 / 5" in text_of(confirmation)
+    assert confirmation.json["data"]["flags"] & EPHEMERAL
+    assert fake.resumes == 1
+    assert (await stored_checkin(database, ana["id"]))["conversations"] == 3
+
+
+async def test_one_checkin_a_day_for_a_member_of_two_servers(
+    fake: FakeDiscord, engine: Engine, people: dict[str, Any], database: Database
+) -> None:
+    ana, acme = people["ana"], people["acme"]
+    beta = fake.add_guild("Beta Ventures")
+    fake.add_member(beta, ana)
+    adapter = await start_needle_on(fake, engine)
+    try:
+        for guild in (acme, beta):  # Ana uses Needle once in each server
+            await fake.wait_for_callback(await fake.slash(ana, "help", guild=guild))
+        dm = Dm(fake, ana)
+        saved = await dm.say("12 calls, 95 min; demo with Acme; proposal for Beta")
+        assert "Check-in saved for today" in text_of(saved)
+        async with database.transaction() as session:
+            member = await find_member(session, "discord", ana["id"])
+            assert member is not None
+            teams = {t.external_id for t in await teams_of(session, member.id)}
+        assert teams == {acme.id, beta.id}  # one member, in both teams, with one check-in
+        assert (await stored_checkin(database, ana["id"]))["conversations"] == 12
+        if find_command("leaderboard") is not None:
+            for guild in (acme, beta):
+                board = await fake.slash(ana, "leaderboard", {"period": "today"}, guild=guild)
+                assert "Ana" in text_of(await fake.wait_for_callback(board))
+    finally:
+        await adapter.stop()
