@@ -1,7 +1,17 @@
-"""Streaks: consecutive workdays at or above the member's minimums.
+"""Streaks: consecutive workdays at or above the member's personal minimum.
 
-Days off and non-workdays neither count nor break a streak; a workday without a check-in at
-or above the minimums breaks it. Today does not break a streak until it is over.
+The rules (SPEC §4), in the member's own local dates:
+
+- Only the member's workdays count. A check-in on a non-workday neither adds nor breaks.
+- A day off (`off`, `vacation`, …) neither counts nor breaks.
+- A workday below the minimum, or a workday with no check-in at all, breaks the streak.
+- Today is not over: it adds once it meets the minimum and never breaks the streak.
+- A pause protects the gap it covers: missing workdays up to `paused_until` in the gap that the
+  pause ended (or is still in) don't break. Needle keeps only the latest pause, so an older
+  pause's gap counts as missed once a newer pause replaced it.
+
+The database finds the runs (bot.storage.stats.streak_runs); this module adds the trailing
+gap between the latest recorded workday and today, which has no row to find.
 """
 
 from __future__ import annotations
@@ -9,11 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.profile import Profile
-from bot.storage.models import Checkin
+from bot.profile import Profile, workday_digits
+from bot.storage.stats import StreakParams, StreakRuns, streak_runs, workday_ordinal
 
 
 @dataclass(frozen=True)
@@ -24,37 +33,69 @@ class Streaks:
     best: int
 
 
+def anchor_ordinal(today: date, workdays: str) -> int:
+    """The ordinal of the last workday that must be covered for a run to be current.
+
+    That is the last workday before today (today itself may still be filled in); a run whose
+    last recorded workday is today (met) is of course current too.
+    """
+    return workday_ordinal(today - timedelta(days=1), workdays)
+
+
+def finish(
+    runs: StreakRuns | None, today: date, workdays: str, paused_until: date | None
+) -> Streaks:
+    """Current and best streak from the database's runs plus the trailing gap."""
+    if runs is None or not workdays:
+        return Streaks(0, 0)
+    anchor = anchor_ordinal(today, workdays)
+    current = runs.last_run
+    if runs.last_ordinal < anchor:
+        # Workdays after the last record were missed, unless a pause covers all of them.
+        covered = paused_until is not None and workday_ordinal(paused_until, workdays) >= anchor
+        if not covered:
+            current = 0
+    return Streaks(current=current, best=max(runs.best, current))
+
+
+def params_of(member_id: int, profile: Profile) -> StreakParams:
+    """The streak rules of a member, from their resolved profile."""
+    return StreakParams(
+        member_id=member_id,
+        workdays=workday_digits(profile.workdays),
+        min_conversations=profile.min_conversations,
+        min_minutes=profile.min_minutes,
+        paused_until=profile.paused_until,
+    )
+
+
 async def member_streaks(
     session: AsyncSession, member_id: int, profile: Profile, today: date
 ) -> Streaks:
     """The member's current and best streak as of `today` (their local date)."""
-    met = and_(
-        Checkin.status == "complete",
-        Checkin.conversations >= profile.min_conversations,
-        Checkin.minutes >= profile.min_minutes,
-    )
-    rows = (
-        await session.execute(
-            select(Checkin.local_date, Checkin.status)
-            .where(
-                Checkin.member_id == member_id,
-                Checkin.local_date <= today,
-                or_(met, Checkin.status == "day_off"),
-            )
-            .order_by(Checkin.local_date)
-        )
-    ).all()
-    if not rows:
-        return Streaks(0, 0)
-    good = {day: status for day, status in rows}
-    best = run = 0
-    day = rows[0][0]
-    while day <= today:
-        if day in good:
-            if good[day] != "day_off" and profile.is_workday(day):
-                run += 1
-        elif profile.is_workday(day) and not profile.is_paused(day) and day != today:
-            run = 0
-        best = max(best, run)
-        day += timedelta(days=1)
-    return Streaks(current=run, best=best)
+    params = params_of(member_id, profile)
+    found = await streak_runs(session, today, member=params)
+    return finish(found[0] if found else None, today, params.workdays, params.paused_until)
+
+
+async def team_streaks(
+    session: AsyncSession,
+    team_id: int,
+    today: date,
+    paused: dict[int, tuple[str, date | None]],
+    *,
+    public_only: bool = False,
+) -> dict[int, Streaks]:
+    """Streaks of every active member of a team as of `today`.
+
+    `paused` maps member id -> (workdays digits, paused_until) for the members to report;
+    members without a row get no streak.
+    """
+    found = {
+        runs.member_id: runs
+        for runs in await streak_runs(session, today, team_id=team_id, public_only=public_only)
+    }
+    return {
+        member_id: finish(found.get(member_id), today, workdays, until)
+        for member_id, (workdays, until) in paused.items()
+    }

@@ -132,3 +132,8 @@ async def find_team_member_by_name(
         if member.external_id == wanted or member.display_name.casefold() == wanted.casefold():
             return member
     return None
+
+
+async def get_member(session: AsyncSession, member_id: int) -> Member | None:
+    """The member with this Needle id."""
+    return await session.get(Member, member_id)
