@@ -748,6 +748,8 @@ def _read_piece(piece: str, builder: _DraftBuilder) -> bool:
                 return True
     numeric = _duration_text(piece)
     if _BARE_NUMBERS_RE.fullmatch(numeric):
+        if builder.has_conversations and builder.has_minutes:
+            return False  # both numbers known already: "one" is an activity here
         builder.positional.extend(int(n) for n in numeric.split() if len(n) <= 6)
         return True
     tally = _tally(numeric)
