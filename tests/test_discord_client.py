@@ -491,3 +491,33 @@ async def test_events_sent_while_the_gateway_is_down_arrive_after_the_resume(
     assert fake.resumes == 1
     assert fake.identifies == 1  # resumed, not a new session
     assert [i.kind for i in engine.seen] == [IncomingKind.MESSAGE, IncomingKind.COMMAND]
+
+
+async def test_more_after_a_modal_goes_to_the_dm(
+    fake: FakeDiscord, engine: ScriptedEngine, needle: Any, people: dict[str, Any]
+) -> None:
+    ana, acme = people["ana"], people["acme"]
+
+    async def form_and_more(incoming: Incoming) -> list[Reply]:
+        return [Reply("", form=FORM), Reply("Tip: you can also type your answers here.")]
+
+    engine.script = form_and_more
+    opened = await fake.slash(ana, "checkin", guild=acme)
+    assert (await fake.wait_for_callback(opened)).json["type"] == 9
+    tip = await fake.wait_for_dm(ana)
+    assert content(tip) == "Tip: you can also type your answers here."
+
+
+async def test_an_unprompted_form_is_sent_as_a_button_that_opens_it(
+    fake: FakeDiscord, engine: ScriptedEngine, needle: Any, people: dict[str, Any]
+) -> None:
+    ana = people["ana"]
+    await needle.send(Address("discord", "", ana["id"]), Reply("Finish yesterday?", form=FORM))
+    sent = await fake.wait_for_dm(ana)
+    (button,) = sent.json["components"][0]["components"]
+    assert button["label"] == "Check-in"
+    pressed = await fake.click(ana, fake.message_of(sent), button["custom_id"])
+    modal = (await fake.wait_for_callback(pressed)).json
+    assert modal["type"] == 9
+    assert modal["data"]["custom_id"] == "needle-form:" + FORM.id
+    assert engine.seen == []  # opened from the shelf, without asking the engine again

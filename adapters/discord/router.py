@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import discord
 
+from adapters.base import DeliveryError
 from adapters.discord import translate
 from adapters.discord.components import (
     FORM_OPEN_ACTION,
@@ -156,7 +157,10 @@ class Router:
                 opened_modal = await self._deliver(interaction.response.send_modal(rendered))
             elif opened_modal:
                 # After a modal Discord takes no follow-up: say the rest in the DM.
-                await self._send_direct(incoming.address.direct(), reply)
+                try:
+                    await self._send_direct(incoming.address.direct(), reply)
+                except DeliveryError as err:
+                    log.warning("could not send the rest of an answer by DM: %s", err)
             elif not interaction.response.is_done():
                 await self._deliver(
                     interaction.response.send_message(
