@@ -1,0 +1,368 @@
+"""Scheduled-delivery SQL: who may be due, claims, lease takeover and outcomes.
+
+A delivery is claimed by inserting its row, keyed by (kind, target, local date), with
+`INSERT … ON CONFLICT DO NOTHING` (SQLite and PostgreSQL alike): of several processes trying
+the same key, exactly one gets the row. A claim carries a lease; when the lease runs out
+before the row is settled (the claimer crashed, or asked to retry later), one conditional
+UPDATE lets exactly one instance take it over. Settled rows (sent, skipped, failed) are never
+claimed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, cast, delete, func, literal, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.storage.models import Checkin, Delivery, Member, Team, TeamMembership
+
+CLAIMED = "claimed"
+SENT = "sent"
+SKIPPED = "skipped"
+FAILED = "failed"
+SETTLED = (SENT, SKIPPED, FAILED)
+
+DeliveryKey = tuple[str, str, date]  # (kind, target, local date)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A delivery this instance holds until `lease_until`; `attempts` counts every claim."""
+
+    id: int
+    kind: str
+    target: str
+    local_date: date
+    attempts: int
+    lease_until: datetime
+
+    @property
+    def key(self) -> DeliveryKey:
+        """The delivery's unique key."""
+        return (self.kind, self.target, self.local_date)
+
+
+@dataclass(frozen=True)
+class MemberCandidate:
+    """A member who may have something due, with their first team and what is settled."""
+
+    member: Member
+    team: Team
+    joined_at: datetime
+    settled: Mapping[str, date | None]
+
+
+@dataclass(frozen=True)
+class TeamCandidate:
+    """A team with a recap channel, and the newest recap date settled."""
+
+    team: Team
+    settled: date | None
+
+
+def _held(kind: str, target: ColumnElement[Any], now: datetime) -> ColumnElement[Any]:
+    """The newest local date of `kind` for `target` that is settled or held by a live lease."""
+    return (
+        select(func.max(Delivery.local_date))
+        .where(
+            Delivery.kind == kind,
+            Delivery.target == target,
+            or_(Delivery.status != CLAIMED, Delivery.lease_until > now),
+        )
+        .scalar_subquery()
+    )
+
+
+async def member_candidates(
+    session: AsyncSession,
+    *,
+    platforms: Iterable[str],
+    kinds: Sequence[str],
+    now: datetime,
+) -> list[MemberCandidate]:
+    """Members with an active membership on a served platform, not undeliverable, not paused
+    for good, each with their first team (oldest membership) and the newest settled date of
+    each kind. Local times are for the caller to work out.
+    """
+    platforms = sorted(set(platforms))
+    if not platforms:
+        return []
+    target = literal("member:") + cast(Member.id, String)
+    settled_columns = [_held(kind, target, now).label(f"settled_{kind}") for kind in kinds]
+    # Paused through a date two days ahead of UTC is paused on every local "today".
+    not_paused_for_good = or_(
+        Member.paused_until.is_(None), Member.paused_until < now.date() + timedelta(days=2)
+    )
+    rows = await session.execute(
+        select(Member, TeamMembership.team_id, TeamMembership.joined_at, *settled_columns)
+        .join(TeamMembership, TeamMembership.member_id == Member.id)
+        .where(
+            TeamMembership.active.is_(True),
+            Member.platform.in_(platforms),
+            Member.undeliverable_since.is_(None),
+            not_paused_for_good,
+        )
+        .order_by(Member.id, TeamMembership.joined_at, TeamMembership.team_id)
+    )
+    first: dict[int, tuple[Member, int, datetime, dict[str, date | None]]] = {}
+    for row in rows:
+        member: Member = row[0]
+        if member.id in first:
+            continue
+        settled = {kind: row[3 + index] for index, kind in enumerate(kinds)}
+        first[member.id] = (member, row[1], row[2], settled)
+    if not first:
+        return []
+    team_ids = {team_id for _, team_id, _, _ in first.values()}
+    teams = {
+        team.id: team
+        for team in (await session.scalars(select(Team).where(Team.id.in_(team_ids)))).all()
+    }
+    return [
+        MemberCandidate(member, teams[team_id], joined_at, settled)
+        for member, team_id, joined_at, settled in first.values()
+    ]
+
+
+async def recap_candidates(
+    session: AsyncSession, *, platforms: Iterable[str], kind: str, now: datetime
+) -> list[TeamCandidate]:
+    """Teams on a served platform with a recap channel, with their newest settled recap date."""
+    platforms = sorted(set(platforms))
+    if not platforms:
+        return []
+    target = literal("team:") + cast(Team.id, String)
+    rows = await session.execute(
+        select(Team, _held(kind, target, now))
+        .where(
+            Team.platform.in_(platforms),
+            Team.recap_channel_id.is_not(None),
+            Team.recap_channel_id != "",
+        )
+        .order_by(Team.id)
+    )
+    return [TeamCandidate(team, settled) for team, settled in rows.tuples()]
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert
+    if name == "sqlite":
+        return sqlite.insert
+    raise RuntimeError(f"deliveries need SQLite or PostgreSQL, not {name}")
+
+
+_RETURNED = (
+    Delivery.id,
+    Delivery.kind,
+    Delivery.target,
+    Delivery.local_date,
+    Delivery.attempts,
+    Delivery.lease_until,
+)
+
+
+async def claim(
+    session: AsyncSession,
+    keys: Iterable[DeliveryKey],
+    *,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+) -> list[Claim]:
+    """Claim every key that nobody holds: new rows, or claims whose lease ran out.
+
+    Returns the claims won, which this instance must settle (or let expire). Keys are taken in
+    one sorted order so concurrent claimers on PostgreSQL wait on each other, never deadlock.
+    """
+    wanted = sorted(set(keys))
+    if not wanted:
+        return []
+    lease_until = now + lease
+    insert = _insert_for(session)
+    inserted = await session.execute(
+        insert(Delivery)
+        .values(
+            [
+                {
+                    "kind": kind,
+                    "target": target,
+                    "local_date": local_date,
+                    "status": CLAIMED,
+                    "claimed_by": owner,
+                    "claimed_at": now,
+                    "lease_until": lease_until,
+                    "attempts": 1,
+                }
+                for kind, target, local_date in wanted
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["kind", "target", "local_date"])
+        .returning(*_RETURNED)
+    )
+    won = [Claim(*row) for row in inserted.tuples()]
+    taken = {c.key for c in won}
+    rest = [key for key in wanted if key not in taken]
+    if rest:
+        won.extend(await _take_over(session, rest, owner=owner, now=now, lease_until=lease_until))
+    return won
+
+
+async def _take_over(
+    session: AsyncSession,
+    keys: Sequence[DeliveryKey],
+    *,
+    owner: str,
+    now: datetime,
+    lease_until: datetime,
+) -> list[Claim]:
+    """Take claims whose lease ran out; the condition lets exactly one instance win each."""
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            tuple_(Delivery.kind, Delivery.target, Delivery.local_date).in_(keys),
+            Delivery.status == CLAIMED,
+            Delivery.lease_until <= now,
+        )
+        .values(
+            claimed_by=owner,
+            claimed_at=now,
+            lease_until=lease_until,
+            attempts=Delivery.attempts + 1,
+        )
+        .returning(*_RETURNED)
+        .execution_options(synchronize_session=False)
+    )
+    return [Claim(*row) for row in result.tuples()]
+
+
+async def checkin_statuses(
+    session: AsyncSession, days: Iterable[tuple[int, date]]
+) -> dict[tuple[int, date], str]:
+    """The check-in status (complete, partial, day_off) of each (member id, local date) asked."""
+    wanted = set(days)
+    if not wanted:
+        return {}
+    member_ids = {member_id for member_id, _ in wanted}
+    dates = {day for _, day in wanted}
+    rows = await session.execute(
+        select(Checkin.member_id, Checkin.local_date, Checkin.status).where(
+            Checkin.member_id.in_(member_ids), Checkin.local_date.in_(dates)
+        )
+    )
+    return {
+        (member_id, day): status
+        for member_id, day, status in rows.tuples()
+        if (member_id, day) in wanted
+    }
+
+
+async def find_delivery(session: AsyncSession, key: DeliveryKey) -> Delivery | None:
+    """The delivery row of a key, if any."""
+    kind, target, local_date = key
+    return await session.scalar(
+        select(Delivery).where(
+            Delivery.kind == kind, Delivery.target == target, Delivery.local_date == local_date
+        )
+    )
+
+
+async def mark_sent(
+    session: AsyncSession, claim_ids: Sequence[int], *, owner: str, now: datetime
+) -> int:
+    """Settle claims as sent; returns how many rows this owner still held."""
+    if not claim_ids:
+        return 0
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(claim_ids), Delivery.claimed_by == owner)
+        .values(status=SENT, sent_at=now, error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_settled(
+    session: AsyncSession, outcomes: Mapping[int, tuple[str, str]], *, owner: str
+) -> None:
+    """Settle claims as skipped or failed, each with its reason: {claim id: (status, reason)}."""
+    by_outcome: dict[tuple[str, str], list[int]] = {}
+    for claim_id, (status, reason) in outcomes.items():
+        if status not in (SKIPPED, FAILED):
+            raise ValueError(f"not a settled status: {status}")
+        by_outcome.setdefault((status, reason[:1000]), []).append(claim_id)
+    for (status, reason), ids in by_outcome.items():
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.claimed_by == owner)
+            .values(status=status, error=reason)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def retry_later(
+    session: AsyncSession, claim_id: int, *, owner: str, error: str, retry_at: datetime
+) -> None:
+    """Keep a claim for another attempt: its lease ends at `retry_at`, then any instance may."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == claim_id, Delivery.claimed_by == owner)
+        .values(lease_until=retry_at, error=error[:1000])
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release(
+    session: AsyncSession, claim_ids: Sequence[int], *, owner: str, now: datetime
+) -> None:
+    """Give back claims this instance will not send (shutting down): others may take them now."""
+    if not claim_ids:
+        return
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(claim_ids), Delivery.claimed_by == owner, Delivery.status == CLAIMED)
+        .values(lease_until=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def recent_statuses(
+    session: AsyncSession, target: str, kinds: Sequence[str], limit: int
+) -> list[str]:
+    """The statuses of a target's newest deliveries of these kinds, newest first."""
+    rows = await session.scalars(
+        select(Delivery.status)
+        .where(Delivery.target == target, Delivery.kind.in_(kinds))
+        .order_by(Delivery.local_date.desc(), Delivery.claimed_at.desc())
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def mark_undeliverable(session: AsyncSession, member_id: int, *, now: datetime) -> bool:
+    """Mark a member Needle cannot reach; True only the first time (so it is logged once)."""
+    result = await session.execute(
+        update(Member)
+        .where(Member.id == member_id, Member.undeliverable_since.is_(None))
+        .values(undeliverable_since=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def prune(session: AsyncSession, *, before: date) -> int:
+    """Delete delivery rows of local dates before `before` (long out of grace); returns how many."""
+    result = await session.execute(
+        delete(Delivery)
+        .where(Delivery.local_date < before)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,188 @@
+"""What a claimed delivery says and where it goes, or why it is skipped.
+
+The words come from bot.coaching.nudges and bot.stats.recap; this module decides, for one
+claimed delivery, whether it still makes sense (a member who already checked in gets no
+prompt) and builds the Outgoing. Decisions that need the database are made here, after the
+claim, so they are settled once (as sent or skipped) instead of asked again on every tick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.messages import Address, Outgoing
+from bot.profile import Profile
+from bot.storage.db import Database
+from bot.storage.deliveries import CLAIMED, SENT, Claim, find_delivery
+from bot.storage.models import Member, Team
+from scheduler.due import DueWork, Kind, member_target
+
+CHECKED_IN = ("complete", "day_off")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed delivery with what it needs: the member (if any), their team and profile."""
+
+    work: DueWork
+    claim: Claim
+    team: Team
+    member: Member | None = None
+    profile: Profile | None = None
+    checkin_status: str | None = None  # the member's check-in on the delivery's local date
+
+
+@dataclass(frozen=True)
+class Message:
+    """Something to send; `recipient_id` is the member it goes to (None for a channel)."""
+
+    outgoing: Outgoing
+    recipient_id: int | None
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Nothing to send for this delivery, for good."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Later:
+    """Not decidable yet (it waits on another delivery); try again after a backoff."""
+
+    reason: str
+
+
+Composed = Message | Skip | Later
+
+
+def member_address(member: Member, team: Team) -> Address:
+    """A member's direct message with Needle, through the team they are reached in."""
+    return Address(member.platform, team.external_id, member.external_id, "")
+
+
+def recap_address(team: Team) -> Address:
+    """The team's recap channel."""
+    return Address(team.platform, team.external_id, "", team.recap_channel_id or "")
+
+
+async def compose(database: Database, job: Job, now: datetime) -> Composed:
+    """The message a claimed delivery sends, or why it sends nothing."""
+    kind = job.work.kind
+    if kind is Kind.RECAP:
+        return await _recap(database, job, now)
+    member, profile = job.member, job.profile
+    if member is None or profile is None:
+        raise ValueError(f"{kind} needs a member")
+    if kind is Kind.PROMPT:
+        return _prompt(job, member)
+    if job.checkin_status == "day_off":
+        return Skip("day off")
+    if kind is Kind.REMINDER:
+        return await _reminder(database, job, member, profile, now)
+    if kind is Kind.ESCALATION:
+        return await _escalation(database, job, member, profile)
+    if kind is Kind.MANAGER_NOTE:
+        return await _manager_note(database, job, member, profile)
+    if kind is Kind.PACE:
+        return await _pace(database, job, member, profile)
+    raise ValueError(f"unknown delivery kind {kind}")
+
+
+def _prompt(job: Job, member: Member) -> Composed:
+    from bot.coaching.nudges import daily_prompt
+
+    if job.checkin_status in CHECKED_IN:
+        return Skip(f"already checked in ({job.checkin_status})")
+    reply = daily_prompt(member, job.team, job.work.local_date)
+    return Message(Outgoing(member_address(member, job.team), reply), member.id)
+
+
+async def _reminder(
+    database: Database, job: Job, member: Member, profile: Profile, now: datetime
+) -> Composed:
+    from bot.coaching.nudges import reminder
+
+    if job.checkin_status == "complete":
+        return Skip("already checked in")
+    day = job.work.local_date
+    nudge_after = timedelta(minutes=job.team.nudge_after_minutes)
+    async with database.transaction() as session:
+        prompt = await find_delivery(session, (Kind.PROMPT.value, member_target(member.id), day))
+        if prompt is not None and prompt.status in (SENT, CLAIMED):
+            prompted = prompt.sent_at or prompt.claimed_at
+            if now - prompted < nudge_after / 2:
+                # The prompt went out late (after downtime); a reminder now would crowd it.
+                return Skip("the prompt was sent late")
+        reply = await reminder(session, member, job.team, profile, day)
+    return Message(Outgoing(member_address(member, job.team), reply), member.id)
+
+
+async def _days_below(database: Database, job: Job, member: Member, profile: Profile) -> int:
+    from bot.coaching.nudges import days_below_minimum
+
+    async with database.transaction() as session:
+        # Counted through the day before: the nudge comes with the next day's prompt.
+        through = job.work.local_date - timedelta(days=1)
+        return await days_below_minimum(session, member.id, profile, through)
+
+
+async def _escalation(database: Database, job: Job, member: Member, profile: Profile) -> Composed:
+    from bot.coaching.nudges import escalation
+
+    needed = job.team.escalate_after_days
+    days = await _days_below(database, job, member, profile)
+    if days != needed:
+        return Skip(f"{days} workdays below minimum (nudge at {needed})")
+    async with database.transaction() as session:
+        to_member, _ = await escalation(
+            session, member, job.team, profile, job.work.local_date, days
+        )
+    return Message(Outgoing(member_address(member, job.team), to_member), member.id)
+
+
+async def _manager_note(database: Database, job: Job, member: Member, profile: Profile) -> Composed:
+    from bot.coaching.nudges import escalation
+
+    day = job.work.local_date
+    async with database.transaction() as session:
+        nudge = await find_delivery(session, (Kind.ESCALATION.value, member_target(member.id), day))
+    if nudge is None or nudge.status == CLAIMED:
+        return Later("the stronger nudge is not settled yet")
+    if nudge.status != SENT:
+        return Skip(f"no stronger nudge ({nudge.status})")
+    days = await _days_below(database, job, member, profile)
+    async with database.transaction() as session:
+        _, note = await escalation(session, member, job.team, profile, day, days)
+        manager_id = job.team.manager_member_id
+        manager = await session.get(Member, manager_id) if manager_id is not None else None
+    if note is None or manager is None:
+        return Skip("no manager to tell")
+    if manager.undeliverable_since is not None:
+        return Skip("the manager cannot be reached")
+    return Message(Outgoing(member_address(manager, job.team), note), manager.id)
+
+
+async def _pace(database: Database, job: Job, member: Member, profile: Profile) -> Composed:
+    from bot.coaching.nudges import pace_check
+
+    if job.checkin_status == "complete":
+        return Skip("already checked in")
+    async with database.transaction() as session:
+        reply = await pace_check(session, member, job.team, profile, job.work.local_date)
+    if reply is None:
+        return Skip("on pace")
+    return Message(Outgoing(member_address(member, job.team), reply), member.id)
+
+
+async def _recap(database: Database, job: Job, now: datetime) -> Composed:
+    from bot.stats.recap import weekly_recap
+
+    async with database.transaction() as session:
+        team = await session.get(Team, job.team.id)
+        if team is None or not team.recap_channel_id:
+            return Skip("no recap channel")
+        reply = await weekly_recap(session, team, job.work.local_date, now)
+    return Message(Outgoing(recap_address(team), reply), None)

@@ -1,0 +1,372 @@
+"""Claim → send → mark: the fan-out of due work through the Outbox, exactly once.
+
+Due work is claimed in sorted chunks (one transaction each) just ahead of the senders, so no
+claim waits long enough for its lease to run out. A fixed number of workers send; outcomes
+are written back by one flusher that batches whatever has piled up (group commit), so the
+database sees a few writes per chunk, not two per message.
+
+Failures: an error the adapter calls permanent (account deactivated, DMs closed) settles the
+delivery as failed and marks the member undeliverable, logged once; anything else is retried
+with a growing backoff by leaving the claim to expire at the retry time, so the next tick of
+any instance takes it over — until `max_attempts`, after which it is failed. A member whose
+last few deliveries all failed that way is marked undeliverable too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.exc import DBAPIError
+
+from adapters.base import DeliveryError, Outbox
+from bot.profile import Profile
+from bot.storage import deliveries as store
+from bot.storage.db import Database
+from bot.storage.models import Member, Team
+from scheduler.compose import Job, Later, Message, Skip, compose
+from scheduler.due import DueWork, Kind, member_target
+
+log = logging.getLogger(__name__)
+
+MEMBER_MESSAGE_KINDS = (
+    Kind.PROMPT.value,
+    Kind.REMINDER.value,
+    Kind.ESCALATION.value,
+    Kind.PACE.value,
+)
+FAILURES_BEFORE_UNDELIVERABLE = 3
+# A claim is sent only while this share of its lease is still ahead.
+LEASE_MARGIN = 0.2
+NEEDS_CHECKIN = (Kind.PROMPT, Kind.REMINDER, Kind.ESCALATION, Kind.PACE)
+
+
+@dataclass(frozen=True)
+class Work:
+    """Due work with the objects its message needs."""
+
+    due: DueWork
+    team: Team
+    member: Member | None = None
+    profile: Profile | None = None
+
+
+@dataclass
+class DeliveryReport:
+    """What one fan-out did."""
+
+    due: int = 0
+    claimed: int = 0
+    sent: int = 0
+    skipped: int = 0
+    retrying: int = 0
+    failed: int = 0
+    abandoned: int = 0
+    sent_by_kind: Counter[str] = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        """One line for the log."""
+        kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(self.sent_by_kind.items()))
+        return (
+            f"due {self.due}, claimed {self.claimed}, sent {self.sent}"
+            f"{f' ({kinds})' if kinds else ''}, skipped {self.skipped}, "
+            f"retrying {self.retrying}, failed {self.failed}"
+        )
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    job: Job
+    status: str  # sent | skipped | retry | failed | abandoned
+    reason: str = ""
+    recipient_id: int | None = None
+    permanent: bool = False
+
+
+class Deliverer:
+    """Sends due work through the Outbox with bounded concurrency; the database keeps score."""
+
+    def __init__(
+        self,
+        database: Database,
+        outbox: Outbox,
+        *,
+        owner: str,
+        lease: timedelta,
+        concurrency: int,
+        max_attempts: int = 5,
+        retry_base: timedelta = timedelta(minutes=1),
+        retry_cap: timedelta = timedelta(minutes=30),
+        claim_batch: int | None = None,
+    ) -> None:
+        self.database = database
+        self.outbox = outbox
+        self.owner = owner
+        self.lease = lease
+        self.concurrency = max(1, concurrency)
+        self.max_attempts = max(1, max_attempts)
+        self.retry_base = retry_base
+        self.retry_cap = retry_cap
+        self.claim_batch = claim_batch or max(100, self.concurrency * 5)
+        self._stopping = False
+
+    def stop_claiming(self) -> None:
+        """Claim nothing new; work already claimed is still sent."""
+        self._stopping = True
+
+    def resume_claiming(self) -> None:
+        """Claim again after `stop_claiming`."""
+        self._stopping = False
+
+    def backoff(self, attempts: int) -> timedelta:
+        """How long to wait before attempt `attempts + 1`: doubling from `retry_base`, capped."""
+        return min(self.retry_base * (2 ** max(0, attempts - 1)), self.retry_cap)
+
+    async def deliver(self, work: Sequence[Work], now: datetime) -> DeliveryReport:
+        """Claim, send and settle `work` as of `now`."""
+        run = _Run(self, now)
+        run.report.due = len(work)
+        if work:
+            await run.execute(list(work))
+        return run.report
+
+
+def _checkin_days(items: Iterable[Work]) -> set[tuple[int, date]]:
+    """The (member, local date) pairs whose check-in decides whether the work is still wanted."""
+    return {
+        (item.member.id, item.due.local_date)
+        for item in items
+        if item.member is not None and item.due.kind in NEEDS_CHECKIN
+    }
+
+
+class _Run:
+    """One fan-out: the producer claiming chunks, the senders, and the outcome flusher."""
+
+    def __init__(self, deliverer: Deliverer, now: datetime) -> None:
+        self.d = deliverer
+        self.started = time.monotonic()
+        self.tick_now = now
+        self.report = DeliveryReport()
+        self.unsent: set[int] = set()
+        self.outcomes: asyncio.Queue[_Outcome | None] = asyncio.Queue()
+
+    def now(self) -> datetime:
+        """The tick's instant plus the time this run has taken."""
+        return self.tick_now + timedelta(seconds=time.monotonic() - self.started)
+
+    async def execute(self, work: list[Work]) -> None:
+        jobs: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=self.d.concurrency * 2)
+        senders = min(self.d.concurrency, len(work))
+        flusher = asyncio.create_task(self._flush_outcomes())
+        producer = asyncio.create_task(self._produce(work, jobs, senders))
+        workers = [asyncio.create_task(self._send_loop(jobs)) for _ in range(senders)]
+        try:
+            await asyncio.gather(producer, *workers)
+        finally:
+            for task in (producer, *workers):
+                task.cancel()
+            await asyncio.gather(producer, *workers, return_exceptions=True)
+            await self.outcomes.put(None)
+            await asyncio.shield(flusher)
+            if self.unsent:
+                await asyncio.shield(self._release())
+
+    async def _produce(
+        self, work: list[Work], jobs: asyncio.Queue[Job | None], senders: int
+    ) -> None:
+        by_key = {item.due.key: item for item in work}
+        ordered = sorted(by_key)
+        try:
+            for start in range(0, len(ordered), self.d.claim_batch):
+                if self.d._stopping:
+                    break
+                chunk = [by_key[key] for key in ordered[start : start + self.d.claim_batch]]
+                for job in await self._claim(chunk):
+                    await jobs.put(job)
+        finally:
+            for _ in range(senders):
+                await jobs.put(None)
+
+    async def _claim(self, chunk: list[Work]) -> list[Job]:
+        by_key = {item.due.key: item for item in chunk}
+        now = self.now()
+        for attempt in range(3):
+            try:
+                async with self.d.database.transaction() as session:
+                    claims = await store.claim(
+                        session, by_key, owner=self.d.owner, now=now, lease=self.d.lease
+                    )
+                    statuses = await store.checkin_statuses(
+                        session, _checkin_days(by_key[c.key] for c in claims)
+                    )
+                break
+            except DBAPIError as err:  # a deadlock or a busy database: the claim is retried
+                if attempt == 2:
+                    raise
+                log.warning("claiming %d deliveries failed (%s); retrying", len(chunk), err)
+                await asyncio.sleep(0.1 * (attempt + 1))
+        self.report.claimed += len(claims)
+        jobs: list[Job] = []
+        for claim in claims:
+            item = by_key[claim.key]
+            status = None
+            if item.member is not None:
+                status = statuses.get((item.member.id, claim.local_date))
+            jobs.append(Job(item.due, claim, item.team, item.member, item.profile, status))
+            self.unsent.add(claim.id)
+        return jobs
+
+    async def _send_loop(self, jobs: asyncio.Queue[Job | None]) -> None:
+        while (job := await jobs.get()) is not None:
+            outcome = await self._send(job)
+            await self.outcomes.put(outcome)
+
+    async def _send(self, job: Job) -> _Outcome:
+        # Never send on a claim whose lease may have run out: another instance may own it.
+        if self.now() > job.claim.lease_until - self.d.lease * LEASE_MARGIN:
+            self.unsent.discard(job.claim.id)
+            return _Outcome(job, "abandoned", "lease ran out before sending")
+        try:
+            composed = await compose(self.d.database, job, self.now())
+        except Exception as err:
+            log.exception("could not compose %s for %s", job.work.kind, job.work.target)
+            self.unsent.discard(job.claim.id)
+            return self._retry_or_fail(job, f"compose: {err!r}", None)
+        self.unsent.discard(job.claim.id)
+        if isinstance(composed, Skip):
+            return _Outcome(job, "skipped", composed.reason)
+        if isinstance(composed, Later):
+            return self._retry_or_fail(job, composed.reason, None)
+        return await self._deliver(job, composed)
+
+    async def _deliver(self, job: Job, message: Message) -> _Outcome:
+        try:
+            await self.d.outbox.send(message.outgoing)
+        except DeliveryError as err:
+            if err.permanent:
+                return _Outcome(job, "failed", str(err), message.recipient_id, permanent=True)
+            return self._retry_or_fail(job, str(err), message.recipient_id)
+        except Exception as err:
+            log.warning(
+                "sending %s to %s failed: %r", job.work.kind, job.work.target, err, exc_info=True
+            )
+            return self._retry_or_fail(job, repr(err), message.recipient_id)
+        return _Outcome(job, "sent", recipient_id=message.recipient_id)
+
+    def _retry_or_fail(self, job: Job, reason: str, recipient_id: int | None) -> _Outcome:
+        if job.claim.attempts >= self.d.max_attempts:
+            return _Outcome(
+                job,
+                "failed",
+                f"gave up after {job.claim.attempts} attempts: {reason}",
+                recipient_id,
+            )
+        return _Outcome(job, "retry", reason, recipient_id)
+
+    async def _flush_outcomes(self) -> None:
+        done = False
+        while not done:
+            first = await self.outcomes.get()
+            batch: list[_Outcome] = []
+            if first is None:
+                done = True
+            else:
+                batch.append(first)
+            while not self.outcomes.empty():
+                more = self.outcomes.get_nowait()
+                if more is None:
+                    done = True
+                else:
+                    batch.append(more)
+            if batch:
+                await self._settle(batch)
+
+    async def _settle(self, batch: list[_Outcome]) -> None:
+        for attempt in range(6):
+            try:
+                newly_unreachable = await self._write(batch)
+                break
+            except DBAPIError as err:
+                if attempt == 5:
+                    log.error("could not record %d delivery outcomes: %s", len(batch), err)
+                    return
+                await asyncio.sleep(0.2 * 2**attempt)
+        for outcome in batch:
+            self._count(outcome)
+        for member_id, reason in newly_unreachable:
+            log.warning(
+                "member %d cannot be reached (%s); no more scheduled messages until they "
+                "write to Needle again",
+                member_id,
+                reason,
+            )
+
+    async def _write(self, batch: list[_Outcome]) -> list[tuple[int, str]]:
+        now = self.now()
+        owner = self.d.owner
+        newly_unreachable: list[tuple[int, str]] = []
+        async with self.d.database.transaction() as session:
+            sent = [o.job.claim.id for o in batch if o.status == "sent"]
+            await store.mark_sent(session, sent, owner=owner, now=now)
+            settled = {
+                o.job.claim.id: (store.SKIPPED if o.status == "skipped" else store.FAILED, o.reason)
+                for o in batch
+                if o.status in ("skipped", "failed")
+            }
+            await store.mark_settled(session, settled, owner=owner)
+            for o in batch:
+                if o.status == "retry":
+                    retry_at = now + self.d.backoff(o.job.claim.attempts)
+                    await store.retry_later(
+                        session, o.job.claim.id, owner=owner, error=o.reason, retry_at=retry_at
+                    )
+                if o.status != "failed" or o.recipient_id is None:
+                    continue
+                unreachable = o.permanent or await self._keeps_failing(session, o.recipient_id)
+                if unreachable and await store.mark_undeliverable(session, o.recipient_id, now=now):
+                    newly_unreachable.append((o.recipient_id, o.reason))
+        return newly_unreachable
+
+    @staticmethod
+    async def _keeps_failing(session, member_id: int) -> bool:  # type: ignore[no-untyped-def]
+        statuses = await store.recent_statuses(
+            session, member_target(member_id), MEMBER_MESSAGE_KINDS, FAILURES_BEFORE_UNDELIVERABLE
+        )
+        return len(statuses) == FAILURES_BEFORE_UNDELIVERABLE and all(
+            status == store.FAILED for status in statuses
+        )
+
+    def _count(self, outcome: _Outcome) -> None:
+        report = self.report
+        if outcome.status == "sent":
+            report.sent += 1
+            report.sent_by_kind[outcome.job.work.kind.value] += 1
+        elif outcome.status == "skipped":
+            report.skipped += 1
+        elif outcome.status == "retry":
+            report.retrying += 1
+        elif outcome.status == "failed":
+            report.failed += 1
+            if not outcome.permanent:
+                log.warning(
+                    "%s to %s failed: %s",
+                    outcome.job.work.kind,
+                    outcome.job.work.target,
+                    outcome.reason,
+                )
+        else:
+            report.abandoned += 1
+
+    async def _release(self) -> None:
+        ids = sorted(self.unsent)
+        with contextlib.suppress(DBAPIError):
+            async with self.d.database.transaction() as session:
+                await store.release(session, ids, owner=self.d.owner, now=self.now())
+        self.unsent.clear()

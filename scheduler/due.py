@@ -1,0 +1,240 @@
+"""What is due at an instant: pure functions over local times, daylight saving and grace.
+
+Nothing here touches the database or a clock. Given `now`, a member's resolved schedule and the
+newest local date already settled for each kind of delivery, `member_work` says which
+deliveries should be claimed now; `team_work` does the same for a team's weekly recap.
+
+Daylight saving rules:
+- a wall time that does not exist on a day (inside the hour skipped when clocks go forward)
+  fires at the first valid minute after it: 02:30 on a day that jumps from 02:00 to 03:00
+  fires at 03:00;
+- a wall time that occurs twice (inside the hour repeated when clocks go back) fires once, at
+  its first occurrence.
+
+Work is due from its fire instant until `grace` later; older work is skipped, never sent in a
+burst. Only the newest occurrence of each kind counts: when a later day's time has passed, the
+earlier day's delivery is no longer due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.profile import Profile
+
+MINUTE = timedelta(minutes=1)
+# Longest stretch of wall time a zone has skipped in one transition (Pacific/Apia skipped a
+# whole day in 2011); the search for the first valid minute never looks further.
+LONGEST_GAP = timedelta(hours=25)
+LOOKBACK_DAYS = 8
+
+
+class Kind(StrEnum):
+    """The kinds of scheduled delivery; with target and local date they key a claim."""
+
+    PROMPT = "prompt"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    MANAGER_NOTE = "manager_note"
+    PACE = "pace"
+    RECAP = "recap"
+
+
+MEMBER_KINDS = (Kind.PROMPT, Kind.REMINDER, Kind.ESCALATION, Kind.MANAGER_NOTE, Kind.PACE)
+# The manager's note follows the member's stronger nudge by a little, so the nudge is settled
+# (sent, skipped or failed) by the time the note looks at it.
+MANAGER_NOTE_DELAY = timedelta(minutes=2)
+
+
+def member_target(member_id: int) -> str:
+    """The claim target of a member's deliveries (one per person, whatever their teams)."""
+    return f"member:{member_id}"
+
+
+def team_target(team_id: int) -> str:
+    """The claim target of a team's deliveries."""
+    return f"team:{team_id}"
+
+
+def wall_exists(wall: datetime, tz: ZoneInfo) -> bool:
+    """True when the naive local wall time `wall` happens in `tz` (is not skipped)."""
+    aware = wall.replace(tzinfo=tz, fold=0)
+    back = aware.astimezone(UTC).astimezone(tz)
+    return back.replace(tzinfo=None, fold=0) == wall
+
+
+def fire_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant when local wall time `at` on `day` comes, with the DST rules above.
+
+    A time in a repeated hour gives its first occurrence; a skipped time gives the first
+    valid minute after the gap.
+    """
+    wall = datetime.combine(day, at.replace(second=0, microsecond=0, tzinfo=None))
+    if not wall_exists(wall, tz):
+        candidate = wall
+        limit = wall + LONGEST_GAP
+        while candidate < limit:
+            candidate += MINUTE
+            if wall_exists(candidate, tz):
+                wall = candidate
+                break
+    return wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def latest_occurrence(
+    now: datetime,
+    tz: ZoneInfo,
+    at: time,
+    *,
+    offset: timedelta = timedelta(0),
+    weekday: int | None = None,
+) -> tuple[date, datetime] | None:
+    """The newest local date whose fire instant (`at` plus `offset`) is not after `now`.
+
+    With `weekday`, only that weekday counts (Monday = 0). Returns (local date, UTC instant).
+    """
+    today = now.astimezone(tz).date()
+    for back in range(-1, LOOKBACK_DAYS + 1):
+        day = today - timedelta(days=back)
+        if weekday is not None and day.weekday() != weekday:
+            continue
+        fire = fire_instant(day, at, tz) + offset
+        if fire <= now:
+            return day, fire
+    return None
+
+
+def in_quiet_hours(local: time, start: time, end: time) -> bool:
+    """True when a local wall time is inside quiet hours [start, end), which may wrap midnight.
+
+    Equal start and end mean no quiet hours.
+    """
+    if start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+def is_due(fire: datetime, now: datetime, grace: timedelta) -> bool:
+    """True when work that fires at `fire` should be sent at `now`: come, and not too late."""
+    return fire <= now and now - fire <= grace
+
+
+@dataclass(frozen=True)
+class DueWork:
+    """One delivery to claim now: its key (kind, target, local date) and when it fired."""
+
+    kind: Kind
+    target: str
+    local_date: date
+    fire_at: datetime
+    member_id: int | None = None
+    team_id: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str, date]:
+        """The claim's unique key."""
+        return (self.kind.value, self.target, self.local_date)
+
+
+@dataclass(frozen=True)
+class MemberSchedule:
+    """What `member_work` needs about a member, resolved against their first team."""
+
+    member_id: int
+    team_id: int
+    profile: Profile
+    joined_at: datetime
+    nudge_after: timedelta
+    quiet_start: time
+    quiet_end: time
+    pace_check_time: time | None
+    has_manager: bool
+    escalate_after_days: int
+
+
+def _eligible_day(schedule: MemberSchedule, day: date, fire: datetime) -> bool:
+    """A day the member should hear from Needle: a workday, not paused, after they joined."""
+    profile = schedule.profile
+    return profile.is_workday(day) and not profile.is_paused(day) and fire >= schedule.joined_at
+
+
+def _quiet(schedule: MemberSchedule, instant: datetime) -> bool:
+    local = schedule.profile.local(instant).time()
+    return in_quiet_hours(local, schedule.quiet_start, schedule.quiet_end)
+
+
+def member_work(
+    now: datetime,
+    schedule: MemberSchedule,
+    settled: Mapping[str, date | None],
+    grace: timedelta,
+) -> list[DueWork]:
+    """The member's deliveries due at `now`.
+
+    `settled` maps each kind to the newest local date already settled or held by a live claim
+    (None when none). Prompts come at the check-in time; the stronger nudge (and its note to
+    the manager) at the same time when enough workdays were below minimum (decided when it is
+    sent); the reminder `nudge_after` later; the pace check at the team's pace time. Nudges
+    (everything but the prompt) never come in quiet hours: when their time, or the moment they
+    would be sent, is inside quiet hours, that day's nudge is skipped.
+    """
+    profile = schedule.profile
+    target = member_target(schedule.member_id)
+    work: list[DueWork] = []
+
+    def add(kind: Kind, at: time, offset: timedelta, *, nudge: bool) -> DueWork | None:
+        found = latest_occurrence(now, profile.timezone, at, offset=offset)
+        if found is None:
+            return None
+        day, fire = found
+        last = settled.get(kind.value)
+        if last is not None and last >= day:
+            return None
+        if not is_due(fire, now, grace) or not _eligible_day(schedule, day, fire - offset):
+            return None
+        if nudge and (_quiet(schedule, fire) or _quiet(schedule, now)):
+            return None
+        item = DueWork(kind, target, day, fire, schedule.member_id, schedule.team_id)
+        work.append(item)
+        return item
+
+    prompt = add(Kind.PROMPT, profile.checkin_time, timedelta(0), nudge=False)
+    if schedule.escalate_after_days > 0:
+        add(Kind.ESCALATION, profile.checkin_time, timedelta(0), nudge=True)
+        if schedule.has_manager:
+            add(Kind.MANAGER_NOTE, profile.checkin_time, MANAGER_NOTE_DELAY, nudge=True)
+    reminder = add(Kind.REMINDER, profile.checkin_time, schedule.nudge_after, nudge=True)
+    if prompt is not None and reminder is not None and reminder.local_date == prompt.local_date:
+        # Back after downtime with both due: the reminder would land right on the prompt.
+        work.remove(reminder)
+    if schedule.pace_check_time is not None:
+        add(Kind.PACE, schedule.pace_check_time, timedelta(0), nudge=True)
+    return work
+
+
+def team_recap_work(
+    now: datetime,
+    *,
+    team_id: int,
+    tz: ZoneInfo,
+    weekday: int,
+    at: time,
+    settled: date | None,
+    grace: timedelta,
+) -> DueWork | None:
+    """The team's weekly recap when it is due at `now` (weekday and time in the team's zone)."""
+    found = latest_occurrence(now, tz, at, weekday=weekday)
+    if found is None:
+        return None
+    day, fire = found
+    if settled is not None and settled >= day:
+        return None
+    if not is_due(fire, now, grace):
+        return None
+    return DueWork(Kind.RECAP, team_target(team_id), day, fire, None, team_id)
