@@ -528,6 +528,9 @@ class MemberTotals:
     days_met: int
     days_logged: int
     days_off_workdays: int  # days off falling on the member's workdays
+    logged_on_end: bool  # a check-in (not a day off) on the period's last day
+    first_checkin: date | None  # the member's first check-in ever
+    paused_until: date | None
     workdays: str
     min_conversations: int
     min_minutes: int
@@ -561,6 +564,9 @@ async def team_totals(
                     )
                 )
             ).label("days_off"),
+            func.sum(_as_int(and_(Checkin.status != "day_off", Checkin.local_date == end))).label(
+                "logged_on_end"
+            ),
         )
         .join(TeamMembership, TeamMembership.member_id == Checkin.member_id)
         .join(Member, Member.id == Checkin.member_id)
@@ -573,6 +579,12 @@ async def team_totals(
         .group_by(Checkin.member_id)
         .subquery()
     )
+    first_checkin = (
+        select(func.min(Checkin.local_date))
+        .where(Checkin.member_id == Member.id)
+        .correlate(Member)
+        .scalar_subquery()
+    )
     query = (
         select(
             Member.id,
@@ -583,6 +595,9 @@ async def team_totals(
             func.coalesce(totals.c.days_met, 0),
             func.coalesce(totals.c.days_logged, 0),
             func.coalesce(totals.c.days_off, 0),
+            func.coalesce(totals.c.logged_on_end, 0),
+            first_checkin,
+            Member.paused_until,
             workdays,
             min_c,
             min_m,
@@ -606,10 +621,13 @@ async def team_totals(
             days_met=int(r[5]),
             days_logged=int(r[6]),
             days_off_workdays=int(r[7]),
-            workdays=str(r[8]),
-            min_conversations=int(r[9]),
-            min_minutes=int(r[10]),
-            joined=r[11],
+            logged_on_end=bool(r[8]),
+            first_checkin=_as_date(r[9]) if r[9] is not None else None,
+            paused_until=r[10],
+            workdays=str(r[11]),
+            min_conversations=int(r[12]),
+            min_minutes=int(r[13]),
+            joined=r[14],
         )
         for r in rows.all()
     ]

@@ -1,0 +1,123 @@
+"""`stats [today|week|month|all] [@member]` and `leaderboard [metric] [period]`.
+
+A member sees their own stats; a team admin or the team's manager may name another member of
+the same team (`@<platform user id>` or their display name). Members are looked up only
+among the asker's team, so another team's members can't be named at all.
+"""
+
+from __future__ import annotations
+
+from bot.commands.registry import command
+from bot.context import Context
+from bot.messages import Reply
+from bot.profile import Profile
+from bot.stats.leaderboard import LEADERBOARD_PERIODS, METRICS, board_reply, build_board
+from bot.stats.stats import member_stats, period_word, stats_chart, stats_reply
+from bot.storage.models import Member
+from bot.storage.people import find_team_member_by_name
+
+STATS_USAGE = "Try `stats`, `stats month`, `stats all` or (admins) `stats week @ana`."
+LEADERBOARD_USAGE = (
+    "Try `leaderboard`, `leaderboard minutes month`, `leaderboard streak` or "
+    "`leaderboard goal today`."
+)
+
+
+def may_read_others(ctx: Context) -> bool:
+    """Admins and the team's manager may read another member's stats."""
+    return ctx.is_admin or ctx.team.manager_member_id == ctx.member.id
+
+
+async def named_member(ctx: Context, words: list[str]) -> Member | str | None:
+    """The team member named in a command (mention first, then name), None for oneself.
+
+    Returns a refusal text when the name matches nobody in the asker's team.
+    """
+    spec = " ".join(words).strip()
+    if not spec and not ctx.incoming.mentions:
+        return None
+    candidates = [m for m in ctx.incoming.mentions if m] + ([spec] if spec else [])
+    for candidate in candidates:
+        found = await find_team_member_by_name(ctx.session, ctx.team.id, candidate)
+        if found is not None:
+            return found
+    shown = (spec or candidates[0])[:60]
+    return f"I can't find “{shown}” in this team. Use their @mention or display name."
+
+
+@command(
+    "stats",
+    usage="stats [today|week|month|all] [@member]",
+    summary="your numbers, streaks and focus, with a chart",
+    aliases=("stat", "statistics", "me"),
+)
+async def stats_command(ctx: Context, args: str) -> list[Reply]:
+    """Stats for oneself, or (admins and the manager) for a member of the team."""
+    period = "week"
+    rest: list[str] = []
+    for word in args.split():
+        found = period_word(word)
+        if found is not None:
+            period = found
+        else:
+            rest.append(word)
+    target = await named_member(ctx, rest)
+    if isinstance(target, str):
+        return [Reply(target + " " + STATS_USAGE, kind="refusal")]
+    about_self = target is None or target.id == ctx.member.id
+    if not about_self and not may_read_others(ctx):
+        return [
+            Reply(
+                "Only team admins and the team's manager can see another member's stats. "
+                "Type `stats` for your own.",
+                kind="refusal",
+            )
+        ]
+    member = ctx.member if target is None else target
+    profile = (
+        ctx.profile
+        if about_self
+        else Profile.of(member, ctx.team, ctx.services.settings.default_timezone)
+    )
+    today = profile.local_date(ctx.now)
+    stats = await member_stats(
+        ctx.session, member, profile, period, today, track_wins=ctx.team.track_wins
+    )
+    reply = stats_reply(stats, track_wins=ctx.team.track_wins, about_self=about_self)
+    image = await stats_chart(ctx.session, stats)
+    return [
+        Reply(
+            reply.text,
+            kind=reply.kind,
+            title=reply.title,
+            facts=reply.facts,
+            image=image,
+            visibility=reply.visibility,
+        )
+    ]
+
+
+@command(
+    "leaderboard",
+    usage="leaderboard [calls|minutes|streak|goal] [today|week|month]",
+    summary="your team's ranking",
+    aliases=("leaders", "ranking-board", "lb", "board"),
+)
+async def leaderboard_command(ctx: Context, args: str) -> list[Reply]:
+    """The team's leaderboard, shareable in the channel."""
+    metric, period = "calls", "week"
+    for word in args.lower().split():
+        if word in METRICS:
+            metric = METRICS[word]
+        elif period_word(word) in LEADERBOARD_PERIODS:
+            period = period_word(word) or period
+        else:
+            return [Reply(f"I don't know “{word[:40]}” here. {LEADERBOARD_USAGE}", kind="reask")]
+    board = await build_board(ctx.session, ctx.team, metric, period, ctx.today)
+    return [
+        board_reply(
+            board,
+            asker_id=ctx.member.id,
+            asker_hidden=not ctx.membership.public_ranking,
+        )
+    ]

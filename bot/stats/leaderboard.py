@@ -1,0 +1,172 @@
+"""Team leaderboards: conversations, minutes, streak or goal attainment, ranked with ties.
+
+Decisions (where SPEC §4 is silent):
+
+- Periods are the asker's today, this week (Monday on) or this month; each member's check-ins
+  are counted by their own local dates inside that range.
+- Ties share a rank and the next rank skips (1, 2, 2, 4); tied members are listed by name.
+- `streak` ranks the current streak as of the asker's today (a streak has no period).
+- `goal` is goal attainment: the share of workdays so far in the period on which the member
+  met their personal minimum (days off and days before their first check-in don't count;
+  today counts once checked in). Members with no workday to count yet are listed last.
+- Members who turned public ranking off (`ranking off`) are not shown, to anyone. Only the
+  asker's team is ranked: rows come from that team's memberships only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Reply, Visibility
+from bot.profile import describe_date, parse_workday_digits
+from bot.stats.stats import Period, period_of, plural, span_text, workdays_between
+from bot.stats.streaks import team_streaks
+from bot.storage.models import Team
+from bot.storage.stats import MemberTotals, team_totals
+
+METRICS = {
+    "calls": "calls",
+    "call": "calls",
+    "conversations": "calls",
+    "convos": "calls",
+    "minutes": "minutes",
+    "mins": "minutes",
+    "min": "minutes",
+    "time": "minutes",
+    "streak": "streak",
+    "streaks": "streak",
+    "goal": "goal",
+    "goals": "goal",
+    "attainment": "goal",
+    "%": "goal",
+}
+METRIC_TITLES = {
+    "calls": "conversations",
+    "minutes": "minutes with buyers",
+    "streak": "current streak",
+    "goal": "goal attainment",
+}
+LEADERBOARD_PERIODS = ("today", "week", "month")
+SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One member's place on a leaderboard."""
+
+    rank: int
+    member_id: int
+    name: str
+    value: float | None  # None: nothing to measure yet (goal with no workday so far)
+    shown: str  # the value as people read it: `42`, `3 workdays`, `80%`
+
+
+@dataclass(frozen=True)
+class Board:
+    """A ranked leaderboard."""
+
+    metric: str
+    period: Period
+    standings: list[Standing]
+
+
+def competition_ranks(values: list[float | None]) -> list[int]:
+    """Ranks for values already sorted best first: ties share a rank, the next one skips."""
+    ranks: list[int] = []
+    for i, value in enumerate(values):
+        if i and value == values[i - 1]:
+            ranks.append(ranks[-1])
+        else:
+            ranks.append(i + 1)
+    return ranks
+
+
+def goal_days(row: MemberTotals, period: Period, today: date) -> int:
+    """Workdays of the period on which the member could have met their minimum so far."""
+    starts = [d for d in (row.first_checkin, row.joined.date() if row.joined else None) if d]
+    start = max(period.start, min(starts)) if starts else period.end + timedelta(days=1)
+    end = period.end
+    if end == today and not row.logged_on_end:
+        end -= timedelta(days=1)
+    days = workdays_between(start, end, parse_workday_digits(row.workdays))
+    return max(days - row.days_off_workdays, row.days_met)
+
+
+async def build_board(
+    session: AsyncSession, team: Team, metric: str, period_name: str, today: date
+) -> Board:
+    """Rank the team's visible members by `metric` over the period ending `today`."""
+    period = period_of(period_name, today, parse_workday_digits(team.workdays), None)
+    rows = await team_totals(session, team.id, period.start, period.end, public_only=True)
+    scored: list[tuple[MemberTotals, float | None, str]] = []
+    if metric == "streak":
+        streaks = await team_streaks(
+            session,
+            team.id,
+            today,
+            {row.member_id: (row.workdays, row.paused_until) for row in rows},
+            public_only=True,
+        )
+        for row in rows:
+            current = streaks[row.member_id].current
+            scored.append((row, float(current), plural(current, "workday")))
+    elif metric == "goal":
+        for row in rows:
+            days = goal_days(row, period, today)
+            if days == 0:
+                scored.append((row, None, "–"))
+            else:
+                percent = round(100 * row.days_met / days)
+                scored.append((row, float(percent), f"{percent}% ({row.days_met}/{days} days)"))
+    elif metric == "minutes":
+        scored = [(row, float(row.minutes), f"{row.minutes} min") for row in rows]
+    else:
+        scored = [(row, float(row.conversations), str(row.conversations)) for row in rows]
+    scored.sort(key=lambda s: (s[1] is None, -(s[1] or 0), s[0].display_name.casefold()))
+    ranks = competition_ranks([value for _, value, _ in scored])
+    return Board(
+        metric=metric,
+        period=period,
+        standings=[
+            Standing(rank, row.member_id, row.display_name, value, shown)
+            for rank, (row, value, shown) in zip(ranks, scored, strict=True)
+        ],
+    )
+
+
+def board_lines(board: Board, *, asker_id: int | None = None, shown: int = SHOWN) -> list[str]:
+    """The leaderboard as text lines: the top `shown`, then the asker's place if lower."""
+    medals = {1: "🥇", 2: "🥈", 3: "🥉"}
+    lines = []
+    for standing in board.standings[:shown]:
+        you = " (you)" if standing.member_id == asker_id else ""
+        badge = medals.get(standing.rank, f"{standing.rank}.")
+        lines.append(f"{badge} {standing.name}{you} — {standing.shown}")
+    below = [s for s in board.standings[shown:] if s.member_id == asker_id]
+    if below:
+        lines.append(f"…\n{below[0].rank}. {below[0].name} (you) — {below[0].shown}")
+    return lines
+
+
+def board_reply(board: Board, *, asker_id: int, asker_hidden: bool) -> Reply:
+    """The leaderboard as a reply anyone in the channel may see."""
+    when = (
+        f"as of {describe_date(board.period.end)}"
+        if board.metric == "streak"
+        else f"{board.period.label} ({span_text(board.period)})"
+    )
+    title = f"Leaderboard — {METRIC_TITLES[board.metric]}, {when}"
+    if any(standing.value for standing in board.standings):
+        lines = board_lines(board, asker_id=asker_id)
+    elif board.standings:
+        lines = [f"Nothing logged {board.period.label} yet — the first check-in takes the lead."]
+    else:
+        lines = ["Nobody to rank yet — check-ins will show up here."]
+    if asker_hidden:
+        lines.append("You're hidden from the leaderboard; `ranking on` shows you again.")
+    if len(board.standings) > SHOWN:
+        lines.append(f"({len(board.standings)} members ranked; top {SHOWN} shown.)")
+    return Reply("\n".join(lines), kind="leaderboard", title=title, visibility=Visibility.CHANNEL)

@@ -1,0 +1,308 @@
+"""A member's stats for today, this week, this month or all time, as text and as a chart.
+
+Decisions (SPEC §4 is silent on these):
+
+- Periods are in the member's own local dates: the week runs Monday to today, the month from
+  the 1st to today, "all" from their first check-in.
+- "Change" compares with the same stretch of the previous period (Monday–Wednesday of last
+  week when it's Wednesday), so a half-finished week is not measured against a whole one;
+  today compares with the previous workday.
+- "Days at minimum" counts the member's workdays in the period that met their personal minimum,
+  out of the workdays so far (days off excluded, today only once it has a check-in, nothing
+  before their first day with Needle).
+- The personal minimum of today is the bar for every past day: goals are not versioned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Fact, Image, Reply
+from bot.profile import Profile, describe_date, workday_digits
+from bot.stats.streaks import Streaks, member_streaks
+from bot.storage.models import Member
+from bot.storage.stats import (
+    PeriodTotals,
+    activities_before_wins,
+    daily_points,
+    member_start,
+    period_totals,
+    recurring_low_value,
+    workday_ordinal,
+)
+
+PERIODS = ("today", "week", "month", "all")
+PERIOD_ALIASES = {
+    "day": "today",
+    "daily": "today",
+    "weekly": "week",
+    "this-week": "week",
+    "monthly": "month",
+    "this-month": "month",
+    "alltime": "all",
+    "all-time": "all",
+    "ever": "all",
+    "total": "all",
+}
+DELEGATE_WINDOW_DAYS = 28
+
+
+@dataclass(frozen=True)
+class Period:
+    """A stretch of local dates and the one it is compared with."""
+
+    name: str  # today | week | month | all
+    start: date
+    end: date
+    previous: tuple[date, date] | None
+    label: str  # "this week"
+    versus: str  # "the same days last week"
+
+
+def period_word(word: str) -> str | None:
+    """The period a word names (`week`, `weekly`, `all-time`), or None."""
+    word = word.strip().lower()
+    return word if word in PERIODS else PERIOD_ALIASES.get(word)
+
+
+def previous_workday(day: date, workdays: frozenset[int]) -> date:
+    """The last workday before `day` (a week back at most)."""
+    for back in range(1, 8):
+        candidate = day - timedelta(days=back)
+        if candidate.weekday() in workdays:
+            return candidate
+    return day - timedelta(days=1)
+
+
+def period_of(name: str, today: date, workdays: frozenset[int], first: date | None) -> Period:
+    """The period `name` as of `today`, with the stretch it is compared with."""
+    if name == "today":
+        before = previous_workday(today, workdays)
+        return Period(name, today, today, (before, before), "today", describe_date(before, today))
+    if name == "week":
+        start = today - timedelta(days=today.weekday())
+        back = timedelta(days=7)
+        return Period(
+            name, start, today, (start - back, today - back), "this week", "the same days last week"
+        )
+    if name == "month":
+        start = today.replace(day=1)
+        previous_end = start - timedelta(days=1)
+        previous_start = previous_end.replace(day=1)
+        same_day = min(today.day, previous_end.day)
+        return Period(
+            name,
+            start,
+            today,
+            (previous_start, previous_start.replace(day=same_day)),
+            "this month",
+            "the same days last month",
+        )
+    return Period("all", first or today, today, None, "all time", "")
+
+
+def workdays_between(start: date, end: date, workdays: frozenset[int]) -> int:
+    """How many workdays fall in [start, end]."""
+    if end < start or not workdays:
+        return 0
+    digits = workday_digits(workdays)
+    return workday_ordinal(end, digits) - workday_ordinal(start - timedelta(days=1), digits)
+
+
+@dataclass(frozen=True)
+class MemberStats:
+    """Everything `stats` shows about one member over one period."""
+
+    member: Member
+    profile: Profile
+    period: Period
+    totals: PeriodTotals
+    previous: PeriodTotals | None
+    streaks: Streaks
+    workdays_so_far: int
+    before_wins: list[tuple[str, int]]
+    delegate: tuple[str, int] | None
+    today: date
+
+
+async def member_stats(
+    session: AsyncSession,
+    member: Member,
+    profile: Profile,
+    period_name: str,
+    today: date,
+    *,
+    track_wins: bool,
+) -> MemberStats:
+    """Gather a member's stats for a period (a handful of SQL aggregates)."""
+    created, first = await member_start(session, member.id)
+    joined = profile.local_date(created) if created else today
+    first_day = min(d for d in (first, joined) if d is not None)
+    period = period_of(period_name, today, profile.workdays, first)
+    spans = [(period.start, period.end), (today, today)]
+    if period.previous:
+        spans.append(period.previous)
+    found = await period_totals(
+        session,
+        member.id,
+        spans,
+        min_conversations=profile.min_conversations,
+        min_minutes=profile.min_minutes,
+    )
+    totals, today_totals = found[0], found[1]
+    previous = found[2] if period.previous else None
+    counted_start = max(period.start, first_day)
+    counted_end = period.end
+    if period.end == today and today_totals.days_logged == 0:
+        counted_end = today - timedelta(days=1)
+    so_far = workdays_between(counted_start, counted_end, profile.workdays) - totals.days_off
+    streaks = await member_streaks(session, member.id, profile, today)
+    before_wins: list[tuple[str, int]] = []
+    if track_wins and totals.wins:
+        before_wins = await activities_before_wins(session, member.id, period.start, period.end)
+    delegate = await recurring_low_value(
+        session,
+        today - timedelta(days=DELEGATE_WINDOW_DAYS - 1),
+        today,
+        member_id=member.id,
+    )
+    return MemberStats(
+        member=member,
+        profile=profile,
+        period=period,
+        totals=totals,
+        previous=previous,
+        streaks=streaks,
+        workdays_so_far=max(so_far, totals.days_met),
+        before_wins=before_wins,
+        delegate=delegate,
+        today=today,
+    )
+
+
+def change(current: int, previous: int | None, versus: str) -> str:
+    """` (▲ 6 vs the same days last week)`, or nothing without a previous period."""
+    if previous is None:
+        return ""
+    diff = current - previous
+    if diff == 0:
+        return f" (same as {versus})"
+    arrow = "▲" if diff > 0 else "▼"
+    percent = f", {diff / previous:+.0%}" if previous else ""
+    return f" ({arrow} {abs(diff)}{percent} vs {versus})"
+
+
+def plural(count: int, word: str) -> str:
+    """`1 workday`, `3 workdays`."""
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def span_text(period: Period) -> str:
+    """`Mon 23 Nov – Wed 25 Nov`, or one date."""
+    if period.start == period.end:
+        return describe_date(period.start)
+    return f"{describe_date(period.start)} – {describe_date(period.end)}"
+
+
+def stats_reply(stats: MemberStats, *, track_wins: bool, about_self: bool) -> Reply:
+    """The stats as a one-screen text reply (the chart is attached separately)."""
+    totals, previous, period = stats.totals, stats.previous, stats.period
+    profile = stats.profile
+    versus = period.versus
+    facts = [
+        Fact(
+            "Conversations",
+            f"{totals.conversations}"
+            + change(totals.conversations, previous.conversations if previous else None, versus),
+        ),
+        Fact(
+            "Minutes with buyers",
+            f"{totals.minutes}"
+            + change(totals.minutes, previous.minutes if previous else None, versus),
+        ),
+        Fact(
+            "Days at minimum",
+            (
+                f"{totals.days_met} of {plural(stats.workdays_so_far, 'workday')}"
+                if stats.workdays_so_far
+                else "no workday to count yet"
+            )
+            + (f" ({plural(totals.days_off, 'day')} off)" if totals.days_off else ""),
+        ),
+        Fact("Current streak", plural(stats.streaks.current, "workday")),
+        Fact("Best streak", plural(stats.streaks.best, "workday")),
+    ]
+    share = totals.high_value_share
+    if share is not None:
+        facts.append(
+            Fact(
+                "High-value activities",
+                f"{round(share * 100)}% ({totals.high_value} of {totals.activities})",
+            )
+        )
+    if track_wins:
+        facts.append(Fact("Wins", str(totals.wins)))
+    facts.append(
+        Fact("Minimum", f"{profile.min_conversations} conversations, {profile.min_minutes} min")
+    )
+    lines = []
+    if totals.days_logged == 0 and totals.days_off == 0:
+        lines.append(
+            "No check-ins in this period yet."
+            + (" Type `checkin` or `log 3 calls 40m` to start." if about_self else "")
+        )
+    if stats.before_wins:
+        items = ", ".join(f"{text} ({count}×)" for text, count in stats.before_wins)
+        lines.append(f"Before the wins: {items} — that's what generates returns.")
+    if stats.delegate:
+        text, count = stats.delegate
+        lines.append(
+            f"“{text}” came up {count} times in the last four weeks — a candidate to delegate."
+        )
+    name = stats.member.display_name or stats.member.external_id
+    title = f"{'Your' if about_self else name + '’s'} stats — {period.label} ({span_text(period)})"
+    return Reply("\n".join(lines), kind="stats", title=title, facts=tuple(facts))
+
+
+def safe_name(text: str) -> str:
+    """A string fit for a file name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:40] or "member"
+
+
+async def stats_chart(session: AsyncSession, stats: MemberStats) -> Image:
+    """The member's conversations per day over the period against their minimum, as a PNG."""
+    from bot.stats.charts import member_chart
+
+    period = stats.period
+    start = period.start
+    if period.name == "today":
+        start = period.end - timedelta(days=13)
+    weekly = (period.end - start).days > 62
+    points = await daily_points(session, stats.member.id, start, period.end, weekly=weekly)
+    if weekly:
+        values = [(p.day, p.conversations / p.days) for p in points]
+    else:
+        # Every workday gets a bar (a missed one shows as zero), plus any other day logged.
+        logged = {p.day: float(p.conversations) for p in points}
+        days = [start + timedelta(days=i) for i in range((period.end - start).days + 1)]
+        values = [
+            (day, logged.get(day, 0.0))
+            for day in days
+            if day in logged or (stats.profile.is_workday(day) and day < period.end)
+        ]
+    name = stats.member.display_name or stats.member.external_id
+    label = "the last two weeks" if period.name == "today" else period.label
+    return await asyncio.to_thread(
+        member_chart,
+        title=f"{name}: conversations, {label}",
+        points=[(day, round(value, 1)) for day, value in values],
+        minimum=stats.profile.min_conversations,
+        filename=f"needle-stats-{safe_name(stats.member.external_id)}-{period.name}-"
+        f"{period.end.isoformat()}.png",
+        weekly=weekly,
+    )
