@@ -97,6 +97,7 @@ class Scheduler:
         self._lock = asyncio.Lock()
         self._current: asyncio.Task[Any] | None = None
         self._last_prune: datetime | None = None
+        self._first: asyncio.Task[None] | None = None
 
     async def tick(self, now: datetime | None = None) -> TickReport:
         """Find what is due at `now` (default: the clock's now) and deliver it."""
@@ -182,12 +183,13 @@ class Scheduler:
             self._scheduled_tick,
             IntervalTrigger(seconds=self.tick_seconds),
             id="needle-tick",
-            next_run_time=self.clock.now(),
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,
         )
         self._aps.start()
+        # The first tick at once (catch-up after downtime); APScheduler paces the ones after.
+        self._first = asyncio.create_task(self._scheduled_tick())
         log.info(
             "scheduler %s ticking every %d s (catch-up %s)",
             self.owner,
@@ -202,6 +204,8 @@ class Scheduler:
         self._aps.shutdown(wait=False)
         self._aps = None
         self.deliverer.stop_claiming()
+        if self._first is not None and not self._first.done() and not self._lock.locked():
+            self._first.cancel()
         current = self._current
         if current is not None and not current.done():
             with contextlib.suppress(asyncio.CancelledError, Exception):

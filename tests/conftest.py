@@ -21,6 +21,8 @@ from bot.engine import Engine
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 
+pytest_plugins = ["tests.pg"]
+
 # Wednesday 25 November 2026, 18:00 UTC: a workday evening, after the default 17:00 check-in.
 START = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
 
@@ -40,8 +42,14 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def database_url(migrated_sqlite: Path, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database for one test."""
+def database_url(
+    request: pytest.FixtureRequest, migrated_sqlite: Path, tmp_path: Path
+) -> Iterator[str]:
+    """A fresh, migrated database for one test: SQLite, or PostgreSQL where the test's markers
+    ask for it (`both_databases`, `postgres`; see tests/pg.py)."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        yield request.getfixturevalue("postgres_url")
+        return
     target = tmp_path / "needle.db"
     shutil.copy(migrated_sqlite, target)
     yield f"sqlite:///{target}"

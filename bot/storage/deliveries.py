@@ -147,7 +147,7 @@ async def recap_candidates(
         )
         .order_by(Team.id)
     )
-    return [TeamCandidate(team, settled) for team, settled in rows.tuples()]
+    return [TeamCandidate(team, settled) for team, settled in rows]
 
 
 def _insert_for(session: AsyncSession) -> Any:
@@ -208,7 +208,7 @@ async def claim(
         .on_conflict_do_nothing(index_elements=["kind", "target", "local_date"])
         .returning(*_RETURNED)
     )
-    won = [Claim(*row) for row in inserted.tuples()]
+    won = [Claim(*row) for row in inserted]
     taken = {c.key for c in won}
     rest = [key for key in wanted if key not in taken]
     if rest:
@@ -241,7 +241,7 @@ async def _take_over(
         .returning(*_RETURNED)
         .execution_options(synchronize_session=False)
     )
-    return [Claim(*row) for row in result.tuples()]
+    return [Claim(*row) for row in result]
 
 
 async def checkin_statuses(
@@ -259,9 +259,7 @@ async def checkin_statuses(
         )
     )
     return {
-        (member_id, day): status
-        for member_id, day, status in rows.tuples()
-        if (member_id, day) in wanted
+        (member_id, day): status for member_id, day, status in rows if (member_id, day) in wanted
     }
 
 
