@@ -191,7 +191,7 @@ def change(current: int, previous: int | None, versus: str) -> str:
         return ""
     diff = current - previous
     if diff == 0:
-        return f" (same as {versus})"
+        return f" (no change vs {versus})"
     arrow = "▲" if diff > 0 else "▼"
     percent = f", {diff / previous:+.0%}" if previous else ""
     return f" ({arrow} {abs(diff)}{percent} vs {versus})"

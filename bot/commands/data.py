@@ -1,0 +1,299 @@
+"""Data rights: `export` (CSV), `forget-me` (delete, after a confirmation), `ranking off|on`.
+
+- `export` sends the member's own check-ins, including earlier versions kept for audit, as a
+  CSV file. Admins may `export team` for the active members of their own team only.
+- `forget-me` asks first (buttons, or typed yes/no); the question stays open for ten minutes.
+  Yes deletes the member's check-ins, activities, earlier versions, settings, memberships and
+  scheduled-message records, then says what went. Someone who writes again starts fresh.
+- `ranking off` hides the member from this team's leaderboards (their stats stay theirs).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from typing import Any
+
+from bot.commands.registry import action, command, flow
+from bot.context import Context
+from bot.messages import Choice, Reply
+from bot.storage.conversations import clear_state, load_state, save_state
+from bot.storage.data import ExportRow, export_rows, forget_member, team_member_ids
+from bot.storage.models import ConversationState
+
+FORGET_FLOW = "forget_me"
+CONFIRM_WINDOW = timedelta(minutes=10)
+YES = frozenset({"yes", "y", "yes delete", "yes, delete", "delete", "confirm", "yes please"})
+NO = frozenset({"no", "n", "cancel", "keep", "stop", "no thanks", "nope"})
+CSV_COLUMNS = (
+    "member_id",
+    "member_name",
+    "date",
+    "record",
+    "version",
+    "status",
+    "conversations",
+    "minutes",
+    "activity_1",
+    "class_1",
+    "activity_2",
+    "class_2",
+    "activity_3",
+    "class_3",
+    "more_activities",
+    "wins",
+    "wins_note",
+    "note",
+    "source",
+    "recorded_at_utc",
+)
+
+
+def export_csv(rows: list[ExportRow]) -> bytes:
+    """Check-ins as CSV (UTF-8 with a BOM so spreadsheet apps read accents right)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        activities: list[str] = []
+        for text, classification in row.activities[:3]:
+            activities += [text, classification]
+        activities += [""] * (6 - len(activities))
+        more = " | ".join(text for text, _ in row.activities[3:])
+        writer.writerow(
+            [
+                row.member_external_id,
+                row.member_name,
+                row.local_date.isoformat(),
+                row.record,
+                row.version,
+                row.status,
+                "" if row.conversations is None else row.conversations,
+                "" if row.minutes is None else row.minutes,
+                *activities,
+                more,
+                "" if row.wins is None else row.wins,
+                row.wins_note or "",
+                row.note or "",
+                row.source,
+                row.recorded_at.isoformat(timespec="seconds"),
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+@command("export", usage="export [team]", summary="your data as a CSV file (admins: the team's)")
+async def export_command(ctx: Context, args: str) -> list[Reply]:
+    """The member's own check-ins as CSV; `export team` for admins."""
+    scope = args.strip().lower()
+    if scope in ("team", "all", "everyone"):
+        if not ctx.is_admin:
+            return [
+                Reply(
+                    "Only team admins can export the team's data. Type `export` for your own.",
+                    kind="refusal",
+                )
+            ]
+        member_ids = await team_member_ids(ctx.session, ctx.team.id)
+        rows = await export_rows(ctx.session, member_ids)
+        name = f"needle-team-export-{ctx.today.isoformat()}.csv"
+        what = f"the team's check-ins ({len(member_ids)} members, {len(rows)} rows)"
+    elif scope in ("", "me", "mine", "my"):
+        rows = await export_rows(ctx.session, [ctx.member.id])
+        name = f"needle-export-{ctx.today.isoformat()}.csv"
+        what = f"your check-ins ({len(rows)} rows, earlier versions included)"
+    else:
+        return [Reply("Use `export` for your data, or (admins) `export team`.", kind="reask")]
+    return [
+        Reply(
+            f"Here are {what} as CSV.",
+            kind="export",
+            file=export_csv(rows),
+            filename=name,
+        )
+    ]
+
+
+def confirm_choices() -> tuple[Choice, ...]:
+    """The buttons of the forget-me question."""
+    return (
+        Choice("Yes, delete my data", "forget_me.confirm", "yes", "danger"),
+        Choice("No, keep it", "forget_me.cancel", "no"),
+    )
+
+
+@command(
+    "forget-me",
+    usage="forget-me",
+    summary="delete your data, after a confirmation",
+    aliases=("forgetme", "forget", "delete-me", "delete-my-data"),
+)
+async def forget_me_command(ctx: Context, _args: str) -> list[Reply]:
+    """Ask for confirmation before deleting everything Needle keeps about the member."""
+    state = await load_state(ctx.session, ctx.member.id)
+    paused: dict[str, Any] = {}
+    if state is not None and state.flow == "checkin":
+        # Keep the check-in in progress, to resume it if the answer is no.
+        paused = {
+            "flow": state.flow,
+            "step": state.step,
+            "local_date": state.local_date.isoformat(),
+            "data": state.data,
+            "attempts": state.attempts,
+        }
+    await save_state(
+        ctx.session,
+        ctx.member.id,
+        team_id=ctx.team.id,
+        flow=FORGET_FLOW,
+        step="confirm",
+        local_date=ctx.today,
+        data={"paused": paused} if paused else {},
+        attempts=0,
+        now=ctx.now,
+    )
+    return [
+        Reply(
+            "This deletes everything I keep about you: every check-in and its activities, "
+            "earlier versions, your goals and settings, and your place in each team. It can't "
+            "be undone — you may want to `export` first. Delete it all? (yes / no)",
+            kind="confirm",
+            title="Forget me?",
+            choices=confirm_choices(),
+        )
+    ]
+
+
+def pending(state: ConversationState | None, ctx: Context) -> bool:
+    """True when a forget-me question was asked in the last ten minutes."""
+    return (
+        state is not None
+        and state.flow == FORGET_FLOW
+        and ctx.now - state.updated_at <= CONFIRM_WINDOW
+    )
+
+
+async def forget(ctx: Context) -> list[Reply]:
+    """Delete the member's data and say what was deleted."""
+    gone = await forget_member(ctx.session, ctx.member)
+    parts = [
+        f"{gone.checkins} check-in{'s' if gone.checkins != 1 else ''}",
+        f"{gone.activities} top activit{'ies' if gone.activities != 1 else 'y'}",
+        f"{gone.versions} earlier version{'s' if gone.versions != 1 else ''}",
+        f"your membership in {gone.memberships} team{'s' if gone.memberships != 1 else ''}",
+        "your name, time zone, schedule, goals and pause",
+    ]
+    if gone.scheduled:
+        parts.append(f"{gone.scheduled} scheduled-message records")
+    if gone.manager_of:
+        parts.append("your role as a team's manager")
+    return [
+        Reply(
+            "Done — deleted " + ", ".join(parts) + ". Nothing of yours is left. If you write "
+            "to me again, I'll start fresh.",
+            kind="forgotten",
+        )
+    ]
+
+
+async def cancelled(ctx: Context, state: ConversationState) -> list[Reply]:
+    """Close the forget-me question without deleting anything; resume a paused check-in."""
+    replies = [Reply("Okay, nothing deleted. Your data stays as it is.", kind="info")]
+    paused = (state.data or {}).get("paused")
+    if not paused:
+        await clear_state(ctx.session, ctx.member.id)
+        return replies
+    from bot.checkin.draft import Draft
+    from bot.checkin.flow import ask
+
+    day = date.fromisoformat(paused["local_date"])
+    await save_state(
+        ctx.session,
+        ctx.member.id,
+        team_id=state.team_id,
+        flow=paused["flow"],
+        step=paused["step"],
+        local_date=day,
+        data=paused["data"],
+        attempts=int(paused.get("attempts", 0)),
+        now=ctx.now,
+    )
+    return [*replies, ask(ctx, paused["step"], day, Draft.from_json(paused["data"]))]
+
+
+@flow(FORGET_FLOW)
+async def on_forget_answer(ctx: Context, state: ConversationState, text: str) -> list[Reply]:
+    """A typed answer to the forget-me question."""
+    answer = text.strip().lower().rstrip(".!")
+    if not pending(state, ctx):
+        await clear_state(ctx.session, ctx.member.id)
+        return [
+            Reply(
+                "That question expired, so nothing was deleted. Type `forget-me` to ask again.",
+                kind="info",
+            )
+        ]
+    if answer in YES:
+        return await forget(ctx)
+    if answer in NO:
+        return await cancelled(ctx, state)
+    return [
+        Reply(
+            "Please answer `yes` to delete all your data, or `no` to keep it.",
+            kind="reask",
+            choices=confirm_choices(),
+        )
+    ]
+
+
+@action("forget_me.confirm")
+async def confirm_button(ctx: Context, _value: str) -> list[Reply]:
+    """The Yes button: deletes only while the question is still open."""
+    if not pending(await load_state(ctx.session, ctx.member.id), ctx):
+        return [
+            Reply(
+                "That question expired, so nothing was deleted. Type `forget-me` to ask again.",
+                kind="info",
+            )
+        ]
+    return await forget(ctx)
+
+
+@action("forget_me.cancel")
+async def cancel_button(ctx: Context, _value: str) -> list[Reply]:
+    """The No button."""
+    state = await load_state(ctx.session, ctx.member.id)
+    if state is not None and state.flow == FORGET_FLOW:
+        return await cancelled(ctx, state)
+    return [Reply("Nothing deleted.", kind="info")]
+
+
+@command(
+    "ranking",
+    usage="ranking off | ranking on",
+    summary="hide or show yourself on this team's leaderboard",
+    aliases=("public-ranking",),
+)
+async def ranking_command(ctx: Context, args: str) -> list[Reply]:
+    """Opt out of (or back into) public ranking in this team."""
+    word = args.strip().lower()
+    if word in ("off", "hide", "no", "out", "opt-out"):
+        ctx.membership.public_ranking = False
+        return [
+            Reply(
+                "Done: you're hidden from this team's leaderboards. Your own stats stay "
+                "available to you. `ranking on` brings you back.",
+                kind="settings",
+            )
+        ]
+    if word in ("on", "show", "yes", "in", "opt-in"):
+        ctx.membership.public_ranking = True
+        return [Reply("Done: you're on this team's leaderboards again.", kind="settings")]
+    shown = "shown on" if ctx.membership.public_ranking else "hidden from"
+    return [
+        Reply(
+            f"You're {shown} this team's leaderboards. Use `ranking off` or `ranking on`.",
+            kind="settings",
+        )
+    ]
