@@ -1,25 +1,175 @@
-"""Coaching after a check-in below a minimum: the gap and one concrete suggestion."""
+"""Coaching after a check-in below a minimum: the gap, this week's trend, one suggestion.
+
+The suggestion is tied to what the member wrote, in this order of preference:
+
+1. a low-value item in their top activities (named; "a candidate to delegate" when it keeps
+   coming back over four weeks);
+2. no buyer work among the top activities at all: put a call block in tomorrow's top three;
+3. enough conversations but short ones, or long ones but few: adjust the other number;
+4. otherwise: block the first hour tomorrow for calls.
+
+Short, warm, specific; never a scolding.
+"""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from bot.context import Context
+from bot.profile import WEEKDAY_NAMES, Profile
 from bot.storage.models import Checkin
+from bot.storage.stats import DayMark, recent_days, recurring_low_value
+
+DELEGATE_WINDOW_DAYS = 28
+
+
+def gap_text(checkin: Checkin, profile: Profile) -> str | None:
+    """`3 conversations and 20 minutes short of your minimum (8 and 90)`, or None when met."""
+    gaps = []
+    conversations = checkin.conversations or 0
+    minutes = checkin.minutes or 0
+    if conversations < profile.min_conversations:
+        short = profile.min_conversations - conversations
+        gaps.append(f"{short} conversation{'s' if short != 1 else ''}")
+    if minutes < profile.min_minutes:
+        gaps.append(f"{profile.min_minutes - minutes} minutes")
+    if not gaps:
+        return None
+    return (
+        f"{' and '.join(gaps)} short of your minimum "
+        f"({profile.min_conversations} conversations, {profile.min_minutes} minutes)"
+    )
+
+
+def trend_text(days: list[DayMark], day: date, profile: Profile) -> str:
+    """This week so far: workdays at minimum and the conversations day by day."""
+    week = sorted(
+        (d for d in days if not d.day_off and profile.is_workday(d.local_date)),
+        key=lambda d: d.local_date,
+    )
+    if len(week) <= 1:
+        return "It's the first check-in of the week — plenty of week left to build on."
+    met = sum(1 for d in week if d.met)
+    series = " → ".join(str(d.conversations) for d in week[-5:])
+    earlier = [d.conversations for d in week if d.local_date < day]
+    latest = next((d.conversations for d in week if d.local_date == day), week[-1].conversations)
+    average = sum(earlier) / len(earlier) if earlier else latest
+    if latest > average * 1.15:
+        direction = "heading up"
+    elif latest < average * 0.85:
+        direction = "dipping today"
+    else:
+        direction = "holding steady"
+    return (
+        f"This week: {met} of {len(week)} workdays at minimum, conversations {series} "
+        f"({direction})."
+    )
+
+
+async def suggestion(ctx: Context, checkin: Checkin) -> str:
+    """One concrete next step, tied to the member's own words."""
+    profile = ctx.profile
+    low = [a.text for a in checkin.activities if a.classification == "low"]
+    high = [a.text for a in checkin.activities if a.classification == "high"]
+    tomorrow = next_workday(checkin.local_date, profile)
+    if low:
+        item = low[0]
+        recurring = await recurring_low_value(
+            ctx.session,
+            checkin.local_date - timedelta(days=DELEGATE_WINDOW_DAYS - 1),
+            checkin.local_date,
+            member_id=ctx.member.id,
+        )
+        if recurring and recurring[0].strip().casefold() == item.strip().casefold():
+            return (
+                f"“{item}” has taken a top-three slot {recurring[1]} times in four weeks — "
+                "a good candidate to delegate, so that time goes to buyers."
+            )
+        return (
+            f"“{item}” took one of your top three slots today. Could someone else take it, "
+            f"or can it wait until after your calls {tomorrow}?"
+        )
+    if checkin.activities and not high:
+        return (
+            "None of today's top three was time with buyers. Put a call block in "
+            f"{tomorrow}'s top three — the first hour, before anything else."
+        )
+    conversations_short = (checkin.conversations or 0) < profile.min_conversations
+    minutes_short = (checkin.minutes or 0) < profile.min_minutes
+    if conversations_short and not minutes_short:
+        return (
+            "Your conversations run long — good depth. To lift the count, line up three short "
+            f"follow-up calls first thing {tomorrow}."
+        )
+    if minutes_short and not conversations_short:
+        return (
+            "Plenty of conversations, but short ones. Book one longer discovery call or demo "
+            f"for {tomorrow} to get real time with a buyer."
+        )
+    if high:
+        return (
+            f"“{high[0]}” is exactly the work that moves deals — block the first hour "
+            f"{tomorrow} for more of it, before the inbox gets you."
+        )
+    return f"Try blocking the first hour {tomorrow} for calls, before the inbox gets you."
+
+
+def next_workday(day: date, profile: Profile) -> str:
+    """`tomorrow`, or the weekday name of the next workday (`Monday`)."""
+    for ahead in range(1, 8):
+        candidate = day + timedelta(days=ahead)
+        if profile.is_workday(candidate):
+            if ahead == 1:
+                return "tomorrow"
+            full = {"Mon": "Monday", "Tue": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday"}
+            full |= {"Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday"}
+            return full[WEEKDAY_NAMES[candidate.weekday()]]
+    return "tomorrow"
+
+
+async def recurring_today(ctx: Context, checkin: Checkin) -> tuple[str, int] | None:
+    """Today's low-value item when it keeps coming back (three times or more in four weeks)."""
+    low = {a.text.strip().casefold() for a in checkin.activities if a.classification == "low"}
+    if not low:
+        return None
+    recurring = await recurring_low_value(
+        ctx.session,
+        checkin.local_date - timedelta(days=DELEGATE_WINDOW_DAYS - 1),
+        checkin.local_date,
+        member_id=ctx.member.id,
+        at_least=3,
+    )
+    if recurring and recurring[0].strip().casefold() in low:
+        return recurring
+    return None
 
 
 async def checkin_feedback(ctx: Context, checkin: Checkin) -> str | None:
-    """A short coaching note when the check-in is below a minimum, else None."""
+    """A coaching note for a complete check-in below a minimum; else, a recurring low-value
+    item worth delegating; else None."""
     if checkin.status != "complete":
         return None
-    gaps = []
-    if (checkin.conversations or 0) < ctx.profile.min_conversations:
-        gaps.append(f"{ctx.profile.min_conversations - (checkin.conversations or 0)} conversations")
-    if (checkin.minutes or 0) < ctx.profile.min_minutes:
-        gaps.append(f"{ctx.profile.min_minutes - (checkin.minutes or 0)} minutes")
-    if not gaps:
-        return None
-    low = [a.text for a in checkin.activities if a.classification == "low"]
-    if low:
-        tip = f"Could someone else take “{low[0]}” so that time goes to buyers?"
-    else:
-        tip = "Try blocking the first hour tomorrow for calls, before the inbox gets you."
-    return f"You were {' and '.join(gaps)} short of your minimum today. {tip}"
+    profile = ctx.profile
+    gap = gap_text(checkin, profile)
+    if gap is None:
+        recurring = await recurring_today(ctx, checkin)
+        if recurring is None:
+            return None
+        return (
+            f"Minimums met — nice. One thing: “{recurring[0]}” has come up {recurring[1]} times "
+            "in four weeks. Worth delegating, so more of your day goes to buyers?"
+        )
+    day = checkin.local_date
+    monday = day - timedelta(days=day.weekday())
+    week = await recent_days(
+        ctx.session,
+        ctx.member.id,
+        since=monday,
+        through=day,
+        min_conversations=profile.min_conversations,
+        min_minutes=profile.min_minutes,
+    )
+    when = "today" if day == ctx.today else f"on {WEEKDAY_NAMES[day.weekday()]}"
+    return (
+        f"You were {gap} {when}. {trend_text(week, day, profile)} {await suggestion(ctx, checkin)}"
+    )
