@@ -631,3 +631,23 @@ async def team_totals(
         )
         for r in rows.all()
     ]
+
+
+async def team_activity_counts(
+    session: AsyncSession, team_id: int, start: date, end: date
+) -> tuple[int, int]:
+    """(high-value, all) top activities of the team's active members in [start, end]."""
+    row = (
+        await session.execute(
+            select(func.sum(_as_int(Activity.classification == "high")), func.count())
+            .select_from(Activity)
+            .join(Checkin, Checkin.id == Activity.checkin_id)
+            .join(TeamMembership, TeamMembership.member_id == Checkin.member_id)
+            .where(
+                TeamMembership.team_id == team_id,
+                TeamMembership.active.is_(True),
+                Checkin.local_date.between(start, end),
+            )
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0)

@@ -1,0 +1,138 @@
+"""The weekly recap posted to a team's channel: leaderboard, totals, shout-outs and a chart.
+
+The scheduler decides when (the team's recap day and time) and where (its recap channel);
+this module builds the message for the week Monday..`week_ending`.
+
+- Team totals count every active member (also those who opted out of ranking), measured
+  against the team's minimums over the workdays each member could have checked in.
+- The leaderboard and the shout-outs show only members who rank publicly.
+- Biggest improvement compares conversations with the same days of the week before; it is
+  only given for a real improvement (more than zero).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Fact, Image, Reply, Visibility
+from bot.profile import parse_workday_digits, zone
+from bot.stats.leaderboard import Board, board_lines, build_board, goal_days
+from bot.stats.stats import plural, span_text, workdays_between
+from bot.stats.streaks import team_streaks
+from bot.storage.models import Team
+from bot.storage.stats import recurring_low_value, team_activity_counts, team_totals
+
+
+async def weekly_recap(
+    session: AsyncSession, team: Team, week_ending: date, now: datetime
+) -> Reply:
+    """The recap of the week that ends on `week_ending` (a team-local date)."""
+    from bot.stats.charts import Bar, leaderboard_chart
+
+    board = await build_board(session, team, "calls", "week", week_ending)
+    period = board.period
+    everyone = await team_totals(session, team.id, period.start, period.end, public_only=False)
+    # `now` decides whether the week's last day still counts only for those checked in.
+    today = now.astimezone(zone(team.timezone)).date()
+    member_days = sum(goal_days(row, period, today) for row in everyone)
+    conversations = sum(row.conversations for row in everyone)
+    minutes = sum(row.minutes for row in everyone)
+    days_met = sum(row.days_met for row in everyone)
+    facts = [
+        Fact(
+            "Team conversations",
+            f"{conversations} (minimum {team.min_conversations * member_days} over "
+            f"{plural(member_days, 'member-workday')})",
+        ),
+        Fact("Team minutes", f"{minutes} (minimum {team.min_minutes * member_days})"),
+        Fact(
+            "Days at minimum",
+            f"{days_met} of {member_days}"
+            + (f" ({round(100 * days_met / member_days)}%)" if member_days else ""),
+        ),
+    ]
+    high, total = await team_activity_counts(session, team.id, period.start, period.end)
+    if total:
+        facts.append(Fact("High-value activities", f"{round(100 * high / total)}% of {total}"))
+
+    public = {row.member_id: row for row in everyone if row.member_id in _ids(board)}
+    shout_outs = []
+    streaks = await team_streaks(
+        session,
+        team.id,
+        week_ending,
+        {m: (row.workdays, row.paused_until) for m, row in public.items()},
+        public_only=True,
+    )
+    longest = max((streak.current for streak in streaks.values()), default=0)
+    if longest > 0:
+        names = sorted(public[m].display_name for m in streaks if streaks[m].current == longest)
+        shout_outs.append(
+            f"🔥 Longest streak: {join_names(names)} — {plural(longest, 'workday')} at minimum."
+        )
+    back = timedelta(days=7)
+    before = {
+        row.member_id: row
+        for row in await team_totals(
+            session, team.id, period.start - back, period.end - back, public_only=True
+        )
+    }
+    gains = {  # conversations against the week before, for those who checked in then
+        m: row.conversations - before[m].conversations
+        for m, row in public.items()
+        if m in before and before[m].days_logged
+    }
+    best_gain = max(gains.values(), default=0)
+    if best_gain > 0:
+        names = sorted(public[m].display_name for m in gains if gains[m] == best_gain)
+        shout_outs.append(
+            f"📈 Biggest improvement: {join_names(names)} — "
+            f"{best_gain} more conversations than the week before."
+        )
+    lines = ["Leaderboard (conversations):", *board_lines(board, shown=10)]
+    if not board.standings or not any(s.value for s in board.standings):
+        lines = ["No check-ins this week yet — next week is a fresh start."]
+    if shout_outs:
+        lines += ["", *shout_outs]
+    delegate = await recurring_low_value(
+        session, period.start, period.end, team_id=team.id, at_least=3
+    )
+    if delegate:
+        lines.append(
+            f"🧹 “{delegate[0]}” showed up {delegate[1]} times in top activities this week — "
+            "worth delegating so more time goes to buyers."
+        )
+    workdays = workdays_between(period.start, period.end, parse_workday_digits(team.workdays))
+    minimum = team.min_conversations * workdays
+    title = f"Weekly recap — {team.name or team.external_id}, {span_text(period)}"
+    image: Image = await asyncio.to_thread(
+        leaderboard_chart,
+        title=f"Conversations this week ({span_text(period)})",
+        bars=[Bar(s.name, s.value or 0) for s in board.standings],
+        minimum=float(minimum) if minimum else None,
+        xlabel="Conversations this week",
+        filename=f"needle-recap-{week_ending.isoformat()}.png",
+        minimum_label=f"team minimum ({team.min_conversations} × {workdays} workdays)",
+    )
+    return Reply(
+        "\n".join(lines),
+        kind="recap",
+        title=title,
+        facts=tuple(facts),
+        image=image,
+        visibility=Visibility.CHANNEL,
+    )
+
+
+def join_names(names: list[str]) -> str:
+    """`Ana`, `Ana and Ben`, `Ana, Ben and Chloé` (three at most, then `and N more`)."""
+    if len(names) > 3:
+        names = [*names[:3], f"{len(names) - 3} more"]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _ids(board: Board) -> set[int]:
+    return {s.member_id for s in board.standings}
