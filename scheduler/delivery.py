@@ -323,7 +323,7 @@ class _Run:
             await store.mark_settled(session, settled, owner=owner)
             for o in batch:
                 if o.status == "retry":
-                    retry_at = now + self.d.backoff(o.job.claim.attempts)
+                    retry_at = self.tick_now + self.d.backoff(o.job.claim.attempts)
                     await store.retry_later(
                         session, o.job.claim.id, owner=owner, error=o.reason, retry_at=retry_at
                     )

@@ -18,6 +18,7 @@ earlier day's delivery is no longer due.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -67,22 +68,24 @@ def wall_exists(wall: datetime, tz: ZoneInfo) -> bool:
     return back.replace(tzinfo=None, fold=0) == wall
 
 
+@functools.lru_cache(maxsize=16384)
 def fire_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
     """The UTC instant when local wall time `at` on `day` comes, with the DST rules above.
 
     A time in a repeated hour gives its first occurrence; a skipped time gives the first
-    valid minute after the gap.
+    valid minute after the gap. Cached: a tick asks the same few (day, time, zone) many times.
     """
     wall = datetime.combine(day, at.replace(second=0, microsecond=0, tzinfo=None))
-    if not wall_exists(wall, tz):
-        candidate = wall
-        limit = wall + LONGEST_GAP
-        while candidate < limit:
-            candidate += MINUTE
-            if wall_exists(candidate, tz):
-                wall = candidate
-                break
-    return wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    instant = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None, fold=0) == wall:
+        return instant
+    candidate = wall
+    limit = wall + LONGEST_GAP
+    while candidate < limit:
+        candidate += MINUTE
+        if wall_exists(candidate, tz):
+            return candidate.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    return instant
 
 
 def latest_occurrence(
@@ -98,7 +101,9 @@ def latest_occurrence(
     With `weekday`, only that weekday counts (Monday = 0). Returns (local date, UTC instant).
     """
     today = now.astimezone(tz).date()
-    for back in range(-1, LOOKBACK_DAYS + 1):
+    # Tomorrow's wall time is after `now` unless the offset reaches back into today.
+    first = -1 if offset < timedelta(0) else 0
+    for back in range(first, LOOKBACK_DAYS + 1):
         day = today - timedelta(days=back)
         if weekday is not None and day.weekday() != weekday:
             continue

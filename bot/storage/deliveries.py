@@ -335,10 +335,14 @@ async def release(
 async def recent_statuses(
     session: AsyncSession, target: str, kinds: Sequence[str], limit: int
 ) -> list[str]:
-    """The statuses of a target's newest deliveries of these kinds, newest first."""
+    """The outcomes (sent or failed) of a target's newest sends of these kinds, newest first."""
     rows = await session.scalars(
         select(Delivery.status)
-        .where(Delivery.target == target, Delivery.kind.in_(kinds))
+        .where(
+            Delivery.target == target,
+            Delivery.kind.in_(kinds),
+            Delivery.status.in_((SENT, FAILED)),
+        )
         .order_by(Delivery.local_date.desc(), Delivery.claimed_at.desc())
         .limit(limit)
     )
