@@ -6,11 +6,15 @@ import random
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
+
 from adapters.memory import MemoryAdapter
 from bot.profile import Profile, parse_workday_digits
 from bot.stats.streaks import Streaks, member_streaks
 from bot.storage.db import Database
 from tests.stats_helpers import Day, join, profile_of, seed
+
+pytestmark = pytest.mark.both_databases
 
 WED = date(2026, 11, 25)  # the fake clock's date (18:00 UTC)
 MON, TUE = WED - timedelta(days=2), WED - timedelta(days=1)

@@ -143,7 +143,9 @@ def board_lines(board: Board, *, asker_id: int | None = None, shown: int = SHOWN
     lines = []
     for standing in board.standings[:shown]:
         you = " (you)" if standing.member_id == asker_id else ""
-        badge = medals.get(standing.rank, f"{standing.rank}.")
+        # Medals only for something to show: nobody gets bronze for zero.
+        badge = medals.get(standing.rank, "") if standing.value else ""
+        badge = badge or f"{standing.rank}."
         lines.append(f"{badge} {standing.name}{you} — {standing.shown}")
     below = [s for s in board.standings[shown:] if s.member_id == asker_id]
     if below:

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Date,
     Integer,
     String,
     and_,
@@ -199,11 +200,11 @@ async def streak_runs(
     """
     if member is not None:
         params = select(
-            literal(member.member_id).label("member_id"),
-            literal(member.workdays).label("workdays"),
-            literal(member.min_conversations).label("min_c"),
-            literal(member.min_minutes).label("min_m"),
-            literal(member.paused_until).label("paused_until"),
+            literal(member.member_id, Integer()).label("member_id"),
+            literal(member.workdays, String()).label("workdays"),
+            literal(member.min_conversations, Integer()).label("min_c"),
+            literal(member.min_minutes, Integer()).label("min_m"),
+            literal(member.paused_until, Date()).label("paused_until"),
         ).cte("params")
     else:
         params = (
