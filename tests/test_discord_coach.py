@@ -290,3 +290,52 @@ async def test_one_checkin_a_day_for_a_member_of_two_servers(
                 assert "Ana" in text_of(await fake.wait_for_callback(board))
     finally:
         await adapter.stop()
+
+
+async def test_admin_settings_from_discord_options(
+    fake: FakeDiscord, needle: Any, people: dict[str, Any]
+) -> None:
+    ana, ben, acme = people["ana"], people["ben"], people["acme"]
+    await fake.wait_for_callback(await fake.slash(ana, "help", guild=acme))  # Ana joins
+
+    async def admin(subcommand: str, options: dict[str, Any]) -> str:
+        interaction = await fake.slash(ben, f"admin {subcommand}", options, guild=acme)
+        return text_of(await fake.wait_for_callback(interaction))
+
+    assert "6 conversations and 45 minutes" in await admin("minimums", {"calls": 6, "minutes": 45})
+    recap = await admin("recap", {"channel": fake.channel(acme), "day": "fri", "time": "16:00"})
+    assert f"the weekly recap goes to {acme.channel_id} on" in recap
+    assert "Ana Lopez is the team's manager" in await admin("manager", {"member": ana})
+    assert "Europe/Berlin" in await admin("timezone", {"zone": "Europe/Berlin"})
+    shown = await admin("show", {})
+    assert "6 conversations, 45 minutes" in shown
+    assert "Manager: Ana Lopez" in shown
+
+
+async def test_stats_leaderboard_and_export_as_discord_messages(
+    fake: FakeDiscord, needle: Any, people: dict[str, Any]
+) -> None:
+    ana, acme = people["ana"], people["acme"]
+    await fake.wait_for_callback(await fake.slash(ana, "help", guild=acme))
+    await Dm(fake, ana).say("12 calls, 95 min; demo with Acme; proposal for Beta")
+
+    # Drawing the chart may take longer than Discord's 3 s on a cold start: then the answer
+    # is deferred and comes as a follow-up; either way it is the same message.
+    interaction = await fake.slash(ana, "stats", {"period": "week"}, guild=acme)
+    assert (await fake.wait_for_callback(interaction)).json["data"]["flags"] & EPHEMERAL
+    stats = await fake.wait_for_answer(interaction)
+    data = stats.json.get("data", stats.json)
+    (embed,) = data["embeds"]
+    assert embed["image"]["url"].startswith("attachment://")
+    assert [name for name, _ in stats.files] == [embed["image"]["url"].split("//", 1)[1]]
+    assert stats.files[0][1].startswith(b"\x89PNG")
+
+    board = await fake.wait_for_answer(
+        await fake.slash(ana, "leaderboard", {"metric": "calls", "period": "today"}, guild=acme)
+    )
+    assert "Ana Lopez" in text_of(board)
+
+    export = await fake.wait_for_answer(await fake.slash(ana, "export"))
+    ((name, csv),) = export.files
+    assert name.endswith(".csv")
+    assert b"12" in csv

@@ -23,6 +23,8 @@ BoardPeriod = Literal["today", "week", "month"]
 BoardMetric = Literal["calls", "minutes", "streak", "goal"]
 GoalMetric = Literal["calls", "minutes"]
 Day = Literal["today", "yesterday"]
+OnOff = Literal["on", "off"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 # A guild-installed bot's commands, offered in servers and in the DM with the bot.
 CONTEXTS = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False)
@@ -73,6 +75,29 @@ def matching_time_zones(typed: str, limit: int = AUTOCOMPLETE_MAX) -> list[str]:
     return (starts + contains)[:limit]
 
 
+class ChannelOption(app_commands.Transformer):
+    """A text-channel option taken as Discord sends it (id and name), without the cache."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        """A channel option."""
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        """Text and announcement channels only."""
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+    async def transform(self, interaction: discord.Interaction[Any], value: Any, /) -> Any:
+        """The resolved channel as is; only its id is used."""
+        return value
+
+
+def time_zone_choices(typed: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete suggestions for a time-zone option."""
+    return [app_commands.Choice(name=z, value=z) for z in matching_time_zones(typed)]
+
+
 def minutes_word(minutes: str | None) -> str | None:
     """`40` -> `40m`; anything else (`1h30`, `45 min`) as typed."""
     if minutes is None:
@@ -82,7 +107,11 @@ def minutes_word(minutes: str | None) -> str | None:
 
 
 class AdminCommands(app_commands.Group):
-    """`/needle admin …`: team settings, for members with Manage Server."""
+    """`/needle admin …`: team settings, for members with Manage Server.
+
+    Each subcommand becomes the engine's `admin <setting> <value>` words, the same a Slack or
+    console admin types (`admin minimums 5 60`, `admin recap #<channel id> fri 16:00`).
+    """
 
     def __init__(self, router: CommandRouter) -> None:
         super().__init__(name="admin", description="Team settings (server admins only)")
@@ -104,27 +133,23 @@ class AdminCommands(app_commands.Group):
         calls: app_commands.Range[int, 0, 500] | None = None,
         minutes: app_commands.Range[int, 0, 1440] | None = None,
     ) -> None:
-        """`admin minimums calls 5 minutes 60`."""
-        words: list[object] = ["minimums"]
-        if calls is not None:
-            words += ["calls", calls]
-        if minutes is not None:
-            words += ["minutes", minutes]
-        await self._admin(interaction, *words)
+        """`admin minimums 5 60`, `admin minimums calls 5`, `admin minimums minutes 60`."""
+        if calls is not None and minutes is not None:
+            await self._admin(interaction, "minimums", calls, minutes)
+        elif calls is not None:
+            await self._admin(interaction, "minimums", "calls", calls)
+        elif minutes is not None:
+            await self._admin(interaction, "minimums", "minutes", minutes)
+        else:
+            await self._admin(interaction, "minimums")
 
-    @app_commands.command(name="checkin-time", description="The team's check-in time")
-    @app_commands.describe(time="Like 17:00 or 4:30pm")
-    async def checkin_time(self, interaction: discord.Interaction[Any], time: str) -> None:
-        """`admin checkin-time 17:00`."""
-        await self._admin(interaction, "checkin-time", time)
-
-    @app_commands.command(
-        name="nudge-time", description="When to remind members who have not checked in"
-    )
-    @app_commands.describe(time="Like 19:00, or a delay after the prompt such as 2h")
-    async def nudge_time(self, interaction: discord.Interaction[Any], time: str) -> None:
-        """`admin nudge-time 19:00`."""
-        await self._admin(interaction, "nudge-time", time)
+    @app_commands.command(name="checkin", description="The team's check-in time and workdays")
+    @app_commands.describe(time="Like 17:00 or 4:30pm", days="Like mon-fri")
+    async def checkin(
+        self, interaction: discord.Interaction[Any], time: str, days: str | None = None
+    ) -> None:
+        """`admin checkin 17:00 mon-fri`."""
+        await self._admin(interaction, "checkin", time, days)
 
     @app_commands.command(name="workdays", description="The team's workdays")
     @app_commands.describe(days="Like mon-fri or sun-thu")
@@ -132,33 +157,110 @@ class AdminCommands(app_commands.Group):
         """`admin workdays mon-fri`."""
         await self._admin(interaction, "workdays", days)
 
-    @app_commands.command(name="recap-channel", description="Where the weekly recap goes")
-    @app_commands.describe(channel="A text channel Needle can post in")
-    async def recap_channel(
-        self, interaction: discord.Interaction[Any], channel: discord.TextChannel
+    @app_commands.command(name="timezone", description="The team's time zone (and the recap's)")
+    @app_commands.describe(zone="Like Europe/Berlin; start typing a city")
+    async def timezone(self, interaction: discord.Interaction[Any], zone: str) -> None:
+        """`admin timezone Europe/Berlin`."""
+        await self._admin(interaction, "timezone", zone)
+
+    @timezone.autocomplete("zone")
+    async def _zone_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return time_zone_choices(current)
+
+    @app_commands.command(name="nudge", description="How long after the prompt the reminder comes")
+    @app_commands.describe(delay="Like 2h or 90m")
+    async def nudge(self, interaction: discord.Interaction[Any], delay: str) -> None:
+        """`admin nudge 2h`."""
+        await self._admin(interaction, "nudge", minutes_word(delay))
+
+    @app_commands.command(name="quiet", description="Quiet hours: no reminders inside them")
+    @app_commands.describe(hours="Like 21:00-08:00")
+    async def quiet(self, interaction: discord.Interaction[Any], hours: str) -> None:
+        """`admin quiet 21:00-08:00`."""
+        await self._admin(interaction, "quiet", hours)
+
+    @app_commands.command(
+        name="escalate", description="Workdays below minimum before a stronger nudge"
+    )
+    async def escalate(
+        self, interaction: discord.Interaction[Any], workdays: app_commands.Range[int, 1, 30]
     ) -> None:
-        """`admin recap-channel #<id>`."""
-        await self._admin(interaction, "recap-channel", channel)
+        """`admin escalate 3`."""
+        await self._admin(interaction, "escalate", workdays)
+
+    @app_commands.command(
+        name="pace", description="A mid-day note for members behind their minimum"
+    )
+    @app_commands.describe(state="On or off", time="Like 13:00")
+    async def pace(
+        self,
+        interaction: discord.Interaction[Any],
+        state: OnOff,
+        time: str | None = None,
+    ) -> None:
+        """`admin pace on 13:00` / `admin pace off`."""
+        await self._admin(interaction, "pace", state, time if state == "on" else None)
+
+    @app_commands.command(name="recap", description="Where and when the weekly recap is posted")
+    @app_commands.describe(
+        channel="Where (default: this channel)",
+        day="Which day",
+        time="Like 16:00 (team time zone)",
+        off="Turn the weekly recap off",
+    )
+    async def recap(
+        self,
+        interaction: discord.Interaction[Any],
+        channel: app_commands.Transform[discord.abc.Snowflake, ChannelOption] | None = None,
+        day: Weekday | None = None,
+        time: str | None = None,
+        off: bool = False,
+    ) -> None:
+        """`admin recap #<id> fri 16:00` / `admin recap here` / `admin recap off`."""
+        if off:
+            await self._admin(interaction, "recap", "off")
+        else:
+            await self._admin(interaction, "recap", channel or "here", day, time)
 
     @app_commands.command(name="manager", description="Who hears when someone stays below minimum")
-    @app_commands.describe(member="The team's manager or accountability partner")
-    async def manager(self, interaction: discord.Interaction[Any], member: discord.User) -> None:
-        """`admin manager @<id>`."""
-        await self._admin(interaction, "manager", member)
+    @app_commands.describe(member="The manager or accountability partner (empty: nobody)")
+    async def manager(
+        self, interaction: discord.Interaction[Any], member: discord.User | None = None
+    ) -> None:
+        """`admin manager @<id>` / `admin manager none`."""
+        await self._admin(interaction, "manager", member or "none")
 
     @app_commands.command(name="keywords", description="The high- and low-value activity keywords")
     @app_commands.describe(
-        kind="Which list", change="Add or remove", words="Comma-separated, like demo, pitch"
+        kind="Which list", change="Add, remove or reset", words="Comma-separated, like demo, pitch"
     )
     async def keywords(
         self,
         interaction: discord.Interaction[Any],
-        kind: Literal["high", "low"],
-        change: Literal["add", "remove"] | None = None,
+        kind: Literal["high", "low"] | None = None,
+        change: Literal["add", "remove", "reset"] | None = None,
         words: str | None = None,
     ) -> None:
-        """`admin keywords high add demo, pitch` (no change: show the list)."""
+        """`admin keywords high add demo, pitch` (nothing: show both lists)."""
         await self._admin(interaction, "keywords", kind, change, words)
+
+    @app_commands.command(name="wins", description="Whether the check-in asks about wins")
+    async def wins(self, interaction: discord.Interaction[Any], state: OnOff) -> None:
+        """`admin wins on`."""
+        await self._admin(interaction, "wins", state)
+
+    @app_commands.command(name="question", description="Reword a check-in question")
+    @app_commands.describe(step="Which question", text="The new wording (empty: the default)")
+    async def question(
+        self,
+        interaction: discord.Interaction[Any],
+        step: Literal["conversations", "minutes", "activities", "wins"],
+        text: str | None = None,
+    ) -> None:
+        """`admin question minutes How long did you talk to buyers?`."""
+        await self._admin(interaction, "question", step, text or "reset")
 
 
 class NeedleCommands(app_commands.Group):
@@ -246,7 +348,7 @@ class NeedleCommands(app_commands.Group):
     async def _zone_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=z, value=z) for z in matching_time_zones(current)]
+        return time_zone_choices(current)
 
     @app_commands.command(name="schedule", description="Your own check-in time and workdays")
     @app_commands.describe(time="Like 16:30 or 9am", days="Like mon-fri")
@@ -271,9 +373,15 @@ class NeedleCommands(app_commands.Group):
         await self._run(interaction, "resume")
 
     @app_commands.command(name="export", description="Your own data as a CSV file")
-    async def export(self, interaction: discord.Interaction[Any]) -> None:
-        """`export`."""
-        await self._run(interaction, "export")
+    @app_commands.describe(team="The whole team's check-ins (admins only)")
+    async def export(self, interaction: discord.Interaction[Any], team: bool = False) -> None:
+        """`export` / `export team`."""
+        await self._run(interaction, "export", "team" if team else None)
+
+    @app_commands.command(name="ranking", description="Show or hide yourself on the leaderboard")
+    async def ranking(self, interaction: discord.Interaction[Any], state: OnOff) -> None:
+        """`ranking on` / `ranking off`."""
+        await self._run(interaction, "ranking", state)
 
     @app_commands.command(name="forget-me", description="Delete your data (asks first)")
     async def forget_me(self, interaction: discord.Interaction[Any]) -> None:

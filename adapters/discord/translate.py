@@ -25,6 +25,14 @@ _MENTION = re.compile(r"<@!?(\d+)>")
 _CUSTOM_ID = re.compile(r"needle:(?P<action>[A-Za-z0-9_.\-]+)(?::(?P<value>.*))?", re.DOTALL)
 
 
+_CHANNEL_TYPES = (
+    discord.abc.GuildChannel,
+    discord.Thread,
+    discord.app_commands.AppCommandChannel,
+    discord.app_commands.AppCommandThread,
+)
+
+
 @dataclass(frozen=True)
 class Origin:
     """Who did something in Discord and where: the parts of a payload Needle uses."""
@@ -109,7 +117,8 @@ def command_text(args: Iterable[object]) -> tuple[str, tuple[str, ...]]:
     """The arguments of a slash subcommand as the engine's text, plus mentioned user ids.
 
     Empty options are skipped; a user or member option becomes `@<id>` and is listed in the
-    mentions, so `/needle stats period:week member:@ana` reads like `stats week @ana`.
+    mentions, so `/needle stats period:week member:@ana` reads like `stats week @ana`; a
+    channel option becomes `#<id>`.
     """
     words: list[str] = []
     mentions: list[str] = []
@@ -119,7 +128,7 @@ def command_text(args: Iterable[object]) -> tuple[str, tuple[str, ...]]:
         if isinstance(arg, discord.abc.User):
             mentions.append(str(arg.id))
             words.append(f"@{arg.id}")
-        elif isinstance(arg, discord.abc.GuildChannel | discord.Thread):
+        elif isinstance(arg, _CHANNEL_TYPES):
             words.append(f"#{arg.id}")
         else:
             words.append(str(arg).strip())

@@ -172,6 +172,10 @@ class FakeDiscord:
         """Make `user` a member of `guild`, with Manage Server when `manage_guild`."""
         guild.members[user["id"]] = MEMBER_PERMISSIONS | (MANAGE_GUILD if manage_guild else 0)
 
+    def channel(self, guild: FakeGuild) -> dict[str, Any]:
+        """The server's text channel, as a channel option value for `slash`."""
+        return self._channel_object(guild)
+
     def dm_channel_of(self, user: dict[str, Any]) -> str:
         """The id of the DM channel between `user` and the bot (created on first use)."""
         if user["id"] not in self.dm_channels:
@@ -455,6 +459,18 @@ class FakeDiscord:
             within=within,
         )
 
+    async def wait_for_answer(self, interaction_id: str, *, within: float = 10.0) -> Call:
+        """The call that carries the bot's answer to an interaction: the callback itself, or,
+        when the bot deferred ("thinking…"), the follow-up that replaced it."""
+        callback = await self.wait_for_callback(interaction_id, within=within)
+        if callback.json.get("type") != 5:
+            return callback
+        token = self._token(interaction_id)
+        return await self.wait_for_call(
+            lambda c: c.status == 200 and c.path.startswith("/webhooks/") and token in c.path,
+            within=within,
+        )
+
     def followups(self, interaction_id: str) -> list[Call]:
         """Follow-ups and edits of the original answer to interaction `interaction_id`."""
         token = self._token(interaction_id)
@@ -650,7 +666,11 @@ class FakeDiscord:
         leaf: list[dict[str, Any]] = []
         resolved: dict[str, dict[str, Any]] = {}
         for name, value in options.items():
-            if isinstance(value, dict) and "username" in value:  # a user option
+            if isinstance(value, dict) and "guild_id" in value and "name" in value:  # a channel
+                leaf.append({"name": name, "type": 7, "value": value["id"]})
+                channel = {**value, "permissions": str(MEMBER_PERMISSIONS)}
+                resolved.setdefault("channels", {})[value["id"]] = channel
+            elif isinstance(value, dict) and "username" in value:  # a user option
                 leaf.append({"name": name, "type": 6, "value": value["id"]})
                 resolved.setdefault("users", {})[value["id"]] = value
                 if guild is not None:
