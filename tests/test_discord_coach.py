@@ -8,11 +8,13 @@ a check-in typed in the DM, an admin command from a non-admin, a 429 and a dropp
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
+from adapters.base import Outbox
+from bot.clock import FakeClock
 from bot.coaching.nudges import daily_prompt
 from bot.commands.registry import find_command
 from bot.engine import Engine
@@ -21,6 +23,7 @@ from bot.storage.checkins import get_checkin
 from bot.storage.db import Database
 from bot.storage.models import Member, Team
 from bot.storage.people import find_member, teams_of
+from scheduler.service import Scheduler
 from tests.fakes.discord import EPHEMERAL, Call, FakeDiscord, start_needle_on
 
 TODAY = date(2026, 11, 25)  # conftest's clock: Wednesday 25 November 2026, 18:00 UTC
@@ -339,3 +342,49 @@ async def test_stats_leaderboard_and_export_as_discord_messages(
     ((name, csv),) = export.files
     assert name.endswith(".csv")
     assert b"12" in csv
+
+
+async def test_the_scheduler_prompts_in_the_dm_and_posts_the_recap_in_the_channel(
+    fake: FakeDiscord,
+    needle: Any,
+    people: dict[str, Any],
+    database: Database,
+    clock: FakeClock,
+) -> None:
+    ana, ben, acme = people["ana"], people["ben"], people["acme"]
+    clock.set(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))
+    for user in (ana, ben):  # both use Needle once in the server: they are on the team
+        await fake.wait_for_callback(await fake.slash(user, "help", guild=acme))
+    recap = await fake.slash(
+        ben,
+        "admin recap",
+        {"channel": fake.channel(acme), "day": "fri", "time": "16:00"},
+        guild=acme,
+    )
+    await fake.wait_for_callback(recap)
+    outbox = Outbox()
+    outbox.register(needle)
+    scheduler = Scheduler(database, outbox, clock, owner="test")
+
+    # Wednesday 17:01 UTC, just after the default 17:00 check-in time: the daily prompt.
+    clock.set(datetime(2026, 11, 25, 17, 1, tzinfo=UTC))
+    await scheduler.tick()
+    prompt = await fake.wait_for_dm(ana)
+    assert buttons_of(prompt)["Check in"] == "needle:checkin.start:2026-11-25"
+    pressed = await fake.click(ana, fake.message_of(prompt), buttons_of(prompt)["Check in"])
+    modal = (await fake.wait_for_callback(pressed)).json
+    submitted = await fake.submit_modal(
+        ana, modal["data"], {"conversations": "7", "minutes": "75", "activities": "demo"}
+    )
+    assert "Check-in saved for today" in text_of(await fake.wait_for_callback(submitted))
+
+    # Friday 16:05 team time (UTC): the weekly recap, in the server's recap channel.
+    clock.set(datetime(2026, 11, 27, 16, 5, tzinfo=UTC))
+    seen = len(fake.calls)
+    await scheduler.tick()
+    posted = await fake.wait_for_call(
+        lambda c: c.method == "POST" and c.path == f"/channels/{acme.channel_id}/messages",
+        after=seen,
+    )
+    assert "Ana Lopez" in text_of(posted)
+    assert posted.files and posted.files[0][1].startswith(b"\x89PNG")
