@@ -14,8 +14,7 @@ from pathlib import Path
 
 from adapters.console import PLATFORM as CONSOLE_PLATFORM
 from adapters.console import TEAM_ID as CONSOLE_TEAM
-from adapters.console import render_text, user_id_for
-from adapters.memory import MemoryAdapter
+from adapters.console import ConsoleAdapter, user_id_for
 from bot.clock import Clock, SystemClock
 from bot.coaching.classify import classify_activity
 from bot.config import Settings
@@ -194,20 +193,14 @@ async def run_demo(settings: Settings, database_url: str) -> int:
         clock = SystemClock()
         await seed(database, clock, settings)
         engine = Engine(database, settings, clock)
-        adapter = MemoryAdapter(engine, platform=DEMO_PLATFORM, team_id=DEMO_TEAM)
+        console = ConsoleAdapter(engine, name=ADMIN)
         print(
             f"Demo team “Acme Sales”: {len(PERSONAS)} members, {WEEKS} weeks of check-ins "
             f"in {database_url}.\n"
         )
-        for command, args in (
-            ("leaderboard", "calls week"),
-            ("stats", "month"),
-            ("stats", "week @dev-patel"),
-        ):
-            print(f"$ needle {command} {args}")
-            admin = user_id_for(ADMIN)
-            for reply in await adapter.command(command, args, user=admin, is_admin=True):
-                print(render_text(reply))
+        for line in ("leaderboard calls week", "stats month", "stats week @dev-patel"):
+            print(f"$ needle {line}")
+            console.show(await engine.handle(console.incoming(line)))
             print()
         print(
             f"Try it yourself: DATABASE_URL={database_url} needle chat --as '{ADMIN}'"
