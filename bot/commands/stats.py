@@ -113,7 +113,9 @@ async def leaderboard_command(ctx: Context, args: str) -> list[Reply]:
             period = period_word(word) or period
         else:
             return [Reply(f"I don't know “{word[:40]}” here. {LEADERBOARD_USAGE}", kind="reask")]
-    board = await build_board(ctx.session, ctx.team, metric, period, ctx.today)
+    board = await build_board(
+        ctx.session, ctx.team, metric, period, ctx.today, asker_id=ctx.member.id
+    )
     return [
         board_reply(
             board,

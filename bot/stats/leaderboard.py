@@ -25,7 +25,7 @@ from bot.profile import describe_date, parse_workday_digits
 from bot.stats.stats import Period, period_of, plural, span_text, workdays_between
 from bot.stats.streaks import team_streaks
 from bot.storage.models import Team
-from bot.storage.stats import MemberTotals, team_totals
+from bot.storage.stats import MemberTotals, ranked_totals, team_totals
 
 METRICS = {
     "calls": "calls",
@@ -66,11 +66,12 @@ class Standing:
 
 @dataclass(frozen=True)
 class Board:
-    """A ranked leaderboard."""
+    """A ranked leaderboard: the top standings (and the asker's, when lower down)."""
 
     metric: str
     period: Period
     standings: list[Standing]
+    members: int  # how many members are ranked in all
 
 
 def competition_ranks(values: list[float | None]) -> list[int]:
@@ -96,10 +97,41 @@ def goal_days(row: MemberTotals, period: Period, today: date) -> int:
 
 
 async def build_board(
-    session: AsyncSession, team: Team, metric: str, period_name: str, today: date
+    session: AsyncSession,
+    team: Team,
+    metric: str,
+    period_name: str,
+    today: date,
+    *,
+    asker_id: int | None = None,
+    top: int = SHOWN,
 ) -> Board:
-    """Rank the team's visible members by `metric` over the period ending `today`."""
+    """Rank the team's visible members by `metric` over the period ending `today`.
+
+    The standings hold the top `top` places and the asker's own place.
+    """
     period = period_of(period_name, today, parse_workday_digits(team.workdays), None)
+    if metric in ("calls", "minutes"):
+        # Sums and ranks are the database's work; only the rows shown come back.
+        ranked = await ranked_totals(
+            session,
+            team.id,
+            period.start,
+            period.end,
+            metric="conversations" if metric == "calls" else "minutes",
+            top=top,
+            asker_id=asker_id if asker_id is not None else -1,
+        )
+        unit = "" if metric == "calls" else " min"
+        return Board(
+            metric=metric,
+            period=period,
+            standings=[
+                Standing(r.rank, r.member_id, r.display_name, float(r.value), f"{r.value}{unit}")
+                for r in ranked
+            ],
+            members=ranked[0].members if ranked else 0,
+        )
     rows = await team_totals(session, team.id, period.start, period.end, public_only=True)
     scored: list[tuple[MemberTotals, float | None, str]] = []
     if metric == "streak":
@@ -113,7 +145,7 @@ async def build_board(
         for row in rows:
             current = streaks[row.member_id].current
             scored.append((row, float(current), plural(current, "workday")))
-    elif metric == "goal":
+    else:
         for row in rows:
             days = goal_days(row, period, today)
             if days == 0:
@@ -121,20 +153,16 @@ async def build_board(
             else:
                 percent = round(100 * row.days_met / days)
                 scored.append((row, float(percent), f"{percent}% ({row.days_met}/{days} days)"))
-    elif metric == "minutes":
-        scored = [(row, float(row.minutes), f"{row.minutes} min") for row in rows]
-    else:
-        scored = [(row, float(row.conversations), str(row.conversations)) for row in rows]
     scored.sort(key=lambda s: (s[1] is None, -(s[1] or 0), s[0].display_name.casefold()))
     ranks = competition_ranks([value for _, value, _ in scored])
-    return Board(
-        metric=metric,
-        period=period,
-        standings=[
-            Standing(rank, row.member_id, row.display_name, value, shown)
-            for rank, (row, value, shown) in zip(ranks, scored, strict=True)
-        ],
-    )
+    standings = [
+        Standing(rank, row.member_id, row.display_name, value, shown)
+        for rank, (row, value, shown) in zip(ranks, scored, strict=True)
+    ]
+    shown = standings[:top] + [
+        s for s in standings[top:] if asker_id is not None and s.member_id == asker_id
+    ]
+    return Board(metric=metric, period=period, standings=shown, members=len(standings))
 
 
 def board_lines(board: Board, *, asker_id: int | None = None, shown: int = SHOWN) -> list[str]:
@@ -169,6 +197,6 @@ def board_reply(board: Board, *, asker_id: int, asker_hidden: bool) -> Reply:
         lines = ["Nobody to rank yet — check-ins will show up here."]
     if asker_hidden:
         lines.append("You're hidden from the leaderboard; `ranking on` shows you again.")
-    if len(board.standings) > SHOWN:
-        lines.append(f"({len(board.standings)} members ranked; top {SHOWN} shown.)")
+    if board.members > SHOWN:
+        lines.append(f"({board.members} members ranked; top {SHOWN} shown.)")
     return Reply("\n".join(lines), kind="leaderboard", title=title, visibility=Visibility.CHANNEL)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Fact, Image, Reply, Visibility
 from bot.profile import parse_workday_digits, zone
-from bot.stats.leaderboard import Board, board_lines, build_board, goal_days
+from bot.stats.leaderboard import board_lines, build_board, goal_days
 from bot.stats.stats import plural, span_text, workdays_between
 from bot.stats.streaks import team_streaks
 from bot.storage.models import Team
@@ -58,7 +58,8 @@ async def weekly_recap(
     if total:
         facts.append(Fact("High-value activities", f"{round(100 * high / total)}% of {total}"))
 
-    public = {row.member_id: row for row in everyone if row.member_id in _ids(board)}
+    ranked = await team_totals(session, team.id, period.start, period.end, public_only=True)
+    public = {row.member_id: row for row in ranked}
     shout_outs = []
     streaks = await team_streaks(
         session,
@@ -132,7 +133,3 @@ def join_names(names: list[str]) -> str:
     if len(names) > 3:
         names = [*names[:3], f"{len(names) - 3} more"]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _ids(board: Board) -> set[int]:
-    return {s.member_id for s in board.standings}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,10 +27,10 @@ from bot.profile import Profile, describe_date, workday_digits
 from bot.stats.streaks import Streaks, member_streaks
 from bot.storage.models import Member
 from bot.storage.stats import (
+    EPOCH,
     PeriodTotals,
     activities_before_wins,
     daily_points,
-    member_start,
     period_totals,
     recurring_low_value,
     workday_ordinal,
@@ -140,14 +140,13 @@ async def member_stats(
     track_wins: bool,
 ) -> MemberStats:
     """Gather a member's stats for a period (a handful of SQL aggregates)."""
-    created, first = await member_start(session, member.id)
-    joined = profile.local_date(created) if created else today
-    first_day = min(d for d in (first, joined) if d is not None)
-    period = period_of(period_name, today, profile.workdays, first)
+    joined = profile.local_date(member.created_at) if member.created_at else today
+    # "All time" starts at the first check-in; the query over everything finds it.
+    period = period_of(period_name, today, profile.workdays, EPOCH)
     spans = [(period.start, period.end), (today, today)]
     if period.previous:
         spans.append(period.previous)
-    found = await period_totals(
+    found, first_in_span = await period_totals(
         session,
         member.id,
         spans,
@@ -156,6 +155,9 @@ async def member_stats(
     )
     totals, today_totals = found[0], found[1]
     previous = found[2] if period.previous else None
+    if period.name == "all":
+        period = replace(period, start=first_in_span or today)
+    first_day = min(d for d in (first_in_span, joined) if d is not None)
     counted_start = max(period.start, first_day)
     counted_end = period.end
     if period.end == today and today_totals.days_logged == 0:

@@ -1,7 +1,7 @@
 """Every aggregation Needle shows: stats, streaks, leaderboards, trends, recaps — in SQL.
 
 Nothing here loads a team's check-ins into Python: each function asks the database for the
-sums, counts and runs it needs and returns small dataclasses.
+sums, counts, ranks and runs it needs and returns small dataclasses.
 
 A day *meets the minimum* when it is not a day off and both its conversations and its minutes
 are at or above the member's personal minimum (their goal where set, never below the team's
@@ -10,6 +10,9 @@ minimum); a missing number counts as zero.
 Streaks are computed with a *workday ordinal*: the number of the member's workdays from a fixed
 Monday up to a date. Two recorded workdays are consecutive exactly when their ordinals differ by
 one, so runs are found with window functions (gaps and islands) instead of walking calendars.
+
+Each statement is built once per shape (`functools.cache`) with bound parameters and reused:
+building a large SQLAlchemy statement costs more than running it on an indexed table.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     Date,
     Integer,
+    Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -34,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from bot.storage.models import Activity, Checkin, Member, Team, TeamMembership
@@ -62,6 +68,30 @@ def _epoch_days_default(element: epoch_days, compiler: Any, **kw: Any) -> str:
     return f"({arg} - DATE '{EPOCH.isoformat()}')"
 
 
+class add_days(FunctionElement[date]):
+    """A DATE column plus a whole number of days (dialect-specific date arithmetic)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(add_days, "sqlite")
+def _add_days_sqlite(element: add_days, compiler: Any, **kw: Any) -> str:
+    column, days = list(element.clauses)
+    return f"date({compiler.process(column, **kw)}, '+{int(days.value)} days')"
+
+
+@compiles(add_days)
+def _add_days_default(element: add_days, compiler: Any, **kw: Any) -> str:
+    column, days = list(element.clauses)
+    return f"({compiler.process(column, **kw)} + {int(days.value)})"
+
+
+def _p(name: str, type_: Any = None) -> Any:
+    """A named bound parameter."""
+    return bindparam(name, type_=type_)
+
+
 def workday_ordinal(day: date, workdays: str) -> int:
     """How many of `workdays` (weekday digits) fall in [EPOCH, day]; the SQL twin is below."""
     n = (day - EPOCH).days
@@ -69,18 +99,28 @@ def workday_ordinal(day: date, workdays: str) -> int:
     return (n // 7) * len(set(workdays)) + sum(1 for k in range(dow + 1) if str(k) in workdays)
 
 
-def _workday_ordinal_sql(days: ColumnElement[int], workdays: ColumnElement[str]) -> Any:
-    """The SQL expression of `workday_ordinal` for a day number and a workdays string."""
+def _workday_ordinal_sql(days: Any, workdays: Any) -> Any:
+    """The SQL expression of `workday_ordinal` for a day number and a workdays string.
+
+    With `workdays` a Python string (one member's rules) the expression is a constant lookup;
+    with a column (a team's members, each with their own) it is computed per row.
+    """
     dow = days % 7
+    if isinstance(workdays, str):
+        prefix = case(
+            *((dow == k, sum(1 for d in workdays if int(d) <= k)) for k in range(7)), else_=0
+        )
+        return (days // 7) * len(set(workdays)) + prefix
     size = func.length(workdays)
-    prefix = sum(
-        (case((and_(dow >= k, workdays.contains(str(k))), 1), else_=0) for k in range(7)),
-        start=literal(0),
-    )
-    return (days // 7) * size + prefix
+    counted: Any = literal(0)
+    for k in range(7):
+        counted = counted + case((and_(dow >= k, workdays.contains(str(k))), 1), else_=0)
+    return (days // 7) * size + counted
 
 
-def _is_workday_sql(days: ColumnElement[int], workdays: ColumnElement[str]) -> Any:
+def _is_workday_sql(days: Any, workdays: Any) -> Any:
+    if isinstance(workdays, str):
+        return (days % 7).in_([int(d) for d in workdays])
     return workdays.contains(cast(days % 7, String))
 
 
@@ -101,8 +141,17 @@ def _as_int(flag: Any) -> Any:
     return case((flag, 1), else_=0)
 
 
+def _as_date(value: Any) -> date:
+    """A date read back from a computed column (SQLite returns text)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
 # --------------------------------------------------------------------------------------------
-# One member's recent days (nudges)
+# One member's recent days (nudges, coaching)
 
 
 @dataclass(frozen=True)
@@ -116,6 +165,25 @@ class DayMark:
     minutes: int
 
 
+@cache
+def _recent_days_statement() -> Select:
+    return (
+        select(
+            Checkin.local_date,
+            Checkin.status == "day_off",
+            _met(_p("min_c", Integer), _p("min_m", Integer)),
+            func.coalesce(Checkin.conversations, 0),
+            func.coalesce(Checkin.minutes, 0),
+        )
+        .where(
+            Checkin.member_id == _p("member_id"),
+            Checkin.local_date >= _p("since", Date),
+            Checkin.local_date <= _p("through", Date),
+        )
+        .order_by(Checkin.local_date.desc())
+    )
+
+
 async def recent_days(
     session: AsyncSession,
     member_id: int,
@@ -127,35 +195,40 @@ async def recent_days(
 ) -> list[DayMark]:
     """The member's recorded days in [since, through], newest first (a bounded window)."""
     rows = await session.execute(
-        select(
-            Checkin.local_date,
-            Checkin.status == "day_off",
-            _met(min_conversations, min_minutes),
-            func.coalesce(Checkin.conversations, 0),
-            func.coalesce(Checkin.minutes, 0),
-        )
-        .where(
-            Checkin.member_id == member_id,
-            Checkin.local_date >= since,
-            Checkin.local_date <= through,
-        )
-        .order_by(Checkin.local_date.desc())
+        _recent_days_statement(),
+        {
+            "member_id": member_id,
+            "since": since,
+            "through": through,
+            "min_c": min_conversations,
+            "min_m": min_minutes,
+        },
     )
     return [
-        DayMark(day, bool(off), bool(ok), int(conv), int(mins))
+        DayMark(_as_date(day), bool(off), bool(ok), int(conv), int(mins))
         for day, off, ok, conv, mins in rows.all()
     ]
+
+
+@cache
+def _member_start_statement() -> Select:
+    first = (
+        select(func.min(Checkin.local_date))
+        .where(Checkin.member_id == Member.id)
+        .correlate(Member)
+        .scalar_subquery()
+    )
+    return select(Member.created_at, first).where(Member.id == _p("member_id"))
 
 
 async def member_start(
     session: AsyncSession, member_id: int
 ) -> tuple[datetime | None, date | None]:
     """When the member first talked to Needle, and the date of their first check-in."""
-    created = await session.scalar(select(Member.created_at).where(Member.id == member_id))
-    first = await session.scalar(
-        select(func.min(Checkin.local_date)).where(Checkin.member_id == member_id)
-    )
-    return created, first
+    row = (await session.execute(_member_start_statement(), {"member_id": member_id})).first()
+    if row is None:
+        return None, None
+    return row[0], _as_date(row[1]) if row[1] is not None else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,66 +257,70 @@ class StreakParams:
     paused_until: date | None
 
 
-async def streak_runs(
-    session: AsyncSession,
-    today: date,
-    *,
-    member: StreakParams | None = None,
-    team_id: int | None = None,
-    public_only: bool = False,
-) -> list[StreakRuns]:
-    """Runs of met workdays for one member (`member`) or every active member of a team.
-
-    Only workdays count. A below-minimum workday before `today` ends a run; so does a missing
-    workday, unless it lies inside the gap that a pause ended (`paused_until`). Today's
-    check-in counts once it meets the minimum and is ignored until then (today isn't over).
-    """
-    if member is not None:
+@cache
+def _streak_statement(workdays: str | None, public_only: bool) -> Select:
+    """Runs of met workdays: for one member with `workdays`, or (None) for a whole team."""
+    if workdays is not None:
         params = select(
-            literal(member.member_id, Integer()).label("member_id"),
-            literal(member.workdays, String()).label("workdays"),
-            literal(member.min_conversations, Integer()).label("min_c"),
-            literal(member.min_minutes, Integer()).label("min_m"),
-            literal(member.paused_until, Date()).label("paused_until"),
+            _p("member_id", Integer).label("member_id"),
+            _p("min_c", Integer).label("min_c"),
+            _p("min_m", Integer).label("min_m"),
+            _p("paused_until", Date).label("paused_until"),
+            _p("pause_ordinal", Integer).label("pause_ordinal"),
+            literal(workdays, String()).label("workdays"),
         ).cte("params")
     else:
+        team_workdays = func.coalesce(Member.workdays, Team.workdays)
         params = (
             select(
                 Member.id.label("member_id"),
-                func.coalesce(Member.workdays, Team.workdays).label("workdays"),
                 personal_minimum(Member.goal_conversations, Team.min_conversations).label("min_c"),
                 personal_minimum(Member.goal_minutes, Team.min_minutes).label("min_m"),
                 Member.paused_until.label("paused_until"),
+                _workday_ordinal_sql(epoch_days(Member.paused_until), team_workdays).label(
+                    "pause_ordinal"
+                ),
+                team_workdays.label("workdays"),
             )
             .join(TeamMembership, TeamMembership.member_id == Member.id)
             .join(Team, Team.id == TeamMembership.team_id)
             .where(
-                TeamMembership.team_id == team_id,
+                TeamMembership.team_id == _p("team_id"),
                 TeamMembership.active.is_(True),
                 TeamMembership.public_ranking.is_(True) if public_only else true(),
             )
             .cte("params")
         )
-    days = epoch_days(Checkin.local_date)
+    today = _p("today", Date)
     met = _met(params.c.min_c, params.c.min_m)
-    ordinal = _workday_ordinal_sql(days, params.c.workdays)
-    pause_ordinal = _workday_ordinal_sql(epoch_days(params.c.paused_until), params.c.workdays)
-    rows = (
+    # The day number is computed once per row here; the expressions below reuse it.
+    base = (
         select(
             Checkin.member_id.label("member_id"),
             Checkin.local_date.label("local_date"),
-            ordinal.label("ordinal"),
+            epoch_days(Checkin.local_date).label("n"),
             _as_int(met).label("met"),
             _as_int(and_(Checkin.status != "day_off", ~met)).label("below"),
+            params.c.workdays.label("workdays"),
             params.c.paused_until.label("paused_until"),
-            pause_ordinal.label("pause_ordinal"),
+            params.c.pause_ordinal.label("pause_ordinal"),
         )
         .join(params, params.c.member_id == Checkin.member_id)
-        .where(
-            Checkin.local_date <= today,
-            _is_workday_sql(days, params.c.workdays),
-            or_(Checkin.local_date < today, met),
+        .where(Checkin.local_date <= today, or_(Checkin.local_date < today, met))
+        .cte("streak_base")
+    )
+    days: Any = workdays if workdays is not None else base.c.workdays
+    rows = (
+        select(
+            base.c.member_id,
+            base.c.local_date,
+            _workday_ordinal_sql(base.c.n, days).label("ordinal"),
+            base.c.met,
+            base.c.below,
+            base.c.paused_until,
+            base.c.pause_ordinal,
         )
+        .where(_is_workday_sql(base.c.n, days))
         .cte("streak_days")
     )
     prev = func.lag(rows.c.ordinal).over(partition_by=rows.c.member_id, order_by=rows.c.local_date)
@@ -298,15 +375,47 @@ async def streak_runs(
         runs.c.last_date,
         latest.label("latest"),
     ).subquery()
-    result = await session.execute(
-        select(
-            ranked.c.member_id,
-            ranked.c.best,
-            ranked.c.run,
-            ranked.c.last_ordinal,
-            ranked.c.last_date,
-        ).where(ranked.c.latest == 1)
-    )
+    return select(
+        ranked.c.member_id,
+        ranked.c.best,
+        ranked.c.run,
+        ranked.c.last_ordinal,
+        ranked.c.last_date,
+    ).where(ranked.c.latest == 1)
+
+
+async def streak_runs(
+    session: AsyncSession,
+    today: date,
+    *,
+    member: StreakParams | None = None,
+    team_id: int | None = None,
+    public_only: bool = False,
+) -> list[StreakRuns]:
+    """Runs of met workdays for one member (`member`) or every active member of a team.
+
+    Only workdays count. A below-minimum workday before `today` ends a run; so does a missing
+    workday, unless it lies inside the gap that a pause ended (`paused_until`). Today's
+    check-in counts once it meets the minimum and is ignored until then (today isn't over).
+    """
+    values: dict[str, Any] = {"today": today}
+    if member is not None:
+        statement = _streak_statement(member.workdays, False)
+        values |= {
+            "member_id": member.member_id,
+            "min_c": member.min_conversations,
+            "min_m": member.min_minutes,
+            "paused_until": member.paused_until,
+            "pause_ordinal": (
+                workday_ordinal(member.paused_until, member.workdays)
+                if member.paused_until is not None
+                else None
+            ),
+        }
+    else:
+        statement = _streak_statement(None, public_only)
+        values["team_id"] = team_id
+    result = await session.execute(statement, values)
     return [
         StreakRuns(
             member_id=int(member_id),
@@ -317,15 +426,6 @@ async def streak_runs(
         )
         for member_id, best_run, run, last_ordinal, last_date in result.all()
     ]
-
-
-def _as_date(value: Any) -> date:
-    """A date read back from a computed column (SQLite returns text)."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 # --------------------------------------------------------------------------------------------
@@ -352,6 +452,51 @@ class PeriodTotals:
         return self.high_value / self.activities if self.activities else None
 
 
+@cache
+def _period_totals_statement(periods: int) -> Select:
+    member_id, lo, hi = _p("member_id"), _p("lo", Date), _p("hi", Date)
+    met = _met(_p("min_c", Integer), _p("min_m", Integer))
+    spans = [
+        Checkin.local_date.between(_p(f"start{i}", Date), _p(f"end{i}", Date))
+        for i in range(periods)
+    ]
+    day_columns: list[Any] = []
+    activity_columns: list[Any] = []
+    for i, inside in enumerate(spans):
+        day_columns += [
+            func.sum(case((inside, func.coalesce(Checkin.conversations, 0)), else_=0)).label(
+                f"c{i}"
+            ),
+            func.sum(case((inside, func.coalesce(Checkin.minutes, 0)), else_=0)).label(f"m{i}"),
+            func.sum(_as_int(and_(inside, met))).label(f"met{i}"),
+            func.sum(_as_int(and_(inside, Checkin.status != "day_off"))).label(f"logged{i}"),
+            func.sum(_as_int(and_(inside, Checkin.status == "day_off"))).label(f"off{i}"),
+            func.sum(case((inside, func.coalesce(Checkin.wins, 0)), else_=0)).label(f"w{i}"),
+        ]
+        activity_columns += [
+            func.sum(_as_int(inside)).label(f"a{i}"),
+            func.sum(_as_int(and_(inside, Activity.classification == "high"))).label(f"h{i}"),
+            func.sum(_as_int(and_(inside, Activity.classification == "low"))).label(f"l{i}"),
+        ]
+    in_range = and_(Checkin.member_id == member_id, Checkin.local_date.between(lo, hi))
+    days = (
+        select(*day_columns, func.min(Checkin.local_date).label("first")).where(in_range).subquery()
+    )
+    # Activities are summed apart from the days, so a day's numbers count once.
+    activities = (
+        select(*activity_columns)
+        .select_from(Activity)
+        .join(Checkin, Checkin.id == Activity.checkin_id)
+        .where(in_range)
+        .subquery()
+    )
+    columns: list[Any] = []
+    for i in range(periods):
+        columns += [days.c[f"{name}{i}"] for name in ("c", "m", "met", "logged", "off", "w")]
+        columns += [activities.c[f"{name}{i}"] for name in ("a", "h", "l")]
+    return select(*columns, days.c.first).select_from(days).join(activities, true())
+
+
 async def period_totals(
     session: AsyncSession,
     member_id: int,
@@ -359,50 +504,24 @@ async def period_totals(
     *,
     min_conversations: int,
     min_minutes: int,
-) -> list[PeriodTotals]:
-    """The member's totals for each (start, end) period, in one query."""
+) -> tuple[list[PeriodTotals], date | None]:
+    """The member's totals for each (start, end) period, in one query, and the date of their
+    first check-in inside the periods' span (None when there is none)."""
     if not periods:
-        return []
-    lo = min(start for start, _ in periods)
-    hi = max(end for _, end in periods)
-    activity_counts = (
-        select(
-            Activity.checkin_id.label("checkin_id"),
-            func.count().label("n"),
-            func.sum(_as_int(Activity.classification == "high")).label("high"),
-            func.sum(_as_int(Activity.classification == "low")).label("low"),
-        )
-        .join(Checkin, Checkin.id == Activity.checkin_id)
-        .where(Checkin.member_id == member_id, Checkin.local_date.between(lo, hi))
-        .group_by(Activity.checkin_id)
-        .subquery()
-    )
-    met = _met(min_conversations, min_minutes)
-    columns = []
-    for start, end in periods:
-        inside = Checkin.local_date.between(start, end)
-        logged = and_(inside, Checkin.status != "day_off")
-        columns += [
-            func.sum(case((inside, func.coalesce(Checkin.conversations, 0)), else_=0)),
-            func.sum(case((inside, func.coalesce(Checkin.minutes, 0)), else_=0)),
-            func.sum(_as_int(and_(inside, met))),
-            func.sum(_as_int(logged)),
-            func.sum(_as_int(and_(inside, Checkin.status == "day_off"))),
-            func.sum(case((inside, func.coalesce(Checkin.wins, 0)), else_=0)),
-            func.sum(case((inside, func.coalesce(activity_counts.c.n, 0)), else_=0)),
-            func.sum(case((inside, func.coalesce(activity_counts.c.high, 0)), else_=0)),
-            func.sum(case((inside, func.coalesce(activity_counts.c.low, 0)), else_=0)),
-        ]
-    row = (
-        await session.execute(
-            select(*columns)
-            .select_from(Checkin)
-            .outerjoin(activity_counts, activity_counts.c.checkin_id == Checkin.id)
-            .where(Checkin.member_id == member_id, Checkin.local_date.between(lo, hi))
-        )
-    ).one()
-    values = [int(v or 0) for v in row]
-    return [PeriodTotals(*values[i : i + 9]) for i in range(0, len(values), 9)]
+        return [], None
+    values: dict[str, Any] = {
+        "member_id": member_id,
+        "lo": min(start for start, _ in periods),
+        "hi": max(end for _, end in periods),
+        "min_c": min_conversations,
+        "min_m": min_minutes,
+    }
+    for i, (start, end) in enumerate(periods):
+        values[f"start{i}"], values[f"end{i}"] = start, end
+    row = (await session.execute(_period_totals_statement(len(periods)), values)).one()
+    numbers = [int(v or 0) for v in row[:-1]]
+    first = _as_date(row[-1]) if row[-1] is not None else None
+    return [PeriodTotals(*numbers[i : i + 9]) for i in range(0, len(numbers), 9)], first
 
 
 @dataclass(frozen=True)
@@ -415,28 +534,26 @@ class DayPoint:
     days: int  # check-ins in the bucket (1 for a day)
 
 
-async def daily_points(
-    session: AsyncSession, member_id: int, start: date, end: date, *, weekly: bool = False
-) -> list[DayPoint]:
-    """The member's numbers per day (or per week, Monday first) in [start, end], oldest first."""
+@cache
+def _daily_points_statement(weekly: bool) -> Select:
     inside = and_(
-        Checkin.member_id == member_id,
-        Checkin.local_date.between(start, end),
+        Checkin.member_id == _p("member_id"),
+        Checkin.local_date.between(_p("start", Date), _p("end", Date)),
         Checkin.status != "day_off",
     )
     if not weekly:
-        rows = await session.execute(
+        return (
             select(
                 Checkin.local_date,
                 func.coalesce(Checkin.conversations, 0),
                 func.coalesce(Checkin.minutes, 0),
+                literal(1, Integer()),
             )
             .where(inside)
             .order_by(Checkin.local_date)
         )
-        return [DayPoint(day, int(c), int(m), 1) for day, c, m in rows.all()]
     week = epoch_days(Checkin.local_date) // 7
-    weeks = await session.execute(
+    return (
         select(
             week.label("week"),
             func.sum(func.coalesce(Checkin.conversations, 0)),
@@ -447,40 +564,90 @@ async def daily_points(
         .group_by(week)
         .order_by(week)
     )
+
+
+async def daily_points(
+    session: AsyncSession, member_id: int, start: date, end: date, *, weekly: bool = False
+) -> list[DayPoint]:
+    """The member's numbers per day (or per week, Monday first) in [start, end], oldest first."""
+    rows = await session.execute(
+        _daily_points_statement(weekly), {"member_id": member_id, "start": start, "end": end}
+    )
     return [
-        DayPoint(EPOCH + timedelta(weeks=int(w)), int(c), int(m), int(n))
-        for w, c, m, n in weeks.all()
+        DayPoint(
+            EPOCH + timedelta(weeks=int(key)) if weekly else _as_date(key), int(c), int(m), int(n)
+        )
+        for key, c, m, n in rows.all()
     ]
+
+
+@cache
+def _before_wins_statement() -> Select:
+    text = func.lower(func.trim(Activity.text))
+    times = func.count(func.distinct(Checkin.id))
+    start, end = _p("start", Date), _p("end", Date)
+    won = aliased(Checkin, name="won")
+    return (
+        select(func.min(Activity.text), times)
+        .join(Checkin, Checkin.id == Activity.checkin_id)
+        .where(
+            Checkin.member_id == _p("member_id"),
+            Checkin.local_date.between(_p("from_day", Date), end),
+            select(won.id)
+            .where(
+                won.member_id == Checkin.member_id,
+                won.wins > 0,
+                won.local_date.between(Checkin.local_date, add_days(Checkin.local_date, 2)),
+                # As day numbers so the index serves the range just above, not this one.
+                epoch_days(won.local_date).between(epoch_days(start), epoch_days(end)),
+            )
+            .exists(),
+        )
+        .group_by(text)
+        .order_by(times.desc(), text)
+        .limit(_p("limit", Integer))
+    )
 
 
 async def activities_before_wins(
     session: AsyncSession, member_id: int, start: date, end: date, *, limit: int = 3
 ) -> list[tuple[str, int]]:
     """Top activities on a win day or the two days before it, most frequent first."""
-    win_days = (
-        select(epoch_days(Checkin.local_date).label("n"))
-        .where(
-            Checkin.member_id == member_id,
-            Checkin.local_date.between(start, end),
-            Checkin.wins > 0,
-        )
-        .subquery()
-    )
-    text = func.lower(func.trim(Activity.text))
-    n = epoch_days(Checkin.local_date)
     rows = await session.execute(
-        select(func.min(Activity.text), func.count(func.distinct(Checkin.id)).label("times"))
-        .join(Checkin, Checkin.id == Activity.checkin_id)
-        .where(
-            Checkin.member_id == member_id,
-            Checkin.local_date.between(start - timedelta(days=2), end),
-            select(win_days.c.n).where(win_days.c.n >= n, win_days.c.n <= n + 2).exists(),
-        )
-        .group_by(text)
-        .order_by(func.count(func.distinct(Checkin.id)).desc(), text)
-        .limit(limit)
+        _before_wins_statement(),
+        {
+            "member_id": member_id,
+            "start": start,
+            "end": end,
+            "from_day": start - timedelta(days=2),
+            "limit": limit,
+        },
     )
     return [(str(t), int(c)) for t, c in rows.all()]
+
+
+@cache
+def _recurring_statement(by_member: bool, by_team: bool) -> Select:
+    text = func.lower(func.trim(Activity.text))
+    query = (
+        select(func.min(Activity.text), func.count().label("times"))
+        .join(Checkin, Checkin.id == Activity.checkin_id)
+        .where(
+            Activity.classification == "low",
+            Checkin.local_date.between(_p("start", Date), _p("end", Date)),
+        )
+        .group_by(text)
+        .having(func.count() >= _p("at_least", Integer))
+        .order_by(func.count().desc(), text)
+        .limit(1)
+    )
+    if by_member:
+        query = query.where(Checkin.member_id == _p("member_id"))
+    if by_team:
+        query = query.join(TeamMembership, TeamMembership.member_id == Checkin.member_id).where(
+            TeamMembership.team_id == _p("team_id"), TeamMembership.active.is_(True)
+        )
+    return query
 
 
 async def recurring_low_value(
@@ -493,28 +660,121 @@ async def recurring_low_value(
     at_least: int = 2,
 ) -> tuple[str, int] | None:
     """The low-value activity named most often in [start, end] (at least `at_least` times)."""
-    text = func.lower(func.trim(Activity.text))
-    query = (
-        select(func.min(Activity.text), func.count().label("times"))
-        .join(Checkin, Checkin.id == Activity.checkin_id)
-        .where(Activity.classification == "low", Checkin.local_date.between(start, end))
-        .group_by(text)
-        .having(func.count() >= at_least)
-        .order_by(func.count().desc(), text)
-        .limit(1)
-    )
+    statement = _recurring_statement(member_id is not None, team_id is not None)
+    values: dict[str, Any] = {"start": start, "end": end, "at_least": at_least}
     if member_id is not None:
-        query = query.where(Checkin.member_id == member_id)
+        values["member_id"] = member_id
     if team_id is not None:
-        query = query.join(TeamMembership, TeamMembership.member_id == Checkin.member_id).where(
-            TeamMembership.team_id == team_id, TeamMembership.active.is_(True)
-        )
-    row = (await session.execute(query)).first()
+        values["team_id"] = team_id
+    row = (await session.execute(statement, values)).first()
     return (str(row[0]), int(row[1])) if row else None
 
 
 # --------------------------------------------------------------------------------------------
 # Team leaderboards and recaps
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A leaderboard row ranked by the database."""
+
+    rank: int
+    member_id: int
+    display_name: str
+    value: int
+    members: int  # how many members are ranked in all
+
+
+@cache
+def _ranked_statement(metric: str) -> Select:
+    """Conversations or minutes per visible member, ranked (ties share), best first."""
+    column = Checkin.conversations if metric == "conversations" else Checkin.minutes
+    # Members first, then each one's check-ins in the period through the (member, date) index.
+    value = func.coalesce(func.sum(func.coalesce(column, 0)), 0)
+    name = func.coalesce(func.nullif(Member.display_name, ""), Member.external_id)
+    ranked = (
+        select(
+            func.rank().over(order_by=value.desc()).label("rank"),
+            Member.id.label("member_id"),
+            name.label("display_name"),
+            value.label("value"),
+        )
+        .select_from(TeamMembership)
+        .join(Member, Member.id == TeamMembership.member_id)
+        .outerjoin(
+            Checkin,
+            and_(
+                Checkin.member_id == Member.id,
+                Checkin.local_date.between(_p("start", Date), _p("end", Date)),
+            ),
+        )
+        .where(
+            TeamMembership.team_id == _p("team_id"),
+            TeamMembership.active.is_(True),
+            TeamMembership.public_ranking.is_(True),
+        )
+        .group_by(Member.id)
+        .subquery()
+    )
+    ranked_members = (
+        select(func.count())
+        .select_from(TeamMembership)
+        .where(
+            TeamMembership.team_id == _p("team_id"),
+            TeamMembership.active.is_(True),
+            TeamMembership.public_ranking.is_(True),
+        )
+        .scalar_subquery()
+    )
+    # The asker's row first, then the best: `top` + 1 rows cover both cases.
+    return (
+        select(
+            ranked.c.rank,
+            ranked.c.member_id,
+            ranked.c.display_name,
+            ranked.c.value,
+            ranked_members,
+        )
+        .order_by(
+            (ranked.c.member_id == _p("asker")).desc(),
+            ranked.c.rank,
+            func.lower(ranked.c.display_name),
+            ranked.c.member_id,
+        )
+        .limit(_p("top_and_asker", Integer))
+    )
+
+
+async def ranked_totals(
+    session: AsyncSession,
+    team_id: int,
+    start: date,
+    end: date,
+    *,
+    metric: str,
+    top: int,
+    asker_id: int,
+) -> list[Ranked]:
+    """The top `top` members of the team by conversations or minutes in [start, end], plus the
+    asker's own row; members who opted out of ranking are left out."""
+    rows = await session.execute(
+        _ranked_statement(metric),
+        {
+            "team_id": team_id,
+            "start": start,
+            "end": end,
+            "top_and_asker": top + 1,
+            "asker": asker_id,
+        },
+    )
+    found = [
+        Ranked(int(rank), int(member_id), str(name), int(value), int(members))
+        for rank, member_id, name, value, members in rows.all()
+    ]
+    # The true top `top` is among the asker and the best others; the asker follows if lower.
+    ordered = sorted(found, key=lambda r: (r.rank, r.display_name.casefold(), r.member_id))
+    shown = ordered[:top]
+    return shown + [r for r in ordered[top:] if r.member_id == asker_id]
 
 
 @dataclass(frozen=True)
@@ -538,15 +798,9 @@ class MemberTotals:
     joined: datetime | None
 
 
-async def team_totals(
-    session: AsyncSession,
-    team_id: int,
-    start: date,
-    end: date,
-    *,
-    public_only: bool = True,
-) -> list[MemberTotals]:
-    """Every active member of the team with their totals over [start, end]."""
+@cache
+def _team_totals_statement(public_only: bool) -> Select:
+    start, end, team_id = _p("start", Date), _p("end", Date), _p("team_id")
     min_c = personal_minimum(Member.goal_conversations, Team.min_conversations)
     min_m = personal_minimum(Member.goal_minutes, Team.min_minutes)
     workdays = func.coalesce(Member.workdays, Team.workdays)
@@ -611,7 +865,21 @@ async def team_totals(
     )
     if public_only:
         query = query.where(TeamMembership.public_ranking.is_(True))
-    rows = await session.execute(query)
+    return query
+
+
+async def team_totals(
+    session: AsyncSession,
+    team_id: int,
+    start: date,
+    end: date,
+    *,
+    public_only: bool = True,
+) -> list[MemberTotals]:
+    """Every active member of the team with their totals over [start, end]."""
+    rows = await session.execute(
+        _team_totals_statement(public_only), {"team_id": team_id, "start": start, "end": end}
+    )
     return [
         MemberTotals(
             member_id=int(r[0]),
@@ -634,21 +902,28 @@ async def team_totals(
     ]
 
 
+@cache
+def _team_activity_statement() -> Select:
+    return (
+        select(func.sum(_as_int(Activity.classification == "high")), func.count())
+        .select_from(Activity)
+        .join(Checkin, Checkin.id == Activity.checkin_id)
+        .join(TeamMembership, TeamMembership.member_id == Checkin.member_id)
+        .where(
+            TeamMembership.team_id == _p("team_id"),
+            TeamMembership.active.is_(True),
+            Checkin.local_date.between(_p("start", Date), _p("end", Date)),
+        )
+    )
+
+
 async def team_activity_counts(
     session: AsyncSession, team_id: int, start: date, end: date
 ) -> tuple[int, int]:
     """(high-value, all) top activities of the team's active members in [start, end]."""
     row = (
         await session.execute(
-            select(func.sum(_as_int(Activity.classification == "high")), func.count())
-            .select_from(Activity)
-            .join(Checkin, Checkin.id == Activity.checkin_id)
-            .join(TeamMembership, TeamMembership.member_id == Checkin.member_id)
-            .where(
-                TeamMembership.team_id == team_id,
-                TeamMembership.active.is_(True),
-                Checkin.local_date.between(start, end),
-            )
+            _team_activity_statement(), {"team_id": team_id, "start": start, "end": end}
         )
     ).one()
     return int(row[0] or 0), int(row[1] or 0)
