@@ -8,20 +8,25 @@ claim, so they are settled once (as sent or skipped) instead of asked again on e
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.messages import Address, Outgoing
 from bot.profile import Profile
-from bot.storage.db import Database
 from bot.storage.deliveries import CLAIMED, SENT, Claim, find_delivery
 from bot.storage.models import Member, Team
 from scheduler.due import DueWork, Kind, member_target
 
 CHECKED_IN = ("complete", "day_off")
+# Opens a transaction (the scheduler's own, serialized on SQLite).
+Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Job:
     """A claimed delivery with what it needs: the member (if any), their team and profile."""
 
@@ -31,6 +36,7 @@ class Job:
     member: Member | None = None
     profile: Profile | None = None
     checkin_status: str | None = None  # the member's check-in on the delivery's local date
+    deadline: float = float("inf")  # time.monotonic() after which the claim is not sent
 
 
 @dataclass(frozen=True)
@@ -68,27 +74,35 @@ def recap_address(team: Team) -> Address:
     return Address(team.platform, team.external_id, "", team.recap_channel_id or "")
 
 
-async def compose(database: Database, job: Job, now: datetime) -> Composed:
-    """The message a claimed delivery sends, or why it sends nothing."""
+async def compose(sessions: Sessions, job: Job, clock: Callable[[], datetime]) -> Composed:
+    """The message a claimed delivery sends, or why it sends nothing; `clock` tells the time."""
     kind = job.work.kind
-    if kind is Kind.RECAP:
-        return await _recap(database, job, now)
+    if kind == Kind.RECAP:
+        return await _recap(sessions, job, clock())
     member, profile = job.member, job.profile
     if member is None or profile is None:
-        raise ValueError(f"{kind} needs a member")
-    if kind is Kind.PROMPT:
+        return Skip("the member is gone")
+    if kind == Kind.PROMPT:
         return _prompt(job, member)
     if job.checkin_status == "day_off":
         return Skip("day off")
-    if kind is Kind.REMINDER:
-        return await _reminder(database, job, member, profile, now)
-    if kind is Kind.ESCALATION:
-        return await _escalation(database, job, member, profile)
-    if kind is Kind.MANAGER_NOTE:
-        return await _manager_note(database, job, member, profile)
-    if kind is Kind.PACE:
-        return await _pace(database, job, member, profile)
+    if kind == Kind.REMINDER:
+        return await _reminder(sessions, job, member, profile, clock())
+    if kind == Kind.ESCALATION:
+        return await _escalation(sessions, job, member, profile)
+    if kind == Kind.MANAGER_NOTE:
+        return await _manager_note(sessions, job, member, profile)
+    if kind == Kind.PACE:
+        return await _pace(sessions, job, member, profile)
     raise ValueError(f"unknown delivery kind {kind}")
+
+
+async def _attached(session: AsyncSession, member: Member) -> Member:
+    """The member as an object of this session (the tick hands over a row of columns)."""
+    found = await session.get(Member, member.id)
+    if found is None:
+        raise LookupError(f"member {member.id} is gone")
+    return found
 
 
 def _prompt(job: Job, member: Member) -> Composed:
@@ -101,7 +115,7 @@ def _prompt(job: Job, member: Member) -> Composed:
 
 
 async def _reminder(
-    database: Database, job: Job, member: Member, profile: Profile, now: datetime
+    sessions: Sessions, job: Job, member: Member, profile: Profile, now: datetime
 ) -> Composed:
     from bot.coaching.nudges import reminder
 
@@ -109,8 +123,9 @@ async def _reminder(
         return Skip("already checked in")
     day = job.work.local_date
     nudge_after = timedelta(minutes=job.team.nudge_after_minutes)
-    async with database.transaction() as session:
-        prompt = await find_delivery(session, (Kind.PROMPT.value, member_target(member.id), day))
+    async with sessions() as session:
+        member = await _attached(session, member)
+        prompt = await find_delivery(session, (Kind.PROMPT, member_target(member.id), day))
         if prompt is not None and prompt.status in (SENT, CLAIMED):
             prompted = prompt.sent_at or prompt.claimed_at
             if now - prompted < nudge_after / 2:
@@ -120,41 +135,43 @@ async def _reminder(
     return Message(Outgoing(member_address(member, job.team), reply), member.id)
 
 
-async def _days_below(database: Database, job: Job, member: Member, profile: Profile) -> int:
+async def _days_below(sessions: Sessions, job: Job, member: Member, profile: Profile) -> int:
     from bot.coaching.nudges import days_below_minimum
 
-    async with database.transaction() as session:
+    async with sessions() as session:
         # Counted through the day before: the nudge comes with the next day's prompt.
         through = job.work.local_date - timedelta(days=1)
         return await days_below_minimum(session, member.id, profile, through)
 
 
-async def _escalation(database: Database, job: Job, member: Member, profile: Profile) -> Composed:
+async def _escalation(sessions: Sessions, job: Job, member: Member, profile: Profile) -> Composed:
     from bot.coaching.nudges import escalation
 
     needed = job.team.escalate_after_days
-    days = await _days_below(database, job, member, profile)
+    days = await _days_below(sessions, job, member, profile)
     if days != needed:
         return Skip(f"{days} workdays below minimum (nudge at {needed})")
-    async with database.transaction() as session:
+    async with sessions() as session:
+        member = await _attached(session, member)
         to_member, _ = await escalation(
             session, member, job.team, profile, job.work.local_date, days
         )
     return Message(Outgoing(member_address(member, job.team), to_member), member.id)
 
 
-async def _manager_note(database: Database, job: Job, member: Member, profile: Profile) -> Composed:
+async def _manager_note(sessions: Sessions, job: Job, member: Member, profile: Profile) -> Composed:
     from bot.coaching.nudges import escalation
 
     day = job.work.local_date
-    async with database.transaction() as session:
-        nudge = await find_delivery(session, (Kind.ESCALATION.value, member_target(member.id), day))
+    async with sessions() as session:
+        nudge = await find_delivery(session, (Kind.ESCALATION, member_target(member.id), day))
     if nudge is None or nudge.status == CLAIMED:
         return Later("the stronger nudge is not settled yet")
     if nudge.status != SENT:
         return Skip(f"no stronger nudge ({nudge.status})")
-    days = await _days_below(database, job, member, profile)
-    async with database.transaction() as session:
+    days = await _days_below(sessions, job, member, profile)
+    async with sessions() as session:
+        member = await _attached(session, member)
         _, note = await escalation(session, member, job.team, profile, day, days)
         manager_id = job.team.manager_member_id
         manager = await session.get(Member, manager_id) if manager_id is not None else None
@@ -165,22 +182,23 @@ async def _manager_note(database: Database, job: Job, member: Member, profile: P
     return Message(Outgoing(member_address(manager, job.team), note), manager.id)
 
 
-async def _pace(database: Database, job: Job, member: Member, profile: Profile) -> Composed:
+async def _pace(sessions: Sessions, job: Job, member: Member, profile: Profile) -> Composed:
     from bot.coaching.nudges import pace_check
 
     if job.checkin_status == "complete":
         return Skip("already checked in")
-    async with database.transaction() as session:
+    async with sessions() as session:
+        member = await _attached(session, member)
         reply = await pace_check(session, member, job.team, profile, job.work.local_date)
     if reply is None:
         return Skip("on pace")
     return Message(Outgoing(member_address(member, job.team), reply), member.id)
 
 
-async def _recap(database: Database, job: Job, now: datetime) -> Composed:
+async def _recap(sessions: Sessions, job: Job, now: datetime) -> Composed:
     from bot.stats.recap import weekly_recap
 
-    async with database.transaction() as session:
+    async with sessions() as session:
         team = await session.get(Team, job.team.id)
         if team is None or not team.recap_channel_id:
             return Skip("no recap channel")

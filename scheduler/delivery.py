@@ -19,11 +19,12 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.base import DeliveryError, Outbox
 from bot.profile import Profile
@@ -36,10 +37,10 @@ from scheduler.due import DueWork, Kind, member_target
 log = logging.getLogger(__name__)
 
 MEMBER_MESSAGE_KINDS = (
-    Kind.PROMPT.value,
-    Kind.REMINDER.value,
-    Kind.ESCALATION.value,
-    Kind.PACE.value,
+    Kind.PROMPT,
+    Kind.REMINDER,
+    Kind.ESCALATION,
+    Kind.PACE,
 )
 FAILURES_BEFORE_UNDELIVERABLE = 3
 # A claim is sent only while this share of its lease is still ahead.
@@ -47,14 +48,14 @@ LEASE_MARGIN = 0.2
 NEEDS_CHECKIN = (Kind.PROMPT, Kind.REMINDER, Kind.ESCALATION, Kind.PACE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Work:
-    """Due work with the objects its message needs."""
+    """Due work with what its message needs: the team and, for a member, their profile."""
 
     due: DueWork
     team: Team
-    member: Member | None = None
     profile: Profile | None = None
+    member: Member | None = None  # for a member: their columns (a row read like a Member)
 
 
 @dataclass
@@ -80,7 +81,7 @@ class DeliveryReport:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Outcome:
     job: Job
     status: str  # sent | skipped | retry | failed | abandoned
@@ -113,8 +114,21 @@ class Deliverer:
         self.max_attempts = max(1, max_attempts)
         self.retry_base = retry_base
         self.retry_cap = retry_cap
-        self.claim_batch = claim_batch or max(100, self.concurrency * 5)
+        self.claim_batch = claim_batch or max(500, self.concurrency * 10)
         self._stopping = False
+        # SQLite has one writer: queue this process's transactions here, where a waiter
+        # resumes the moment the last one commits, not in SQLite's sleeping busy handler.
+        self._gate: asyncio.Lock | None = asyncio.Lock() if database.is_sqlite else None
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A transaction of the scheduler's own (one at a time on SQLite)."""
+        if self._gate is None:
+            async with self.database.transaction() as session:
+                yield session
+            return
+        async with self._gate, self.database.transaction() as session:
+            yield session
 
     def stop_claiming(self) -> None:
         """Claim nothing new; work already claimed is still sent."""
@@ -137,12 +151,20 @@ class Deliverer:
         return run.report
 
 
+KIND_ORDER = {kind: n for n, kind in enumerate(Kind.ALL)}
+
+
+def _claim_order(item: Work) -> tuple[int, str, date]:
+    """Prompts first, then reminders, nudges and recaps; by target within a kind."""
+    return (KIND_ORDER[item.due.kind], item.due.target, item.due.local_date)
+
+
 def _checkin_days(items: Iterable[Work]) -> set[tuple[int, date]]:
     """The (member, local date) pairs whose check-in decides whether the work is still wanted."""
     return {
-        (item.member.id, item.due.local_date)
+        (item.due.member_id, item.due.local_date)
         for item in items
-        if item.member is not None and item.due.kind in NEEDS_CHECKIN
+        if item.due.member_id is not None and item.due.kind in NEEDS_CHECKIN
     }
 
 
@@ -181,13 +203,16 @@ class _Run:
     async def _produce(
         self, work: list[Work], jobs: asyncio.Queue[Job | None], senders: int
     ) -> None:
-        by_key = {item.due.key: item for item in work}
-        ordered = sorted(by_key)
+        # One global order (prompts first) in every instance: claimers never deadlock.
+        ordered = sorted(work, key=_claim_order)
+        # A small first chunk gets the senders going; later chunks grow to claim_batch.
+        size = min(self.d.claim_batch, self.d.concurrency * 2)
+        start = 0
         try:
-            for start in range(0, len(ordered), self.d.claim_batch):
-                if self.d._stopping:
-                    break
-                chunk = [by_key[key] for key in ordered[start : start + self.d.claim_batch]]
+            while start < len(ordered) and not self.d._stopping:
+                chunk = ordered[start : start + size]
+                start += size
+                size = min(self.d.claim_batch, size * 2)
                 for job in await self._claim(chunk):
                     await jobs.put(job)
         finally:
@@ -199,13 +224,12 @@ class _Run:
         now = self.now()
         for attempt in range(3):
             try:
-                async with self.d.database.transaction() as session:
+                async with self.d.session() as session:
                     claims = await store.claim(
                         session, by_key, owner=self.d.owner, now=now, lease=self.d.lease
                     )
-                    statuses = await store.checkin_statuses(
-                        session, _checkin_days(by_key[c.key] for c in claims)
-                    )
+                    won = [by_key[c.key] for c in claims]
+                    statuses = await store.checkin_statuses(session, _checkin_days(won))
                 break
             except DBAPIError as err:  # a deadlock or a busy database: the claim is retried
                 if attempt == 2:
@@ -213,13 +237,16 @@ class _Run:
                 log.warning("claiming %d deliveries failed (%s); retrying", len(chunk), err)
                 await asyncio.sleep(0.1 * (attempt + 1))
         self.report.claimed += len(claims)
+        # Every claim of the chunk holds until `now + lease`: send none too close to its end.
+        deadline = time.monotonic() + self.d.lease.total_seconds() * (1 - LEASE_MARGIN)
         jobs: list[Job] = []
         for claim in claims:
             item = by_key[claim.key]
-            status = None
-            if item.member is not None:
-                status = statuses.get((item.member.id, claim.local_date))
-            jobs.append(Job(item.due, claim, item.team, item.member, item.profile, status))
+            member_id = item.due.member_id
+            status = statuses.get((member_id, claim.local_date)) if member_id is not None else None
+            jobs.append(
+                Job(item.due, claim, item.team, item.member, item.profile, status, deadline)
+            )
             self.unsent.add(claim.id)
         return jobs
 
@@ -230,11 +257,11 @@ class _Run:
 
     async def _send(self, job: Job) -> _Outcome:
         # Never send on a claim whose lease may have run out: another instance may own it.
-        if self.now() > job.claim.lease_until - self.d.lease * LEASE_MARGIN:
+        if time.monotonic() > job.deadline:
             self.unsent.discard(job.claim.id)
             return _Outcome(job, "abandoned", "lease ran out before sending")
         try:
-            composed = await compose(self.d.database, job, self.now())
+            composed = await compose(self.d.session, job, self.now)
         except Exception as err:
             log.exception("could not compose %s for %s", job.work.kind, job.work.target)
             self.unsent.discard(job.claim.id)
@@ -312,7 +339,7 @@ class _Run:
         now = self.now()
         owner = self.d.owner
         newly_unreachable: list[tuple[int, str]] = []
-        async with self.d.database.transaction() as session:
+        async with self.d.session() as session:
             sent = [o.job.claim.id for o in batch if o.status == "sent"]
             await store.mark_sent(session, sent, owner=owner, now=now)
             settled = {
@@ -347,7 +374,7 @@ class _Run:
         report = self.report
         if outcome.status == "sent":
             report.sent += 1
-            report.sent_by_kind[outcome.job.work.kind.value] += 1
+            report.sent_by_kind[outcome.job.work.kind] += 1
         elif outcome.status == "skipped":
             report.skipped += 1
         elif outcome.status == "retry":
@@ -367,6 +394,6 @@ class _Run:
     async def _release(self) -> None:
         ids = sorted(self.unsent)
         with contextlib.suppress(DBAPIError):
-            async with self.d.database.transaction() as session:
+            async with self.d.session() as session:
                 await store.release(session, ids, owner=self.d.owner, now=self.now())
         self.unsent.clear()

@@ -22,7 +22,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
+from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.profile import Profile
@@ -34,15 +34,19 @@ LONGEST_GAP = timedelta(hours=25)
 LOOKBACK_DAYS = 8
 
 
-class Kind(StrEnum):
-    """The kinds of scheduled delivery; with target and local date they key a claim."""
+class Kind:
+    """The kinds of scheduled delivery; with target and local date they key a claim.
 
-    PROMPT = "prompt"
-    REMINDER = "reminder"
-    ESCALATION = "escalation"
-    MANAGER_NOTE = "manager_note"
-    PACE = "pace"
-    RECAP = "recap"
+    Plain strings, not an Enum: a busy tick compares and hashes them tens of thousands of times.
+    """
+
+    PROMPT: Final = "prompt"
+    REMINDER: Final = "reminder"
+    ESCALATION: Final = "escalation"
+    MANAGER_NOTE: Final = "manager_note"
+    PACE: Final = "pace"
+    RECAP: Final = "recap"
+    ALL: Final = (PROMPT, REMINDER, ESCALATION, MANAGER_NOTE, PACE, RECAP)
 
 
 MEMBER_KINDS = (Kind.PROMPT, Kind.REMINDER, Kind.ESCALATION, Kind.MANAGER_NOTE, Kind.PACE)
@@ -130,11 +134,10 @@ def is_due(fire: datetime, now: datetime, grace: timedelta) -> bool:
     return fire <= now and now - fire <= grace
 
 
-@dataclass(frozen=True)
-class DueWork:
+class DueWork(NamedTuple):
     """One delivery to claim now: its key (kind, target, local date) and when it fired."""
 
-    kind: Kind
+    kind: str
     target: str
     local_date: date
     fire_at: datetime
@@ -144,17 +147,14 @@ class DueWork:
     @property
     def key(self) -> tuple[str, str, date]:
         """The claim's unique key."""
-        return (self.kind.value, self.target, self.local_date)
+        return (self.kind, self.target, self.local_date)
 
 
 @dataclass(frozen=True)
-class MemberSchedule:
-    """What `member_work` needs about a member, resolved against their first team."""
+class TeamRules:
+    """A team's nudge settings, resolved once per tick and shared by its members."""
 
-    member_id: int
     team_id: int
-    profile: Profile
-    joined_at: datetime
     nudge_after: timedelta
     quiet_start: time
     quiet_end: time
@@ -163,15 +163,42 @@ class MemberSchedule:
     escalate_after_days: int
 
 
-def _eligible_day(schedule: MemberSchedule, day: date, fire: datetime) -> bool:
-    """A day the member should hear from Needle: a workday, not paused, after they joined."""
-    profile = schedule.profile
-    return profile.is_workday(day) and not profile.is_paused(day) and fire >= schedule.joined_at
+class MemberSchedule(NamedTuple):
+    """What `member_work` needs about a member: their profile in their first team, and it."""
+
+    member_id: int
+    profile: Profile
+    joined_at: datetime
+    rules: TeamRules
 
 
-def _quiet(schedule: MemberSchedule, instant: datetime) -> bool:
-    local = schedule.profile.local(instant).time()
-    return in_quiet_hours(local, schedule.quiet_start, schedule.quiet_end)
+class Occurrences:
+    """Per-tick memo of `latest_occurrence` and quiet-hour checks: thousands of members share
+    a handful of zones and times."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._latest: dict[tuple[ZoneInfo, time, timedelta], tuple[date, datetime] | None] = {}
+        self._quiet: dict[tuple[ZoneInfo, time, time, datetime], bool] = {}
+
+    def latest(self, tz: ZoneInfo, at: time, offset: timedelta) -> tuple[date, datetime] | None:
+        """`latest_occurrence(now, tz, at, offset=offset)`, computed once per tick."""
+        key = (tz, at, offset)
+        try:
+            return self._latest[key]
+        except KeyError:
+            found = self._latest[key] = latest_occurrence(self.now, tz, at, offset=offset)
+            return found
+
+    def quiet(self, tz: ZoneInfo, start: time, end: time, instant: datetime) -> bool:
+        """Whether `instant` is inside quiet hours [start, end) in `tz`, computed once."""
+        key = (tz, start, end, instant)
+        try:
+            return self._quiet[key]
+        except KeyError:
+            local = instant.astimezone(tz).time()
+            found = self._quiet[key] = in_quiet_hours(local, start, end)
+            return found
 
 
 def member_work(
@@ -179,6 +206,7 @@ def member_work(
     schedule: MemberSchedule,
     settled: Mapping[str, date | None],
     grace: timedelta,
+    occurrences: Occurrences | None = None,
 ) -> list[DueWork]:
     """The member's deliveries due at `now`.
 
@@ -187,39 +215,50 @@ def member_work(
     the manager) at the same time when enough workdays were below minimum (decided when it is
     sent); the reminder `nudge_after` later; the pace check at the team's pace time. Nudges
     (everything but the prompt) never come in quiet hours: when their time, or the moment they
-    would be sent, is inside quiet hours, that day's nudge is skipped.
+    would be sent, is inside quiet hours, that day's nudge is skipped. Pass one `occurrences`
+    to every call of a tick to share the time-zone work.
     """
+    memo = occurrences if occurrences is not None else Occurrences(now)
     profile = schedule.profile
+    rules = schedule.rules
+    tz = profile.timezone
     target = member_target(schedule.member_id)
     work: list[DueWork] = []
 
-    def add(kind: Kind, at: time, offset: timedelta, *, nudge: bool) -> DueWork | None:
-        found = latest_occurrence(now, profile.timezone, at, offset=offset)
+    def add(kind: str, at: time, offset: timedelta, *, nudge: bool) -> DueWork | None:
+        found = memo.latest(tz, at, offset)
         if found is None:
             return None
         day, fire = found
-        last = settled.get(kind.value)
+        last = settled.get(kind)
         if last is not None and last >= day:
             return None
-        if not is_due(fire, now, grace) or not _eligible_day(schedule, day, fire - offset):
+        if not (fire <= now and now - fire <= grace):
             return None
-        if nudge and (_quiet(schedule, fire) or _quiet(schedule, now)):
+        if not profile.is_workday(day) or profile.is_paused(day):
             return None
-        item = DueWork(kind, target, day, fire, schedule.member_id, schedule.team_id)
+        if fire - offset < schedule.joined_at:
+            return None  # the time came before they joined
+        if nudge and (
+            memo.quiet(tz, rules.quiet_start, rules.quiet_end, fire)
+            or memo.quiet(tz, rules.quiet_start, rules.quiet_end, now)
+        ):
+            return None
+        item = DueWork(kind, target, day, fire, schedule.member_id, rules.team_id)
         work.append(item)
         return item
 
     prompt = add(Kind.PROMPT, profile.checkin_time, timedelta(0), nudge=False)
-    if schedule.escalate_after_days > 0:
+    if rules.escalate_after_days > 0:
         add(Kind.ESCALATION, profile.checkin_time, timedelta(0), nudge=True)
-        if schedule.has_manager:
+        if rules.has_manager:
             add(Kind.MANAGER_NOTE, profile.checkin_time, MANAGER_NOTE_DELAY, nudge=True)
-    reminder = add(Kind.REMINDER, profile.checkin_time, schedule.nudge_after, nudge=True)
+    reminder = add(Kind.REMINDER, profile.checkin_time, rules.nudge_after, nudge=True)
     if prompt is not None and reminder is not None and reminder.local_date == prompt.local_date:
         # Back after downtime with both due: the reminder would land right on the prompt.
         work.remove(reminder)
-    if schedule.pace_check_time is not None:
-        add(Kind.PACE, schedule.pace_check_time, timedelta(0), nudge=True)
+    if rules.pace_check_time is not None:
+        add(Kind.PACE, rules.pace_check_time, timedelta(0), nudge=True)
     return work
 
 

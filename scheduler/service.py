@@ -16,7 +16,7 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -27,11 +27,14 @@ from bot.config import Settings
 from bot.profile import Profile, zone
 from bot.storage import deliveries as store
 from bot.storage.db import Database
+from bot.storage.models import Member, Team
 from scheduler.delivery import Deliverer, DeliveryReport, Work
 from scheduler.due import (
     MEMBER_KINDS,
     Kind,
     MemberSchedule,
+    Occurrences,
+    TeamRules,
     member_work,
     team_recap_work,
 )
@@ -46,6 +49,19 @@ STOP_TIMEOUT_SECONDS = 15.0
 def instance_name(settings: Settings) -> str:
     """This process's name in delivery claims: INSTANCE_NAME, or host name and process id."""
     return settings.instance_name or f"{socket.gethostname()}:{os.getpid()}"
+
+
+def team_rules_of(team: Team) -> TeamRules:
+    """A team's nudge settings as `member_work` reads them."""
+    return TeamRules(
+        team_id=team.id,
+        nudge_after=timedelta(minutes=team.nudge_after_minutes),
+        quiet_start=team.quiet_start,
+        quiet_end=team.quiet_end,
+        pace_check_time=team.pace_check_time,
+        has_manager=team.manager_member_id is not None,
+        escalate_after_days=team.escalate_after_days,
+    )
 
 
 @dataclass(frozen=True)
@@ -105,29 +121,39 @@ class Scheduler:
         platforms = self.outbox.platforms
         async with self.database.transaction() as session:
             members = await store.member_candidates(
-                session, platforms=platforms, kinds=[k.value for k in MEMBER_KINDS], now=now
+                session, platforms=platforms, kinds=MEMBER_KINDS, now=now
             )
             teams = await store.recap_candidates(
-                session, platforms=platforms, kind=Kind.RECAP.value, now=now
+                session, platforms=platforms, kind=Kind.RECAP, now=now
             )
         work: list[Work] = []
+        occurrences = Occurrences(now)
+        rules: dict[int, TeamRules] = {}
+        profiles: dict[tuple[Any, ...], Profile] = {}
         for candidate in members:
-            team = candidate.team
-            profile = Profile.of(candidate.member, team, self.default_timezone)
-            schedule = MemberSchedule(
-                member_id=candidate.member.id,
-                team_id=team.id,
-                profile=profile,
-                joined_at=candidate.joined_at,
-                nudge_after=timedelta(minutes=team.nudge_after_minutes),
-                quiet_start=team.quiet_start,
-                quiet_end=team.quiet_end,
-                pace_check_time=team.pace_check_time,
-                has_manager=team.manager_member_id is not None,
-                escalate_after_days=team.escalate_after_days,
+            team, row = candidate.team, candidate.member
+            # The row has every Member column, all that Profile.of and the prompt read.
+            member = cast(Member, row)
+            team_rules = rules.get(team.id)
+            if team_rules is None:
+                team_rules = rules[team.id] = team_rules_of(team)
+            # Members with the same settings in the same team share one profile.
+            profile_key = (
+                team.id,
+                row.timezone,
+                row.checkin_time,
+                row.workdays,
+                row.goal_conversations,
+                row.goal_minutes,
+                row.paused_until,
             )
-            for due in member_work(now, schedule, candidate.settled, self.grace):
-                work.append(Work(due, team, candidate.member, profile))
+            profile = profiles.get(profile_key)
+            if profile is None:
+                profile = Profile.of(member, team, self.default_timezone)
+                profiles[profile_key] = profile
+            schedule = MemberSchedule(row.id, profile, candidate.joined_at, team_rules)
+            for due in member_work(now, schedule, candidate.settled, self.grace, occurrences):
+                work.append(Work(due, team, profile, member))
         for team_candidate in teams:
             team = team_candidate.team
             recap = team_recap_work(

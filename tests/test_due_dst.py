@@ -22,6 +22,7 @@ from scheduler.due import (
     DueWork,
     Kind,
     MemberSchedule,
+    TeamRules,
     fire_instant,
     in_quiet_hours,
     latest_occurrence,
@@ -210,11 +211,8 @@ def schedule_for(tz: ZoneInfo, at: time, *, nudge_minutes: int = 120) -> MemberS
         team_min_minutes=60,
         paused_until=None,
     )
-    return MemberSchedule(
-        member_id=7,
+    rules = TeamRules(
         team_id=1,
-        profile=profile,
-        joined_at=START - timedelta(days=30),
         nudge_after=timedelta(minutes=nudge_minutes),
         quiet_start=time(0, 0),
         quiet_end=time(0, 0),
@@ -222,6 +220,7 @@ def schedule_for(tz: ZoneInfo, at: time, *, nudge_minutes: int = 120) -> MemberS
         has_manager=False,
         escalate_after_days=0,
     )
+    return MemberSchedule(7, profile, START - timedelta(days=30), rules)
 
 
 def run_ticks(
@@ -235,7 +234,7 @@ def run_ticks(
         for work in member_work(now, schedule, settled, grace):
             assert work.key not in claimed, f"{work.key} due twice"
             claimed.add(work.key)
-            settled[work.kind.value] = work.local_date
+            settled[work.kind] = work.local_date
             sent.append((work, now))
     return sent
 
@@ -260,14 +259,14 @@ def test_every_day_fires_exactly_once_at_the_first_tick_after_its_time(
         ticks.append(now)
         now += step
     sent = run_ticks(schedule, ticks)
-    prompts = {work.local_date: (work, when) for work, when in sent if work.kind is Kind.PROMPT}
+    prompts = {work.local_date: (work, when) for work, when in sent if work.kind == Kind.PROMPT}
     for offset in (-1, 0, 1):
         expected = day + timedelta(days=offset)
         assert expected in prompts, f"no prompt on {expected}"
         work, when = prompts[expected]
         assert work.fire_at == fire_instant(expected, at, tz)
         assert work.fire_at <= when < work.fire_at + step
-    reminders = [work.local_date for work, _ in sent if work.kind is Kind.REMINDER]
+    reminders = [work.local_date for work, _ in sent if work.kind == Kind.REMINDER]
     assert len(reminders) == len(set(reminders))
 
 
@@ -288,7 +287,7 @@ def test_after_downtime_only_work_within_grace_is_sent(
     at_restart = [(work, when) for work, when in sent if when == back]
     for work, _ in at_restart:
         assert timedelta(0) <= back - work.fire_at <= GRACE
-    prompts_at_restart = [w for w, _ in at_restart if w.kind is Kind.PROMPT]
+    prompts_at_restart = [w for w, _ in at_restart if w.kind == Kind.PROMPT]
     newest = latest_occurrence(back, tz, at)
     assert newest is not None
     newest_day, newest_fire = newest

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, literal, or_, select, tuple_, update
+from sqlalchemy import Row, String, cast, delete, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -48,11 +48,16 @@ class Claim:
         return (self.kind, self.target, self.local_date)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MemberCandidate:
-    """A member who may have something due, with their first team and what is settled."""
+    """A member who may have something due, with their first team and what is settled.
 
-    member: Member
+    `member` is a row of the member's columns (read like a Member: `.timezone`, `.id`), not
+    an ORM object: a tick reads every member and builds full objects only for those it sends
+    to (`load_members`).
+    """
+
+    member: Row[Any]
     team: Team
     joined_at: datetime
     settled: Mapping[str, date | None]
@@ -99,8 +104,9 @@ async def member_candidates(
     not_paused_for_good = or_(
         Member.paused_until.is_(None), Member.paused_until < now.date() + timedelta(days=2)
     )
+    member_columns = list(Member.__table__.c)
     rows = await session.execute(
-        select(Member, TeamMembership.team_id, TeamMembership.joined_at, *settled_columns)
+        select(*member_columns, TeamMembership.team_id, TeamMembership.joined_at, *settled_columns)
         .join(TeamMembership, TeamMembership.member_id == Member.id)
         .where(
             TeamMembership.active.is_(True),
@@ -110,24 +116,36 @@ async def member_candidates(
         )
         .order_by(Member.id, TeamMembership.joined_at, TeamMembership.team_id)
     )
-    first: dict[int, tuple[Member, int, datetime, dict[str, date | None]]] = {}
+    width = len(member_columns)
+    first: dict[int, Any] = {}
     for row in rows:
-        member: Member = row[0]
-        if member.id in first:
-            continue
-        settled = {kind: row[3 + index] for index, kind in enumerate(kinds)}
-        first[member.id] = (member, row[1], row[2], settled)
+        if row.id not in first:  # the oldest membership is the member's first team
+            first[row.id] = row
     if not first:
         return []
-    team_ids = {team_id for _, team_id, _, _ in first.values()}
+    team_ids = {row[width] for row in first.values()}
     teams = {
         team.id: team
         for team in (await session.scalars(select(Team).where(Team.id.in_(team_ids)))).all()
     }
     return [
-        MemberCandidate(member, teams[team_id], joined_at, settled)
-        for member, team_id, joined_at, settled in first.values()
+        MemberCandidate(
+            row,
+            teams[row[width]],
+            row[width + 1],
+            {kind: row[width + 2 + index] for index, kind in enumerate(kinds)},
+        )
+        for row in first.values()
     ]
+
+
+async def load_members(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, Member]:
+    """The members with these ids, as ORM objects, by id."""
+    wanted = set(member_ids)
+    if not wanted:
+        return {}
+    rows = await session.scalars(select(Member).where(Member.id.in_(wanted)))
+    return {member.id: member for member in rows.all()}
 
 
 async def recap_candidates(
@@ -180,35 +198,38 @@ async def claim(
 ) -> list[Claim]:
     """Claim every key that nobody holds: new rows, or claims whose lease ran out.
 
-    Returns the claims won, which this instance must settle (or let expire). Keys are taken in
-    one sorted order so concurrent claimers on PostgreSQL wait on each other, never deadlock.
+    Returns the claims won, which this instance must settle (or let expire). Keys are claimed
+    in the order given: callers use one order everywhere, so concurrent claimers on PostgreSQL
+    wait on each other and never deadlock.
     """
-    wanted = sorted(set(keys))
+    wanted = list(dict.fromkeys(keys))
     if not wanted:
         return []
     lease_until = now + lease
     insert = _insert_for(session)
+    table = Delivery.__table__
+    # One statement executed for many rows: SQLAlchemy batches it into multi-row INSERTs
+    # ("insertmanyvalues") and compiles it once.
     inserted = await session.execute(
-        insert(Delivery)
-        .values(
-            [
-                {
-                    "kind": kind,
-                    "target": target,
-                    "local_date": local_date,
-                    "status": CLAIMED,
-                    "claimed_by": owner,
-                    "claimed_at": now,
-                    "lease_until": lease_until,
-                    "attempts": 1,
-                }
-                for kind, target, local_date in wanted
-            ]
-        )
+        insert(table)
         .on_conflict_do_nothing(index_elements=["kind", "target", "local_date"])
-        .returning(*_RETURNED)
+        .returning(table.c.id, table.c.kind, table.c.target, table.c.local_date),
+        [
+            {
+                "kind": kind,
+                "target": target,
+                "local_date": local_date,
+                "status": CLAIMED,
+                "claimed_by": owner,
+                "claimed_at": now,
+                "lease_until": lease_until,
+                "attempts": 1,
+            }
+            for kind, target, local_date in wanted
+        ],
     )
-    won = [Claim(*row) for row in inserted]
+    # A new row's attempts and lease are the ones just written.
+    won = [Claim(id_, kind, target, day, 1, lease_until) for id_, kind, target, day in inserted]
     taken = {c.key for c in won}
     rest = [key for key in wanted if key not in taken]
     if rest:

@@ -1,0 +1,342 @@
+"""Benchmark: 10,000 members due in the same minute, sent by the scheduler through the Outbox.
+
+Needle's side is one scheduler tick over a fresh database (SQLite by default, or
+`--database-url`) holding one team of `--members` members whose check-in time has just come.
+The tick finds them due, claims each delivery in the database, builds each prompt, hands it to
+the Outbox, whose adapter posts it over HTTP (aiohttp) to a sink server on 127.0.0.1, and
+marks it sent. The floor is a bare aiohttp loop posting the same messages, with the same
+number of concurrent senders, to the same sink. Each side runs in a process of its own (so
+the peak memory is Needle's own); the sink runs in a third and counts what arrives, so lost
+and duplicated messages are counted at the receiving end.
+
+Prints both throughputs, their ratio, the peak memory of the Needle process, and lost and
+duplicated counts. Target: Needle at 80 % of the floor or better, nothing lost or duplicated.
+
+    python bench/fanout.py [--members 10000] [--concurrency 20] [--rounds 2] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from datetime import time as wall_time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import insert, select
+
+from adapters.base import DeliveryError, Outbox
+from bot.clock import FakeClock
+from bot.coaching.nudges import daily_prompt
+from bot.messages import Address, Reply
+from bot.storage.db import Database
+from bot.storage.migrate import upgrade
+from bot.storage.models import Member, Team, TeamMembership
+from scheduler.service import Scheduler
+
+JOINED = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday
+DUE_AT = datetime(2026, 11, 26, 17, 0, 15, tzinfo=UTC)  # Thursday, 15 s after 17:00 UTC
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- the sink: counts every message it receives, per run ------------------------------------
+
+
+def run_sink(pipe: Connection) -> None:
+    """The sink server process: POST /messages/{run} counts a message; GET /stats/{run}."""
+    received: dict[str, Counter[str]] = {}
+
+    async def take(request: web.Request) -> web.Response:
+        body = await request.json()
+        received.setdefault(request.match_info["run"], Counter())[body["user"]] += 1
+        return web.Response(status=200, text="ok")
+
+    async def stats(request: web.Request) -> web.Response:
+        counts = received.get(request.match_info["run"], Counter())
+        return web.json_response(
+            {
+                "received": sum(counts.values()),
+                "distinct": len(counts),
+                "duplicates": sum(n - 1 for n in counts.values() if n > 1),
+            }
+        )
+
+    async def serve() -> None:
+        app = web.Application()
+        app.router.add_post("/messages/{run}", take)
+        app.router.add_get("/stats/{run}", stats)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
+        await site.start()
+        port = runner.addresses[0][1]
+        pipe.send(port)
+        await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # until told to stop
+        await runner.cleanup()
+
+    asyncio.run(serve())
+
+
+# --- Needle's side ----------------------------------------------------------------------------
+
+
+class HttpAdapter:
+    """A chat platform reached over HTTP: each message is one POST to the sink."""
+
+    platform = "http"
+
+    def __init__(self, url: str, concurrency: int) -> None:
+        self.url = url
+        self.concurrency = concurrency
+        self.session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        """Open the HTTP session (a connection pool as wide as the sender count)."""
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self.concurrency))
+
+    async def stop(self) -> None:
+        """Close the HTTP session."""
+        if self.session is not None:
+            await self.session.close()
+
+    async def send(self, address: Address, reply: Reply) -> None:
+        """POST the message; a non-2xx answer is a (transient) DeliveryError."""
+        assert self.session is not None
+        payload = {"user": address.user_id, "team": address.team_id, "text": reply.text}
+        async with self.session.post(self.url, json=payload) as response:
+            if response.status >= 300:
+                raise DeliveryError(f"sink answered {response.status}")
+            await response.read()
+
+
+async def seed(database: Database, members: int, escalate_after_days: int = 0) -> None:
+    """One team (UTC, check-in 17:00, Mon–Fri) with `members` members, joined on Wednesday."""
+    async with database.transaction() as session:
+        team = Team(
+            platform="http",
+            external_id="acme",
+            name="Acme",
+            timezone="UTC",
+            checkin_time=wall_time(17, 0),
+            escalate_after_days=escalate_after_days,
+            created_at=JOINED,
+        )
+        session.add(team)
+        await session.flush()
+        team_id = team.id
+        for start in range(0, members, 2000):
+            rows = [
+                {
+                    "platform": "http",
+                    "external_id": f"rep-{n:05d}",
+                    "display_name": f"Rep {n}",
+                    "created_at": JOINED,
+                }
+                for n in range(start, min(members, start + 2000))
+            ]
+            await session.execute(insert(Member), rows)
+        ids = (await session.scalars(select(Member.id).where(Member.platform == "http"))).all()
+        for start in range(0, len(ids), 2000):
+            await session.execute(
+                insert(TeamMembership),
+                [
+                    {"team_id": team_id, "member_id": member_id, "joined_at": JOINED}
+                    for member_id in ids[start : start + 2000]
+                ],
+            )
+
+
+async def needle_phase(args: argparse.Namespace) -> dict[str, Any]:
+    """Seed a fresh database, then time one scheduler tick delivering every prompt."""
+    with tempfile.TemporaryDirectory(prefix="needle-fanout-") as folder:
+        url = args.database_url or f"sqlite:///{folder}/fanout.db"
+        database = Database(url)
+        await upgrade(database)
+        await seed(database, args.members)
+        adapter = HttpAdapter(f"http://127.0.0.1:{args.port}/messages/{args.run}", args.concurrency)
+        await adapter.start()
+        outbox = Outbox()
+        outbox.register(adapter)
+        scheduler = Scheduler(
+            database,
+            outbox,
+            FakeClock(DUE_AT),
+            owner="bench",
+            concurrency=args.concurrency,
+        )
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        cpu = time.process_time()
+        started = time.perf_counter()
+        report = await scheduler.tick(DUE_AT)
+        elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        await adapter.stop()
+        await database.dispose()
+    return {
+        "seconds": elapsed,
+        "cpu_seconds": cpu,
+        "sent": report.delivery.sent,
+        "due": report.delivery.due,
+        "failed": report.delivery.failed + report.delivery.retrying,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_before_tick_mb": rss_before / 1024,
+    }
+
+
+# --- the floor --------------------------------------------------------------------------------
+
+
+async def floor_phase(args: argparse.Namespace) -> dict[str, Any]:
+    """Post the same messages with a bare aiohttp loop and the same number of senders."""
+    team = Team(platform="http", external_id="acme", name="Acme", questions={})
+    day = DUE_AT.date()
+    messages = []
+    for n in range(args.members):
+        member = Member(platform="http", external_id=f"rep-{n:05d}", display_name=f"Rep {n}")
+        reply = daily_prompt(member, team, day)
+        messages.append({"user": member.external_id, "team": "acme", "text": reply.text})
+    url = f"http://127.0.0.1:{args.port}/messages/{args.run}"
+    queue: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+    for message in messages:
+        queue.put_nowait(message)
+    sent = 0
+
+    async def sender(session: aiohttp.ClientSession) -> None:
+        nonlocal sent
+        while not queue.empty():
+            message = queue.get_nowait()
+            async with session.post(url, json=message) as response:
+                await response.read()
+                if response.status < 300:
+                    sent += 1
+
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=args.concurrency)
+    ) as session:
+        cpu = time.process_time()
+        started = time.perf_counter()
+        await asyncio.gather(*(sender(session) for _ in range(args.concurrency)))
+        elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+    return {
+        "seconds": elapsed,
+        "cpu_seconds": cpu,
+        "sent": sent,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+# --- orchestration ------------------------------------------------------------------------------
+
+
+def run_phase(phase: str, run: str, port: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Run one side in a fresh process and return its figures."""
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--phase",
+        phase,
+        "--run",
+        run,
+        "--port",
+        str(port),
+        "--members",
+        str(args.members),
+        "--concurrency",
+        str(args.concurrency),
+    ]
+    if args.database_url:
+        command += ["--database-url", args.database_url]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"{phase} failed:\n{done.stderr[-3000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+async def sink_stats(port: int, run: str) -> dict[str, int]:
+    """What the sink received for one run."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{port}/stats/{run}") as response,
+    ):
+        return dict(await response.json())
+
+
+def main() -> None:
+    """Run the floor and Needle `--rounds` times each against one sink and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL (empty database)")
+    parser.add_argument("--phase", choices=("needle", "floor"), help=argparse.SUPPRESS)
+    parser.add_argument("--run", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.phase:
+        phase = needle_phase if args.phase == "needle" else floor_phase
+        print(json.dumps(asyncio.run(phase(args))))
+        return
+
+    here, there = mp.Pipe()
+    sink = mp.get_context("spawn").Process(target=run_sink, args=(there,), daemon=True)
+    sink.start()
+    port = int(here.recv())
+    results: dict[str, list[dict[str, Any]]] = {"floor": [], "needle": []}
+    try:
+        for round_number in range(args.rounds):
+            for phase in ("floor", "needle"):
+                run = f"{phase}-{round_number}"
+                figures = run_phase(phase, run, port, args)
+                figures.update(asyncio.run(sink_stats(port, run)))
+                figures["lost"] = args.members - figures["distinct"]
+                figures["per_second"] = figures["sent"] / figures["seconds"]
+                results[phase].append(figures)
+    finally:
+        here.send("stop")
+        sink.join(timeout=10)
+
+    print(
+        f"fan-out of {args.members} messages, {args.concurrency} concurrent senders, "
+        f"sink on 127.0.0.1, database {'PostgreSQL' if args.database_url else 'SQLite'}"
+    )
+    for phase in ("floor", "needle"):
+        for n, figures in enumerate(results[phase], 1):
+            print(
+                f"  {phase:6} round {n}: {figures['per_second']:8.0f} msg/s "
+                f"({figures['seconds']:.2f} s), received {figures['received']}, "
+                f"lost {figures['lost']}, duplicated {figures['duplicates']}, "
+                f"peak RSS {figures['peak_rss_mb']:.0f} MB"
+            )
+    floor = max(f["per_second"] for f in results["floor"])
+    needle = max(f["per_second"] for f in results["needle"])
+    lost = sum(f["lost"] for f in results["needle"])
+    duplicated = sum(f["duplicates"] for f in results["needle"])
+    peak = max(f["peak_rss_mb"] for f in results["needle"])
+    ratio = needle / floor
+    print(f"floor (bare aiohttp):   {floor:8.0f} msg/s (best round)")
+    print(f"Needle (scheduler tick): {needle:7.0f} msg/s (best round)")
+    print(f"ratio:                  {ratio:8.1%}  (target >= 80%)")
+    print(f"Needle peak memory:     {peak:8.0f} MB (max RSS of the Needle process)")
+    print(f"Needle lost: {lost}, duplicated: {duplicated}  (target 0 and 0)")
+    ok = ratio >= 0.8 and lost == 0 and duplicated == 0
+    print("PASS" if ok else "BELOW TARGET")
+
+
+if __name__ == "__main__":
+    main()
