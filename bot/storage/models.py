@@ -148,6 +148,16 @@ class Checkin(Base):
     __table_args__ = (
         UniqueConstraint("member_id", "local_date", name="uq_checkins_member_date"),
         Index("ix_checkins_date_member", "local_date", "member_id"),
+        # Covers stats and leaderboards: sums over a member's dates never touch the table.
+        Index(
+            "ix_checkins_member_date_numbers",
+            "member_id",
+            "local_date",
+            "status",
+            "conversations",
+            "minutes",
+            "wins",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
