@@ -7,6 +7,7 @@ Builds a SQLite database (migrated with Needle's own migrations) holding one tea
 - `leaderboard week` and `leaderboard month` (conversations, the default metric),
 - `stats all` for one member — once as Needle answers it (text plus chart), and once with
   the chart drawing stubbed out, to show the data part on its own,
+- `help`, the engine's own cost per message (transaction, member and team lookup),
 
 each next to the same result computed by one hand-written SQL statement run directly on the
 same database through the same driver (the floor). Prints median and p95 of each, in ms.
@@ -357,11 +358,17 @@ async def main() -> int:
     )
     stats_command.stats_chart = real_chart
     (with_chart,) = await timed(max(10, runs // 3), lambda: command("stats", "all"))
+
+    async def help_command() -> None:
+        await chat.command("help", "", user=ASKER)
+
+    (baseline,) = await timed(runs, help_command)
     results = [
         row("leaderboard week", week, week_floor),
         row("leaderboard month", month, month_floor),
         row("stats all (data, chart stubbed)", data_only, stats_floor),
         row("stats all (text + chart PNG)", with_chart, None),
+        row("engine baseline: `help`", baseline, None),
     ]
     print("\n".join(results))
     await database.dispose()

@@ -24,15 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Fact, Image, Reply
 from bot.profile import Profile, describe_date, workday_digits
-from bot.stats.streaks import Streaks, member_streaks
+from bot.stats.streaks import Streaks, finish, params_of
 from bot.storage.models import Member
 from bot.storage.stats import (
     EPOCH,
     PeriodTotals,
-    activities_before_wins,
     daily_points,
-    period_totals,
-    recurring_low_value,
+    member_highlights,
+    member_summary,
     workday_ordinal,
 )
 
@@ -146,15 +145,11 @@ async def member_stats(
     spans = [(period.start, period.end), (today, today)]
     if period.previous:
         spans.append(period.previous)
-    found, first_in_span = await period_totals(
-        session,
-        member.id,
-        spans,
-        min_conversations=profile.min_conversations,
-        min_minutes=profile.min_minutes,
-    )
-    totals, today_totals = found[0], found[1]
-    previous = found[2] if period.previous else None
+    params = params_of(member.id, profile)
+    summary = await member_summary(session, params, spans, today=today)
+    totals, today_totals = summary.periods[0], summary.periods[1]
+    previous = summary.periods[2] if period.previous else None
+    first_in_span = summary.first
     if period.name == "all":
         period = replace(period, start=first_in_span or today)
     first_day = min(d for d in (first_in_span, joined) if d is not None)
@@ -163,16 +158,14 @@ async def member_stats(
     if period.end == today and today_totals.days_logged == 0:
         counted_end = today - timedelta(days=1)
     so_far = workdays_between(counted_start, counted_end, profile.workdays) - totals.days_off
-    streaks = await member_streaks(session, member.id, profile, today)
-    before_wins: list[tuple[str, int]] = []
-    if track_wins and totals.wins:
-        before_wins = await activities_before_wins(session, member.id, period.start, period.end)
-    delegate = await recurring_low_value(
+    streaks = finish(summary.runs, today, params.workdays, params.paused_until)
+    highlights = await member_highlights(
         session,
-        today - timedelta(days=DELEGATE_WINDOW_DAYS - 1),
-        today,
-        member_id=member.id,
+        member.id,
+        wins_between=(period.start, period.end) if track_wins and totals.wins else None,
+        delegate_between=(today - timedelta(days=DELEGATE_WINDOW_DAYS - 1), today),
     )
+    before_wins, delegate = highlights.before_wins, highlights.delegate
     return MemberStats(
         member=member,
         profile=profile,

@@ -37,6 +37,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
@@ -524,6 +525,66 @@ async def period_totals(
     return [PeriodTotals(*numbers[i : i + 9]) for i in range(0, len(numbers), 9)], first
 
 
+@cache
+def _member_summary_statement(periods: int, workdays: str) -> Select:
+    totals = _period_totals_statement(periods).subquery("totals")
+    runs = _streak_statement(workdays, False).subquery("runs")
+    return select(
+        totals, runs.c.best, runs.c.run, runs.c.last_ordinal, runs.c.last_date
+    ).select_from(totals.outerjoin(runs, true()))
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    """A member's totals per period and their streak runs, read in one query."""
+
+    periods: list[PeriodTotals]
+    first: date | None  # first check-in inside the periods' span
+    runs: StreakRuns | None
+
+
+async def member_summary(
+    session: AsyncSession,
+    params: StreakParams,
+    periods: Sequence[tuple[date, date]],
+    *,
+    today: date,
+) -> MemberSummary:
+    """`period_totals` and `streak_runs` for one member, in one query."""
+    values: dict[str, Any] = {
+        "member_id": params.member_id,
+        "lo": min(start for start, _ in periods),
+        "hi": max(end for _, end in periods),
+        "min_c": params.min_conversations,
+        "min_m": params.min_minutes,
+        "today": today,
+        "paused_until": params.paused_until,
+        "pause_ordinal": (
+            workday_ordinal(params.paused_until, params.workdays)
+            if params.paused_until is not None
+            else None
+        ),
+    }
+    for i, (start, end) in enumerate(periods):
+        values[f"start{i}"], values[f"end{i}"] = start, end
+    statement = _member_summary_statement(len(periods), params.workdays)
+    row = (await session.execute(statement, values)).one()
+    numbers = [int(v or 0) for v in row[: 9 * len(periods)]]
+    first, best, run, last_ordinal, last_date = row[9 * len(periods) :]
+    runs = (
+        StreakRuns(
+            params.member_id, int(best or 0), int(run or 0), int(last_ordinal), _as_date(last_date)
+        )
+        if last_ordinal is not None
+        else None
+    )
+    return MemberSummary(
+        periods=[PeriodTotals(*numbers[i : i + 9]) for i in range(0, len(numbers), 9)],
+        first=_as_date(first) if first is not None else None,
+        runs=runs,
+    )
+
+
 @dataclass(frozen=True)
 class DayPoint:
     """One bar of a chart: a day (or a week's first day) and its numbers."""
@@ -585,14 +646,14 @@ async def daily_points(
 def _before_wins_statement() -> Select:
     text = func.lower(func.trim(Activity.text))
     times = func.count(func.distinct(Checkin.id))
-    start, end = _p("start", Date), _p("end", Date)
+    start, end = _p("win_start", Date), _p("win_end", Date)
     won = aliased(Checkin, name="won")
     return (
-        select(func.min(Activity.text), times)
+        select(func.min(Activity.text).label("text"), times.label("times"))
         .join(Checkin, Checkin.id == Activity.checkin_id)
         .where(
             Checkin.member_id == _p("member_id"),
-            Checkin.local_date.between(_p("from_day", Date), end),
+            Checkin.local_date.between(_p("win_from", Date), end),
             select(won.id)
             .where(
                 won.member_id == Checkin.member_id,
@@ -605,8 +666,18 @@ def _before_wins_statement() -> Select:
         )
         .group_by(text)
         .order_by(times.desc(), text)
-        .limit(_p("limit", Integer))
+        .limit(_p("win_limit", Integer))
     )
+
+
+def _before_wins_values(member_id: int, start: date, end: date, limit: int) -> dict[str, Any]:
+    return {
+        "member_id": member_id,
+        "win_start": start,
+        "win_end": end,
+        "win_from": start - timedelta(days=2),
+        "win_limit": limit,
+    }
 
 
 async def activities_before_wins(
@@ -614,14 +685,7 @@ async def activities_before_wins(
 ) -> list[tuple[str, int]]:
     """Top activities on a win day or the two days before it, most frequent first."""
     rows = await session.execute(
-        _before_wins_statement(),
-        {
-            "member_id": member_id,
-            "start": start,
-            "end": end,
-            "from_day": start - timedelta(days=2),
-            "limit": limit,
-        },
+        _before_wins_statement(), _before_wins_values(member_id, start, end, limit)
     )
     return [(str(t), int(c)) for t, c in rows.all()]
 
@@ -630,14 +694,14 @@ async def activities_before_wins(
 def _recurring_statement(by_member: bool, by_team: bool) -> Select:
     text = func.lower(func.trim(Activity.text))
     query = (
-        select(func.min(Activity.text), func.count().label("times"))
+        select(func.min(Activity.text).label("text"), func.count().label("times"))
         .join(Checkin, Checkin.id == Activity.checkin_id)
         .where(
             Activity.classification == "low",
-            Checkin.local_date.between(_p("start", Date), _p("end", Date)),
+            Checkin.local_date.between(_p("low_start", Date), _p("low_end", Date)),
         )
         .group_by(text)
-        .having(func.count() >= _p("at_least", Integer))
+        .having(func.count() >= _p("low_at_least", Integer))
         .order_by(func.count().desc(), text)
         .limit(1)
     )
@@ -661,13 +725,59 @@ async def recurring_low_value(
 ) -> tuple[str, int] | None:
     """The low-value activity named most often in [start, end] (at least `at_least` times)."""
     statement = _recurring_statement(member_id is not None, team_id is not None)
-    values: dict[str, Any] = {"start": start, "end": end, "at_least": at_least}
+    values: dict[str, Any] = {"low_start": start, "low_end": end, "low_at_least": at_least}
     if member_id is not None:
         values["member_id"] = member_id
     if team_id is not None:
         values["team_id"] = team_id
     row = (await session.execute(statement, values)).first()
     return (str(row[0]), int(row[1])) if row else None
+
+
+@cache
+def _highlights_statement(with_wins: bool) -> Any:
+    recurring = _recurring_statement(True, False).subquery("recurring")
+    parts = [select(literal("low", String()).label("kind"), recurring.c.text, recurring.c.times)]
+    if with_wins:
+        wins = _before_wins_statement().subquery("before_wins")
+        parts.append(select(literal("win", String()).label("kind"), wins.c.text, wins.c.times))
+    return union_all(*parts)
+
+
+@dataclass(frozen=True)
+class Highlights:
+    """What a member's activities say: what came before wins, and what to delegate."""
+
+    before_wins: list[tuple[str, int]]
+    delegate: tuple[str, int] | None
+
+
+async def member_highlights(
+    session: AsyncSession,
+    member_id: int,
+    *,
+    wins_between: tuple[date, date] | None,
+    delegate_between: tuple[date, date],
+    delegate_at_least: int = 2,
+    limit: int = 3,
+) -> Highlights:
+    """`activities_before_wins` (when `wins_between` is given) and `recurring_low_value` for a
+    member, in one query."""
+    values: dict[str, Any] = {
+        "member_id": member_id,
+        "low_start": delegate_between[0],
+        "low_end": delegate_between[1],
+        "low_at_least": delegate_at_least,
+    }
+    if wins_between is not None:
+        values |= _before_wins_values(member_id, *wins_between, limit)
+    rows = (await session.execute(_highlights_statement(wins_between is not None), values)).all()
+    delegate = next(((str(t), int(n)) for kind, t, n in rows if kind == "low"), None)
+    wins = sorted(
+        ((str(t), int(n)) for kind, t, n in rows if kind == "win"),
+        key=lambda item: (-item[1], item[0].strip().casefold()),
+    )
+    return Highlights(before_wins=wins, delegate=delegate)
 
 
 # --------------------------------------------------------------------------------------------
