@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.checkin import parsing
+from bot.checkin import numbers, parsing
 from bot.checkin.parsing import (
     MAX_ACTIVITIES,
     MAX_CONVERSATIONS,
@@ -591,7 +591,7 @@ def test_parse_checkin_message_never_raises(text: str) -> None:
 
 def reads_as_words(item: str) -> bool:
     """Whether an item has no number in it, spelled out or not ("an hour", "no calls")."""
-    return parsing._duration_text(item) == item.lower()
+    return numbers.duration_text(item) == item.lower()
 
 
 @FUZZ
