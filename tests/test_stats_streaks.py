@@ -10,8 +10,10 @@ import pytest
 
 from adapters.memory import MemoryAdapter
 from bot.profile import Profile, parse_workday_digits
-from bot.stats.streaks import Streaks, member_streaks
+from bot.stats.streaks import Streaks, member_streaks, team_current_streaks
 from bot.storage.db import Database
+from bot.storage.models import Member
+from bot.storage.people import find_member, find_team
 from tests.stats_helpers import Day, join, profile_of, seed
 
 pytestmark = pytest.mark.both_databases
@@ -208,3 +210,45 @@ async def test_sql_matches_the_day_by_day_rules(bot: MemoryAdapter, database: Da
 async def _base_profile(bot: MemoryAdapter, database: Database) -> tuple[int, Profile]:
     await join(bot, "base")
     return await profile_of(database, "base")
+
+
+async def test_team_streaks_match_each_members_own(bot: MemoryAdapter, database: Database) -> None:
+    """The team's incremental read (recent rows first, further back for long runs) gives
+    every member the same current streak as reading their whole history."""
+
+    rng = random.Random(11)
+    users = []
+    for n in range(25):
+        user = f"t{n}"
+        await join(bot, user)
+        start = WED - timedelta(days=rng.randint(10, 200))
+        days: dict[date, Day] = {}
+        streaky = rng.random() < 0.5  # long unbroken runs reach past the first window
+        for i in range((WED - start).days + 1):
+            day = start + timedelta(days=i)
+            roll = rng.random()
+            if not streaky and roll < 0.08:
+                continue
+            days[day] = "off" if roll < 0.03 else ((6, 70) if streaky or roll < 0.85 else (1, 5))
+        await seed(database, user, days)
+        users.append(user)
+    expected: dict[int, tuple[str, date | None]] = {}
+    async with database.transaction() as session:
+        team = await find_team(session, "memory", "team-1")
+        assert team is not None
+        for n, user in enumerate(users):
+            member = await find_member(session, "memory", user)
+            assert member is not None
+            member.workdays = "01234" if n % 3 else "0123456"
+            member.paused_until = WED - timedelta(days=3) if n % 7 == 0 else None
+            expected[member.id] = (member.workdays, member.paused_until)
+    async with database.transaction() as session:
+        team = await find_team(session, "memory", "team-1")
+        assert team is not None
+        got = await team_current_streaks(session, team.id, WED, expected)
+        for member_id in expected:
+            person = await session.get(Member, member_id)
+            assert person is not None
+            own = await member_streaks(session, member_id, Profile.of(person, team), WED)
+            assert got[member_id] == own.current, (member_id, got[member_id], own)
+    assert max(got.values()) > 28  # some runs needed a second, longer read

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.messages import Reply, Visibility
 from bot.profile import describe_date, parse_workday_digits
 from bot.stats.stats import Period, period_of, plural, span_text, workdays_between
-from bot.stats.streaks import team_streaks
+from bot.stats.streaks import team_current_streaks
 from bot.storage.models import Team
 from bot.storage.stats import MemberTotals, ranked_totals, team_totals
 
@@ -135,15 +135,14 @@ async def build_board(
     rows = await team_totals(session, team.id, period.start, period.end, public_only=True)
     scored: list[tuple[MemberTotals, float | None, str]] = []
     if metric == "streak":
-        streaks = await team_streaks(
+        streaks = await team_current_streaks(
             session,
             team.id,
             today,
             {row.member_id: (row.workdays, row.paused_until) for row in rows},
-            public_only=True,
         )
         for row in rows:
-            current = streaks[row.member_id].current
+            current = streaks[row.member_id]
             scored.append((row, float(current), plural(current, "workday")))
     else:
         for row in rows:

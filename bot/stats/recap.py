@@ -21,7 +21,7 @@ from bot.messages import Fact, Image, Reply, Visibility
 from bot.profile import parse_workday_digits, zone
 from bot.stats.leaderboard import board_lines, build_board, goal_days
 from bot.stats.stats import plural, span_text, workdays_between
-from bot.stats.streaks import team_streaks
+from bot.stats.streaks import team_current_streaks
 from bot.storage.models import Team
 from bot.storage.stats import recurring_low_value, team_activity_counts, team_totals
 
@@ -61,16 +61,15 @@ async def weekly_recap(
     ranked = await team_totals(session, team.id, period.start, period.end, public_only=True)
     public = {row.member_id: row for row in ranked}
     shout_outs = []
-    streaks = await team_streaks(
+    streaks = await team_current_streaks(
         session,
         team.id,
         week_ending,
         {m: (row.workdays, row.paused_until) for m, row in public.items()},
-        public_only=True,
     )
-    longest = max((streak.current for streak in streaks.values()), default=0)
+    longest = max(streaks.values(), default=0)
     if longest > 0:
-        names = sorted(public[m].display_name for m in streaks if streaks[m].current == longest)
+        names = sorted(public[m].display_name for m in streaks if streaks[m] == longest)
         shout_outs.append(
             f"🔥 Longest streak: {join_names(names)} — {plural(longest, 'workday')} at minimum."
         )

@@ -22,7 +22,14 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.profile import Profile, workday_digits
-from bot.storage.stats import StreakParams, StreakRuns, streak_runs, workday_ordinal
+from bot.storage.stats import (
+    EPOCH,
+    StreakParams,
+    StreakRuns,
+    streak_runs,
+    team_streak_runs,
+    workday_ordinal,
+)
 
 
 @dataclass(frozen=True)
@@ -74,28 +81,47 @@ async def member_streaks(
 ) -> Streaks:
     """The member's current and best streak as of `today` (their local date)."""
     params = params_of(member_id, profile)
-    found = await streak_runs(session, today, member=params)
-    return finish(found[0] if found else None, today, params.workdays, params.paused_until)
+    found = await streak_runs(session, today, params)
+    return finish(found, today, params.workdays, params.paused_until)
 
 
-async def team_streaks(
+FIRST_HORIZON_DAYS = 28
+
+
+async def team_current_streaks(
     session: AsyncSession,
     team_id: int,
     today: date,
-    paused: dict[int, tuple[str, date | None]],
-    *,
-    public_only: bool = False,
-) -> dict[int, Streaks]:
-    """Streaks of every active member of a team as of `today`.
+    members: dict[int, tuple[str, date | None]],
+) -> dict[int, int]:
+    """The current streak of each listed member of a team as of `today`.
 
-    `paused` maps member id -> (workdays digits, paused_until) for the members to report;
-    members without a row get no streak.
+    `members` maps member id -> (workdays digits, paused_until). Only recent check-ins are
+    read at first; members whose run reaches back to the first workday of what was read are
+    read again further back (four times as far each round), so a long streak costs a few
+    more rows for its owner only, never a scan of the whole team's history.
     """
-    found = {
-        runs.member_id: runs
-        for runs in await streak_runs(session, today, team_id=team_id, public_only=public_only)
-    }
+    by_workdays: dict[str, list[int]] = {}
+    for member_id, (workdays, _paused) in members.items():
+        by_workdays.setdefault(workdays, []).append(member_id)
+    found: dict[int, StreakRuns] = {}
+    for workdays, member_ids in by_workdays.items():
+        horizon = FIRST_HORIZON_DAYS
+        pending = member_ids
+        while pending:
+            since = max(EPOCH, today - timedelta(days=horizon))
+            runs = await team_streak_runs(session, team_id, pending, workdays, today, since=since)
+            found.update(runs)
+            if since == EPOCH:
+                break
+            # A run that starts later than the window's first workday was broken (or began)
+            # just before it: nothing further back can change it.
+            first_workday = workday_ordinal(since - timedelta(days=1), workdays) + 1
+            pending = [
+                m for m, r in runs.items() if r.unbroken and r.first_ordinal <= first_workday
+            ]
+            horizon *= 4
     return {
-        member_id: finish(found.get(member_id), today, workdays, until)
-        for member_id, (workdays, until) in paused.items()
+        member_id: finish(found.get(member_id), today, workdays, paused).current
+        for member_id, (workdays, paused) in members.items()
     }

@@ -241,10 +241,12 @@ class StreakRuns:
     """What the database says about a member's runs; `bot.stats.streaks` finishes the sum."""
 
     member_id: int
-    best: int  # the longest run of met workdays, through `today`
+    best: int  # the longest run of met workdays in the rows read
     last_run: int  # met workdays in the latest run
     last_ordinal: int  # workday ordinal of the latest recorded workday (met or day off)
     last_date: date
+    unbroken: bool = False  # no break at all among the rows read
+    first_ordinal: int = 0  # workday ordinal of the latest run's first row
 
 
 @dataclass(frozen=True)
@@ -259,36 +261,34 @@ class StreakParams:
 
 
 @cache
-def _streak_statement(workdays: str | None, public_only: bool) -> Select:
-    """Runs of met workdays: for one member with `workdays`, or (None) for a whole team."""
-    if workdays is not None:
+def _streak_statement(workdays: str, team: bool) -> Select:
+    """Runs of met workdays, for one member or (`team`) for listed members of a team, who all
+    have these `workdays` (weekday digits: the expressions are constant lookups)."""
+    if not team:
         params = select(
             _p("member_id", Integer).label("member_id"),
             _p("min_c", Integer).label("min_c"),
             _p("min_m", Integer).label("min_m"),
             _p("paused_until", Date).label("paused_until"),
             _p("pause_ordinal", Integer).label("pause_ordinal"),
-            literal(workdays, String()).label("workdays"),
         ).cte("params")
     else:
-        team_workdays = func.coalesce(Member.workdays, Team.workdays)
         params = (
             select(
                 Member.id.label("member_id"),
                 personal_minimum(Member.goal_conversations, Team.min_conversations).label("min_c"),
                 personal_minimum(Member.goal_minutes, Team.min_minutes).label("min_m"),
                 Member.paused_until.label("paused_until"),
-                _workday_ordinal_sql(epoch_days(Member.paused_until), team_workdays).label(
+                _workday_ordinal_sql(epoch_days(Member.paused_until), workdays).label(
                     "pause_ordinal"
                 ),
-                team_workdays.label("workdays"),
             )
             .join(TeamMembership, TeamMembership.member_id == Member.id)
             .join(Team, Team.id == TeamMembership.team_id)
             .where(
                 TeamMembership.team_id == _p("team_id"),
                 TeamMembership.active.is_(True),
-                TeamMembership.public_ranking.is_(True) if public_only else true(),
+                Member.id.in_(bindparam("member_ids", expanding=True)),
             )
             .cte("params")
         )
@@ -302,26 +302,28 @@ def _streak_statement(workdays: str | None, public_only: bool) -> Select:
             epoch_days(Checkin.local_date).label("n"),
             _as_int(met).label("met"),
             _as_int(and_(Checkin.status != "day_off", ~met)).label("below"),
-            params.c.workdays.label("workdays"),
             params.c.paused_until.label("paused_until"),
             params.c.pause_ordinal.label("pause_ordinal"),
         )
         .join(params, params.c.member_id == Checkin.member_id)
-        .where(Checkin.local_date <= today, or_(Checkin.local_date < today, met))
+        .where(
+            Checkin.local_date >= _p("since", Date),
+            Checkin.local_date <= today,
+            or_(Checkin.local_date < today, met),
+        )
         .cte("streak_base")
     )
-    days: Any = workdays if workdays is not None else base.c.workdays
     rows = (
         select(
             base.c.member_id,
             base.c.local_date,
-            _workday_ordinal_sql(base.c.n, days).label("ordinal"),
+            _workday_ordinal_sql(base.c.n, workdays).label("ordinal"),
             base.c.met,
             base.c.below,
             base.c.paused_until,
             base.c.pause_ordinal,
         )
-        .where(_is_workday_sql(base.c.n, days))
+        .where(_is_workday_sql(base.c.n, workdays))
         .cte("streak_days")
     )
     prev = func.lag(rows.c.ordinal).over(partition_by=rows.c.member_id, order_by=rows.c.local_date)
@@ -362,6 +364,7 @@ def _streak_statement(workdays: str | None, public_only: bool) -> Select:
             func.sum(grouped.c.met).label("run"),
             func.max(grouped.c.ordinal).label("last_ordinal"),
             func.max(grouped.c.local_date).label("last_date"),
+            func.min(grouped.c.ordinal).label("first_ordinal"),
         )
         .group_by(grouped.c.member_id, grouped.c.grp)
         .cte("streak_runs")
@@ -374,6 +377,8 @@ def _streak_statement(workdays: str | None, public_only: bool) -> Select:
         runs.c.run,
         runs.c.last_ordinal,
         runs.c.last_date,
+        runs.c.grp,
+        runs.c.first_ordinal,
         latest.label("latest"),
     ).subquery()
     return select(
@@ -382,51 +387,70 @@ def _streak_statement(workdays: str | None, public_only: bool) -> Select:
         ranked.c.run,
         ranked.c.last_ordinal,
         ranked.c.last_date,
+        ranked.c.grp,
+        ranked.c.first_ordinal,
     ).where(ranked.c.latest == 1)
 
 
+def _streak_runs_of(row: Any) -> StreakRuns:
+    member_id, best_run, run, last_ordinal, last_date, group, first_ordinal = row
+    return StreakRuns(
+        member_id=int(member_id),
+        best=int(best_run or 0),
+        last_run=int(run or 0),
+        last_ordinal=int(last_ordinal),
+        last_date=_as_date(last_date),
+        unbroken=int(group or 0) == 0,
+        first_ordinal=int(first_ordinal or 0),
+    )
+
+
+def _member_streak_values(member: StreakParams) -> dict[str, Any]:
+    return {
+        "member_id": member.member_id,
+        "min_c": member.min_conversations,
+        "min_m": member.min_minutes,
+        "paused_until": member.paused_until,
+        "pause_ordinal": (
+            workday_ordinal(member.paused_until, member.workdays)
+            if member.paused_until is not None
+            else None
+        ),
+    }
+
+
 async def streak_runs(
-    session: AsyncSession,
-    today: date,
-    *,
-    member: StreakParams | None = None,
-    team_id: int | None = None,
-    public_only: bool = False,
-) -> list[StreakRuns]:
-    """Runs of met workdays for one member (`member`) or every active member of a team.
+    session: AsyncSession, today: date, member: StreakParams, *, since: date = EPOCH
+) -> StreakRuns | None:
+    """Runs of met workdays of one member, from `since` through `today`.
 
     Only workdays count. A below-minimum workday before `today` ends a run; so does a missing
     workday, unless it lies inside the gap that a pause ended (`paused_until`). Today's
     check-in counts once it meets the minimum and is ignored until then (today isn't over).
     """
-    values: dict[str, Any] = {"today": today}
-    if member is not None:
-        statement = _streak_statement(member.workdays, False)
-        values |= {
-            "member_id": member.member_id,
-            "min_c": member.min_conversations,
-            "min_m": member.min_minutes,
-            "paused_until": member.paused_until,
-            "pause_ordinal": (
-                workday_ordinal(member.paused_until, member.workdays)
-                if member.paused_until is not None
-                else None
-            ),
-        }
-    else:
-        statement = _streak_statement(None, public_only)
-        values["team_id"] = team_id
-    result = await session.execute(statement, values)
-    return [
-        StreakRuns(
-            member_id=int(member_id),
-            best=int(best_run or 0),
-            last_run=int(run or 0),
-            last_ordinal=int(last_ordinal),
-            last_date=_as_date(last_date),
-        )
-        for member_id, best_run, run, last_ordinal, last_date in result.all()
-    ]
+    values = _member_streak_values(member) | {"today": today, "since": since}
+    row = (await session.execute(_streak_statement(member.workdays, False), values)).first()
+    return _streak_runs_of(row) if row is not None else None
+
+
+async def team_streak_runs(
+    session: AsyncSession,
+    team_id: int,
+    member_ids: Sequence[int],
+    workdays: str,
+    today: date,
+    *,
+    since: date,
+) -> dict[int, StreakRuns]:
+    """`streak_runs` for members of a team who share `workdays`, from `since` (their goals and
+    pauses are read from the database; only the team's active members are counted)."""
+    if not member_ids:
+        return {}
+    rows = await session.execute(
+        _streak_statement(workdays, True),
+        {"team_id": team_id, "member_ids": list(member_ids), "today": today, "since": since},
+    )
+    return {runs.member_id: runs for runs in map(_streak_runs_of, rows.all())}
 
 
 # --------------------------------------------------------------------------------------------
@@ -530,7 +554,14 @@ def _member_summary_statement(periods: int, workdays: str) -> Select:
     totals = _period_totals_statement(periods).subquery("totals")
     runs = _streak_statement(workdays, False).subquery("runs")
     return select(
-        totals, runs.c.best, runs.c.run, runs.c.last_ordinal, runs.c.last_date
+        totals,
+        runs.c.member_id,
+        runs.c.best,
+        runs.c.run,
+        runs.c.last_ordinal,
+        runs.c.last_date,
+        runs.c.grp,
+        runs.c.first_ordinal,
     ).select_from(totals.outerjoin(runs, true()))
 
 
@@ -551,33 +582,20 @@ async def member_summary(
     today: date,
 ) -> MemberSummary:
     """`period_totals` and `streak_runs` for one member, in one query."""
-    values: dict[str, Any] = {
-        "member_id": params.member_id,
+    values: dict[str, Any] = _member_streak_values(params) | {
         "lo": min(start for start, _ in periods),
         "hi": max(end for _, end in periods),
-        "min_c": params.min_conversations,
-        "min_m": params.min_minutes,
         "today": today,
-        "paused_until": params.paused_until,
-        "pause_ordinal": (
-            workday_ordinal(params.paused_until, params.workdays)
-            if params.paused_until is not None
-            else None
-        ),
+        "since": EPOCH,
     }
     for i, (start, end) in enumerate(periods):
         values[f"start{i}"], values[f"end{i}"] = start, end
     statement = _member_summary_statement(len(periods), params.workdays)
     row = (await session.execute(statement, values)).one()
     numbers = [int(v or 0) for v in row[: 9 * len(periods)]]
-    first, best, run, last_ordinal, last_date = row[9 * len(periods) :]
-    runs = (
-        StreakRuns(
-            params.member_id, int(best or 0), int(run or 0), int(last_ordinal), _as_date(last_date)
-        )
-        if last_ordinal is not None
-        else None
-    )
+    first = row[9 * len(periods)]
+    streak = row[9 * len(periods) + 1 :]
+    runs = _streak_runs_of(streak) if streak[0] is not None else None
     return MemberSummary(
         periods=[PeriodTotals(*numbers[i : i + 9]) for i in range(0, len(numbers), 9)],
         first=_as_date(first) if first is not None else None,
