@@ -348,8 +348,8 @@ async def main() -> int:
 
     real_chart = stats_command.stats_chart
 
-    async def no_chart(*_args: Any) -> Image:
-        return Image("stub.png", b"")
+    async def no_chart(*_args: Any) -> Callable[[], Image]:
+        return lambda: Image("stub.png", b"")
 
     stats_command.stats_chart = no_chart  # type: ignore[assignment]
     data_only, stats_floor = await timed(

@@ -8,8 +8,10 @@ and the user gets a short apology.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from dataclasses import replace
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -26,7 +28,6 @@ from bot.storage.people import (
     ensure_member,
     ensure_membership,
     ensure_team,
-    lock_member,
     teams_of,
 )
 
@@ -79,7 +80,8 @@ class Engine:
                 log.info("dropping repeated event %s", incoming.event_id)
                 return []
             ctx = await self._context(session, incoming)
-            return await self._route(ctx)
+            replies = await self._route(ctx)
+        return await draw_charts(replies)
 
     async def _context(self, session, incoming: Incoming) -> Context:  # type: ignore[no-untyped-def]
         """Find or create the member and the team this Incoming belongs to."""
@@ -93,8 +95,6 @@ class Engine:
             now=now,
             display_name=incoming.person.display_name,
         )
-        locked = await lock_member(session, member.id)
-        member = locked or member
         if incoming.person.timezone and not member.timezone:
             member.timezone = incoming.person.timezone
         if address.team_id:
@@ -228,6 +228,17 @@ class Engine:
         if state is None or state.flow != "checkin":
             return []
         return [ask(ctx, state.step, state.local_date, Draft.from_json(state.data))]
+
+
+async def draw_charts(replies: list[Reply]) -> list[Reply]:
+    """Draw the charts replies asked for, off the event loop and after the transaction."""
+    drawn = []
+    for reply in replies:
+        if reply.draw is not None:
+            image = await asyncio.to_thread(reply.draw)
+            reply = replace(reply, image=image, draw=None)
+        drawn.append(reply)
+    return drawn
 
 
 def clean(text: str) -> str:

@@ -6,6 +6,7 @@ or plain text. Nothing in here knows Slack or Discord.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
@@ -150,6 +151,10 @@ class Reply:
     visibility: Visibility = Visibility.PRIVATE
     file: bytes | None = None  # a non-image attachment (CSV export)
     filename: str = ""
+    # A chart to draw once the database work is committed (the engine draws it into `image`
+    # in a worker thread, so a slow drawing never holds a transaction open). Adapters never
+    # see it set.
+    draw: Callable[[], Image] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

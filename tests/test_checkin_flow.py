@@ -293,6 +293,13 @@ async def test_schedule_timezone_pause_and_resume(bot: MemoryAdapter, database: 
         assert member.timezone == "Europe/Berlin" and member.workdays == "0123"
     replies = await bot.say("resume")
     assert "Welcome back" in replies[0].text
+    async with database.transaction() as session:
+        member = await find_member(session, "memory", "ana")
+        assert member is not None
+        # The pause ends yesterday, so days it covered stay protected in streaks.
+        assert member.paused_until == TODAY - timedelta(days=1)
+    replies = await bot.say("resume")
+    assert "not paused" in replies[0].text
 
 
 async def test_unknown_and_empty_messages_get_a_friendly_reply(bot: MemoryAdapter):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import available_timezones
 
 from bot.checkin import parsing
@@ -148,9 +149,10 @@ async def pause_command(ctx: Context, args: str) -> list[Reply]:
 async def resume_command(ctx: Context, _args: str) -> list[Reply]:
     """End a pause."""
     if ctx.member.paused_until is None or ctx.member.paused_until < ctx.today:
-        ctx.member.paused_until = None
         return [Reply("You're not paused — I'll check in as usual.", kind="settings")]
-    ctx.member.paused_until = None
+    # The pause ends yesterday rather than vanishing, so the workdays it covered stay
+    # protected in streaks.
+    ctx.member.paused_until = ctx.today - timedelta(days=1)
     ctx.refresh_profile()
     return [
         Reply(

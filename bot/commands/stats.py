@@ -84,14 +84,14 @@ async def stats_command(ctx: Context, args: str) -> list[Reply]:
         ctx.session, member, profile, period, today, track_wins=ctx.team.track_wins
     )
     reply = stats_reply(stats, track_wins=ctx.team.track_wins, about_self=about_self)
-    image = await stats_chart(ctx.session, stats)
+    draw = await stats_chart(ctx.session, stats)
     return [
         Reply(
             reply.text,
             kind=reply.kind,
             title=reply.title,
             facts=reply.facts,
-            image=image,
+            draw=draw,
             visibility=reply.visibility,
         )
     ]

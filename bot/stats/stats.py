@@ -15,10 +15,11 @@ Decisions (SPEC §4 is silent on these):
 
 from __future__ import annotations
 
-import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -269,8 +270,12 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:40] or "member"
 
 
-async def stats_chart(session: AsyncSession, stats: MemberStats) -> Image:
-    """The member's conversations per day over the period against their minimum, as a PNG."""
+async def stats_chart(session: AsyncSession, stats: MemberStats) -> Callable[[], Image]:
+    """How to draw the member's conversations per day against their minimum, as a PNG.
+
+    The data is read now; the drawing (about 0.1 s of matplotlib) is returned to be done after
+    the transaction (see `Reply.draw`).
+    """
     from bot.stats.charts import member_chart
 
     period = stats.period
@@ -292,7 +297,7 @@ async def stats_chart(session: AsyncSession, stats: MemberStats) -> Image:
         ]
     name = stats.member.display_name or stats.member.external_id
     label = "the last two weeks" if period.name == "today" else period.label
-    return await asyncio.to_thread(
+    return partial(
         member_chart,
         title=f"{name}: conversations, {label}",
         points=[(day, round(value, 1)) for day, value in values],

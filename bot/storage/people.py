@@ -54,16 +54,20 @@ async def find_member(session: AsyncSession, platform: str, external_id: str) ->
     )
 
 
-async def lock_member(session: AsyncSession, member_id: int) -> Member | None:
-    """Load a member and lock their row for this transaction (PostgreSQL; SQLite locks all)."""
-    return await session.scalar(select(Member).where(Member.id == member_id).with_for_update())
-
-
 async def ensure_member(
     session: AsyncSession, platform: str, external_id: str, *, now: datetime, display_name: str
 ) -> Member:
-    """The member with this platform user id, created on first contact."""
-    member = await find_member(session, platform, external_id)
+    """The member with this platform user id, created on first contact.
+
+    The member's row is locked for the rest of the transaction (PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already serialises writers), so two messages from one member are handled
+    one after the other.
+    """
+    member = await session.scalar(
+        select(Member)
+        .where(Member.platform == platform, Member.external_id == external_id)
+        .with_for_update()
+    )
     if member is None:
         member = Member(
             platform=platform,
