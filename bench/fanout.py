@@ -12,7 +12,8 @@ and duplicated messages are counted at the receiving end.
 Prints both throughputs, their ratio, the peak memory of the Needle process, and lost and
 duplicated counts. Target: Needle at 80 % of the floor or better, nothing lost or duplicated.
 
-    python bench/fanout.py [--members 10000] [--concurrency 20] [--rounds 2] [--database-url URL]
+    python bench/fanout.py [--members 10000] [--concurrency 20] [--rounds 2]
+                           [--database-url URL] [--sink-latency-ms 0]
 """
 
 from __future__ import annotations
@@ -56,13 +57,18 @@ ROOT = Path(__file__).resolve().parent.parent
 # --- the sink: counts every message it receives, per run ------------------------------------
 
 
-def run_sink(pipe: Connection) -> None:
-    """The sink server process: POST /messages/{run} counts a message; GET /stats/{run}."""
+def run_sink(pipe: Connection, latency: float = 0.0) -> None:
+    """The sink server process: POST /messages/{run} counts a message; GET /stats/{run}.
+
+    With `latency` (seconds) each answer waits that long, like a chat platform's API.
+    """
     received: dict[str, Counter[str]] = {}
 
     async def take(request: web.Request) -> web.Response:
         body = await request.json()
         received.setdefault(request.match_info["run"], Counter())[body["user"]] += 1
+        if latency:
+            await asyncio.sleep(latency)
         return web.Response(status=200, text="ok")
 
     async def stats(request: web.Request) -> web.Response:
@@ -160,10 +166,37 @@ async def seed(database: Database, members: int, escalate_after_days: int = 0) -
             )
 
 
+async def create_database(server_url: str, name: str) -> str:
+    """Create an empty PostgreSQL database next to `server_url`'s; return its URL."""
+    import asyncpg
+
+    plain = server_url.replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(plain)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return plain.rsplit("/", 1)[0] + "/" + name
+
+
+async def drop_database(server_url: str, name: str) -> None:
+    """Drop a database made by `create_database`."""
+    import asyncpg
+
+    connection = await asyncpg.connect(server_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
 async def needle_phase(args: argparse.Namespace) -> dict[str, Any]:
     """Seed a fresh database, then time one scheduler tick delivering every prompt."""
     with tempfile.TemporaryDirectory(prefix="needle-fanout-") as folder:
-        url = args.database_url or f"sqlite:///{folder}/fanout.db"
+        url = f"sqlite:///{folder}/fanout.db"
+        if args.database_url:
+            url = await create_database(args.database_url, f"needle_fanout_{args.run}")
         database = Database(url)
         await upgrade(database)
         await seed(database, args.members)
@@ -186,6 +219,8 @@ async def needle_phase(args: argparse.Namespace) -> dict[str, Any]:
         cpu = time.process_time() - cpu
         await adapter.stop()
         await database.dispose()
+        if args.database_url:
+            await drop_database(args.database_url, f"needle_fanout_{args.run}")
     return {
         "seconds": elapsed,
         "cpu_seconds": cpu,
@@ -282,7 +317,17 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL (empty database)")
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="a PostgreSQL server URL (its database is used to create a fresh one per round)",
+    )
+    parser.add_argument(
+        "--sink-latency-ms",
+        type=float,
+        default=0.0,
+        help="make the sink answer after this long, like a real platform API (default 0)",
+    )
     parser.add_argument("--phase", choices=("needle", "floor"), help=argparse.SUPPRESS)
     parser.add_argument("--run", default="", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
@@ -294,14 +339,16 @@ def main() -> None:
         return
 
     here, there = mp.Pipe()
-    sink = mp.get_context("spawn").Process(target=run_sink, args=(there,), daemon=True)
+    sink = mp.get_context("spawn").Process(
+        target=run_sink, args=(there, args.sink_latency_ms / 1000), daemon=True
+    )
     sink.start()
     port = int(here.recv())
     results: dict[str, list[dict[str, Any]]] = {"floor": [], "needle": []}
     try:
         for round_number in range(args.rounds):
             for phase in ("floor", "needle"):
-                run = f"{phase}-{round_number}"
+                run = f"{phase}_{round_number}"
                 figures = run_phase(phase, run, port, args)
                 figures.update(asyncio.run(sink_stats(port, run)))
                 figures["lost"] = args.members - figures["distinct"]
@@ -313,7 +360,8 @@ def main() -> None:
 
     print(
         f"fan-out of {args.members} messages, {args.concurrency} concurrent senders, "
-        f"sink on 127.0.0.1, database {'PostgreSQL' if args.database_url else 'SQLite'}"
+        f"sink on 127.0.0.1 answering after {args.sink_latency_ms:g} ms, "
+        f"database {'PostgreSQL' if args.database_url else 'SQLite'}"
     )
     for phase in ("floor", "needle"):
         for n, figures in enumerate(results[phase], 1):

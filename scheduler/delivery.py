@@ -43,6 +43,9 @@ MEMBER_MESSAGE_KINDS = (
     Kind.PACE,
 )
 FAILURES_BEFORE_UNDELIVERABLE = 3
+# Outcomes are written when this many have piled up, or after this pause at the latest.
+ACK_BATCH = 500
+ACK_WAIT_SECONDS = 0.05
 # A claim is sent only while this share of its lease is still ahead.
 LEASE_MARGIN = 0.2
 NEEDS_CHECKIN = (Kind.PROMPT, Kind.REMINDER, Kind.ESCALATION, Kind.PACE)
@@ -177,6 +180,9 @@ class _Run:
         self.tick_now = now
         self.report = DeliveryReport()
         self.unsent: set[int] = set()
+        self.statuses: dict[tuple[int, date], str] = {}  # check-ins of the work's days
+        self.low_water = deliverer.concurrency * 2
+        self.running_low = asyncio.Event()
         self.outcomes: asyncio.Queue[_Outcome | None] = asyncio.Queue()
 
     def now(self) -> datetime:
@@ -184,7 +190,7 @@ class _Run:
         return self.tick_now + timedelta(seconds=time.monotonic() - self.started)
 
     async def execute(self, work: list[Work]) -> None:
-        jobs: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=self.d.concurrency * 2)
+        jobs: asyncio.Queue[Job | None] = asyncio.Queue()
         senders = min(self.d.concurrency, len(work))
         flusher = asyncio.create_task(self._flush_outcomes())
         producer = asyncio.create_task(self._produce(work, jobs, senders))
@@ -205,19 +211,26 @@ class _Run:
     ) -> None:
         # One global order (prompts first) in every instance: claimers never deadlock.
         ordered = sorted(work, key=_claim_order)
+        async with self.d.session() as session:  # one read for the whole fan-out
+            self.statuses = await store.checkin_statuses(session, _checkin_days(work))
         # A small first chunk gets the senders going; later chunks grow to claim_batch.
         size = min(self.d.claim_batch, self.d.concurrency * 2)
         start = 0
         try:
             while start < len(ordered) and not self.d._stopping:
+                # Claim the next chunk while the senders still have work queued, and not
+                # sooner: a claim waiting in the queue uses up its lease.
+                while jobs.qsize() > self.low_water:
+                    self.running_low.clear()
+                    await self.running_low.wait()
                 chunk = ordered[start : start + size]
                 start += size
                 size = min(self.d.claim_batch, size * 2)
                 for job in await self._claim(chunk):
-                    await jobs.put(job)
+                    jobs.put_nowait(job)
         finally:
             for _ in range(senders):
-                await jobs.put(None)
+                jobs.put_nowait(None)
 
     async def _claim(self, chunk: list[Work]) -> list[Job]:
         by_key = {item.due.key: item for item in chunk}
@@ -228,8 +241,6 @@ class _Run:
                     claims = await store.claim(
                         session, by_key, owner=self.d.owner, now=now, lease=self.d.lease
                     )
-                    won = [by_key[c.key] for c in claims]
-                    statuses = await store.checkin_statuses(session, _checkin_days(won))
                 break
             except DBAPIError as err:  # a deadlock or a busy database: the claim is retried
                 if attempt == 2:
@@ -243,7 +254,7 @@ class _Run:
         for claim in claims:
             item = by_key[claim.key]
             member_id = item.due.member_id
-            status = statuses.get((member_id, claim.local_date)) if member_id is not None else None
+            status = self.statuses.get((member_id, claim.local_date)) if member_id else None
             jobs.append(
                 Job(item.due, claim, item.team, item.member, item.profile, status, deadline)
             )
@@ -252,6 +263,8 @@ class _Run:
 
     async def _send_loop(self, jobs: asyncio.Queue[Job | None]) -> None:
         while (job := await jobs.get()) is not None:
+            if jobs.qsize() <= self.low_water:
+                self.running_low.set()
             outcome = await self._send(job)
             await self.outcomes.put(outcome)
 
@@ -301,6 +314,9 @@ class _Run:
         done = False
         while not done:
             first = await self.outcomes.get()
+            if first is not None and self.outcomes.qsize() < ACK_BATCH:
+                # Let outcomes gather for a moment: one write settles many.
+                await asyncio.sleep(ACK_WAIT_SECONDS)
             batch: list[_Outcome] = []
             if first is None:
                 done = True

@@ -30,7 +30,6 @@ from bot.storage.db import Database
 from bot.storage.models import Member, Team
 from scheduler.delivery import Deliverer, DeliveryReport, Work
 from scheduler.due import (
-    MEMBER_KINDS,
     Kind,
     MemberSchedule,
     Occurrences,
@@ -120,8 +119,20 @@ class Scheduler:
         now = now or self.clock.now()
         platforms = self.outbox.platforms
         async with self.database.transaction() as session:
+            in_use = await store.nudges_in_use(session, platforms=platforms)
+            kinds = [
+                kind
+                for kind, wanted in (
+                    (Kind.PROMPT, True),
+                    (Kind.REMINDER, True),
+                    (Kind.ESCALATION, in_use.escalation),
+                    (Kind.MANAGER_NOTE, in_use.manager_note),
+                    (Kind.PACE, in_use.pace),
+                )
+                if wanted
+            ]
             members = await store.member_candidates(
-                session, platforms=platforms, kinds=MEMBER_KINDS, now=now
+                session, platforms=platforms, kinds=kinds, now=now
             )
             teams = await store.recap_candidates(
                 session, platforms=platforms, kind=Kind.RECAP, now=now
@@ -132,7 +143,7 @@ class Scheduler:
         profiles: dict[tuple[Any, ...], Profile] = {}
         for candidate in members:
             team, row = candidate.team, candidate.member
-            # The row has every Member column, all that Profile.of and the prompt read.
+            # The row holds the Member columns Profile.of and the daily prompt read.
             member = cast(Member, row)
             team_rules = rules.get(team.id)
             if team_rules is None:

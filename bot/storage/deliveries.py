@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, String, cast, delete, func, literal, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -29,6 +28,8 @@ FAILED = "failed"
 SETTLED = (SENT, SKIPPED, FAILED)
 
 DeliveryKey = tuple[str, str, date]  # (kind, target, local date)
+CLAIM_ROWS_PER_STATEMENT = 500  # 6 parameters a row: far under both databases' limits
+IN_LIST_LIMIT = 5000  # ids per IN (...) list, well under SQLite's 32766 parameters
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,27 @@ class Claim:
         return (self.kind, self.target, self.local_date)
 
 
+# The member columns a tick reads: those Profile.of resolves and the daily prompt shows.
+CANDIDATE_COLUMNS = (
+    "id",
+    "platform",
+    "external_id",
+    "display_name",
+    "timezone",
+    "checkin_time",
+    "workdays",
+    "goal_conversations",
+    "goal_minutes",
+    "paused_until",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class MemberCandidate:
     """A member who may have something due, with their first team and what is settled.
 
-    `member` is a row of the member's columns (read like a Member: `.timezone`, `.id`), not
-    an ORM object: a tick reads every member and builds full objects only for those it sends
-    to (`load_members`).
+    `member` is a row of CANDIDATE_COLUMNS (read like a Member: `.timezone`, `.id`), not an
+    ORM object: a tick reads every member, so it reads little of each.
     """
 
     member: Row[Any]
@@ -69,6 +84,35 @@ class TeamCandidate:
 
     team: Team
     settled: date | None
+
+
+@dataclass(frozen=True)
+class NudgesInUse:
+    """Which optional nudges any team on the served platforms has turned on."""
+
+    escalation: bool
+    manager_note: bool
+    pace: bool
+
+
+async def nudges_in_use(session: AsyncSession, *, platforms: Iterable[str]) -> NudgesInUse:
+    """Whether any team escalates, names a manager, or checks pace (so a tick asks only
+    about the deliveries that can happen)."""
+    platforms = sorted(set(platforms))
+    if not platforms:
+        return NudgesInUse(False, False, False)
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(Team.escalate_after_days > 0),
+                func.count().filter(
+                    Team.escalate_after_days > 0, Team.manager_member_id.is_not(None)
+                ),
+                func.count().filter(Team.pace_check_time.is_not(None)),
+            ).where(Team.platform.in_(platforms))
+        )
+    ).one()
+    return NudgesInUse(bool(row[0]), bool(row[1]), bool(row[2]))
 
 
 def _held(kind: str, target: ColumnElement[Any], now: datetime) -> ColumnElement[Any]:
@@ -104,7 +148,7 @@ async def member_candidates(
     not_paused_for_good = or_(
         Member.paused_until.is_(None), Member.paused_until < now.date() + timedelta(days=2)
     )
-    member_columns = list(Member.__table__.c)
+    member_columns = [Member.__table__.c[name] for name in CANDIDATE_COLUMNS]
     rows = await session.execute(
         select(*member_columns, TeamMembership.team_id, TeamMembership.joined_at, *settled_columns)
         .join(TeamMembership, TeamMembership.member_id == Member.id)
@@ -139,15 +183,6 @@ async def member_candidates(
     ]
 
 
-async def load_members(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, Member]:
-    """The members with these ids, as ORM objects, by id."""
-    wanted = set(member_ids)
-    if not wanted:
-        return {}
-    rows = await session.scalars(select(Member).where(Member.id.in_(wanted)))
-    return {member.id: member for member in rows.all()}
-
-
 async def recap_candidates(
     session: AsyncSession, *, platforms: Iterable[str], kind: str, now: datetime
 ) -> list[TeamCandidate]:
@@ -166,16 +201,6 @@ async def recap_candidates(
         .order_by(Team.id)
     )
     return [TeamCandidate(team, settled) for team, settled in rows]
-
-
-def _insert_for(session: AsyncSession) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert
-    if name == "sqlite":
-        return sqlite.insert
-    raise RuntimeError(f"deliveries need SQLite or PostgreSQL, not {name}")
 
 
 _RETURNED = (
@@ -205,36 +230,93 @@ async def claim(
     wanted = list(dict.fromkeys(keys))
     if not wanted:
         return []
+    if len({(kind, target) for kind, target, _ in wanted}) != len(wanted):
+        raise ValueError("claim one local date per kind and target at a time")
     lease_until = now + lease
-    insert = _insert_for(session)
-    table = Delivery.__table__
-    # One statement executed for many rows: SQLAlchemy batches it into multi-row INSERTs
-    # ("insertmanyvalues") and compiles it once.
-    inserted = await session.execute(
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["kind", "target", "local_date"])
-        .returning(table.c.id, table.c.kind, table.c.target, table.c.local_date),
-        [
-            {
-                "kind": kind,
-                "target": target,
-                "local_date": local_date,
-                "status": CLAIMED,
-                "claimed_by": owner,
-                "claimed_at": now,
-                "lease_until": lease_until,
-                "attempts": 1,
-            }
-            for kind, target, local_date in wanted
-        ],
-    )
-    # A new row's attempts and lease are the ones just written.
-    won = [Claim(id_, kind, target, day, 1, lease_until) for id_, kind, target, day in inserted]
+    won: list[Claim] = []
+    for first in range(0, len(wanted), CLAIM_ROWS_PER_STATEMENT):
+        won.extend(
+            await _insert_claims(
+                session,
+                wanted[first : first + CLAIM_ROWS_PER_STATEMENT],
+                owner=owner,
+                now=now,
+                lease_until=lease_until,
+            )
+        )
     taken = {c.key for c in won}
     rest = [key for key in wanted if key not in taken]
     if rest:
         won.extend(await _take_over(session, rest, owner=owner, now=now, lease_until=lease_until))
     return won
+
+
+async def _insert_claims(
+    session: AsyncSession,
+    keys: Sequence[DeliveryKey],
+    *,
+    owner: str,
+    now: datetime,
+    lease_until: datetime,
+) -> list[Claim]:
+    """One multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` for up to 500 keys.
+
+    Written as driver SQL: a busy tick claims thousands of rows, and per-row statement
+    processing would cost more than the database does. The values are the ones SQLAlchemy
+    writes for these columns (dates and UTC instants in the same storage formats).
+    """
+    connection = await session.connection()
+    dialect = connection.dialect
+    table = Delivery.__table__
+    if dialect.name == "sqlite":
+        instant = table.c.claimed_at.type.bind_processor(dialect)
+        assert instant is not None
+        shared: tuple[Any, ...] = (owner, instant(now), instant(lease_until))
+        day_value: dict[date, Any] = {}
+        rows = []
+        for kind, target, local_date in keys:
+            day = day_value.get(local_date)
+            if day is None:
+                day = day_value[local_date] = local_date.isoformat()
+            rows.append((kind, target, day))
+        marker = lambda n: "?"  # noqa: E731
+    elif dialect.name == "postgresql":
+        shared = (owner, now, lease_until)
+        rows = list(keys)
+        marker = lambda n: f"${n}"  # noqa: E731
+    else:
+        raise RuntimeError(f"deliveries need SQLite or PostgreSQL, not {dialect.name}")
+    values = []
+    params: list[Any] = []
+    n = 0
+    for row in rows:
+        values.append(
+            f"({marker(n + 1)}, {marker(n + 2)}, {marker(n + 3)}, '{CLAIMED}', "
+            f"{marker(n + 4)}, {marker(n + 5)}, {marker(n + 6)}, 1)"
+        )
+        params.extend(row)
+        params.extend(shared)
+        n += 6
+    if dialect.name == "postgresql":
+        # asyncpg wants the column types of bare parameters spelled out once.
+        values[0] = (
+            f"({marker(1)}::varchar, {marker(2)}::varchar, {marker(3)}::date, '{CLAIMED}', "
+            f"{marker(4)}::varchar, {marker(5)}::timestamptz, {marker(6)}::timestamptz, 1)"
+        )
+    sql = (
+        "INSERT INTO deliveries "
+        "(kind, target, local_date, status, claimed_by, claimed_at, lease_until, attempts) "
+        f"VALUES {', '.join(values)} "
+        "ON CONFLICT (kind, target, local_date) DO NOTHING "
+        "RETURNING id, kind, target"
+    )
+    result = await connection.exec_driver_sql(sql, tuple(params))  # rows of (id, kind, target)
+    day_of = {(kind, target): local_date for kind, target, local_date in keys}
+    # A new row's attempts and lease are the ones just written.
+    returned: Sequence[Any] = result.all()
+    return [
+        Claim(row[0], row[1], row[2], day_of[row[1], row[2]], 1, lease_until) for row in returned
+    ]
 
 
 async def _take_over(
@@ -272,16 +354,20 @@ async def checkin_statuses(
     wanted = set(days)
     if not wanted:
         return {}
-    member_ids = {member_id for member_id, _ in wanted}
+    member_ids = sorted({member_id for member_id, _ in wanted})
     dates = {day for _, day in wanted}
-    rows = await session.execute(
-        select(Checkin.member_id, Checkin.local_date, Checkin.status).where(
-            Checkin.member_id.in_(member_ids), Checkin.local_date.in_(dates)
+    found: dict[tuple[int, date], str] = {}
+    for start in range(0, len(member_ids), IN_LIST_LIMIT):
+        rows = await session.execute(
+            select(Checkin.member_id, Checkin.local_date, Checkin.status).where(
+                Checkin.member_id.in_(member_ids[start : start + IN_LIST_LIMIT]),
+                Checkin.local_date.in_(dates),
+            )
         )
-    )
-    return {
-        (member_id, day): status for member_id, day, status in rows if (member_id, day) in wanted
-    }
+        for member_id, day, status in rows:
+            if (member_id, day) in wanted:
+                found[member_id, day] = status
+    return found
 
 
 async def find_delivery(session: AsyncSession, key: DeliveryKey) -> Delivery | None:
