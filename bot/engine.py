@@ -97,6 +97,8 @@ class Engine:
         )
         if incoming.person.timezone and not member.timezone:
             member.timezone = incoming.person.timezone
+        if member.undeliverable_since is not None:
+            member.undeliverable_since = None  # they wrote to us: reachable again
         if address.team_id:
             team = await ensure_team(
                 session,

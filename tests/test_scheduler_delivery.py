@@ -232,3 +232,18 @@ async def test_stopping_mid_fan_out_gives_back_unsent_claims(bot, clock, databas
     await other.tick(at(THU, 17, 0, 31))
     delivered = {out.address.user_id for out in bot.sent}
     assert len(delivered) == 10  # all but the two cut off mid-send (their lease decides)
+
+
+async def test_an_unreachable_member_who_writes_again_gets_prompts_again(  # type: ignore[no-untyped-def]
+    bot, clock, database
+) -> None:
+    await join(bot, clock, "ana")
+    scheduler = make_scheduler(database, outbox_for(bot), clock)
+    bot.failures["ana"] = DeliveryError("cannot_dm_user", permanent=True)
+    await scheduler.tick(at(THU, 17, 0))
+    del bot.failures["ana"]
+    await scheduler.tick(at(THU + timedelta(days=1), 17, 0))
+    assert bot.sent_to("ana") == []  # marked: skipped, not retried
+    await join(bot, clock, "ana", when=at(THU + timedelta(days=1), 20, 0))
+    await scheduler.tick(at(THU + timedelta(days=4), 17, 0))  # Monday
+    assert kinds_sent(bot, "ana") == ["prompt"]
