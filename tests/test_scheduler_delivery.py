@@ -246,4 +246,4 @@ async def test_an_unreachable_member_who_writes_again_gets_prompts_again(  # typ
     assert bot.sent_to("ana") == []  # marked: skipped, not retried
     await join(bot, clock, "ana", when=at(THU + timedelta(days=1), 20, 0))
     await scheduler.tick(at(THU + timedelta(days=4), 17, 0))  # Monday
-    assert kinds_sent(bot, "ana") == ["prompt"]
+    assert kinds_sent(bot, "ana")[0] == "prompt"
