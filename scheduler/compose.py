@@ -196,6 +196,7 @@ async def _pace(sessions: Sessions, job: Job, member: Member, profile: Profile) 
 
 
 async def _recap(sessions: Sessions, job: Job, now: datetime) -> Composed:
+    from bot.engine import draw_charts
     from bot.stats.recap import weekly_recap
 
     async with sessions() as session:
@@ -203,4 +204,6 @@ async def _recap(sessions: Sessions, job: Job, now: datetime) -> Composed:
         if team is None or not team.recap_channel_id:
             return Skip("no recap channel")
         reply = await weekly_recap(session, team, job.work.local_date, now)
+    if reply.draw is not None:  # the chart is drawn after the transaction, off the loop
+        (reply,) = await draw_charts([reply])
     return Message(Outgoing(recap_address(team), reply), None)

@@ -13,6 +13,7 @@ from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
 from bot.storage.db import Database
 from tests.scheduler_support import (
+    FRI,
     MON,
     SAT,
     THU,
@@ -266,3 +267,33 @@ async def test_member_who_joined_after_todays_time_waits_for_tomorrow(
     assert bot.sent == []
     await scheduler.tick(at(THU + timedelta(days=1), 17, 0))
     assert kinds_sent(bot, "ana") == ["prompt"]
+
+
+async def test_weekly_recap_goes_to_the_team_channel_once(bot, clock, database, scheduler) -> None:  # type: ignore[no-untyped-def]
+    await join(bot, clock, "ana", when=at(MON, 8))
+    for day in (MON, TUE, WED, THU):
+        await record_checkin(database, "ana", day)
+    await scheduler.tick(at(FRI, 16, 0))
+    assert [out for out in bot.sent if out.address.channel_id] == []  # no channel: no recap
+    await update_team(
+        database, recap_channel_id="C-RECAP", recap_weekday=4, recap_time=time(16, 30)
+    )
+    await scheduler.tick(at(FRI, 16, 29))
+    await scheduler.tick(at(FRI, 16, 30))
+    await scheduler.tick(at(FRI, 17, 0))
+    await scheduler.tick(at(SAT, 9, 0))
+    recaps = [out for out in bot.sent if out.address.channel_id == "C-RECAP"]
+    assert len(recaps) == 1
+    assert recaps[0].address.user_id == "" and recaps[0].address.team_id == "team-1"
+    assert recaps[0].reply.text
+
+
+async def test_weekly_recap_follows_the_team_time_zone(bot, clock, database, scheduler) -> None:  # type: ignore[no-untyped-def]
+    await join(bot, clock, "ana")
+    await update_team(
+        database, timezone="Asia/Tokyo", recap_channel_id="C-RECAP", recap_time=time(9, 0)
+    )
+    await scheduler.tick(at(FRI, 8, 59, tz="Asia/Tokyo"))
+    assert [out for out in bot.sent if out.address.channel_id] == []
+    await scheduler.tick(at(FRI, 9, 0, tz="Asia/Tokyo"))
+    assert len([out for out in bot.sent if out.address.channel_id == "C-RECAP"]) == 1
