@@ -97,8 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if settings.log_level != "DEBUG":
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if args.command in ("chat", "demo"):
-        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+        quiet_logs_for_the_console(settings)
     try:
         if args.command == "run":
             return asyncio.run(run(settings))
@@ -116,6 +117,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     parser.print_help()
     return 2
+
+
+def quiet_logs_for_the_console(settings: Settings) -> None:
+    """Logs share the terminal with the conversation: keep them to warnings unless debugging."""
+    if settings.log_level != "DEBUG":
+        logging.getLogger().setLevel(logging.WARNING)
 
 
 def default_name() -> str:
@@ -189,6 +196,7 @@ async def run(settings: Settings) -> int:
         from adapters.console import ConsoleAdapter
 
         print(CONNECT_HINT.format(db=safe_url(settings.database_url)), flush=True)
+        quiet_logs_for_the_console(settings)
         console = ConsoleAdapter(
             engine, name=settings.console_user or default_name(), timezone=None
         )
