@@ -283,8 +283,16 @@ async def test_app_home_is_published_when_opened(slack: SlackHarness) -> None:
     assert published.params["user_id"] == "U1"
     view = published.params["view"]
     assert view["type"] == "home"
-    assert view["blocks"]
     assert APOLOGY not in json.dumps(view)
+    assert {"checkin.start", "checkin.day_off"} <= set(buttons(view["blocks"]))
+
+
+async def test_app_home_shows_the_week_after_a_check_in(slack: SlackHarness) -> None:
+    await slack.dm("U1", ALL_AT_ONCE)
+    await slack.settle()
+    view = json.dumps(slack.fake.calls_to("views.publish")[-1].params["view"])
+    assert "12" in view
+    assert "streak" in view.lower()
 
 
 async def test_user_change_refreshes_the_member(slack: SlackHarness) -> None:

@@ -27,21 +27,33 @@ log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry — something went wrong on my side. Nothing you typed is lost; please try again."
 
+# At most this many Incomings are inside the engine at once. A burst (everyone checking in at
+# 17:00) waits here, in arrival order and without a deadline, instead of in the database
+# connection pool, whose wait times out; it also spares SQLite's single writer a crowd.
+ENGINE_CONCURRENCY = 1
+
+# At most this many pieces of background work (lookups, engine, delivery) run at once.
+WORK_CONCURRENCY = 32
+
 # Reply kinds after which the member's App Home tab is published again.
 HOME_REFRESH_KINDS = frozenset({"confirmation", "day_off", "saved_partial"})
 
 # Where App Home's content comes from, first that the engine knows: its `home` summary, else
 # this week's stats.
 HOME_SOURCES = (("home", ""), ("stats", "week"))
+HOME_BUTTONS = Reply(
+    "",
+    kind="home",
+    choices=(
+        Choice("Check in", "checkin.start", style="primary"),
+        Choice("Day off", "checkin.day_off"),
+    ),
+)
 HOME_FALLBACK = Reply(
     "Your daily check-in, stats and settings live here. Type `help` in the Messages tab for "
     "everything Needle can do.",
     kind="home",
     title="Needle",
-    choices=(
-        Choice("Check in", "checkin.start", style="primary"),
-        Choice("Day off", "checkin.day_off"),
-    ),
 )
 
 
@@ -76,21 +88,44 @@ class _Turn:
 class Relay:
     """Runs the engine for Slack input and delivers what it says."""
 
-    def __init__(self, engine: CoachEngine, directory: Directory, delivery: Delivery) -> None:
+    def __init__(
+        self,
+        engine: CoachEngine,
+        directory: Directory,
+        delivery: Delivery,
+        engine_concurrency: int = ENGINE_CONCURRENCY,
+    ) -> None:
         self.engine = engine
+        self._engine_slots = asyncio.Semaphore(engine_concurrency)
+        self._work_slots = asyncio.Semaphore(WORK_CONCURRENCY)
         self.directory = directory
         self.delivery = delivery
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._home_source: tuple[str, str] | None = None  # ("", "") = the fallback
+        self._home_probe = asyncio.Lock()
         self._turns: dict[tuple[str, str], _Turn] = {}
 
     # -- running work -------------------------------------------------------------------------
 
-    def spawn(self, work: Coroutine[Any, Any, Any], name: str = "slack-work") -> asyncio.Task[Any]:
-        """Run `work` in the background, tracked until it ends; failures are logged."""
+    def spawn(
+        self, work: Coroutine[Any, Any, Any], name: str = "slack-work", *, bounded: bool = True
+    ) -> asyncio.Task[Any]:
+        """Run `work` in the background, tracked until it ends; failures are logged.
+
+        Bounded work waits for one of WORK_CONCURRENCY slots first, so a burst of events does
+        not crowd out the acks of the requests still arriving. Work that another piece of work
+        waits for must not be bounded.
+        """
+        if bounded:
+            work = self._in_slot(work)
         task = asyncio.get_running_loop().create_task(work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         return task
+
+    async def _in_slot(self, work: Coroutine[Any, Any, Any]) -> Any:
+        async with self._work_slots:
+            return await work
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
@@ -132,7 +167,8 @@ class Relay:
     async def ask(self, incoming: Incoming) -> list[Reply]:
         """The engine's answer to `incoming`; an apology if the engine fails."""
         try:
-            return await self.engine.handle(incoming)
+            async with self._engine_slots:
+                return await self.engine.handle(incoming)
         except Exception:
             log.exception(
                 "engine failed on %s from slack/%s/%s",
@@ -203,7 +239,14 @@ class Relay:
     # -- App Home -----------------------------------------------------------------------------
 
     async def home_replies(self, team_id: str, user_id: str, person: Person) -> list[Reply]:
-        """What the member's App Home shows: the engine's `home` summary."""
+        """What the member's App Home shows: the engine's summary, with check-in buttons."""
+        replies = await self._home_summary(team_id, user_id, person)
+        if not any(r.choices or r.form for r in replies):
+            replies = [*replies, HOME_BUTTONS]
+        return replies
+
+    async def _home_summary(self, team_id: str, user_id: str, person: Person) -> list[Reply]:
+        """The engine's `home` summary, or this week's stats where it has none."""
         incoming = Incoming(
             address=Address(PLATFORM, team_id, user_id, ""),
             kind=IncomingKind.COMMAND,
@@ -211,10 +254,27 @@ class Relay:
             person=person,
             is_direct=True,
         )
+        if self._home_source is None:
+            async with self._home_probe:  # one member finds out what this engine offers
+                if self._home_source is None:
+                    return await self._probe_home(incoming)
+        if not self._home_source[0]:
+            return [HOME_FALLBACK]
+        command, text = self._home_source
+        replies = await self.ask(replace(incoming, command=command, text=text))
+        return replies or [HOME_FALLBACK]
+
+    async def _probe_home(self, incoming: Incoming) -> list[Reply]:
+        """Try HOME_SOURCES in order and remember the first the engine knows."""
         for command, text in HOME_SOURCES:
             replies = await self.ask(replace(incoming, command=command, text=text))
-            if replies and not all(r.kind in ("unknown", "error") for r in replies):
-                return replies
+            if replies and all(r.kind == "unknown" for r in replies):
+                continue
+            if not replies or any(r.kind == "error" for r in replies):
+                return [HOME_FALLBACK]  # try again next time
+            self._home_source = (command, text)
+            return replies
+        self._home_source = ("", "")
         return [HOME_FALLBACK]
 
     async def refresh_home(self, where: Where, person: Person | None = None) -> None:

@@ -33,11 +33,12 @@ def register(app: AsyncApp, relay: Relay) -> None:
         """Ack with inline errors, an updated modal, or a close; then deliver the replies."""
         team_id, user_id = team_of(body), user_of(body)
         where = Where(client, team_id, user_id)
-        work = relay.spawn(_verdict(relay, body, client), name="slack-form")
+        # Unbounded: the ack is waiting for this verdict.
+        work = relay.spawn(_verdict(relay, body, client), name="slack-form", bounded=False)
         done, _ = await asyncio.wait({work}, timeout=VERDICT_BUDGET_SECONDS)
         if not done:
             await ack()
-            relay.spawn(_deliver_later(relay, work, where), name="slack-form-late")
+            relay.spawn(_deliver_later(relay, work, where), name="slack-form-late", bounded=False)
             return
         person, replies = work.result()
         invalid = next((r for r in replies if r.form is not None), None)
