@@ -312,7 +312,7 @@ async def sink_stats(port: int, run: str) -> dict[str, int]:
 
 
 def main() -> None:
-    """Run the floor and Needle `--rounds` times each against one sink and print the figures."""
+    """Run the floor and Needle `--rounds` times each, alternating, and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=20)
@@ -338,25 +338,26 @@ def main() -> None:
         print(json.dumps(asyncio.run(phase(args))))
         return
 
-    here, there = mp.Pipe()
-    sink = mp.get_context("spawn").Process(
-        target=run_sink, args=(there, args.sink_latency_ms / 1000), daemon=True
-    )
-    sink.start()
-    port = int(here.recv())
     results: dict[str, list[dict[str, Any]]] = {"floor": [], "needle": []}
-    try:
-        for round_number in range(args.rounds):
-            for phase in ("floor", "needle"):
-                run = f"{phase}_{round_number}"
+    for round_number in range(args.rounds):
+        for phase in ("floor", "needle"):
+            run = f"{phase}_{round_number}"
+            # A fresh sink for every run: nothing one run leaves behind slows the next.
+            here, there = mp.Pipe()
+            sink = mp.get_context("spawn").Process(
+                target=run_sink, args=(there, args.sink_latency_ms / 1000), daemon=True
+            )
+            sink.start()
+            try:
+                port = int(here.recv())
                 figures = run_phase(phase, run, port, args)
                 figures.update(asyncio.run(sink_stats(port, run)))
-                figures["lost"] = args.members - figures["distinct"]
-                figures["per_second"] = figures["sent"] / figures["seconds"]
-                results[phase].append(figures)
-    finally:
-        here.send("stop")
-        sink.join(timeout=10)
+            finally:
+                here.send("stop")
+                sink.join(timeout=10)
+            figures["lost"] = args.members - figures["distinct"]
+            figures["per_second"] = figures["sent"] / figures["seconds"]
+            results[phase].append(figures)
 
     print(
         f"fan-out of {args.members} messages, {args.concurrency} concurrent senders, "
