@@ -76,3 +76,14 @@ async def test_first_contacts_racing_create_one_member(
             select(func.count()).select_from(Member).where(Member.external_id == "zoe")
         )
     assert count == 1
+
+
+def test_missing_postgres_skips_locally_and_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.pg import missing_postgres
+
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="initdb"):
+        missing_postgres("initdb and pg_ctl not found")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        missing_postgres("initdb and pg_ctl not found")
