@@ -102,7 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         quiet_logs_for_the_console(settings)
     try:
         if args.command == "run":
-            return asyncio.run(run(settings))
+            try:
+                return asyncio.run(run(settings))
+            except SettingsError as err:  # e.g. an incomplete Slack setup, a refused token
+                print(f"needle: bad setting {err}", file=sys.stderr)
+                return 2
         if args.command == "chat":
             return asyncio.run(chat(settings, args.name or default_name(), args.timezone))
         if args.command == "demo":

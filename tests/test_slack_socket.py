@@ -28,7 +28,8 @@ async def socket(settings: Any, engine: Engine) -> AsyncIterator[SlackHarness]:
         async with slack_harness(
             settings, engine, fake, slack_app_token=DEFAULT_APP_TOKEN, slack_signing_secret=""
         ) as harness:
-            await fake.wait_socket_connected()
+            async with asyncio.timeout(10):
+                await harness.adapter.wait_ready()
             yield harness
 
 
@@ -81,3 +82,22 @@ async def test_a_modal_with_errors_is_answered_in_the_ack(socket: SlackHarness) 
     ack = await ack_of(envelope)
     assert ack["payload"]["response_action"] == "errors"
     assert {"conversations", "minutes"} <= set(ack["payload"]["errors"])
+
+
+async def test_start_returns_while_slack_is_unreachable(settings: Any, engine: Engine) -> None:
+    from adapters.slack.app import build_slack_adapter
+    from tests.slack_harness import slack_settings
+
+    async with FakeSlack() as fake:
+        fake.fail_next("apps.connections.open", status=500, error="fatal_error", times=1000)
+        adapter = build_slack_adapter(
+            slack_settings(settings, fake, slack_app_token=DEFAULT_APP_TOKEN), engine
+        )
+        await adapter.start()  # returns although the connection keeps failing
+        assert adapter.ready is False
+        async with adapter.clients.base.session.get(  # type: ignore[union-attr]
+            f"http://127.0.0.1:{adapter.port}/healthz"
+        ) as response:
+            assert response.status == 503
+        await fake.wait_for("apps.connections.open")
+        await adapter.stop()

@@ -6,6 +6,8 @@ It runs the Bolt app in Socket Mode (SLACK_APP_TOKEN) or HTTP mode (POST /slack/
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any, Literal
 
@@ -17,6 +19,7 @@ from adapters.base import DeliveryError
 from adapters.slack.relay import Relay
 from adapters.slack.server import WebServer, build_web_app
 from adapters.slack.workspaces import Clients, SingleWorkspace, Workspaces
+from bot.config import SettingsError
 from bot.messages import Address, Reply
 from bot.storage.db import Database
 
@@ -25,7 +28,7 @@ log = logging.getLogger(__name__)
 Mode = Literal["socket", "http"]
 
 
-class SlackStartError(Exception):
+class SlackStartError(SettingsError):
     """Slack refused Needle's credentials at start (the message says which)."""
 
 
@@ -55,6 +58,8 @@ class SlackAdapter:
         self.app_token = app_token
         self.ready = False
         self._socket: AsyncSocketModeHandler | None = None
+        self._connecting: asyncio.Task[None] | None = None
+        self._ready_event = asyncio.Event()
         self._owned_database = owned_database
         web_app = build_web_app(bolt if mode == "http" else None, self._health)
         self.server = WebServer(web_app, host, port)
@@ -85,17 +90,33 @@ class SlackAdapter:
             await self._check_token(self.workspaces)
         await self.server.start()
         if self.mode == "socket":
+            # Connecting retries until Slack answers; start() must not wait for that, or
+            # `needle run` could not even be stopped while Slack is unreachable.
             self._socket = AsyncSocketModeHandler(
                 self.bolt, app_token=self.app_token, web_client=self.clients.base
             )
-            await self._socket.connect_async()
+            self._connecting = asyncio.create_task(self._connect(self._socket))
+        else:
+            self._now_ready()
+
+    async def _connect(self, socket: AsyncSocketModeHandler) -> None:
+        await socket.connect_async()
+        if not socket.client.closed:
+            self._now_ready()
+
+    def _now_ready(self) -> None:
         self.ready = True
+        self._ready_event.set()
         log.info(
             "Slack adapter ready (%s mode, %s), health on port %d",
             self.mode,
             "OAuth workspaces" if self.multi_workspace else "one workspace",
             self.port,
         )
+
+    async def wait_ready(self) -> None:
+        """Wait until Needle takes events (in Socket Mode: until the connection is up)."""
+        await self._ready_event.wait()
 
     async def _check_token(self, single: SingleWorkspace) -> None:
         try:
@@ -111,6 +132,12 @@ class SlackAdapter:
     async def stop(self) -> None:
         """Stop taking events, finish the work in flight, close connections."""
         self.ready = False
+        self._ready_event.clear()
+        if self._connecting is not None:
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connecting
+            self._connecting = None
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None

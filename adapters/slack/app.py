@@ -33,7 +33,7 @@ from adapters.slack.workspaces import (
     Workspaces,
     authorize_url,
 )
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.messages import Address, Incoming, IncomingKind, Person
 from bot.storage.db import Database
 
@@ -42,9 +42,10 @@ log = logging.getLogger(__name__)
 # The bot scopes Needle asks for (manifest.yml lists the same).
 BOT_SCOPES = ("chat:write", "commands", "im:history", "im:write", "users:read", "files:write")
 OAUTH_STATE_SECONDS = 600
+POSTGRES_ENGINE_CONCURRENCY = 8
 
 
-class SlackSettingsError(Exception):
+class SlackSettingsError(SettingsError):
     """Slack is configured incompletely; the message names the missing setting."""
 
 
@@ -73,6 +74,11 @@ def check_settings(settings: Settings) -> None:
         raise SlackSettingsError(f"{missing}: OAuth needs both SLACK_CLIENT_ID and the secret")
     if not uses_oauth(settings) and not settings.slack_bot_token:
         raise SlackSettingsError("SLACK_BOT_TOKEN: required (or SLACK_CLIENT_ID and SECRET)")
+
+
+def engine_concurrency(settings: Settings) -> int:
+    """Incomings handled by the engine at once: one for SQLite (a single writer), more else."""
+    return 1 if settings.database_url.startswith("sqlite") else POSTGRES_ENGINE_CONCURRENCY
 
 
 def build_slack_adapter(
@@ -108,6 +114,7 @@ def build_slack_adapter(
         engine,
         Directory(installer_of=workspaces.installer_of),
         Delivery(Pacer(pacing)),
+        engine_concurrency=engine_concurrency(settings),
     )
     if installation_store is not None:
         state_store = AsyncSQLAlchemyOAuthStateStore(

@@ -27,10 +27,11 @@ log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry — something went wrong on my side. Nothing you typed is lost; please try again."
 
-# At most this many Incomings are inside the engine at once. A burst (everyone checking in at
-# 17:00) waits here, in arrival order and without a deadline, instead of in the database
-# connection pool, whose wait times out; it also spares SQLite's single writer a crowd.
-ENGINE_CONCURRENCY = 1
+# At most this many Incomings are inside the engine at once (the factory picks one for SQLite,
+# whose single writer gains nothing from a crowd). A burst (everyone checking in at 17:00) waits
+# here, in arrival order and without a deadline, instead of in the database connection pool,
+# whose wait times out.
+ENGINE_CONCURRENCY = 8
 
 # At most this many pieces of background work (lookups, engine, delivery) run at once.
 WORK_CONCURRENCY = 32
