@@ -10,10 +10,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.base import DeliveryError, Outbox
-from adapters.slack.delivery import delivery_error
+from adapters.slack.delivery import Pacer, Pacing, delivery_error
 from bot.engine import Engine
 from bot.messages import Address, Choice, Form, FormField, Image, Outgoing, Reply, Visibility
-from tests.fakes.slack import DEFAULT_BOT_TOKEN, DEFAULT_TEAM
+from tests.fakes.slack import DEFAULT_BOT_TOKEN, DEFAULT_TEAM, event_callback
 from tests.slack_harness import SlackHarness, slack_harness
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"chart-bytes" * 50
@@ -142,8 +142,6 @@ async def test_another_workspace_cannot_be_reached_with_one_token(slack: SlackHa
 
 async def test_an_uninstall_stops_sending(slack: SlackHarness) -> None:
     uninstall = {"type": "app_uninstalled"}
-    from tests.fakes.slack import event_callback
-
     assert (await slack.event(event_callback(uninstall))).status == 200
     await slack.settle()
     with pytest.raises(DeliveryError) as raised:
@@ -163,3 +161,50 @@ def test_a_rate_limit_left_after_retries_is_not_permanent() -> None:
     )
     error = delivery_error(SlackApiError("rate limited", response), "post")
     assert error.permanent is False
+
+
+async def test_messages_to_one_channel_are_paced_others_are_not() -> None:
+    now = [0.0]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(Pacing(per_channel_per_second=1.0, burst=3), clock=lambda: now[0], sleep=sleep)
+    for _ in range(3):
+        await pacer.wait_turn("D1")
+    assert waits == []  # a short burst goes at once
+    await pacer.wait_turn("D1")
+    await pacer.wait_turn("D1")
+    assert waits == [1.0, 1.0]  # then one a second
+    await pacer.wait_turn("D2")
+    assert waits == [1.0, 1.0]  # another member's DM does not wait
+
+
+async def test_stats_chart_and_export_csv_arrive_in_the_dm(slack: SlackHarness) -> None:
+    await slack.dm("U1", "12 calls, 90 min; demo with Acme; proposal for Beta")
+    await slack.settle()
+    await slack.command("U1", "stats week", channel_id="C0SALES")
+    await slack.command("U1", "export", channel_id="C0SALES")
+    await slack.settle()
+    stats, export = slack.fake.responses
+    assert stats["response_type"] == export["response_type"] == "ephemeral"
+    asked = slack.fake.calls_to("files.getUploadURLExternal")
+    assert [c.params["filename"].rsplit(".", 1)[1] for c in asked] == ["png", "csv"]
+    done = slack.fake.calls_to("files.completeUploadExternal")
+    assert [c.params["channel_id"] for c in done] == ["D1", "D1"]
+    chart, csv = (slack.fake.uploads[c.params["files"][0]["id"]] for c in done)
+    assert chart.startswith(b"\x89PNG")
+    assert b"12" in csv
+    assert slack.fake.messages("C0SALES") == []
+
+
+async def test_a_leaderboard_asked_in_a_channel_is_shared_there(slack: SlackHarness) -> None:
+    await slack.dm("U1", "12 calls, 90 min; demo with Acme; proposal for Beta")
+    await slack.settle()
+    await slack.command("U1", "leaderboard calls week", channel_id="C0SALES")
+    await slack.settle()
+    (board,) = slack.fake.responses
+    assert board["response_type"] == "in_channel"
+    assert "12" in board["text"]

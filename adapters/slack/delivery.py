@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -68,8 +68,16 @@ class Pacing:
 class Pacer:
     """A token bucket per channel and a semaphore per workspace."""
 
-    def __init__(self, pacing: Pacing | None = None) -> None:
+    def __init__(
+        self,
+        pacing: Pacing | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.pacing = pacing or Pacing()
+        self._clock = clock
+        self._sleep = sleep
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._teams: dict[str, asyncio.Semaphore] = {}
 
@@ -85,7 +93,7 @@ class Pacer:
         """Wait until one more message may go to `channel`."""
         rate, burst = self.pacing.per_channel_per_second, float(self.pacing.burst)
         while True:
-            now = time.monotonic()
+            now = self._clock()
             tokens, stamp = self._buckets.get(channel, (burst, now))
             tokens = min(burst, tokens + (now - stamp) * rate)
             if tokens >= 1.0:
@@ -95,7 +103,7 @@ class Pacer:
                     self._buckets.popitem(last=False)
                 return
             self._buckets[channel] = (tokens, now)
-            await asyncio.sleep((1.0 - tokens) / rate)
+            await self._sleep((1.0 - tokens) / rate)
 
 
 class Delivery:

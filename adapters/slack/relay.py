@@ -36,8 +36,9 @@ ENGINE_CONCURRENCY = 8
 # At most this many pieces of background work (lookups, engine, delivery) run at once.
 WORK_CONCURRENCY = 32
 
-# Reply kinds after which the member's App Home tab is published again.
-HOME_REFRESH_KINDS = frozenset({"confirmation", "day_off", "saved_partial"})
+# Reply kinds after which the member's App Home tab is published again: a check-in saved,
+# changed or logged to, and settings that change what Home shows (goals, pauses).
+HOME_REFRESH_KINDS = frozenset({"confirmation", "day_off", "saved_partial", "logged", "settings"})
 
 # Where App Home's content comes from, first that the engine knows: its `home` summary, else
 # this week's stats.
