@@ -18,7 +18,7 @@ from adapters.slack.relay import APOLOGY
 from bot.engine import Engine
 from bot.storage.db import Database
 from bot.storage.models import Checkin, Member, ProcessedEvent, TeamMembership
-from tests.fakes.slack import DEFAULT_TEAM, dm_event, event_callback
+from tests.fakes.slack import DEFAULT_TEAM, FakeSlack, dm_event, event_callback
 from tests.slack_harness import SlackHarness, slack_harness
 
 ALL_AT_ONCE = "12 calls, 90 min; demo with Acme; proposal for Beta"
@@ -306,3 +306,25 @@ async def test_user_change_refreshes_the_member(slack: SlackHarness) -> None:
     assert person.timezone == "Asia/Tokyo"
     assert person.is_admin is True
     assert len(slack.fake.calls_to("users.info")) == 1  # taken from the event, not asked again
+
+
+async def test_a_retry_reaching_another_instance_is_recorded_once(
+    settings: Any, database: Database, clock: Any
+) -> None:
+    async with FakeSlack() as fake:
+        fake.add_user("U1", name="Ana")
+        first_engine, second_engine = (
+            Engine(database, settings, clock),
+            Engine(database, settings, clock),
+        )
+        async with (
+            slack_harness(settings, first_engine, fake) as one,
+            slack_harness(settings, second_engine, fake) as two,
+        ):
+            event = dm_event("U1", ALL_AT_ONCE, event_id="EvTWOINSTANCES")
+            assert (await one.event(event)).status == 200
+            await one.settle()
+            assert (await two.event(event, retry_num=1)).status == 200
+            await two.settle()
+        assert len(fake.messages("D1")) == 1
+    assert len(await checkins_of(database, "U1")) == 1
