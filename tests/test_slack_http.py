@@ -328,3 +328,28 @@ async def test_a_retry_reaching_another_instance_is_recorded_once(
             await two.settle()
         assert len(fake.messages("D1")) == 1
     assert len(await checkins_of(database, "U1")) == 1
+
+
+async def test_settings_from_app_home(slack: SlackHarness, database: Database) -> None:
+    await slack.event(event_callback({"type": "app_home_opened", "user": "U2", "tab": "home"}))
+    await slack.settle()
+    home = slack.fake.calls_to("views.publish")[-1].params["view"]
+    assert "settings.open" in buttons(home["blocks"])
+    await slack.press("U2", "settings.open", container="view")
+    await slack.settle()
+    view = slack.fake.calls_to("views.open")[-1].params["view"]
+    assert view["callback_id"] == "settings.form"
+    initial = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"]}
+    assert initial["timezone"] == "Europe/Berlin"  # from users.info
+    refused = await slack.submit("U2", view, {**initial, "goal_calls": "2"})
+    assert refused.json()["response_action"] == "errors"
+    assert set(refused.json()["errors"]) == {"goal_calls"}
+    saved = await slack.submit("U2", view, {**initial, "goal_calls": "9"})
+    assert saved.text == ""
+    await slack.settle()
+    assert "9 conversations" in slack.dm_texts("U2")[-1]
+    refreshed = json.dumps(slack.fake.calls_to("views.publish")[-1].params["view"])
+    assert "9 conversations" in refreshed
+    member = await member_of(database, "U2")
+    assert member is not None
+    assert member.goal_conversations == 9

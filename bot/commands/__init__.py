@@ -11,6 +11,7 @@ FAMILIES = (
     "bot.commands.stats",
     "bot.commands.data",
     "bot.commands.admin",
+    "bot.commands.home",
 )
 
 

@@ -1,0 +1,166 @@
+"""`home` and the settings form: a member's week at a glance, for a platform's home screen.
+
+Slack's App Home tab shows what the hidden `home` command returns: this week's numbers, where
+today's check-in stands, the member's minimums and schedule, and buttons to check in, take the
+day off, or change settings. It draws no chart, so it is cheap enough to refresh after every
+check-in. The settings form changes goals, check-in time and time zone through the very
+commands members type (`goal`, `schedule`, `timezone`), so their rules live in one place.
+"""
+
+from __future__ import annotations
+
+from bot.commands.registry import COMMANDS, action, command, form
+from bot.context import Context
+from bot.messages import Choice, Fact, Form, FormField, Reply
+from bot.profile import describe_date, describe_workdays
+from bot.stats.stats import member_stats, stats_reply
+from bot.storage.checkins import get_checkin
+
+SETTINGS_FORM = "settings.form"
+SETTINGS_HINT = (
+    "Change your settings with `goal calls 8`, `goal minutes 90`, `schedule 16:30 mon-fri` "
+    "and `timezone Europe/Berlin`."
+)
+# Form field -> (command that applies it, how the field's text becomes the command's args).
+SETTINGS_COMMANDS = {
+    "goal_calls": ("goal", "calls {}"),
+    "goal_minutes": ("goal", "minutes {}"),
+    "schedule": ("schedule", "{}"),
+    "timezone": ("timezone", "{}"),
+}
+
+
+@command("home", usage="home", summary="your week at a glance", hidden=True)
+async def home_command(ctx: Context, _args: str) -> list[Reply]:
+    """This week's stats, today's check-in and the member's settings, with buttons."""
+    track = ctx.team.track_wins
+    stats = await member_stats(
+        ctx.session, ctx.member, ctx.profile, "week", ctx.today, track_wins=track
+    )
+    week = stats_reply(stats, track_wins=track, about_self=True)
+    today, choices = await today_status(ctx)
+    return [
+        Reply(
+            today, kind="home", title=week.title or "This week", facts=week.facts, choices=choices
+        ),
+        Reply(
+            "",
+            kind="home",
+            title="Your settings",
+            facts=settings_facts(ctx),
+            choices=(Choice("Change settings", "settings.open"),),
+        ),
+    ]
+
+
+async def today_status(ctx: Context) -> tuple[str, tuple[Choice, ...]]:
+    """Where today's check-in stands, and the buttons that fit."""
+    checkin = await get_checkin(ctx.session, ctx.member.id, ctx.today)
+    check_in = Choice("Check in", "checkin.start", style="primary")
+    if checkin is None:
+        return "Today: not checked in yet.", (check_in, Choice("Day off", "checkin.day_off"))
+    if checkin.status == "day_off":
+        return "Today: a day off.", (Choice("Check in after all", "checkin.start"),)
+    if checkin.status == "partial":
+        return "Today: your check-in is unfinished.", (Choice("Finish check-in", "checkin.start"),)
+    done = (
+        f"Today: checked in — {checkin.conversations or 0} conversations, "
+        f"{checkin.minutes or 0} minutes with buyers."
+    )
+    return done, (Choice("Edit", "checkin.edit", ctx.today.isoformat()),)
+
+
+def settings_facts(ctx: Context) -> tuple[Fact, ...]:
+    """The member's schedule, minimums and pause, as facts."""
+    profile = ctx.profile
+    facts = [
+        Fact(
+            "Check-in",
+            f"{profile.checkin_time.strftime('%H:%M')} {describe_workdays(profile.workdays)} "
+            f"({profile.timezone.key})",
+        ),
+        Fact(
+            "Daily minimum",
+            f"{profile.min_conversations} conversations, {profile.min_minutes} minutes",
+        ),
+    ]
+    if profile.paused_until is not None and profile.paused_until >= ctx.today:
+        facts.append(Fact("Paused", f"until {describe_date(profile.paused_until, ctx.today)}"))
+    return tuple(facts)
+
+
+def current_settings(ctx: Context) -> dict[str, str]:
+    """The settings form's fields as they stand now (in the commands' own syntax)."""
+    profile = ctx.profile
+    days = describe_workdays(profile.workdays).replace("–", "-")
+    return {
+        "goal_calls": str(profile.min_conversations),
+        "goal_minutes": str(profile.min_minutes),
+        "schedule": f"{profile.checkin_time.strftime('%H:%M')} {days}",
+        "timezone": profile.timezone.key,
+    }
+
+
+def settings_form(ctx: Context) -> Reply:
+    """The settings form, filled in with the member's current settings."""
+    now = current_settings(ctx)
+    fields = (
+        FormField("goal_calls", "Daily conversations (your minimum)", "8", now["goal_calls"]),
+        FormField("goal_minutes", "Daily minutes with buyers", "90", now["goal_minutes"]),
+        FormField("schedule", "Check-in time and days", "16:30 mon-fri", now["schedule"]),
+        FormField("timezone", "Time zone", "Europe/Berlin", now["timezone"]),
+    )
+    return Reply(
+        "Your settings",
+        kind="form",
+        form=Form(id=SETTINGS_FORM, title="Settings", fields=fields, submit_label="Save"),
+    )
+
+
+@action("settings.open")
+async def settings_open(ctx: Context, _value: str) -> list[Reply]:
+    """The Change settings button: the form where the platform has one, else the commands."""
+    if not ctx.incoming.can_open_forms:
+        return [Reply(SETTINGS_HINT, kind="settings")]
+    return [settings_form(ctx)]
+
+
+@form(SETTINGS_FORM)
+async def settings_submitted(ctx: Context, values: dict[str, str]) -> list[Reply]:
+    """Apply each changed field through its command; a field the command refuses is an error.
+
+    Fields that were accepted stay applied even when another one is refused: the form then
+    shows only what is left to fix.
+    """
+    before = current_settings(ctx)
+    errors: dict[str, str] = {}
+    said: list[str] = []
+    for field, (name, template) in SETTINGS_COMMANDS.items():
+        value = " ".join(values.get(field, "").split())
+        if not value or value == before[field]:
+            continue
+        replies = await COMMANDS[name].handler(ctx, template.format(value))
+        refused = [r for r in replies if r.kind in ("reask", "refusal")]
+        if refused:
+            errors[field] = refused[0].text
+        else:
+            said.extend(r.text for r in replies)
+    if errors:
+        reply = settings_form(ctx)
+        assert reply.form is not None
+        return [
+            Reply(
+                reply.text,
+                kind="form",
+                form=Form(
+                    id=SETTINGS_FORM,
+                    title=reply.form.title,
+                    fields=reply.form.fields,
+                    submit_label=reply.form.submit_label,
+                    errors=errors,
+                ),
+            )
+        ]
+    if not said:
+        return [Reply("Nothing changed.", kind="settings")]
+    return [Reply("\n".join(said), kind="settings", title="Settings saved")]
