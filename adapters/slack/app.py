@@ -12,9 +12,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncSuccessArgs
+from slack_bolt.oauth.async_callback_options import (
+    AsyncCallbackOptions,
+    AsyncFailureArgs,
+    AsyncSuccessArgs,
+)
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
@@ -168,7 +173,9 @@ def build_slack_adapter(
     )
 
 
-def _on_installed(relay: Relay, workspaces: Workspaces):  # type: ignore[no-untyped-def]
+def _on_installed(
+    relay: Relay, workspaces: Workspaces
+) -> Callable[[AsyncSuccessArgs], Awaitable[BoltResponse]]:
     """OAuth success: show Slack's default page and greet the installer in a DM."""
 
     async def success(args: AsyncSuccessArgs) -> BoltResponse:
@@ -181,7 +188,7 @@ def _on_installed(relay: Relay, workspaces: Workspaces):  # type: ignore[no-unty
     return success
 
 
-async def _on_install_failed(args) -> BoltResponse:  # type: ignore[no-untyped-def]
+async def _on_install_failed(args: AsyncFailureArgs) -> BoltResponse:
     """OAuth failure: log why and show Slack's default page."""
     log.warning("Slack install failed: %s (%s)", args.reason, args.error)
     return await args.default.failure(args)
