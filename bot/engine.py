@@ -95,8 +95,9 @@ class Engine:
             now=now,
             display_name=incoming.person.display_name,
         )
-        if incoming.person.timezone and not member.timezone:
-            member.timezone = incoming.person.timezone
+        platform_zone = incoming.person.timezone
+        if platform_zone and not member.timezone_chosen and member.timezone != platform_zone:
+            member.timezone = platform_zone  # the platform's profile, until the member chooses
         if member.undeliverable_since is not None:
             member.undeliverable_since = None  # they wrote to us: reachable again
         if address.team_id:

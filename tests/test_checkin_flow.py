@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
 from bot.engine import Engine
-from bot.messages import Reply
+from bot.messages import Incoming, IncomingKind, Person, Reply
 from bot.storage.checkins import checkin_versions, get_checkin
 from bot.storage.db import Database
 from bot.storage.models import Checkin, ConversationState, Member
@@ -308,3 +308,25 @@ async def test_unknown_and_empty_messages_get_a_friendly_reply(bot: MemoryAdapte
     assert replies[0].kind == "unknown" and "help" in replies[0].text
     replies = await bot.command("frobnicate")
     assert replies[0].kind == "unknown"
+
+
+async def test_platform_time_zone_applies_until_the_member_chooses_one(
+    bot: MemoryAdapter, database: Database
+):
+    await bot.say("hello", timezone="America/Chicago")
+    await bot.push(
+        Incoming(
+            address=bot.address("ana"),
+            kind=IncomingKind.ACTION,
+            action="member.profile",
+            person=Person(display_name="Ana", timezone="Europe/Lisbon"),
+        )
+    )
+    async with database.transaction() as session:
+        member = await find_member(session, "memory", "ana")
+        assert member is not None and member.timezone == "Europe/Lisbon"
+    await bot.say("timezone Asia/Tokyo")
+    await bot.say("hello", timezone="Europe/Lisbon")  # the profile no longer overrides
+    async with database.transaction() as session:
+        member = await find_member(session, "memory", "ana")
+        assert member is not None and member.timezone == "Asia/Tokyo"

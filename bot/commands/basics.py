@@ -6,7 +6,7 @@ from datetime import timedelta
 from zoneinfo import available_timezones
 
 from bot.checkin import parsing
-from bot.commands.registry import command, visible_commands
+from bot.commands.registry import action, command, visible_commands
 from bot.context import Context
 from bot.messages import Reply
 from bot.profile import describe_date, describe_workdays, workday_digits
@@ -68,6 +68,7 @@ async def timezone_command(ctx: Context, args: str) -> list[Reply]:
             )
         ]
     ctx.member.timezone = zone_name
+    ctx.member.timezone_chosen = True
     ctx.refresh_profile()
     local = ctx.profile.local(ctx.now).strftime("%H:%M")
     return [
@@ -161,3 +162,13 @@ async def resume_command(ctx: Context, _args: str) -> list[Reply]:
             kind="settings",
         )
     ]
+
+
+@action("member.profile")
+async def profile_changed(ctx: Context, _value: str) -> list[Reply]:
+    """The platform says a member's profile changed (Slack `user_change`).
+
+    Finding the member already applied what matters (time zone unless they chose their own,
+    display name, admin role); there is nothing to say to them.
+    """
+    return []

@@ -22,6 +22,14 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, other: object
+) -> bool:
+    """Keep the Slack OAuth tables (own migration, used by slack-sdk stores) out of autogenerate."""
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    return not str(getattr(table, "name", "") or "").startswith("slack_")
+
+
 async def upgrade(database: Database, revision: str = "head") -> None:
     """Bring the database schema up to `revision`."""
     async with database.engine.begin() as conn:

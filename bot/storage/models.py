@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -108,6 +109,9 @@ class Member(Base):
     external_id: Mapped[str] = mapped_column(String(100))
     display_name: Mapped[str] = mapped_column(String(200), default="")
     timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # True once the member set their zone with `timezone`: the platform's profile (Slack)
+    # then no longer overrides it.
+    timezone_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     checkin_time: Mapped[time | None] = mapped_column(Time, nullable=True)
     workdays: Mapped[str | None] = mapped_column(String(7), nullable=True)
     goal_conversations: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
+from bot.storage.migrate import include_object
 from bot.storage.models import Base
 
 target_metadata = Base.metadata
-
-
-def include_object(
-    obj: object, name: str | None, type_: str, reflected: bool, other: object
-) -> bool:
-    """Keep the Slack OAuth tables (own migration, used by slack-sdk stores) out of autogenerate."""
-    table = obj if type_ == "table" else getattr(obj, "table", None)
-    return not str(getattr(table, "name", "") or "").startswith("slack_")
 
 
 def run_migrations() -> None:

@@ -1,0 +1,37 @@
+"""The Alembic migrations build exactly the schema the models describe, and can be undone."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from bot.storage.db import Database
+from bot.storage.migrate import alembic_config, current_revision, include_object, upgrade
+from bot.storage.models import Base
+
+
+@pytest.mark.both_databases
+async def test_migrated_schema_matches_the_models(database: Database):
+    def differences(connection):  # type: ignore[no-untyped-def]
+        context = MigrationContext.configure(
+            connection,
+            opts={"compare_type": True, "include_object": include_object},
+        )
+        return compare_metadata(context, Base.metadata)
+
+    async with database.engine.connect() as conn:
+        diff = await conn.run_sync(differences)
+    assert diff == []
+
+
+@pytest.mark.both_databases
+async def test_downgrade_to_nothing_and_back(database: Database):
+    head = await current_revision(database)
+    assert head is not None
+    async with database.engine.begin() as conn:
+        await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), "base"))
+    assert await current_revision(database) is None
+    await upgrade(database)
+    assert await current_revision(database) == head
