@@ -5,9 +5,22 @@ from __future__ import annotations
 import logging
 from typing import Protocol, runtime_checkable
 
-from bot.messages import Address, Outgoing, Reply
+from bot.engine import APOLOGY as APOLOGY_TEXT
+from bot.messages import Address, Incoming, Outgoing, Reply
 
 log = logging.getLogger(__name__)
+
+
+# What an adapter says when the engine itself could not be reached or raised.
+APOLOGY = Reply(APOLOGY_TEXT, kind="error")
+
+
+class CoachEngine(Protocol):
+    """What an adapter needs of Needle's engine (`bot.engine.Engine`)."""
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Answer one Incoming."""
+        ...
 
 
 class DeliveryError(Exception):

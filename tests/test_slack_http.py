@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from adapters.slack.relay import APOLOGY
-from bot.engine import Engine
+from bot.engine import APOLOGY, Engine
 from bot.storage.db import Database
 from bot.storage.models import Checkin, Member, ProcessedEvent, TeamMembership
 from tests.fakes.slack import DEFAULT_TEAM, FakeSlack, dm_event, event_callback

@@ -16,9 +16,9 @@ import secrets
 import aiohttp
 import discord
 
-from adapters.base import DeliveryError
+from adapters.base import CoachEngine, DeliveryError
 from adapters.discord.client import NeedleClient
-from adapters.discord.router import Engine, Router
+from adapters.discord.router import Router
 from adapters.discord.translate import PLATFORM
 from bot.messages import Address, Reply
 
@@ -49,7 +49,7 @@ class DiscordAdapter:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: CoachEngine,
         *,
         token: str,
         guild_id: str = "",

@@ -13,8 +13,8 @@ import discord.http
 import yarl
 from discord.gateway import DiscordWebSocket
 
+from adapters.base import CoachEngine
 from adapters.discord.adapter import DiscordAdapter
-from adapters.discord.router import Engine
 from bot.config import Settings
 
 DISCORD_API_URL = "https://discord.com/api/v10"
@@ -29,7 +29,7 @@ def configure_endpoints(api_url: str = "", gateway_url: str = "") -> None:
 
 def build_discord_adapter(
     settings: Settings,
-    engine: Engine,
+    engine: CoachEngine,
     *,
     ack_seconds: float = 2.0,
     guild_ready_timeout: float = 2.0,

@@ -12,11 +12,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any
 
 import discord
 
-from adapters.base import DeliveryError
+from adapters.base import APOLOGY, CoachEngine, DeliveryError
 from adapters.discord import translate
 from adapters.discord.components import (
     FORM_OPEN_ACTION,
@@ -32,19 +32,6 @@ from adapters.discord.render import (
 from bot.messages import Address, Form, Incoming, IncomingKind, Reply
 
 log = logging.getLogger(__name__)
-
-APOLOGY = Reply(
-    text="Sorry, something went wrong on my side. Please try again in a minute.",
-    kind="error",
-)
-
-
-class Engine(Protocol):
-    """What the Router needs of `bot.engine.Engine`."""
-
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Answer one Incoming."""
-        ...
 
 
 DirectSender = Callable[[Address, Reply], Awaitable[None]]
@@ -71,7 +58,7 @@ class Router:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: CoachEngine,
         *,
         send_direct: DirectSender,
         ack_seconds: float = 2.0,

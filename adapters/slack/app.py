@@ -25,11 +25,12 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 
+from adapters.base import CoachEngine
 from adapters.slack.adapter import Mode, SlackAdapter
 from adapters.slack.delivery import Delivery, Pacer, Pacing
 from adapters.slack.listeners import register_all
 from adapters.slack.people import Directory
-from adapters.slack.relay import CoachEngine, Relay, Where
+from adapters.slack.relay import Relay, Where
 from adapters.slack.translate import PLATFORM
 from adapters.slack.workspaces import (
     Clients,

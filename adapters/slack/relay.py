@@ -13,11 +13,11 @@ import logging
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.base import DeliveryError
+from adapters.base import APOLOGY, CoachEngine, DeliveryError
 from adapters.slack.delivery import Delivery
 from adapters.slack.people import Directory
 from adapters.slack.translate import PLATFORM
@@ -25,7 +25,6 @@ from bot.messages import Address, Choice, Incoming, IncomingKind, Person, Reply,
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry — something went wrong on my side. Nothing you typed is lost; please try again."
 
 # At most this many Incomings are inside the engine at once (the factory picks one for SQLite,
 # whose single writer gains nothing from a crowd). A burst (everyone checking in at 17:00) waits
@@ -57,14 +56,6 @@ HOME_FALLBACK = Reply(
     kind="home",
     title="Needle",
 )
-
-
-class CoachEngine(Protocol):
-    """What the Slack adapter needs of Needle's engine."""
-
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Answer one Incoming."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -178,7 +169,7 @@ class Relay:
                 incoming.address.team_id,
                 incoming.address.user_id,
             )
-            return [Reply(APOLOGY, kind="error")]
+            return [APOLOGY]
 
     # -- answering ----------------------------------------------------------------------------
 
