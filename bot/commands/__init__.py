@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import importlib
 
+# In the order `help` lists them: the daily loop first, settings and data after.
 FAMILIES = (
-    "bot.commands.basics",
     "bot.commands.checkin",
-    "bot.commands.coaching",
     "bot.commands.stats",
+    "bot.commands.coaching",
+    "bot.commands.basics",
     "bot.commands.data",
     "bot.commands.admin",
     "bot.commands.home",

@@ -29,7 +29,7 @@ def find_timezone(name: str) -> str | None:
 async def help_command(ctx: Context, _args: str) -> list[Reply]:
     """List the commands a member can use."""
     lines = ["Here's what I can do (in a DM you can type these without `/needle`):"]
-    for entry in visible_commands():
+    for entry in sorted(visible_commands(), key=lambda e: e.name == "help"):
         if entry.admin_only and not ctx.is_admin:
             continue
         lines.append(f"• `{entry.usage}` — {entry.summary}")
