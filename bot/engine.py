@@ -12,8 +12,10 @@ import asyncio
 import logging
 import re
 from dataclasses import replace
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.commands import load_all
@@ -24,10 +26,12 @@ from bot.messages import Incoming, IncomingKind, Reply
 from bot.storage.conversations import clear_state, load_state
 from bot.storage.db import Database
 from bot.storage.events import remember_event
+from bot.storage.models import Member, Team, TeamMembership
 from bot.storage.people import (
     ensure_member,
     ensure_membership,
     ensure_team,
+    find_known_contact,
     teams_of,
 )
 
@@ -83,48 +87,25 @@ class Engine:
             replies = await self._route(ctx)
         return await draw_charts(replies)
 
-    async def _context(self, session, incoming: Incoming) -> Context:  # type: ignore[no-untyped-def]
+    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
         """Find or create the member and the team this Incoming belongs to."""
         now = self.clock.now()
-        settings = self.services.settings
         address = incoming.address
-        member = await ensure_member(
-            session,
-            address.platform,
-            address.user_id,
-            now=now,
-            display_name=incoming.person.display_name,
-        )
-        platform_zone = incoming.person.timezone
-        if platform_zone and not member.timezone_chosen and member.timezone != platform_zone:
-            member.timezone = platform_zone  # the platform's profile, until the member chooses
+        contact = None
+        if address.team_id:
+            contact = await find_known_contact(
+                session, address.platform, address.user_id, address.team_id
+            )
+        if contact is None:
+            contact = await self._first_contact(session, incoming, now)
+        member, team, membership = contact
+        person = incoming.person
+        if person.display_name and member.display_name != person.display_name:
+            member.display_name = person.display_name
+        if person.timezone and not member.timezone_chosen and member.timezone != person.timezone:
+            member.timezone = person.timezone  # the platform's profile, until the member chooses
         if member.undeliverable_since is not None:
             member.undeliverable_since = None  # they wrote to us: reachable again
-        if address.team_id:
-            team = await ensure_team(
-                session,
-                address.platform,
-                address.team_id,
-                now=now,
-                timezone=incoming.person.timezone or settings.default_timezone,
-            )
-        else:
-            # A direct message with no team (Discord DMs): the member's first team, or a
-            # personal one for a solo member.
-            teams = await teams_of(session, member.id)
-            team = (
-                teams[0]
-                if teams
-                else await ensure_team(
-                    session,
-                    address.platform,
-                    f"user:{address.user_id}",
-                    now=now,
-                    timezone=incoming.person.timezone or settings.default_timezone,
-                    name=incoming.person.display_name,
-                )
-            )
-        membership = await ensure_membership(session, team, member, now=now)
         if incoming.person.is_admin is not None and address.team_id:
             membership.role = "admin" if incoming.person.is_admin else "member"
         elif team.external_id == f"user:{address.user_id}":
@@ -138,6 +119,43 @@ class Engine:
             membership=membership,
             now=now,
         )
+
+    async def _first_contact(
+        self, session: AsyncSession, incoming: Incoming, now: datetime
+    ) -> tuple[Member, Team, TeamMembership]:
+        """Find or create the member, their team and membership (first contact, DMs)."""
+        settings = self.services.settings
+        address = incoming.address
+        zone_name = incoming.person.timezone or settings.default_timezone
+        member = await ensure_member(
+            session,
+            address.platform,
+            address.user_id,
+            now=now,
+            display_name=incoming.person.display_name,
+        )
+        if address.team_id:
+            team = await ensure_team(
+                session, address.platform, address.team_id, now=now, timezone=zone_name
+            )
+        else:
+            # A direct message with no team (Discord DMs): the member's first team, or a
+            # personal one for a solo member.
+            teams = await teams_of(session, member.id)
+            team = (
+                teams[0]
+                if teams
+                else await ensure_team(
+                    session,
+                    address.platform,
+                    f"user:{address.user_id}",
+                    now=now,
+                    timezone=zone_name,
+                    name=incoming.person.display_name,
+                )
+            )
+        membership = await ensure_membership(session, team, member, now=now)
+        return member, team, membership
 
     async def _route(self, ctx: Context) -> list[Reply]:
         incoming = ctx.incoming

@@ -82,6 +82,32 @@ async def ensure_member(
     return member
 
 
+async def find_known_contact(
+    session: AsyncSession, platform: str, user_id: str, team_external_id: str
+) -> tuple[Member, Team, TeamMembership] | None:
+    """The member, their team and active membership in one query, when all three exist.
+
+    The usual case: a member Needle knows writes from a team they belong to. The member's row
+    is locked for the transaction, as in `ensure_member`.
+    """
+    row = (
+        await session.execute(
+            select(Member, Team, TeamMembership)
+            .join(TeamMembership, TeamMembership.member_id == Member.id)
+            .join(Team, Team.id == TeamMembership.team_id)
+            .where(
+                Member.platform == platform,
+                Member.external_id == user_id,
+                Team.platform == platform,
+                Team.external_id == team_external_id,
+                TeamMembership.active.is_(True),
+            )
+            .with_for_update(of=Member)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
 async def find_membership(
     session: AsyncSession, team_id: int, member_id: int
 ) -> TeamMembership | None:
