@@ -13,13 +13,15 @@ Prints both throughputs, their ratio, the peak memory of the Needle process, and
 duplicated counts. Target: Needle at 80 % of the floor or better, nothing lost or duplicated.
 
     python bench/fanout.py [--members 10000] [--concurrency 20] [--rounds 2]
-                           [--database-url URL] [--sink-latency-ms 0]
+                           [--database-url URL] [--sink-latency-ms 0] [--profile PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import gc
 import json
 import multiprocessing as mp
 import resource
@@ -211,12 +213,21 @@ async def needle_phase(args: argparse.Namespace) -> dict[str, Any]:
             owner="bench",
             concurrency=args.concurrency,
         )
+        # As bot.cli.running() does once the adapters are up: start-up objects are frozen.
+        gc.collect()
+        gc.freeze()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         cpu = time.process_time()
         started = time.perf_counter()
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler is not None:
+            profiler.enable()
         report = await scheduler.tick(DUE_AT)
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
         await adapter.stop()
         await database.dispose()
         if args.database_url:
@@ -296,6 +307,8 @@ def run_phase(phase: str, run: str, port: int, args: argparse.Namespace) -> dict
     ]
     if args.database_url:
         command += ["--database-url", args.database_url]
+    if args.profile and phase == "needle":
+        command += ["--profile", f"{args.profile}.{run}"]
     done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
     if done.returncode != 0:
         raise SystemExit(f"{phase} failed:\n{done.stderr[-3000:]}")
@@ -327,6 +340,13 @@ def main() -> None:
         type=float,
         default=0.0,
         help="make the sink answer after this long, like a real platform API (default 0)",
+    )
+    parser.add_argument(
+        "--profile",
+        default="",
+        metavar="PATH",
+        help="profile Needle's tick with cProfile into PATH.<run> (slower: compare runs "
+        "without it; read with python -m pstats)",
     )
     parser.add_argument("--phase", choices=("needle", "floor"), help=argparse.SUPPRESS)
     parser.add_argument("--run", default="", help=argparse.SUPPRESS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import getpass
 import logging
 import signal
@@ -243,6 +244,11 @@ async def running(settings: Settings, database: Database, engine: Engine, adapte
         for adapter in adapters:
             await adapter.start()
             started.append(adapter)
+        # What start-up built lives as long as the process: keep it out of the collector's
+        # full passes, which a scheduler fan-out of thousands of messages would otherwise
+        # repeat over every module and pool object (about 0.08 s per 10,000 messages).
+        gc.collect()
+        gc.freeze()
         if scheduler is not None:
             await scheduler.start()
         yield outbox

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Address, Outgoing
+from bot.messages import Address, Outgoing, Reply
 from bot.profile import Profile
 from bot.storage.deliveries import CLAIMED, SENT, Claim, find_delivery
 from bot.storage.models import Member, Team
@@ -24,6 +25,10 @@ from scheduler.due import DueWork, Kind, member_target
 CHECKED_IN = ("complete", "day_off")
 # Opens a transaction (the scheduler's own, serialized on SQLite).
 Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+# The daily prompt of each (team id, local date) with a mark where the member's name goes:
+# a fan-out builds it once per team and day, then only puts in each member's name.
+PromptTemplates = dict[tuple[int, date], Reply]
+NAME_MARK = "\x00first-name\x00"  # one word: first_name() keeps it whole
 
 
 @dataclass(slots=True)
@@ -37,6 +42,7 @@ class Job:
     profile: Profile | None = None
     checkin_status: str | None = None  # the member's check-in on the delivery's local date
     deadline: float = float("inf")  # time.monotonic() after which the claim is not sent
+    prompts: PromptTemplates | None = None  # shared by the jobs of one fan-out
 
 
 @dataclass(frozen=True)
@@ -105,12 +111,47 @@ async def _attached(session: AsyncSession, member: Member) -> Member:
     return found
 
 
-def _prompt(job: Job, member: Member) -> Composed:
-    from bot.coaching.nudges import daily_prompt
+class _NameMark:
+    """A stand-in member for `daily_prompt`: its name is the mark the real name replaces."""
 
+    display_name = NAME_MARK
+
+
+def daily_prompt_for(
+    member: Member, team: Team, local_date: date, templates: PromptTemplates | None
+) -> Reply:
+    """`daily_prompt(member, team, local_date)`, built once per team and date in `templates`.
+
+    Every member of a team gets the same prompt on a day but for their first name, so a
+    fan-out of thousands builds it once and puts each name in (the same Reply, field by field).
+    """
+    from bot.coaching.nudges import daily_prompt, first_name
+
+    if templates is None:
+        return daily_prompt(member, team, local_date)
+    key = (team.id, local_date)
+    template = templates.get(key)
+    if template is None:
+        template = templates[key] = daily_prompt(cast(Member, _NameMark), team, local_date)
+    return Reply(  # every field of the template (dataclasses.replace costs more than the rest)
+        template.text.replace(NAME_MARK, first_name(member)),
+        template.kind,
+        template.title,
+        template.facts,
+        template.choices,
+        template.form,
+        template.image,
+        template.visibility,
+        template.file,
+        template.filename,
+        template.draw,
+    )
+
+
+def _prompt(job: Job, member: Member) -> Composed:
     if job.checkin_status in CHECKED_IN:
         return Skip(f"already checked in ({job.checkin_status})")
-    reply = daily_prompt(member, job.team, job.work.local_date)
+    reply = daily_prompt_for(member, job.team, job.work.local_date, job.prompts)
     return Message(Outgoing(member_address(member, job.team), reply), member.id)
 
 

@@ -31,7 +31,7 @@ from bot.profile import Profile
 from bot.storage import deliveries as store
 from bot.storage.db import Database
 from bot.storage.models import Member, Team
-from scheduler.compose import Job, Later, Message, Skip, compose
+from scheduler.compose import Job, Later, Message, PromptTemplates, Skip, compose
 from scheduler.due import DueWork, Kind, member_target
 
 log = logging.getLogger(__name__)
@@ -184,6 +184,7 @@ class _Run:
         self.low_water = deliverer.concurrency * 2
         self.running_low = asyncio.Event()
         self.outcomes: asyncio.Queue[_Outcome | None] = asyncio.Queue()
+        self.prompts: PromptTemplates = {}  # one daily prompt per team and day, names apart
 
     def now(self) -> datetime:
         """The tick's instant plus the time this run has taken."""
@@ -256,7 +257,16 @@ class _Run:
             member_id = item.due.member_id
             status = self.statuses.get((member_id, claim.local_date)) if member_id else None
             jobs.append(
-                Job(item.due, claim, item.team, item.member, item.profile, status, deadline)
+                Job(
+                    item.due,
+                    claim,
+                    item.team,
+                    item.member,
+                    item.profile,
+                    status,
+                    deadline,
+                    self.prompts,
+                )
             )
             self.unsent.add(claim.id)
         return jobs
