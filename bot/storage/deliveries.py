@@ -10,6 +10,7 @@ claimed again.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -251,6 +252,34 @@ async def claim(
     return won
 
 
+@functools.lru_cache(maxsize=32)
+def _claim_sql(dialect: str, rows: int) -> str:
+    """The multi-row claim INSERT for `rows` keys (a fan-out claims in a few chunk sizes)."""
+    if dialect == "sqlite":
+        row = f"(?, ?, ?, '{CLAIMED}', ?, ?, ?, 1)"
+        values = ", ".join([row] * rows)
+    else:
+        # asyncpg wants the column types of bare parameters spelled out once.
+        first = (
+            f"($1::varchar, $2::varchar, $3::date, '{CLAIMED}', "
+            "$4::varchar, $5::timestamptz, $6::timestamptz, 1)"
+        )
+        values = ", ".join(
+            [first]
+            + [
+                f"(${n + 1}, ${n + 2}, ${n + 3}, '{CLAIMED}', ${n + 4}, ${n + 5}, ${n + 6}, 1)"
+                for n in range(6, 6 * rows, 6)
+            ]
+        )
+    return (
+        "INSERT INTO deliveries "
+        "(kind, target, local_date, status, claimed_by, claimed_at, lease_until, attempts) "
+        f"VALUES {values} "
+        "ON CONFLICT (kind, target, local_date) DO NOTHING "
+        "RETURNING id, kind, target"
+    )
+
+
 async def _insert_claims(
     session: AsyncSession,
     keys: Sequence[DeliveryKey],
@@ -263,53 +292,29 @@ async def _insert_claims(
 
     Written as driver SQL: a busy tick claims thousands of rows, and per-row statement
     processing would cost more than the database does. The values are the ones SQLAlchemy
-    writes for these columns (dates and UTC instants in the same storage formats).
+    writes for these columns (dates and UTC instants in the same storage formats); the
+    statement text of each chunk size is built once.
     """
     connection = await session.connection()
     dialect = connection.dialect
-    table = Delivery.__table__
+    params: list[Any] = []
+    add = params.extend
     if dialect.name == "sqlite":
-        instant = table.c.claimed_at.type.bind_processor(dialect)
+        instant = Delivery.__table__.c.claimed_at.type.bind_processor(dialect)
         assert instant is not None
-        shared: tuple[Any, ...] = (owner, instant(now), instant(lease_until))
-        day_value: dict[date, Any] = {}
-        rows = []
+        claimed_by, claimed_at, until = owner, instant(now), instant(lease_until)
+        day_value: dict[date, str] = {}
         for kind, target, local_date in keys:
             day = day_value.get(local_date)
             if day is None:
                 day = day_value[local_date] = local_date.isoformat()
-            rows.append((kind, target, day))
-        marker = lambda n: "?"  # noqa: E731
+            add((kind, target, day, claimed_by, claimed_at, until))
     elif dialect.name == "postgresql":
-        shared = (owner, now, lease_until)
-        rows = list(keys)
-        marker = lambda n: f"${n}"  # noqa: E731
+        for kind, target, local_date in keys:
+            add((kind, target, local_date, owner, now, lease_until))
     else:
         raise RuntimeError(f"deliveries need SQLite or PostgreSQL, not {dialect.name}")
-    values = []
-    params: list[Any] = []
-    n = 0
-    for row in rows:
-        values.append(
-            f"({marker(n + 1)}, {marker(n + 2)}, {marker(n + 3)}, '{CLAIMED}', "
-            f"{marker(n + 4)}, {marker(n + 5)}, {marker(n + 6)}, 1)"
-        )
-        params.extend(row)
-        params.extend(shared)
-        n += 6
-    if dialect.name == "postgresql":
-        # asyncpg wants the column types of bare parameters spelled out once.
-        values[0] = (
-            f"({marker(1)}::varchar, {marker(2)}::varchar, {marker(3)}::date, '{CLAIMED}', "
-            f"{marker(4)}::varchar, {marker(5)}::timestamptz, {marker(6)}::timestamptz, 1)"
-        )
-    sql = (
-        "INSERT INTO deliveries "
-        "(kind, target, local_date, status, claimed_by, claimed_at, lease_until, attempts) "
-        f"VALUES {', '.join(values)} "
-        "ON CONFLICT (kind, target, local_date) DO NOTHING "
-        "RETURNING id, kind, target"
-    )
+    sql = _claim_sql(dialect.name, len(keys))
     result = await connection.exec_driver_sql(sql, tuple(params))  # rows of (id, kind, target)
     day_of = {(kind, target): local_date for kind, target, local_date in keys}
     # A new row's attempts and lease are the ones just written.
@@ -383,16 +388,43 @@ async def find_delivery(session: AsyncSession, key: DeliveryKey) -> Delivery | N
 async def mark_sent(
     session: AsyncSession, claim_ids: Sequence[int], *, owner: str, now: datetime
 ) -> int:
-    """Settle claims as sent; returns how many rows this owner still held."""
+    """Settle claims as sent; returns how many rows this owner still held.
+
+    Driver SQL, like the claims: a fan-out settles thousands of rows in batches of hundreds.
+    """
     if not claim_ids:
         return 0
-    result = await session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(claim_ids), Delivery.claimed_by == owner)
-        .values(status=SENT, sent_at=now, error=None)
-        .execution_options(synchronize_session=False)
+    connection = await session.connection()
+    dialect = connection.dialect
+    if dialect.name == "sqlite":
+        instant = Delivery.__table__.c.sent_at.type.bind_processor(dialect)
+        assert instant is not None
+        sent_at: Any = instant(now)
+    elif dialect.name == "postgresql":
+        sent_at = now
+    else:
+        raise RuntimeError(f"deliveries need SQLite or PostgreSQL, not {dialect.name}")
+    marked = 0
+    for first in range(0, len(claim_ids), IN_LIST_LIMIT):
+        ids = claim_ids[first : first + IN_LIST_LIMIT]
+        sql = _mark_sent_sql(dialect.name, len(ids))
+        result = await connection.exec_driver_sql(sql, (sent_at, owner, *ids))
+        marked += int(result.rowcount)
+    return marked
+
+
+@functools.lru_cache(maxsize=32)
+def _mark_sent_sql(dialect: str, rows: int) -> str:
+    """The UPDATE settling `rows` claims as sent (parameters: sent_at, owner, then the ids)."""
+    if dialect == "sqlite":
+        head, owner, ids = "?", "?", ", ".join(["?"] * rows)
+    else:
+        head, owner = "$1::timestamptz", "$2::varchar"
+        ids = ", ".join(f"${n}::bigint" for n in range(3, rows + 3))
+    return (
+        f"UPDATE deliveries SET status = '{SENT}', sent_at = {head}, error = NULL "
+        f"WHERE claimed_by = {owner} AND id IN ({ids})"
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def mark_settled(
