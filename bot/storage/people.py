@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Member, Team, TeamMembership
@@ -158,10 +158,18 @@ async def find_team_member_by_name(
     wanted = name_or_id.strip().lstrip("@")
     if not wanted:
         return None
-    for member in await team_members(session, team_id):
-        if member.external_id == wanted or member.display_name.casefold() == wanted.casefold():
-            return member
-    return None
+    result = await session.scalars(
+        select(Member)
+        .join(TeamMembership, TeamMembership.member_id == Member.id)
+        .where(
+            TeamMembership.team_id == team_id,
+            TeamMembership.active.is_(True),
+            or_(Member.external_id == wanted, func.lower(Member.display_name) == wanted.lower()),
+        )
+        .order_by(Member.external_id != wanted, Member.id)  # an exact id first
+        .limit(1)
+    )
+    return result.first()
 
 
 async def get_member(session: AsyncSession, member_id: int) -> Member | None:
