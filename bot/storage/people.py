@@ -57,7 +57,8 @@ async def find_member(session: AsyncSession, platform: str, external_id: str) ->
 async def ensure_member(
     session: AsyncSession, platform: str, external_id: str, *, now: datetime, display_name: str
 ) -> Member:
-    """The member with this platform user id, created on first contact.
+    """The member with this platform user id, created on first contact (the engine keeps the
+    display name up to date afterwards).
 
     The member's row is locked for the rest of the transaction (PostgreSQL; SQLite's
     BEGIN IMMEDIATE already serialises writers), so two messages from one member are handled
@@ -77,8 +78,6 @@ async def ensure_member(
         )
         session.add(member)
         await session.flush()
-    elif display_name and member.display_name != display_name:
-        member.display_name = display_name
     return member
 
 
