@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.storage.models import Member, Team
+from bot.storage.models import Team
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 LATE_ANSWER_CUTOFF = time(12, 0)  # yesterday's check-in can be filled in until noon
@@ -53,6 +54,23 @@ def describe_date(day: date, today: date | None = None) -> str:
     return f"{WEEKDAY_NAMES[day.weekday()]} {day.day} {day.strftime('%b')}"
 
 
+class MemberSettings(Protocol):
+    """A member's own settings as `Profile.of` reads them: a Member, or a row of its columns."""
+
+    @property
+    def timezone(self) -> str | None: ...
+    @property
+    def checkin_time(self) -> time | None: ...
+    @property
+    def workdays(self) -> str | None: ...
+    @property
+    def goal_conversations(self) -> int | None: ...
+    @property
+    def goal_minutes(self) -> int | None: ...
+    @property
+    def paused_until(self) -> date | None: ...
+
+
 @dataclass(frozen=True)
 class Profile:
     """Everything about a member's schedule and minimums, resolved against their team."""
@@ -67,7 +85,7 @@ class Profile:
     paused_until: date | None
 
     @classmethod
-    def of(cls, member: Member, team: Team, default_timezone: str = "UTC") -> Profile:
+    def of(cls, member: MemberSettings, team: Team, default_timezone: str = "UTC") -> Profile:
         """Resolve a member's settings in a team."""
         return cls(
             timezone=zone(member.timezone, team.timezone or default_timezone),

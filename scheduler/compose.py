@@ -12,13 +12,14 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import cast
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.coaching.nudges import Named, daily_prompt, first_name
 from bot.messages import Address, Outgoing, Reply
 from bot.profile import Profile
-from bot.storage.deliveries import CLAIMED, SENT, Claim, find_delivery
+from bot.storage.deliveries import CLAIMED, SENT, Claim, MemberRow, find_delivery
 from bot.storage.models import Member, Team
 from scheduler.due import DueWork, Kind, member_target
 
@@ -38,7 +39,7 @@ class Job:
     work: DueWork
     claim: Claim
     team: Team
-    member: Member | None = None
+    member: MemberRow | None = None
     profile: Profile | None = None
     checkin_status: str | None = None  # the member's check-in on the delivery's local date
     deadline: float = float("inf")  # time.monotonic() after which the claim is not sent
@@ -70,7 +71,16 @@ class Later:
 Composed = Message | Skip | Later
 
 
-def member_address(member: Member, team: Team) -> Address:
+class Recipient(Protocol):
+    """A member as far as addressing goes (a Member, or a row of its columns)."""
+
+    @property
+    def platform(self) -> str: ...
+    @property
+    def external_id(self) -> str: ...
+
+
+def member_address(member: Recipient, team: Team) -> Address:
     """A member's direct message with Needle, through the team they are reached in."""
     return Address(member.platform, team.external_id, member.external_id, "")
 
@@ -85,11 +95,11 @@ async def compose(sessions: Sessions, job: Job, clock: Callable[[], datetime]) -
     kind = job.work.kind
     if kind == Kind.RECAP:
         return await _recap(sessions, job, clock())
+    if kind == Kind.PROMPT:
+        return compose_prompt(job)
     member, profile = job.member, job.profile
     if member is None or profile is None:
         return Skip("the member is gone")
-    if kind == Kind.PROMPT:
-        return _prompt(job, member)
     if job.checkin_status == "day_off":
         return Skip("day off")
     if kind == Kind.REMINDER:
@@ -103,7 +113,7 @@ async def compose(sessions: Sessions, job: Job, clock: Callable[[], datetime]) -
     raise ValueError(f"unknown delivery kind {kind}")
 
 
-async def _attached(session: AsyncSession, member: Member) -> Member:
+async def _attached(session: AsyncSession, member: MemberRow) -> Member:
     """The member as an object of this session (the tick hands over a row of columns)."""
     found = await session.get(Member, member.id)
     if found is None:
@@ -117,22 +127,23 @@ class _NameMark:
     display_name = NAME_MARK
 
 
+NAME_MARK_MEMBER = _NameMark()
+
+
 def daily_prompt_for(
-    member: Member, team: Team, local_date: date, templates: PromptTemplates | None
+    member: Named, team: Team, local_date: date, templates: PromptTemplates | None
 ) -> Reply:
     """`daily_prompt(member, team, local_date)`, built once per team and date in `templates`.
 
     Every member of a team gets the same prompt on a day but for their first name, so a
     fan-out of thousands builds it once and puts each name in (the same Reply, field by field).
     """
-    from bot.coaching.nudges import daily_prompt, first_name
-
     if templates is None:
         return daily_prompt(member, team, local_date)
     key = (team.id, local_date)
     template = templates.get(key)
     if template is None:
-        template = templates[key] = daily_prompt(cast(Member, _NameMark), team, local_date)
+        template = templates[key] = daily_prompt(NAME_MARK_MEMBER, team, local_date)
     return Reply(  # every field of the template (dataclasses.replace costs more than the rest)
         template.text.replace(NAME_MARK, first_name(member)),
         template.kind,
@@ -148,7 +159,11 @@ def daily_prompt_for(
     )
 
 
-def _prompt(job: Job, member: Member) -> Composed:
+def compose_prompt(job: Job) -> Composed:
+    """The daily prompt of a claimed delivery (no database needed: `compose` without a wait)."""
+    member = job.member
+    if member is None or job.profile is None:
+        return Skip("the member is gone")
     if job.checkin_status in CHECKED_IN:
         return Skip(f"already checked in ({job.checkin_status})")
     reply = daily_prompt_for(member, job.team, job.work.local_date, job.prompts)
@@ -156,7 +171,7 @@ def _prompt(job: Job, member: Member) -> Composed:
 
 
 async def _reminder(
-    sessions: Sessions, job: Job, member: Member, profile: Profile, now: datetime
+    sessions: Sessions, job: Job, row: MemberRow, profile: Profile, now: datetime
 ) -> Composed:
     from bot.coaching.nudges import reminder
 
@@ -165,7 +180,7 @@ async def _reminder(
     day = job.work.local_date
     nudge_after = timedelta(minutes=job.team.nudge_after_minutes)
     async with sessions() as session:
-        member = await _attached(session, member)
+        member = await _attached(session, row)
         prompt = await find_delivery(session, (Kind.PROMPT, member_target(member.id), day))
         if prompt is not None and prompt.status in (SENT, CLAIMED):
             prompted = prompt.sent_at or prompt.claimed_at
@@ -176,7 +191,7 @@ async def _reminder(
     return Message(Outgoing(member_address(member, job.team), reply), member.id)
 
 
-async def _days_below(sessions: Sessions, job: Job, member: Member, profile: Profile) -> int:
+async def _days_below(sessions: Sessions, job: Job, member: MemberRow, profile: Profile) -> int:
     from bot.coaching.nudges import days_below_minimum
 
     async with sessions() as session:
@@ -185,34 +200,34 @@ async def _days_below(sessions: Sessions, job: Job, member: Member, profile: Pro
         return await days_below_minimum(session, member.id, profile, through)
 
 
-async def _escalation(sessions: Sessions, job: Job, member: Member, profile: Profile) -> Composed:
+async def _escalation(sessions: Sessions, job: Job, row: MemberRow, profile: Profile) -> Composed:
     from bot.coaching.nudges import escalation
 
     needed = job.team.escalate_after_days
-    days = await _days_below(sessions, job, member, profile)
+    days = await _days_below(sessions, job, row, profile)
     if days != needed:
         return Skip(f"{days} workdays below minimum (nudge at {needed})")
     async with sessions() as session:
-        member = await _attached(session, member)
+        member = await _attached(session, row)
         to_member, _ = await escalation(
             session, member, job.team, profile, job.work.local_date, days
         )
     return Message(Outgoing(member_address(member, job.team), to_member), member.id)
 
 
-async def _manager_note(sessions: Sessions, job: Job, member: Member, profile: Profile) -> Composed:
+async def _manager_note(sessions: Sessions, job: Job, row: MemberRow, profile: Profile) -> Composed:
     from bot.coaching.nudges import escalation
 
     day = job.work.local_date
     async with sessions() as session:
-        nudge = await find_delivery(session, (Kind.ESCALATION, member_target(member.id), day))
+        nudge = await find_delivery(session, (Kind.ESCALATION, member_target(row.id), day))
     if nudge is None or nudge.status == CLAIMED:
         return Later("the stronger nudge is not settled yet")
     if nudge.status != SENT:
         return Skip(f"no stronger nudge ({nudge.status})")
-    days = await _days_below(sessions, job, member, profile)
+    days = await _days_below(sessions, job, row, profile)
     async with sessions() as session:
-        member = await _attached(session, member)
+        member = await _attached(session, row)
         _, note = await escalation(session, member, job.team, profile, day, days)
         manager_id = job.team.manager_member_id
         manager = await session.get(Member, manager_id) if manager_id is not None else None
@@ -223,13 +238,13 @@ async def _manager_note(sessions: Sessions, job: Job, member: Member, profile: P
     return Message(Outgoing(member_address(manager, job.team), note), manager.id)
 
 
-async def _pace(sessions: Sessions, job: Job, member: Member, profile: Profile) -> Composed:
+async def _pace(sessions: Sessions, job: Job, row: MemberRow, profile: Profile) -> Composed:
     from bot.coaching.nudges import pace_check
 
     if job.checkin_status == "complete":
         return Skip("already checked in")
     async with sessions() as session:
-        member = await _attached(session, member)
+        member = await _attached(session, row)
         reply = await pace_check(session, member, job.team, profile, job.work.local_date)
     if reply is None:
         return Skip("on pace")

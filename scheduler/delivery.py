@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -30,8 +30,17 @@ from adapters.base import DeliveryError, Outbox
 from bot.profile import Profile
 from bot.storage import deliveries as store
 from bot.storage.db import Database
-from bot.storage.models import Member, Team
-from scheduler.compose import Job, Later, Message, PromptTemplates, Skip, compose
+from bot.storage.deliveries import MemberRow
+from bot.storage.models import Team
+from scheduler.compose import (
+    Job,
+    Later,
+    Message,
+    PromptTemplates,
+    Skip,
+    compose,
+    compose_prompt,
+)
 from scheduler.due import DueWork, Kind, member_target
 
 log = logging.getLogger(__name__)
@@ -46,6 +55,8 @@ FAILURES_BEFORE_UNDELIVERABLE = 3
 # Outcomes are written when this many have piled up, or after this pause at the latest.
 ACK_BATCH = 500
 ACK_WAIT_SECONDS = 0.05
+# The producer claims the next chunk when this few claimed jobs are left for the senders.
+LOW_WATER = 500
 # A claim is sent only while this share of its lease is still ahead.
 LEASE_MARGIN = 0.2
 NEEDS_CHECKIN = (Kind.PROMPT, Kind.REMINDER, Kind.ESCALATION, Kind.PACE)
@@ -58,7 +69,7 @@ class Work:
     due: DueWork
     team: Team
     profile: Profile | None = None
-    member: Member | None = None  # for a member: their columns (a row read like a Member)
+    member: MemberRow | None = None  # for a member: the columns the tick read
 
 
 @dataclass
@@ -172,7 +183,12 @@ def _checkin_days(items: Iterable[Work]) -> set[tuple[int, date]]:
 
 
 class _Run:
-    """One fan-out: the producer claiming chunks, the senders, and the outcome flusher."""
+    """One fan-out: the producer claiming chunks, the senders, and the outcome flusher.
+
+    Claimed jobs wait in a deque and outcomes in a list; events wake whoever waits on them. A
+    fan-out of thousands passes each message through a few list operations, not through
+    asyncio queues, and a sender only awaits when it has nothing to send.
+    """
 
     def __init__(self, deliverer: Deliverer, now: datetime) -> None:
         self.d = deliverer
@@ -181,35 +197,41 @@ class _Run:
         self.report = DeliveryReport()
         self.unsent: set[int] = set()
         self.statuses: dict[tuple[int, date], str] = {}  # check-ins of the work's days
-        self.low_water = deliverer.concurrency * 2
-        self.running_low = asyncio.Event()
-        self.outcomes: asyncio.Queue[_Outcome | None] = asyncio.Queue()
         self.prompts: PromptTemplates = {}  # one daily prompt per team and day, names apart
+        # Claimed jobs for the senders; the producer claims more when few are left.
+        self.jobs: deque[Job] = deque()
+        self.claiming = True
+        self.jobs_ready = asyncio.Event()  # set when jobs arrive or claiming is over
+        self.low_water = max(deliverer.concurrency * 2, LOW_WATER)
+        self.running_low = asyncio.Event()
+        # Outcomes waiting to be written, and what makes the flusher write them.
+        self.outcomes: list[_Outcome] = []
+        self.flush_due = asyncio.Event()
+        self.flush_timer: asyncio.TimerHandle | None = None
+        self.finished = False
 
     def now(self) -> datetime:
         """The tick's instant plus the time this run has taken."""
         return self.tick_now + timedelta(seconds=time.monotonic() - self.started)
 
     async def execute(self, work: list[Work]) -> None:
-        jobs: asyncio.Queue[Job | None] = asyncio.Queue()
         senders = min(self.d.concurrency, len(work))
         flusher = asyncio.create_task(self._flush_outcomes())
-        producer = asyncio.create_task(self._produce(work, jobs, senders))
-        workers = [asyncio.create_task(self._send_loop(jobs)) for _ in range(senders)]
+        producer = asyncio.create_task(self._produce(work))
+        workers = [asyncio.create_task(self._send_loop()) for _ in range(senders)]
         try:
             await asyncio.gather(producer, *workers)
         finally:
             for task in (producer, *workers):
                 task.cancel()
             await asyncio.gather(producer, *workers, return_exceptions=True)
-            await self.outcomes.put(None)
+            self.finished = True
+            self.flush_due.set()
             await asyncio.shield(flusher)
-            if self.unsent:
+            if self.unsent:  # claimed but never sent (stopping): given back at once
                 await asyncio.shield(self._release())
 
-    async def _produce(
-        self, work: list[Work], jobs: asyncio.Queue[Job | None], senders: int
-    ) -> None:
+    async def _produce(self, work: list[Work]) -> None:
         # One global order (prompts first) in every instance: claimers never deadlock.
         ordered = sorted(work, key=_claim_order)
         async with self.d.session() as session:  # one read for the whole fan-out
@@ -221,17 +243,17 @@ class _Run:
             while start < len(ordered) and not self.d._stopping:
                 # Claim the next chunk while the senders still have work queued, and not
                 # sooner: a claim waiting in the queue uses up its lease.
-                while jobs.qsize() > self.low_water:
+                while len(self.jobs) > self.low_water:
                     self.running_low.clear()
                     await self.running_low.wait()
                 chunk = ordered[start : start + size]
                 start += size
                 size = min(self.d.claim_batch, size * 2)
-                for job in await self._claim(chunk):
-                    jobs.put_nowait(job)
+                self.jobs.extend(await self._claim(chunk))
+                self.jobs_ready.set()
         finally:
-            for _ in range(senders):
-                jobs.put_nowait(None)
+            self.claiming = False
+            self.jobs_ready.set()
 
     async def _claim(self, chunk: list[Work]) -> list[Job]:
         by_key = {item.due.key: item for item in chunk}
@@ -251,32 +273,42 @@ class _Run:
         self.report.claimed += len(claims)
         # Every claim of the chunk holds until `now + lease`: send none too close to its end.
         deadline = time.monotonic() + self.d.lease.total_seconds() * (1 - LEASE_MARGIN)
+        statuses, prompts = self.statuses, self.prompts
         jobs: list[Job] = []
         for claim in claims:
             item = by_key[claim.key]
             member_id = item.due.member_id
-            status = self.statuses.get((member_id, claim.local_date)) if member_id else None
+            status = statuses.get((member_id, claim.local_date)) if member_id else None
             jobs.append(
                 Job(
-                    item.due,
-                    claim,
-                    item.team,
-                    item.member,
-                    item.profile,
-                    status,
-                    deadline,
-                    self.prompts,
+                    item.due, claim, item.team, item.member, item.profile, status, deadline, prompts
                 )
             )
-            self.unsent.add(claim.id)
+        self.unsent.update(claim.id for claim in claims)
         return jobs
 
-    async def _send_loop(self, jobs: asyncio.Queue[Job | None]) -> None:
-        while (job := await jobs.get()) is not None:
-            if jobs.qsize() <= self.low_water:
+    async def _send_loop(self) -> None:
+        jobs = self.jobs
+        while True:
+            if not jobs:
+                if not self.claiming:
+                    return
+                self.jobs_ready.clear()
+                await self.jobs_ready.wait()
+                continue
+            job = jobs.popleft()
+            if len(jobs) <= self.low_water:
                 self.running_low.set()
-            outcome = await self._send(job)
-            await self.outcomes.put(outcome)
+            self._record(await self._send(job))
+
+    def _record(self, outcome: _Outcome) -> None:
+        """Keep an outcome for the flusher: written when many have piled up, or soon after."""
+        self.outcomes.append(outcome)
+        if len(self.outcomes) >= ACK_BATCH:
+            self.flush_due.set()
+        elif self.flush_timer is None:
+            loop = asyncio.get_running_loop()
+            self.flush_timer = loop.call_later(ACK_WAIT_SECONDS, self.flush_due.set)
 
     async def _send(self, job: Job) -> _Outcome:
         # Never send on a claim whose lease may have run out: another instance may own it.
@@ -284,7 +316,10 @@ class _Run:
             self.unsent.discard(job.claim.id)
             return _Outcome(job, "abandoned", "lease ran out before sending")
         try:
-            composed = await compose(self.d.session, job, self.now)
+            if job.work.kind == Kind.PROMPT:  # most of a fan-out: composed without a wait
+                composed = compose_prompt(job)
+            else:
+                composed = await compose(self.d.session, job, self.now)
         except Exception as err:
             log.exception("could not compose %s for %s", job.work.kind, job.work.target)
             self.unsent.discard(job.claim.id)
@@ -321,25 +356,18 @@ class _Run:
         return _Outcome(job, "retry", reason, recipient_id)
 
     async def _flush_outcomes(self) -> None:
-        done = False
-        while not done:
-            first = await self.outcomes.get()
-            if first is not None and self.outcomes.qsize() < ACK_BATCH:
-                # Let outcomes gather for a moment: one write settles many.
-                await asyncio.sleep(ACK_WAIT_SECONDS)
-            batch: list[_Outcome] = []
-            if first is None:
-                done = True
-            else:
-                batch.append(first)
-            while not self.outcomes.empty():
-                more = self.outcomes.get_nowait()
-                if more is None:
-                    done = True
-                else:
-                    batch.append(more)
-            if batch:
+        """Write outcomes as they pile up (group commit), and the last ones when the run ends."""
+        while True:
+            await self.flush_due.wait()
+            self.flush_due.clear()
+            if self.flush_timer is not None:
+                self.flush_timer.cancel()
+                self.flush_timer = None
+            while self.outcomes:
+                batch, self.outcomes = self.outcomes, []
                 await self._settle(batch)
+            if self.finished:
+                return
 
     async def _settle(self, batch: list[_Outcome]) -> None:
         for attempt in range(6):

@@ -201,14 +201,28 @@ class Occurrences:
             return found
 
 
-def member_work(
+class DueSlot(NamedTuple):
+    """A member delivery due at `now` for everyone who shares a profile and what is settled.
+
+    `starts_at` is the instant the delivery is about (the check-in time it follows): a member
+    who joined after it gets nothing.
+    """
+
+    kind: str
+    local_date: date
+    fire_at: datetime
+    starts_at: datetime
+
+
+def profile_due(
     now: datetime,
-    schedule: MemberSchedule,
+    profile: Profile,
+    rules: TeamRules,
     settled: Mapping[str, date | None],
     grace: timedelta,
     occurrences: Occurrences | None = None,
-) -> list[DueWork]:
-    """The member's deliveries due at `now`.
+) -> list[DueSlot]:
+    """The deliveries due at `now` for a member with this profile in a team with these rules.
 
     `settled` maps each kind to the newest local date already settled or held by a live claim
     (None when none). Prompts come at the check-in time; the stronger nudge (and its note to
@@ -216,16 +230,14 @@ def member_work(
     sent); the reminder `nudge_after` later; the pace check at the team's pace time. Nudges
     (everything but the prompt) never come in quiet hours: when their time, or the moment they
     would be sent, is inside quiet hours, that day's nudge is skipped. Pass one `occurrences`
-    to every call of a tick to share the time-zone work.
+    to every call of a tick to share the time-zone work. Members who share all of this share
+    the answer, so a tick asks once per such group (`for_member` finishes it per member).
     """
     memo = occurrences if occurrences is not None else Occurrences(now)
-    profile = schedule.profile
-    rules = schedule.rules
     tz = profile.timezone
-    target = member_target(schedule.member_id)
-    work: list[DueWork] = []
+    slots: list[DueSlot] = []
 
-    def add(kind: str, at: time, offset: timedelta, *, nudge: bool) -> DueWork | None:
+    def add(kind: str, at: time, offset: timedelta, *, nudge: bool) -> DueSlot | None:
         found = memo.latest(tz, at, offset)
         if found is None:
             return None
@@ -237,16 +249,14 @@ def member_work(
             return None
         if not profile.is_workday(day) or profile.is_paused(day):
             return None
-        if fire - offset < schedule.joined_at:
-            return None  # the time came before they joined
         if nudge and (
             memo.quiet(tz, rules.quiet_start, rules.quiet_end, fire)
             or memo.quiet(tz, rules.quiet_start, rules.quiet_end, now)
         ):
             return None
-        item = DueWork(kind, target, day, fire, schedule.member_id, rules.team_id)
-        work.append(item)
-        return item
+        slot = DueSlot(kind, day, fire, fire - offset)
+        slots.append(slot)
+        return slot
 
     prompt = add(Kind.PROMPT, profile.checkin_time, timedelta(0), nudge=False)
     if rules.escalate_after_days > 0:
@@ -256,10 +266,35 @@ def member_work(
     reminder = add(Kind.REMINDER, profile.checkin_time, rules.nudge_after, nudge=True)
     if prompt is not None and reminder is not None and reminder.local_date == prompt.local_date:
         # Back after downtime with both due: the reminder would land right on the prompt.
-        work.remove(reminder)
+        # (Both are about the same check-in time, so a member gets both or neither.)
+        slots.remove(reminder)
     if rules.pace_check_time is not None:
         add(Kind.PACE, rules.pace_check_time, timedelta(0), nudge=True)
-    return work
+    return slots
+
+
+def for_member(
+    slots: list[DueSlot], member_id: int, team_id: int, joined_at: datetime
+) -> list[DueWork]:
+    """The member's share of `profile_due`: each slot they were already in the team for."""
+    target = member_target(member_id)
+    return [
+        DueWork(slot.kind, target, slot.local_date, slot.fire_at, member_id, team_id)
+        for slot in slots
+        if slot.starts_at >= joined_at
+    ]
+
+
+def member_work(
+    now: datetime,
+    schedule: MemberSchedule,
+    settled: Mapping[str, date | None],
+    grace: timedelta,
+    occurrences: Occurrences | None = None,
+) -> list[DueWork]:
+    """The member's deliveries due at `now` (`profile_due` for one member; see there)."""
+    slots = profile_due(now, schedule.profile, schedule.rules, settled, grace, occurrences)
+    return for_member(slots, schedule.member_id, schedule.rules.team_id, schedule.joined_at)
 
 
 def team_recap_work(

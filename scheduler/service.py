@@ -16,7 +16,7 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -27,14 +27,15 @@ from bot.config import Settings
 from bot.profile import Profile, zone
 from bot.storage import deliveries as store
 from bot.storage.db import Database
-from bot.storage.models import Member, Team
+from bot.storage.models import Team
 from scheduler.delivery import Deliverer, DeliveryReport, Work
 from scheduler.due import (
+    DueSlot,
     Kind,
-    MemberSchedule,
     Occurrences,
     TeamRules,
-    member_work,
+    for_member,
+    profile_due,
     team_recap_work,
 )
 
@@ -140,16 +141,12 @@ class Scheduler:
         work: list[Work] = []
         occurrences = Occurrences(now)
         rules: dict[int, TeamRules] = {}
-        profiles: dict[tuple[Any, ...], Profile] = {}
+        # Members of a team with the same settings and the same deliveries settled share a
+        # profile and what is due; each member then only checks when they joined.
+        groups: dict[tuple[Any, ...], tuple[Profile, list[DueSlot]]] = {}
         for candidate in members:
             team, row = candidate.team, candidate.member
-            # The row holds the Member columns Profile.of and the daily prompt read.
-            member = cast(Member, row)
-            team_rules = rules.get(team.id)
-            if team_rules is None:
-                team_rules = rules[team.id] = team_rules_of(team)
-            # Members with the same settings in the same team share one profile.
-            profile_key = (
+            group_key = (
                 team.id,
                 row.timezone,
                 row.checkin_time,
@@ -157,14 +154,21 @@ class Scheduler:
                 row.goal_conversations,
                 row.goal_minutes,
                 row.paused_until,
+                candidate.settled,
             )
-            profile = profiles.get(profile_key)
-            if profile is None:
-                profile = Profile.of(member, team, self.default_timezone)
-                profiles[profile_key] = profile
-            schedule = MemberSchedule(row.id, profile, candidate.joined_at, team_rules)
-            for due in member_work(now, schedule, candidate.settled, self.grace, occurrences):
-                work.append(Work(due, team, profile, member))
+            group = groups.get(group_key)
+            if group is None:
+                team_rules = rules.get(team.id)
+                if team_rules is None:
+                    team_rules = rules[team.id] = team_rules_of(team)
+                profile = Profile.of(row, team, self.default_timezone)
+                settled = dict(zip(kinds, candidate.settled, strict=True))
+                slots = profile_due(now, profile, team_rules, settled, self.grace, occurrences)
+                group = groups[group_key] = (profile, slots)
+            profile, slots = group
+            if slots:
+                for due in for_member(slots, row.id, team.id, candidate.joined_at):
+                    work.append(Work(due, team, profile, row))
         for team_candidate in teams:
             team = team_candidate.team
             recap = team_recap_work(

@@ -9,6 +9,7 @@ deterministic.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,7 +62,14 @@ ESCALATIONS = (
 )
 
 
-def first_name(member: Member) -> str:
+class Named(Protocol):
+    """Anything with a member's display name (a Member, or a row of its columns)."""
+
+    @property
+    def display_name(self) -> str: ...
+
+
+def first_name(member: Named) -> str:
     """The name Needle greets a member with."""
     name = (member.display_name or "").strip()
     return name.split(" ")[0] if name else "there"
@@ -81,7 +89,7 @@ def checkin_choices(local_date: date) -> tuple[Choice, ...]:
     )
 
 
-def daily_prompt(member: Member, team: Team, local_date: date) -> Reply:
+def daily_prompt(member: Named, team: Team, local_date: date) -> Reply:
     """The daily check-in prompt: a greeting, the first question and the two buttons."""
     opener = pick(PROMPT_OPENERS, local_date).format(name=first_name(member))
     return Reply(

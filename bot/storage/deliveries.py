@@ -13,14 +13,30 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, String, cast, delete, func, literal, or_, select, tuple_, update
+from sqlalchemy import (
+    Date,
+    String,
+    TextClause,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeEngine
 
-from bot.storage.models import Checkin, Delivery, Member, Team, TeamMembership
+from bot.storage.models import Checkin, Delivery, Member, Team, TeamMembership, UTCDateTime
 
 CLAIMED = "claimed"
 SENT = "sent"
@@ -50,33 +66,35 @@ class Claim:
         return (self.kind, self.target, self.local_date)
 
 
-# The member columns a tick reads: those Profile.of resolves and the daily prompt shows.
-CANDIDATE_COLUMNS = (
-    "id",
-    "platform",
-    "external_id",
-    "display_name",
-    "timezone",
-    "checkin_time",
-    "workdays",
-    "goal_conversations",
-    "goal_minutes",
-    "paused_until",
-)
+class MemberRow(NamedTuple):
+    """The member columns a tick reads: those Profile.of resolves and the daily prompt shows.
 
-
-@dataclass(frozen=True, slots=True)
-class MemberCandidate:
-    """A member who may have something due, with their first team and what is settled.
-
-    `member` is a row of CANDIDATE_COLUMNS (read like a Member: `.timezone`, `.id`), not an
-    ORM object: a tick reads every member, so it reads little of each.
+    A tick reads every member, so it reads little of each, as plain values (no ORM object).
     """
 
-    member: Row[Any]
+    id: int
+    platform: str
+    external_id: str
+    display_name: str
+    timezone: str | None
+    checkin_time: time | None
+    workdays: str | None
+    goal_conversations: int | None
+    goal_minutes: int | None
+    paused_until: date | None
+
+
+class MemberCandidate(NamedTuple):
+    """A member who may have something due, with their first team and what is settled.
+
+    `settled` holds, for each kind asked (in the order asked), the newest local date that is
+    settled or held by a live claim, or None.
+    """
+
+    member: MemberRow
     team: Team
     joined_at: datetime
-    settled: Mapping[str, date | None]
+    settled: tuple[date | None, ...]
 
 
 @dataclass(frozen=True)
@@ -129,6 +147,54 @@ def _held(kind: str, target: ColumnElement[Any], now: datetime) -> ColumnElement
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _candidates_sql(kinds: tuple[str, ...]) -> TextClause:
+    """Members who may be due, with their memberships and, per kind, the newest date held."""
+    held = "".join(
+        f""",
+        (SELECT max(d.local_date) FROM deliveries AS d
+          WHERE d.kind = :kind_{n} AND d.target = 'member:' || CAST(m.id AS VARCHAR)
+            AND (d.status != '{CLAIMED}' OR d.lease_until > :now))"""
+        for n in range(len(kinds))
+    )
+    return text(
+        f"""
+        SELECT m.id, m.platform, m.external_id, m.display_name, m.timezone, m.checkin_time,
+               m.workdays, m.goal_conversations, m.goal_minutes, m.paused_until,
+               tm.team_id, tm.joined_at{held}
+        FROM members AS m JOIN team_memberships AS tm ON tm.member_id = m.id
+        WHERE tm.active AND m.platform IN :platforms AND m.undeliverable_since IS NULL
+          AND (m.paused_until IS NULL OR m.paused_until < :paused_before)
+        ORDER BY m.id, tm.joined_at, tm.team_id
+        """
+    ).bindparams(
+        bindparam("platforms", expanding=True),
+        bindparam("now", type_=UTCDateTime()),
+        bindparam("paused_before", type_=Date()),
+    )
+
+
+class _Decoder:
+    """Turns a column's stored values into Python values, each distinct value once.
+
+    The candidates are read as the driver returns them (on SQLite: text), and thousands of
+    members share a handful of check-in times, pauses and dates.
+    """
+
+    def __init__(self, column_type: TypeEngine[Any], dialect: Dialect) -> None:
+        self.process = column_type.dialect_impl(dialect).result_processor(dialect, None)
+        self.seen: dict[Any, Any] = {None: None}
+
+    def __call__(self, value: Any) -> Any:
+        if self.process is None:
+            return value
+        try:
+            return self.seen[value]
+        except KeyError:
+            decoded = self.seen[value] = self.process(value)
+            return decoded
+
+
 async def member_candidates(
     session: AsyncSession,
     *,
@@ -143,48 +209,44 @@ async def member_candidates(
     platforms = sorted(set(platforms))
     if not platforms:
         return []
-    target = literal("member:") + cast(Member.id, String)
-    settled_columns = [_held(kind, target, now).label(f"settled_{kind}") for kind in kinds]
+    kinds = tuple(kinds)
+    params: dict[str, Any] = {f"kind_{n}": kind for n, kind in enumerate(kinds)}
     # Paused through a date two days ahead of UTC is paused on every local "today".
-    not_paused_for_good = or_(
-        Member.paused_until.is_(None), Member.paused_until < now.date() + timedelta(days=2)
-    )
-    member_columns = [Member.__table__.c[name] for name in CANDIDATE_COLUMNS]
-    # Core execution on the session's connection: plain rows, without the ORM's per-row
-    # loading (10,000 members are 10,000 rows).
+    params.update(platforms=platforms, now=now, paused_before=now.date() + timedelta(days=2))
     connection = await session.connection()
-    rows = await connection.execute(
-        select(*member_columns, TeamMembership.team_id, TeamMembership.joined_at, *settled_columns)
-        .join(TeamMembership, TeamMembership.member_id == Member.id)
-        .where(
-            TeamMembership.active.is_(True),
-            Member.platform.in_(platforms),
-            Member.undeliverable_since.is_(None),
-            not_paused_for_good,
-        )
-        .order_by(Member.id, TeamMembership.joined_at, TeamMembership.team_id)
-    )
-    width = len(member_columns)
-    first: dict[int, Any] = {}
-    for row in rows:
-        if row.id not in first:  # the oldest membership is the member's first team
-            first[row.id] = row
-    if not first:
-        return []
-    team_ids = {row[width] for row in first.values()}
+    rows = (await connection.execute(_candidates_sql(kinds), params)).all()
+    team_ids = {row[10] for row in rows}
     teams = {
         team.id: team
         for team in (await session.scalars(select(Team).where(Team.id.in_(team_ids)))).all()
     }
-    return [
-        MemberCandidate(
-            row,
-            teams[row[width]],
-            row[width + 1],
-            {kind: row[width + 2 + index] for index, kind in enumerate(kinds)},
+    dialect = connection.dialect
+    columns = Member.__table__.c
+    checkin_time = _Decoder(columns.checkin_time.type, dialect)
+    paused_until = _Decoder(columns.paused_until.type, dialect)
+    joined_at = _Decoder(TeamMembership.__table__.c.joined_at.type, dialect)
+    day = _Decoder(Delivery.__table__.c.local_date.type, dialect)
+    candidates: list[MemberCandidate] = []
+    last_id = None
+    for row in rows:
+        if row[0] == last_id:
+            continue  # a later membership: the oldest one is the member's first team
+        last_id = row[0]
+        member = MemberRow(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            checkin_time(row[5]),
+            row[6],
+            row[7],
+            row[8],
+            paused_until(row[9]),
         )
-        for row in first.values()
-    ]
+        settled = tuple(day(value) for value in row[12:])
+        candidates.append(MemberCandidate(member, teams[row[10]], joined_at(row[11]), settled))
+    return candidates
 
 
 async def recap_candidates(
