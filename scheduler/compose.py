@@ -12,7 +12,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,10 +44,10 @@ class Job:
     checkin_status: str | None = None  # the member's check-in on the delivery's local date
     deadline: float = float("inf")  # time.monotonic() after which the claim is not sent
     prompts: PromptTemplates | None = None  # shared by the jobs of one fan-out
+    composed: Composed | None = None  # when composed ahead of sending (daily prompts)
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     """Something to send; `recipient_id` is the member it goes to (None for a channel)."""
 
     outgoing: Outgoing

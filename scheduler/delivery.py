@@ -19,9 +19,10 @@ import contextlib
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,7 @@ from bot.storage.db import Database
 from bot.storage.deliveries import MemberRow
 from bot.storage.models import Team
 from scheduler.compose import (
+    Composed,
     Job,
     Later,
     Message,
@@ -56,14 +58,13 @@ FAILURES_BEFORE_UNDELIVERABLE = 3
 ACK_BATCH = 500
 ACK_WAIT_SECONDS = 0.05
 # The producer claims the next chunk when this few claimed jobs are left for the senders.
-LOW_WATER = 500
+LOW_WATER = 1000
 # A claim is sent only while this share of its lease is still ahead.
 LEASE_MARGIN = 0.2
 NEEDS_CHECKIN = (Kind.PROMPT, Kind.REMINDER, Kind.ESCALATION, Kind.PACE)
 
 
-@dataclass(frozen=True, slots=True)
-class Work:
+class Work(NamedTuple):
     """Due work with what its message needs: the team and, for a member, their profile."""
 
     due: DueWork
@@ -95,8 +96,7 @@ class DeliveryReport:
         )
 
 
-@dataclass(slots=True)
-class _Outcome:
+class _Outcome(NamedTuple):
     job: Job
     status: str  # sent | skipped | retry | failed | abandoned
     reason: str = ""
@@ -173,15 +173,6 @@ def _claim_order(item: Work) -> tuple[int, str, date]:
     return (KIND_ORDER[item.due.kind], item.due.target, item.due.local_date)
 
 
-def _checkin_days(items: Iterable[Work]) -> set[tuple[int, date]]:
-    """The (member, local date) pairs whose check-in decides whether the work is still wanted."""
-    return {
-        (item.due.member_id, item.due.local_date)
-        for item in items
-        if item.due.member_id is not None and item.due.kind in NEEDS_CHECKIN
-    }
-
-
 class _Run:
     """One fan-out: the producer claiming chunks, the senders, and the outcome flusher.
 
@@ -196,7 +187,6 @@ class _Run:
         self.tick_now = now
         self.report = DeliveryReport()
         self.unsent: set[int] = set()
-        self.statuses: dict[tuple[int, date], str] = {}  # check-ins of the work's days
         self.prompts: PromptTemplates = {}  # one daily prompt per team and day, names apart
         # Claimed jobs for the senders; the producer claims more when few are left.
         self.jobs: deque[Job] = deque()
@@ -226,7 +216,7 @@ class _Run:
                 task.cancel()
             await asyncio.gather(producer, *workers, return_exceptions=True)
             self.finished = True
-            self.flush_due.set()
+            self._arm_flush()
             await asyncio.shield(flusher)
             if self.unsent:  # claimed but never sent (stopping): given back at once
                 await asyncio.shield(self._release())
@@ -234,8 +224,6 @@ class _Run:
     async def _produce(self, work: list[Work]) -> None:
         # One global order (prompts first) in every instance: claimers never deadlock.
         ordered = sorted(work, key=_claim_order)
-        async with self.d.session() as session:  # one read for the whole fan-out
-            self.statuses = await store.checkin_statuses(session, _checkin_days(work))
         # A small first chunk gets the senders going; later chunks grow to claim_batch.
         size = min(self.d.claim_batch, self.d.concurrency * 2)
         start = 0
@@ -264,6 +252,13 @@ class _Run:
                     claims = await store.claim(
                         session, by_key, owner=self.d.owner, now=now, lease=self.d.lease
                     )
+                    # Whether each member has checked in decides what their work says.
+                    asked = [item.due for item in chunk if item.due.kind in NEEDS_CHECKIN]
+                    statuses = await store.checkin_statuses(
+                        session,
+                        {due.member_id for due in asked if due.member_id is not None},
+                        {due.local_date for due in asked},
+                    )
                 break
             except DBAPIError as err:  # a deadlock or a busy database: the claim is retried
                 if attempt == 2:
@@ -273,19 +268,30 @@ class _Run:
         self.report.claimed += len(claims)
         # Every claim of the chunk holds until `now + lease`: send none too close to its end.
         deadline = time.monotonic() + self.d.lease.total_seconds() * (1 - LEASE_MARGIN)
-        statuses, prompts = self.statuses, self.prompts
+        prompts = self.prompts
         jobs: list[Job] = []
         for claim in claims:
             item = by_key[claim.key]
             member_id = item.due.member_id
             status = statuses.get((member_id, claim.local_date)) if member_id else None
-            jobs.append(
-                Job(
-                    item.due, claim, item.team, item.member, item.profile, status, deadline, prompts
-                )
+            job = Job(
+                item.due, claim, item.team, item.member, item.profile, status, deadline, prompts
             )
+            if claim.kind == Kind.PROMPT:
+                # Composed here, a chunk at a time, so a sender only sends: most of a fan-out
+                # is prompts, which need nothing from the database.
+                job.composed = self._compose_prompt(job)
+            jobs.append(job)
         self.unsent.update(claim.id for claim in claims)
         return jobs
+
+    @staticmethod
+    def _compose_prompt(job: Job) -> Composed:
+        try:
+            return compose_prompt(job)
+        except Exception as err:
+            log.exception("could not compose the prompt for %s", job.work.target)
+            return Later(f"compose: {err!r}")
 
     async def _send_loop(self) -> None:
         jobs = self.jobs
@@ -302,11 +308,16 @@ class _Run:
             self._record(await self._send(job))
 
     def _record(self, outcome: _Outcome) -> None:
-        """Keep an outcome for the flusher: written when many have piled up, or soon after."""
+        """Keep an outcome for the flusher."""
         self.outcomes.append(outcome)
-        if len(self.outcomes) >= ACK_BATCH:
+        self._arm_flush()
+
+    def _arm_flush(self) -> None:
+        """Have the outcomes written when ACK_BATCH have piled up, or ACK_WAIT_SECONDS after
+        the first of them, or at once when the run is over."""
+        if self.finished or len(self.outcomes) >= ACK_BATCH:
             self.flush_due.set()
-        elif self.flush_timer is None:
+        elif self.flush_timer is None and self.outcomes:
             loop = asyncio.get_running_loop()
             self.flush_timer = loop.call_later(ACK_WAIT_SECONDS, self.flush_due.set)
 
@@ -316,34 +327,30 @@ class _Run:
             self.unsent.discard(job.claim.id)
             return _Outcome(job, "abandoned", "lease ran out before sending")
         try:
-            if job.work.kind == Kind.PROMPT:  # most of a fan-out: composed without a wait
-                composed = compose_prompt(job)
-            else:
+            composed = job.composed
+            if composed is None:
                 composed = await compose(self.d.session, job, self.now)
         except Exception as err:
             log.exception("could not compose %s for %s", job.work.kind, job.work.target)
             self.unsent.discard(job.claim.id)
             return self._retry_or_fail(job, f"compose: {err!r}", None)
         self.unsent.discard(job.claim.id)
-        if isinstance(composed, Skip):
-            return _Outcome(job, "skipped", composed.reason)
-        if isinstance(composed, Later):
+        if not isinstance(composed, Message):
+            if isinstance(composed, Skip):
+                return _Outcome(job, "skipped", composed.reason)
             return self._retry_or_fail(job, composed.reason, None)
-        return await self._deliver(job, composed)
-
-    async def _deliver(self, job: Job, message: Message) -> _Outcome:
         try:
-            await self.d.outbox.send(message.outgoing)
+            await self.d.outbox.send(composed.outgoing)
         except DeliveryError as err:
             if err.permanent:
-                return _Outcome(job, "failed", str(err), message.recipient_id, permanent=True)
-            return self._retry_or_fail(job, str(err), message.recipient_id)
+                return _Outcome(job, "failed", str(err), composed.recipient_id, permanent=True)
+            return self._retry_or_fail(job, str(err), composed.recipient_id)
         except Exception as err:
             log.warning(
                 "sending %s to %s failed: %r", job.work.kind, job.work.target, err, exc_info=True
             )
-            return self._retry_or_fail(job, repr(err), message.recipient_id)
-        return _Outcome(job, "sent", recipient_id=message.recipient_id)
+            return self._retry_or_fail(job, repr(err), composed.recipient_id)
+        return _Outcome(job, "sent", "", composed.recipient_id)
 
     def _retry_or_fail(self, job: Job, reason: str, recipient_id: int | None) -> _Outcome:
         if job.claim.attempts >= self.d.max_attempts:
@@ -356,18 +363,19 @@ class _Run:
         return _Outcome(job, "retry", reason, recipient_id)
 
     async def _flush_outcomes(self) -> None:
-        """Write outcomes as they pile up (group commit), and the last ones when the run ends."""
+        """Write outcomes in batches (group commit), and the last ones when the run ends."""
         while True:
             await self.flush_due.wait()
             self.flush_due.clear()
             if self.flush_timer is not None:
                 self.flush_timer.cancel()
                 self.flush_timer = None
-            while self.outcomes:
-                batch, self.outcomes = self.outcomes, []
+            batch, self.outcomes = self.outcomes, []
+            if batch:
                 await self._settle(batch)
-            if self.finished:
+            if self.finished and not self.outcomes:
                 return
+            self._arm_flush()  # for what piled up meanwhile
 
     async def _settle(self, batch: list[_Outcome]) -> None:
         for attempt in range(6):

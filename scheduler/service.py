@@ -145,9 +145,9 @@ class Scheduler:
         # profile and what is due; each member then only checks when they joined.
         groups: dict[tuple[Any, ...], tuple[Profile, list[DueSlot]]] = {}
         for candidate in members:
-            team, row = candidate.team, candidate.member
+            team, team_id, row = candidate.team, candidate.team_id, candidate.member
             group_key = (
-                team.id,
+                team_id,
                 row.timezone,
                 row.checkin_time,
                 row.workdays,
@@ -158,16 +158,16 @@ class Scheduler:
             )
             group = groups.get(group_key)
             if group is None:
-                team_rules = rules.get(team.id)
+                team_rules = rules.get(team_id)
                 if team_rules is None:
-                    team_rules = rules[team.id] = team_rules_of(team)
+                    team_rules = rules[team_id] = team_rules_of(team)
                 profile = Profile.of(row, team, self.default_timezone)
                 settled = dict(zip(kinds, candidate.settled, strict=True))
                 slots = profile_due(now, profile, team_rules, settled, self.grace, occurrences)
                 group = groups[group_key] = (profile, slots)
             profile, slots = group
             if slots:
-                for due in for_member(slots, row.id, team.id, candidate.joined_at):
+                for due in for_member(slots, row.id, team_id, candidate.joined_at):
                     work.append(Work(due, team, profile, row))
         for team_candidate in teams:
             team = team_candidate.team

@@ -118,6 +118,29 @@ async def test_checked_in_before_the_prompt_gets_none(bot, clock, database, sche
     assert bot.sent == []
 
 
+async def test_members_sharing_a_schedule_are_each_judged_on_their_own(  # type: ignore[no-untyped-def]
+    bot, clock, database, scheduler
+) -> None:
+    # One tick works out what is due once for everyone with the same settings; each member
+    # is still judged on when they joined and whether they checked in, and a member with
+    # their own check-in time is not swept along.
+    for name in ("ana", "bo", "di"):
+        await join(bot, clock, name, when=at(THU, 9))
+    await join(bot, clock, "cy", when=at(THU, 17, 30))  # after today's prompt time
+    await record_checkin(database, "bo", THU)
+    await update_member(database, "di", checkin_time=time(18, 0))
+    await scheduler.tick(at(THU, 17, 40))
+    assert [kinds_sent(bot, name) for name in ("ana", "bo", "cy", "di")] == [
+        ["prompt"],
+        [],
+        [],
+        [],
+    ]
+    await scheduler.tick(at(THU, 18, 0, 30))
+    assert kinds_sent(bot, "di") == ["prompt"]
+    assert len(bot.sent) == 2
+
+
 async def test_member_of_two_teams_gets_one_prompt_on_their_first_teams_schedule(  # type: ignore[no-untyped-def]
     bot, clock, database, scheduler
 ) -> None:

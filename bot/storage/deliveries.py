@@ -49,8 +49,7 @@ CLAIM_ROWS_PER_STATEMENT = 500  # 6 parameters a row: far under both databases' 
 IN_LIST_LIMIT = 5000  # ids per IN (...) list, well under SQLite's 32766 parameters
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(NamedTuple):
     """A delivery this instance holds until `lease_until`; `attempts` counts every claim."""
 
     id: int
@@ -92,6 +91,7 @@ class MemberCandidate(NamedTuple):
     """
 
     member: MemberRow
+    team_id: int
     team: Team
     joined_at: datetime
     settled: tuple[date | None, ...]
@@ -229,23 +229,27 @@ async def member_candidates(
     candidates: list[MemberCandidate] = []
     last_id = None
     for row in rows:
-        if row[0] == last_id:
+        member_id = row[0]
+        if member_id == last_id:
             continue  # a later membership: the oldest one is the member's first team
-        last_id = row[0]
+        last_id = member_id
         member = MemberRow(
-            row[0],
+            member_id,
             row[1],
             row[2],
             row[3],
             row[4],
-            checkin_time(row[5]),
+            None if row[5] is None else checkin_time(row[5]),
             row[6],
             row[7],
             row[8],
-            paused_until(row[9]),
+            None if row[9] is None else paused_until(row[9]),
         )
-        settled = tuple(day(value) for value in row[12:])
-        candidates.append(MemberCandidate(member, teams[row[10]], joined_at(row[11]), settled))
+        settled = tuple(map(day, row[12:]))
+        team_id = row[10]
+        candidates.append(
+            MemberCandidate(member, team_id, teams[team_id], joined_at(row[11]), settled)
+        )
     return candidates
 
 
@@ -418,26 +422,45 @@ async def _take_over(
 
 
 async def checkin_statuses(
-    session: AsyncSession, days: Iterable[tuple[int, date]]
+    session: AsyncSession, member_ids: Iterable[int], days: Iterable[date]
 ) -> dict[tuple[int, date], str]:
-    """The check-in status (complete, partial, day_off) of each (member id, local date) asked."""
-    wanted = set(days)
-    if not wanted:
+    """The check-in status (complete, partial, day_off) of these members on these local dates,
+    by (member id, local date), where they have a check-in.
+
+    Driver SQL like the claims: a fan-out asks about a claimed chunk of hundreds at a time.
+    """
+    ids = sorted(set(member_ids))
+    dates = sorted(set(days))
+    if not ids or not dates:
         return {}
-    member_ids = sorted({member_id for member_id, _ in wanted})
-    dates = {day for _, day in wanted}
+    connection = await session.connection()
+    dialect = connection.dialect
+    bind = Checkin.__table__.c.local_date.type.bind_processor(dialect)
+    date_params = [bind(day) for day in dates] if bind is not None else dates
+    day = _Decoder(Checkin.__table__.c.local_date.type, dialect)
     found: dict[tuple[int, date], str] = {}
-    for start in range(0, len(member_ids), IN_LIST_LIMIT):
-        rows = await session.execute(
-            select(Checkin.member_id, Checkin.local_date, Checkin.status).where(
-                Checkin.member_id.in_(member_ids[start : start + IN_LIST_LIMIT]),
-                Checkin.local_date.in_(dates),
-            )
-        )
-        for member_id, day, status in rows:
-            if (member_id, day) in wanted:
-                found[member_id, day] = status
+    for first in range(0, len(ids), IN_LIST_LIMIT):
+        chunk = ids[first : first + IN_LIST_LIMIT]
+        sql = _statuses_sql(dialect.name, len(chunk), len(dates))
+        result = await connection.exec_driver_sql(sql, (*chunk, *date_params))
+        rows: Sequence[Any] = result.all()
+        for member_id, local_date, status in rows:
+            found[member_id, day(local_date)] = status
     return found
+
+
+@functools.lru_cache(maxsize=32)
+def _statuses_sql(dialect: str, members: int, dates: int) -> str:
+    """The check-in SELECT for `members` ids and `dates` local dates (ids first, then dates)."""
+    if dialect == "sqlite":
+        ids, days = ", ".join(["?"] * members), ", ".join(["?"] * dates)
+    else:
+        ids = ", ".join(f"${n}::bigint" for n in range(1, members + 1))
+        days = ", ".join(f"${n}::date" for n in range(members + 1, members + dates + 1))
+    return (
+        "SELECT member_id, local_date, status FROM checkins "
+        f"WHERE member_id IN ({ids}) AND local_date IN ({days})"
+    )
 
 
 async def find_delivery(session: AsyncSession, key: DeliveryKey) -> Delivery | None:
