@@ -19,11 +19,12 @@ import contextlib
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +32,7 @@ from adapters.base import DeliveryError, Outbox
 from bot.profile import Profile
 from bot.storage import deliveries as store
 from bot.storage.db import Database
-from bot.storage.deliveries import MemberRow
+from bot.storage.deliveries import Claim, DeliveryKey, MemberRow
 from bot.storage.models import Team
 from scheduler.compose import (
     Composed,
@@ -46,6 +47,7 @@ from scheduler.compose import (
 from scheduler.due import DueWork, Kind, member_target
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MEMBER_MESSAGE_KINDS = (
     Kind.PROMPT,
@@ -143,6 +145,14 @@ class Deliverer:
             return
         async with self._gate, self.database.transaction() as session:
             yield session
+
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(connection, *args)` as a transaction of the scheduler's own, in one go
+        (`Database.run_sync`; one at a time on SQLite)."""
+        if self._gate is None:
+            return await self.database.run_sync(fn, *args)
+        async with self._gate:
+            return await self.database.run_sync(fn, *args)
 
     def stop_claiming(self) -> None:
         """Claim nothing new; work already claimed is still sent."""
@@ -245,20 +255,14 @@ class _Run:
 
     async def _claim(self, chunk: list[Work]) -> list[Job]:
         by_key = {item.due.key: item for item in chunk}
+        # Whether each member has checked in decides what their prompt or nudge says.
+        asked = [item.due for item in chunk if item.due.kind in NEEDS_CHECKIN]
         now = self.now()
         for attempt in range(3):
             try:
-                async with self.d.session() as session:
-                    claims = await store.claim(
-                        session, by_key, owner=self.d.owner, now=now, lease=self.d.lease
-                    )
-                    # Whether each member has checked in decides what their work says.
-                    asked = [item.due for item in chunk if item.due.kind in NEEDS_CHECKIN]
-                    statuses = await store.checkin_statuses(
-                        session,
-                        {due.member_id for due in asked if due.member_id is not None},
-                        {due.local_date for due in asked},
-                    )
+                claims, statuses = await self.d.write(
+                    _claim_chunk, list(by_key), asked, self.d.owner, now, self.d.lease
+                )
                 break
             except DBAPIError as err:  # a deadlock or a busy database: the claim is retried
                 if attempt == 2:
@@ -398,39 +402,12 @@ class _Run:
             )
 
     async def _write(self, batch: list[_Outcome]) -> list[tuple[int, str]]:
-        now = self.now()
-        owner = self.d.owner
-        newly_unreachable: list[tuple[int, str]] = []
-        async with self.d.session() as session:
-            sent = [o.job.claim.id for o in batch if o.status == "sent"]
-            await store.mark_sent(session, sent, owner=owner, now=now)
-            settled = {
-                o.job.claim.id: (store.SKIPPED if o.status == "skipped" else store.FAILED, o.reason)
-                for o in batch
-                if o.status in ("skipped", "failed")
-            }
-            await store.mark_settled(session, settled, owner=owner)
-            for o in batch:
-                if o.status == "retry":
-                    retry_at = self.tick_now + self.d.backoff(o.job.claim.attempts)
-                    await store.retry_later(
-                        session, o.job.claim.id, owner=owner, error=o.reason, retry_at=retry_at
-                    )
-                if o.status != "failed" or o.recipient_id is None:
-                    continue
-                unreachable = o.permanent or await self._keeps_failing(session, o.recipient_id)
-                if unreachable and await store.mark_undeliverable(session, o.recipient_id, now=now):
-                    newly_unreachable.append((o.recipient_id, o.reason))
-        return newly_unreachable
-
-    @staticmethod
-    async def _keeps_failing(session, member_id: int) -> bool:  # type: ignore[no-untyped-def]
-        statuses = await store.recent_statuses(
-            session, member_target(member_id), MEMBER_MESSAGE_KINDS, FAILURES_BEFORE_UNDELIVERABLE
-        )
-        return len(statuses) == FAILURES_BEFORE_UNDELIVERABLE and all(
-            status == store.FAILED for status in statuses
-        )
+        retry_at = {
+            o.job.claim.id: self.tick_now + self.d.backoff(o.job.claim.attempts)
+            for o in batch
+            if o.status == "retry"
+        }
+        return await self.d.write(_write_outcomes, batch, retry_at, self.d.owner, self.now())
 
     def _count(self, outcome: _Outcome) -> None:
         report = self.report
@@ -456,6 +433,73 @@ class _Run:
     async def _release(self) -> None:
         ids = sorted(self.unsent)
         with contextlib.suppress(DBAPIError):
-            async with self.d.session() as session:
-                await store.release(session, ids, owner=self.d.owner, now=self.now())
+            await self.d.write(_release, ids, self.d.owner, self.now())
         self.unsent.clear()
+
+
+# The scheduler's transactions: plain functions over a sync Connection (`Deliverer.write`).
+
+
+def _claim_chunk(
+    connection: Connection,
+    keys: list[DeliveryKey],
+    asked: list[DueWork],
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+) -> tuple[list[Claim], dict[tuple[int, date], str]]:
+    """Claim a chunk, and read in the same transaction the check-ins of the `asked` work."""
+    claims = store.claim(connection, keys, owner=owner, now=now, lease=lease)
+    statuses = store.checkin_statuses(
+        connection,
+        {due.member_id for due in asked if due.member_id is not None},
+        {due.local_date for due in asked},
+    )
+    return claims, statuses
+
+
+def _write_outcomes(
+    connection: Connection,
+    batch: list[_Outcome],
+    retry_at: dict[int, datetime],
+    owner: str,
+    now: datetime,
+) -> list[tuple[int, str]]:
+    """Settle a batch of outcomes; returns the members newly marked unreachable, with why."""
+    sent = [o.job.claim.id for o in batch if o.status == "sent"]
+    store.mark_sent(connection, sent, owner=owner, now=now)
+    settled = {
+        o.job.claim.id: (store.SKIPPED if o.status == "skipped" else store.FAILED, o.reason)
+        for o in batch
+        if o.status in ("skipped", "failed")
+    }
+    store.mark_settled(connection, settled, owner=owner)
+    newly_unreachable: list[tuple[int, str]] = []
+    for o in batch:
+        if o.status == "retry":
+            store.retry_later(
+                connection,
+                o.job.claim.id,
+                owner=owner,
+                error=o.reason,
+                retry_at=retry_at[o.job.claim.id],
+            )
+        if o.status != "failed" or o.recipient_id is None:
+            continue
+        unreachable = o.permanent or _keeps_failing(connection, o.recipient_id)
+        if unreachable and store.mark_undeliverable(connection, o.recipient_id, now=now):
+            newly_unreachable.append((o.recipient_id, o.reason))
+    return newly_unreachable
+
+
+def _keeps_failing(connection: Connection, member_id: int) -> bool:
+    statuses = store.recent_statuses(
+        connection, member_target(member_id), MEMBER_MESSAGE_KINDS, FAILURES_BEFORE_UNDELIVERABLE
+    )
+    return len(statuses) == FAILURES_BEFORE_UNDELIVERABLE and all(
+        status == store.FAILED for status in statuses
+    )
+
+
+def _release(connection: Connection, ids: list[int], owner: str, now: datetime) -> None:
+    store.release(connection, ids, owner=owner, now=now)

@@ -35,22 +35,31 @@ async def test_claim_is_won_once_and_taken_over_only_after_its_lease(database: D
     key = ("prompt", "member:1", THU)
     now = at(THU, 17)
     lease = timedelta(minutes=5)
-    async with database.transaction() as session:
-        first = await store.claim(session, [key], owner="a", now=now, lease=lease)
-    async with database.transaction() as session:
-        second = await store.claim(session, [key], owner="b", now=now, lease=lease)
-    async with database.transaction() as session:
-        early = await store.claim(session, [key], owner="b", now=now + lease / 2, lease=lease)
-    async with database.transaction() as session:
-        late = await store.claim(session, [key], owner="b", now=now + lease, lease=lease)
+    first = await database.run_sync(
+        lambda c: store.claim(c, [key], owner="a", now=now, lease=lease)
+    )
+    second = await database.run_sync(
+        lambda c: store.claim(c, [key], owner="b", now=now, lease=lease)
+    )
+    early = await database.run_sync(
+        lambda c: store.claim(c, [key], owner="b", now=now + lease / 2, lease=lease)
+    )
+    late = await database.run_sync(
+        lambda c: store.claim(c, [key], owner="b", now=now + lease, lease=lease)
+    )
     assert [c.attempts for c in first] == [1]
     assert second == [] and early == []
     assert [(c.id, c.attempts) for c in late] == [(first[0].id, 2)]
-    async with database.transaction() as session:
-        assert await store.mark_sent(session, [first[0].id], owner="a", now=now) == 0
-        assert await store.mark_sent(session, [late[0].id], owner="b", now=now) == 1
-    async with database.transaction() as session:
-        again = await store.claim(session, [key], owner="c", now=now + lease * 10, lease=lease)
+    mark_first = await database.run_sync(
+        lambda c: store.mark_sent(c, [first[0].id], owner="a", now=now)
+    )
+    mark_late = await database.run_sync(
+        lambda c: store.mark_sent(c, [late[0].id], owner="b", now=now)
+    )
+    assert (mark_first, mark_late) == (0, 1)
+    again = await database.run_sync(
+        lambda c: store.claim(c, [key], owner="c", now=now + lease * 10, lease=lease)
+    )
     assert again == []  # a sent delivery is never claimed again
 
 
@@ -81,14 +90,15 @@ async def test_a_crashed_claim_is_retried_after_its_lease_by_another_instance(  
     ana = await member_id(database, "ana")
     crashed_at = at(THU, 17, 0, 5)
     # Instance "crashed" claimed Ana's prompt and died before sending it.
-    async with database.transaction() as session:
-        await store.claim(
-            session,
+    await database.run_sync(
+        lambda c: store.claim(
+            c,
             [("prompt", f"member:{ana}", THU)],
             owner="crashed",
             now=crashed_at,
             lease=timedelta(minutes=5),
         )
+    )
     survivor = make_scheduler(database, outbox_for(bot), clock, owner="survivor")
     await survivor.tick(at(THU, 17, 1))
     await survivor.tick(at(THU, 17, 5, 4))

@@ -6,6 +6,10 @@ the same key, exactly one gets the row. A claim carries a lease; when the lease 
 before the row is settled (the claimer crashed, or asked to retry later), one conditional
 UPDATE lets exactly one instance take it over. Settled rows (sent, skipped, failed) are never
 claimed again.
+
+The claim and outcome functions are plain functions over a sync Connection: the scheduler runs
+each batch of them as one transaction with `Database.run_sync`, which on SQLite hands the whole
+transaction to one worker thread at once (a fan-out writes thousands of rows).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
@@ -283,8 +287,8 @@ _RETURNED = (
 )
 
 
-async def claim(
-    session: AsyncSession,
+def claim(
+    connection: Connection,
     keys: Iterable[DeliveryKey],
     *,
     owner: str,
@@ -306,8 +310,8 @@ async def claim(
     won: list[Claim] = []
     for first in range(0, len(wanted), CLAIM_ROWS_PER_STATEMENT):
         won.extend(
-            await _insert_claims(
-                session,
+            _insert_claims(
+                connection,
                 wanted[first : first + CLAIM_ROWS_PER_STATEMENT],
                 owner=owner,
                 now=now,
@@ -317,7 +321,7 @@ async def claim(
     taken = {c.key for c in won}
     rest = [key for key in wanted if key not in taken]
     if rest:
-        won.extend(await _take_over(session, rest, owner=owner, now=now, lease_until=lease_until))
+        won.extend(_take_over(connection, rest, owner=owner, now=now, lease_until=lease_until))
     return won
 
 
@@ -349,8 +353,8 @@ def _claim_sql(dialect: str, rows: int) -> str:
     )
 
 
-async def _insert_claims(
-    session: AsyncSession,
+def _insert_claims(
+    connection: Connection,
     keys: Sequence[DeliveryKey],
     *,
     owner: str,
@@ -364,7 +368,6 @@ async def _insert_claims(
     writes for these columns (dates and UTC instants in the same storage formats); the
     statement text of each chunk size is built once.
     """
-    connection = await session.connection()
     dialect = connection.dialect
     params: list[Any] = []
     add = params.extend
@@ -384,7 +387,7 @@ async def _insert_claims(
     else:
         raise RuntimeError(f"deliveries need SQLite or PostgreSQL, not {dialect.name}")
     sql = _claim_sql(dialect.name, len(keys))
-    result = await connection.exec_driver_sql(sql, tuple(params))  # rows of (id, kind, target)
+    result = connection.exec_driver_sql(sql, tuple(params))  # rows of (id, kind, target)
     day_of = {(kind, target): local_date for kind, target, local_date in keys}
     # A new row's attempts and lease are the ones just written.
     returned: Sequence[Any] = result.all()
@@ -393,8 +396,8 @@ async def _insert_claims(
     ]
 
 
-async def _take_over(
-    session: AsyncSession,
+def _take_over(
+    connection: Connection,
     keys: Sequence[DeliveryKey],
     *,
     owner: str,
@@ -402,7 +405,7 @@ async def _take_over(
     lease_until: datetime,
 ) -> list[Claim]:
     """Take claims whose lease ran out; the condition lets exactly one instance win each."""
-    result = await session.execute(
+    result = connection.execute(
         update(Delivery)
         .where(
             tuple_(Delivery.kind, Delivery.target, Delivery.local_date).in_(keys),
@@ -416,13 +419,12 @@ async def _take_over(
             attempts=Delivery.attempts + 1,
         )
         .returning(*_RETURNED)
-        .execution_options(synchronize_session=False)
     )
     return [Claim(*row) for row in result]
 
 
-async def checkin_statuses(
-    session: AsyncSession, member_ids: Iterable[int], days: Iterable[date]
+def checkin_statuses(
+    connection: Connection, member_ids: Iterable[int], days: Iterable[date]
 ) -> dict[tuple[int, date], str]:
     """The check-in status (complete, partial, day_off) of these members on these local dates,
     by (member id, local date), where they have a check-in.
@@ -433,7 +435,6 @@ async def checkin_statuses(
     dates = sorted(set(days))
     if not ids or not dates:
         return {}
-    connection = await session.connection()
     dialect = connection.dialect
     bind = Checkin.__table__.c.local_date.type.bind_processor(dialect)
     date_params = [bind(day) for day in dates] if bind is not None else dates
@@ -442,7 +443,7 @@ async def checkin_statuses(
     for first in range(0, len(ids), IN_LIST_LIMIT):
         chunk = ids[first : first + IN_LIST_LIMIT]
         sql = _statuses_sql(dialect.name, len(chunk), len(dates))
-        result = await connection.exec_driver_sql(sql, (*chunk, *date_params))
+        result = connection.exec_driver_sql(sql, (*chunk, *date_params))
         rows: Sequence[Any] = result.all()
         for member_id, local_date, status in rows:
             found[member_id, day(local_date)] = status
@@ -473,8 +474,8 @@ async def find_delivery(session: AsyncSession, key: DeliveryKey) -> Delivery | N
     )
 
 
-async def mark_sent(
-    session: AsyncSession, claim_ids: Sequence[int], *, owner: str, now: datetime
+def mark_sent(
+    connection: Connection, claim_ids: Sequence[int], *, owner: str, now: datetime
 ) -> int:
     """Settle claims as sent; returns how many rows this owner still held.
 
@@ -482,7 +483,6 @@ async def mark_sent(
     """
     if not claim_ids:
         return 0
-    connection = await session.connection()
     dialect = connection.dialect
     if dialect.name == "sqlite":
         instant = Delivery.__table__.c.sent_at.type.bind_processor(dialect)
@@ -496,7 +496,7 @@ async def mark_sent(
     for first in range(0, len(claim_ids), IN_LIST_LIMIT):
         ids = claim_ids[first : first + IN_LIST_LIMIT]
         sql = _mark_sent_sql(dialect.name, len(ids))
-        result = await connection.exec_driver_sql(sql, (sent_at, owner, *ids))
+        result = connection.exec_driver_sql(sql, (sent_at, owner, *ids))
         marked += int(result.rowcount)
     return marked
 
@@ -515,8 +515,8 @@ def _mark_sent_sql(dialect: str, rows: int) -> str:
     )
 
 
-async def mark_settled(
-    session: AsyncSession, outcomes: Mapping[int, tuple[str, str]], *, owner: str
+def mark_settled(
+    connection: Connection, outcomes: Mapping[int, tuple[str, str]], *, owner: str
 ) -> None:
     """Settle claims as skipped or failed, each with its reason: {claim id: (status, reason)}."""
     by_outcome: dict[tuple[str, str], list[int]] = {}
@@ -525,45 +525,40 @@ async def mark_settled(
             raise ValueError(f"not a settled status: {status}")
         by_outcome.setdefault((status, reason[:1000]), []).append(claim_id)
     for (status, reason), ids in by_outcome.items():
-        await session.execute(
+        connection.execute(
             update(Delivery)
             .where(Delivery.id.in_(ids), Delivery.claimed_by == owner)
             .values(status=status, error=reason)
-            .execution_options(synchronize_session=False)
         )
 
 
-async def retry_later(
-    session: AsyncSession, claim_id: int, *, owner: str, error: str, retry_at: datetime
+def retry_later(
+    connection: Connection, claim_id: int, *, owner: str, error: str, retry_at: datetime
 ) -> None:
     """Keep a claim for another attempt: its lease ends at `retry_at`, then any instance may."""
-    await session.execute(
+    connection.execute(
         update(Delivery)
         .where(Delivery.id == claim_id, Delivery.claimed_by == owner)
         .values(lease_until=retry_at, error=error[:1000])
-        .execution_options(synchronize_session=False)
     )
 
 
-async def release(
-    session: AsyncSession, claim_ids: Sequence[int], *, owner: str, now: datetime
-) -> None:
+def release(connection: Connection, claim_ids: Sequence[int], *, owner: str, now: datetime) -> None:
     """Give back claims this instance will not send (shutting down): others may take them now."""
     if not claim_ids:
         return
-    await session.execute(
+    connection.execute(
         update(Delivery)
         .where(Delivery.id.in_(claim_ids), Delivery.claimed_by == owner, Delivery.status == CLAIMED)
         .values(lease_until=now)
-        .execution_options(synchronize_session=False)
     )
 
 
-async def recent_statuses(
-    session: AsyncSession, target: str, kinds: Sequence[str], limit: int
+def recent_statuses(
+    connection: Connection, target: str, kinds: Sequence[str], limit: int
 ) -> list[str]:
     """The outcomes (sent or failed) of a target's newest sends of these kinds, newest first."""
-    rows = await session.scalars(
+    rows = connection.scalars(
         select(Delivery.status)
         .where(
             Delivery.target == target,
@@ -576,13 +571,12 @@ async def recent_statuses(
     return list(rows.all())
 
 
-async def mark_undeliverable(session: AsyncSession, member_id: int, *, now: datetime) -> bool:
+def mark_undeliverable(connection: Connection, member_id: int, *, now: datetime) -> bool:
     """Mark a member Needle cannot reach; True only the first time (so it is logged once)."""
-    result = await session.execute(
+    result = connection.execute(
         update(Member)
         .where(Member.id == member_id, Member.undeliverable_since.is_(None))
         .values(undeliverable_since=now)
-        .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
