@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Protocol, runtime_checkable
+from collections.abc import Coroutine
+from typing import Any, Protocol, runtime_checkable
 
 from bot.engine import APOLOGY as APOLOGY_TEXT
 from bot.messages import Address, Incoming, Outgoing, Reply
@@ -70,11 +71,15 @@ class Outbox:
         """The adapter serving `platform`, if any."""
         return self._adapters.get(platform)
 
-    async def send(self, outgoing: Outgoing) -> None:
-        """Deliver one Outgoing; DeliveryError(permanent=True) when no adapter serves it."""
+    def send(self, outgoing: Outgoing) -> Coroutine[Any, Any, None]:
+        """Deliver one Outgoing (await the result); DeliveryError when no adapter serves it.
+
+        Returns the adapter's own `send` coroutine rather than wrapping it in another: a
+        fan-out awaits thousands of these, and every frame is resumed at each wait.
+        """
         adapter = self._adapters.get(outgoing.address.platform)
         if adapter is None:
             raise DeliveryError(
                 f"no adapter for platform {outgoing.address.platform!r}", permanent=False
             )
-        await adapter.send(outgoing.address, outgoing.reply)
+        return adapter.send(outgoing.address, outgoing.reply)

@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.profile import Profile, zone
 from bot.storage import deliveries as store
 from bot.storage.db import Database
+from bot.storage.deliveries import MemberRow
 from bot.storage.models import Team
 from scheduler.delivery import Deliverer, DeliveryReport, Work
 from scheduler.due import (
@@ -42,6 +43,8 @@ from scheduler.due import (
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY = timedelta(hours=6)
+# The columns of a MemberRow that Profile.of reads: timezone through paused_until.
+MEMBER_SETTINGS = slice(MemberRow._fields.index("timezone"), len(MemberRow._fields))
 KEEP_DELIVERIES = timedelta(days=90)
 STOP_TIMEOUT_SECONDS = 15.0
 
@@ -146,16 +149,8 @@ class Scheduler:
         groups: dict[tuple[Any, ...], tuple[Profile, list[DueSlot]]] = {}
         for candidate in members:
             team, team_id, row = candidate.team, candidate.team_id, candidate.member
-            group_key = (
-                team_id,
-                row.timezone,
-                row.checkin_time,
-                row.workdays,
-                row.goal_conversations,
-                row.goal_minutes,
-                row.paused_until,
-                candidate.settled,
-            )
+            # The team, the member's own settings (timezone … paused_until) and what is settled.
+            group_key = (team_id, row[MEMBER_SETTINGS], candidate.settled)
             group = groups.get(group_key)
             if group is None:
                 team_rules = rules.get(team_id)
