@@ -9,8 +9,16 @@ number of concurrent senders, to the same sink. Each side runs in a process of i
 the peak memory is Needle's own); the sink runs in a third and counts what arrives, so lost
 and duplicated messages are counted at the receiving end.
 
-Prints both throughputs, their ratio, the peak memory of the Needle process, and lost and
-duplicated counts. Target: Needle at 80 % of the floor or better, nothing lost or duplicated.
+A third side, "claims" (SQLite only), is the floor plus exactly-once bookkeeping and nothing
+else: the same prebuilt messages, each chunk of 500 claimed with the scheduler's kind of
+`INSERT … ON CONFLICT DO NOTHING RETURNING` in a worker thread with a raw sqlite3 connection,
+and the sent ones marked with `UPDATE … WHERE id IN (…)` in batches. It shows what claiming
+and marking cost by themselves, so the rest of the gap is Needle's own work (reading members,
+working out who is due, check-ins, composing, outcomes).
+
+Prints the throughputs, Needle's ratio to the floor, the peak memory of the Needle process,
+and lost and duplicated counts. Target: Needle at 80 % of the floor or better, nothing lost
+or duplicated.
 
     python bench/fanout.py [--members 10000] [--concurrency 20] [--rounds 2]
                            [--database-url URL] [--sink-latency-ms 0] [--profile PATH]
@@ -29,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from datetime import UTC, datetime
 from datetime import time as wall_time
 from multiprocessing.connection import Connection
@@ -54,6 +62,7 @@ from scheduler.service import Scheduler
 JOINED = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday
 DUE_AT = datetime(2026, 11, 26, 17, 0, 15, tzinfo=UTC)  # Thursday, 15 s after 17:00 UTC
 ROOT = Path(__file__).resolve().parent.parent
+PHASES = ("floor", "claims", "needle")
 
 
 # --- the sink: counts every message it receives, per run ------------------------------------
@@ -286,6 +295,142 @@ async def floor_phase(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+# --- the floor with claims: bookkeeping only -----------------------------------------------
+
+
+def claim_sql(rows: int) -> str:
+    """A multi-row claim like the scheduler's, for `rows` keys."""
+    values = ", ".join(["(?, ?, ?, 'claimed', ?, ?, ?, 1)"] * rows)
+    return (
+        "INSERT INTO deliveries "
+        "(kind, target, local_date, status, claimed_by, claimed_at, lease_until, attempts) "
+        f"VALUES {values} ON CONFLICT (kind, target, local_date) DO NOTHING "
+        "RETURNING id, target"
+    )
+
+
+async def claims_phase(args: argparse.Namespace) -> dict[str, Any]:
+    """The floor's loop with each message claimed before it is sent and marked after."""
+    import sqlite3
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    team = Team(platform="http", external_id="acme", name="Acme", questions={})
+    day = DUE_AT.date()
+    messages: dict[str, dict[str, str]] = {}
+    for n in range(args.members):
+        member = Member(platform="http", external_id=f"rep-{n:05d}", display_name=f"Rep {n}")
+        target = f"member:{n}"
+        messages[target] = {
+            "user": member.external_id,
+            "team": "acme",
+            "text": daily_prompt(member, team, day).text,
+        }
+    targets = list(messages)
+    url = f"http://127.0.0.1:{args.port}/messages/{args.run}"
+    with tempfile.TemporaryDirectory(prefix="needle-claims-") as folder:
+        database = Database(f"sqlite:///{folder}/claims.db")
+        await upgrade(database)
+        await database.dispose()
+        connection = sqlite3.connect(
+            f"{folder}/claims.db", isolation_level=None, check_same_thread=False
+        )
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        lock = threading.Lock()
+        stamp = DUE_AT.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        def claim(chunk: list[str]) -> list[tuple[int, str]]:
+            params: list[str] = []
+            for target in chunk:
+                params.extend(("prompt", target, day.isoformat(), "bench", stamp, stamp))
+            with lock:
+                connection.execute("BEGIN IMMEDIATE")
+                rows = connection.execute(claim_sql(len(chunk)), params).fetchall()
+                connection.execute("COMMIT")
+            return rows
+
+        def mark(ids: list[int]) -> None:
+            marks = ", ".join("?" * len(ids))
+            with lock:
+                connection.execute("BEGIN IMMEDIATE")
+                connection.execute(
+                    "UPDATE deliveries SET status = 'sent', sent_at = ? "
+                    f"WHERE claimed_by = ? AND id IN ({marks})",
+                    (stamp, "bench", *ids),
+                )
+                connection.execute("COMMIT")
+
+        writer = ThreadPoolExecutor(1)
+        loop = asyncio.get_running_loop()
+        jobs: deque[tuple[int, dict[str, str]]] = deque()
+        ready = asyncio.Event()
+        claiming = True
+        done: list[int] = []
+        sent = 0
+
+        async def claimer() -> None:
+            nonlocal claiming
+            for start in range(0, len(targets), 500):
+                while len(jobs) > 1000:
+                    ready.clear()
+                    await ready.wait()
+                rows = await loop.run_in_executor(writer, claim, targets[start : start + 500])
+                jobs.extend((claim_id, messages[target]) for claim_id, target in rows)
+                ready.set()
+            claiming = False
+            ready.set()
+
+        async def sender(session: aiohttp.ClientSession) -> None:
+            nonlocal sent
+            while True:
+                if not jobs:
+                    if not claiming:
+                        return
+                    ready.clear()
+                    await ready.wait()
+                    continue
+                claim_id, message = jobs.popleft()
+                if len(jobs) <= 1000:
+                    ready.set()
+                async with session.post(url, json=message) as response:
+                    await response.read()
+                    if response.status < 300:
+                        sent += 1
+                        done.append(claim_id)
+
+        async def marker() -> None:
+            while claiming or jobs or done:
+                await asyncio.sleep(0.05)
+                if done:
+                    batch = done[:]
+                    del done[:]
+                    await loop.run_in_executor(writer, mark, batch)
+
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=args.concurrency)
+        ) as session:
+            gc.collect()
+            gc.freeze()
+            cpu = time.process_time()
+            started = time.perf_counter()
+            marking = asyncio.create_task(marker())
+            await asyncio.gather(claimer(), *(sender(session) for _ in range(args.concurrency)))
+            await marking
+            elapsed = time.perf_counter() - started
+            cpu = time.process_time() - cpu
+        marked = connection.execute("SELECT count(*) FROM deliveries WHERE status = 'sent'")
+        assert marked.fetchone()[0] == sent
+        writer.shutdown()
+        connection.close()
+    return {
+        "seconds": elapsed,
+        "cpu_seconds": cpu,
+        "sent": sent,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
 # --- orchestration ------------------------------------------------------------------------------
 
 
@@ -348,19 +493,21 @@ def main() -> None:
         help="profile Needle's tick with cProfile into PATH.<run> (slower: compare runs "
         "without it; read with python -m pstats)",
     )
-    parser.add_argument("--phase", choices=("needle", "floor"), help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--run", default="", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.phase:
-        phase = needle_phase if args.phase == "needle" else floor_phase
-        print(json.dumps(asyncio.run(phase(args))))
+        phase = {"needle": needle_phase, "floor": floor_phase, "claims": claims_phase}
+        print(json.dumps(asyncio.run(phase[args.phase](args))))
         return
 
-    results: dict[str, list[dict[str, Any]]] = {"floor": [], "needle": []}
+    # The claims side is a SQLite reference; with --database-url only floor and Needle run.
+    sides = ("floor", "needle") if args.database_url else PHASES
+    results: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
     for round_number in range(args.rounds):
-        for phase in ("floor", "needle"):
+        for phase in sides:
             run = f"{phase}_{round_number}"
             # A fresh sink for every run: nothing one run leaves behind slows the next.
             here, there = mp.Pipe()
@@ -384,7 +531,7 @@ def main() -> None:
         f"sink on 127.0.0.1 answering after {args.sink_latency_ms:g} ms, "
         f"database {'PostgreSQL' if args.database_url else 'SQLite'}"
     )
-    for phase in ("floor", "needle"):
+    for phase in sides:
         for n, figures in enumerate(results[phase], 1):
             print(
                 f"  {phase:6} round {n}: {figures['per_second']:8.0f} msg/s "
@@ -399,6 +546,12 @@ def main() -> None:
     peak = max(f["peak_rss_mb"] for f in results["needle"])
     ratio = needle / floor
     print(f"floor (bare aiohttp):   {floor:8.0f} msg/s (best round)")
+    if "claims" in results:
+        claims = max(f["per_second"] for f in results["claims"])
+        print(
+            f"floor with claims:      {claims:8.0f} msg/s (best round; {claims / floor:.1%} "
+            "of the floor: exactly-once bookkeeping alone)"
+        )
     print(f"Needle (scheduler tick): {needle:7.0f} msg/s (best round)")
     print(f"ratio:                  {ratio:8.1%}  (target >= 80%)")
     print(f"Needle peak memory:     {peak:8.0f} MB (max RSS of the Needle process)")
