@@ -1,9 +1,11 @@
 """Claim → send → mark: the fan-out of due work through the Outbox, exactly once.
 
-Due work is claimed in sorted chunks (one transaction each) just ahead of the senders, so no
-claim waits long enough for its lease to run out. A fixed number of workers send; outcomes
-are written back by one flusher that batches whatever has piled up (group commit), so the
-database sees a few writes per chunk, not two per message.
+Due work is claimed in sorted chunks (one transaction each, with the check-ins the messages
+depend on) ahead of the senders, never so far ahead that a claim's lease could run out before
+it is sent. A fixed number of workers send; outcomes are written back by one flusher in
+batches (group commit), so the database sees a few writes per chunk, not two per message.
+The scheduler's writes are plain functions over a Connection (the end of this module) run by
+`Database.run_sync`: on SQLite a whole transaction is one hand-off to the writer thread.
 
 Failures: an error the adapter calls permanent (account deactivated, DMs closed) settles the
 delivery as failed and marks the member undeliverable, logged once; anything else is retried
