@@ -19,7 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.commands import load_all
-from bot.commands.registry import ACTIONS, COMMANDS, FLOWS, FORMS, find_command
+from bot.commands.registry import (
+    ACTIONS,
+    COMMANDS,
+    FLOWS,
+    FORMS,
+    MEMBERS_ONLY_ACTIONS,
+    find_command,
+)
 from bot.config import Settings
 from bot.context import Context, Services
 from bot.messages import Incoming, IncomingKind, Reply
@@ -84,11 +91,14 @@ class Engine:
                 log.info("dropping repeated event %s", incoming.event_id)
                 return []
             ctx = await self._context(session, incoming)
+            if ctx is None:
+                return []
             replies = await self._route(ctx)
         return await draw_charts(replies)
 
-    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
-        """Find or create the member and the team this Incoming belongs to."""
+    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context | None:
+        """Find or create the member and the team this Incoming belongs to (None: an action
+        for members only, about someone who is not one)."""
         now = self.clock.now()
         address = incoming.address
         contact = None
@@ -97,6 +107,8 @@ class Engine:
                 session, address.platform, address.user_id, address.team_id
             )
         if contact is None:
+            if incoming.kind is IncomingKind.ACTION and incoming.action in MEMBERS_ONLY_ACTIONS:
+                return None
             contact = await self._first_contact(session, incoming, now)
         member, team, membership = contact
         person = incoming.person

@@ -307,6 +307,19 @@ async def test_user_change_refreshes_the_member(slack: SlackHarness) -> None:
     assert len(slack.fake.calls_to("users.info")) == 1  # taken from the event, not asked again
 
 
+async def test_profile_changes_of_people_who_never_used_needle_create_nobody(
+    slack: SlackHarness, database: Database
+) -> None:
+    user = dict(slack.fake.users[(DEFAULT_TEAM, "U1")], tz="Asia/Tokyo")
+    for _ in range(2):  # the second one once found the first one's cached profile
+        assert (
+            await slack.event(event_callback({"type": "user_change", "user": user}))
+        ).status == 200
+        await slack.settle()
+    async with database.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Member)) == 0
+
+
 async def test_a_retry_reaching_another_instance_is_recorded_once(
     settings: Any, database: Database, clock: Any
 ) -> None:

@@ -52,10 +52,6 @@ class Directory:
         self._remember((team_id, str(user.get("id", ""))), person)
         return person
 
-    def knows(self, team_id: str, user_id: str) -> bool:
-        """Whether this member was looked up (met) since start."""
-        return (team_id, user_id) in self._people
-
     def forget_team(self, team_id: str) -> None:
         """Drop every cached member of a workspace (Needle was uninstalled there)."""
         for key in [k for k in self._people if k[0] == team_id]:

@@ -164,7 +164,7 @@ async def resume_command(ctx: Context, _args: str) -> list[Reply]:
     ]
 
 
-@action("member.profile")
+@action("member.profile", members_only=True)
 async def profile_changed(ctx: Context, _value: str) -> list[Reply]:
     """The platform says a member's profile changed (Slack `user_change`).
 

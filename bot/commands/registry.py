@@ -34,6 +34,7 @@ class Command:
 
 COMMANDS: dict[str, Command] = {}
 ACTIONS: dict[str, CommandHandler] = {}
+MEMBERS_ONLY_ACTIONS: set[str] = set()
 FORMS: dict[str, FormHandler] = {}
 FLOWS: dict[str, FlowHandler] = {}
 
@@ -61,11 +62,20 @@ def command(
     return register
 
 
-def action(action_id: str) -> Callable[[CommandHandler], CommandHandler]:
-    """Register a button handler; it receives the button's value as `args`."""
+def action(
+    action_id: str, *, members_only: bool = False
+) -> Callable[[CommandHandler], CommandHandler]:
+    """Register a button handler; it receives the button's value as `args`.
+
+    `members_only`: the action is news about someone who may never have used Needle (a
+    platform profile change); from anyone who is not yet a member of the team it is dropped
+    instead of making them one.
+    """
 
     def register(handler: CommandHandler) -> CommandHandler:
         ACTIONS[action_id] = handler
+        if members_only:
+            MEMBERS_ONLY_ACTIONS.add(action_id)
         return handler
 
     return register

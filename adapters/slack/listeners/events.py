@@ -109,11 +109,9 @@ async def _home(relay: Relay, where: Where) -> None:
 async def _profile_changed(
     relay: Relay, team_id: str, user: dict[str, Any], event_id: str | None
 ) -> None:
-    """Refresh the cached Person; tell the engine only about members Needle has met."""
-    known = relay.directory.knows(team_id, str(user["id"]))
+    """Refresh the cached Person and tell the engine, which applies it to a member of the team
+    and drops it for anyone else (`member.profile` is for members only)."""
     person = await relay.directory.refresh(team_id, user)
-    if not known:
-        return
     async with relay.turn(team_id, str(user["id"])):
         await relay.ask(_profile_incoming(team_id, user, person, event_id))
 
