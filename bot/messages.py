@@ -107,6 +107,16 @@ class Form:
     fields: tuple[FormField, ...]
     submit_label: str = "Save"
     errors: dict[str, str] = field(default_factory=dict)  # field id -> inline error
+    # The action that opens this form afresh (where the platform cannot open it now, or has
+    # forgotten it); its value is the reference after the colon in `id`. "": none.
+    reopen: str = ""
+
+    def reopen_choice(self) -> Choice | None:
+        """The button that opens this form afresh, if it can be."""
+        if not self.reopen:
+            return None
+        _, _, ref = self.id.partition(":")
+        return Choice(self.title or "Open", self.reopen, ref, "primary")
 
 
 @dataclass(frozen=True)

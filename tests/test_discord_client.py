@@ -372,10 +372,10 @@ async def test_reopen_button_after_a_restart_asks_the_engine_for_the_form(
     message = fake.old_bot_message(
         fake.dm_channel_of(ana),
         "Almost there.",
-        [("Fix my answers", "needle:form.open:checkin.form:2026-11-25/1234")],
+        [("Fix my answers", "needle:form.open:1234/checkin.start/2026-11-25")],
     )
     # A reopen button from before a restart: its form is not on the shelf any more.
-    pressed = await fake.click(ana, message, "needle:form.open:checkin.form:2026-11-25/1234")
+    pressed = await fake.click(ana, message, "needle:form.open:1234/checkin.start/2026-11-25")
     modal = (await fake.wait_for_callback(pressed)).json
     assert modal["type"] == 9
     assert (engine.seen[-1].action, engine.seen[-1].value) == ("checkin.start", "2026-11-25")

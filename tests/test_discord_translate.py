@@ -11,7 +11,7 @@ from adapters.discord import translate
 from adapters.discord.commands import matching_time_zones, minutes_word
 from adapters.discord.components import ChoiceButton, FormModal, FormShelf, parse_reopen_value
 from adapters.discord.render import render_form_note, render_reply, safe_filename
-from adapters.discord.router import form_start_action, with_answers
+from adapters.discord.router import with_answers
 from bot.messages import Choice, Fact, Form, FormField, Image, IncomingKind, Reply, Visibility
 
 SERVER = translate.Origin(
@@ -98,11 +98,6 @@ def test_modal_values_from_labels_and_action_rows() -> None:
     }
 
 
-def test_form_start_action_keeps_the_reference() -> None:
-    assert form_start_action("checkin.form:2026-11-24") == ("checkin.start", "2026-11-24")
-    assert form_start_action("checkin.form") == ("checkin.start", "")
-
-
 def test_time_zone_autocomplete() -> None:
     assert matching_time_zones("berl")[0] == "Europe/Berlin"
     assert "America/New_York" in matching_time_zones("new york")
@@ -187,6 +182,7 @@ CHECKIN_FORM = Form(
         FormField("wins", "Wins", optional=True),
     ),
     errors={"minutes": "I couldn't read that as minutes."},
+    reopen="checkin.start",
 )
 
 
@@ -211,7 +207,8 @@ def test_form_that_cannot_open_becomes_a_note_with_a_reopen_button() -> None:
     assert message.view is not None
     (button,) = [c for c in message.view.children if isinstance(c, ChoiceButton)]
     assert button.action == "form.open"
-    assert parse_reopen_value(button.value) == ("checkin.form:2026-11-25", "555")
+    # The shelf key, and how the engine opens the form afresh if the shelf has forgotten it.
+    assert parse_reopen_value(button.value) == ("555", "checkin.start", "2026-11-25")
 
 
 def test_form_shelf_forgets_the_oldest() -> None:

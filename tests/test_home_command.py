@@ -65,6 +65,23 @@ async def test_settings_button_opens_the_form_where_there_is_one(bot: MemoryAdap
     }
 
 
+async def test_every_form_opens_again_from_its_reopen_button(bot: MemoryAdapter) -> None:
+    # What an adapter offers when it cannot open a form right now, or has forgotten it.
+    (settings,) = await bot.press("settings.open", can_open_forms=True)
+    (refused,) = await bot.submit(
+        "settings.form",
+        {"goal_calls": "3", "goal_minutes": "90", "schedule": "soon", "timezone": "UTC"},
+    )
+    (checkin,) = await bot.command("checkin", can_open_forms=True)
+    for reply in (settings, refused, checkin):
+        assert reply.form is not None
+        button = reply.form.reopen_choice()
+        assert button is not None
+        (again,) = await bot.press(button.action, button.value, can_open_forms=True)
+        assert again.form is not None and again.form.id == reply.form.id
+    assert checkin.form is not None and checkin.form.id.endswith(":2026-11-25")
+
+
 async def test_settings_form_applies_changes(bot: MemoryAdapter) -> None:
     (saved,) = await bot.submit(
         "settings.form",

@@ -111,7 +111,12 @@ async def test_a_shared_reply_is_posted_in_the_channel(slack: SlackHarness) -> N
 
 
 async def test_a_form_sent_unprompted_comes_with_a_button(slack: SlackHarness) -> None:
-    form = Form("checkin.form:2026-11-25", "Check-in", (FormField("conversations", "Calls"),))
+    form = Form(
+        "checkin.form:2026-11-25",
+        "Check-in",
+        (FormField("conversations", "Calls"),),
+        reopen="checkin.start",
+    )
     await slack.adapter.send(to("U1"), Reply("Check in?", kind="prompt", form=form))
     (posted,) = slack.fake.messages("D1")
     (actions,) = [b for b in posted.params["blocks"] if b["type"] == "actions"]

@@ -94,6 +94,7 @@ FORM = Form(
         FormField("wins", "Wins", optional=True),
     ),
     errors={"conversations": "Use a number from 0 to 500."},
+    reopen="checkin.start",
 )
 
 
@@ -124,7 +125,9 @@ def test_a_form_in_a_plain_message_gets_a_button_that_opens_it() -> None:
     (button,) = actions["elements"]
     assert button["action_id"] == "checkin.start"
     assert button["value"] == "2026-11-24"
-    assert render.form_opener(Form("other.form", "Other", ())) is None
+    (_section,) = render.reply_blocks(
+        Reply("No way back.", form=Form("other.form", "Other", ())), with_opener=True
+    )
 
 
 def test_app_home_joins_replies_with_dividers() -> None:

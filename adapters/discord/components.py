@@ -194,11 +194,15 @@ class FormShelf:
 
 
 def reopen_value(form: Form, key: str) -> str:
-    """The value of the reopen button: the form id (for the fallback) and the shelf key."""
-    return f"{form.id}/{key}"
+    """The value of the reopen button: the shelf key, and how to open the form afresh when
+    the shelf has forgotten it (the form's reopen action and its value)."""
+    fallback = form.reopen_choice()
+    action, ref = (fallback.action, fallback.value) if fallback else ("", "")
+    return f"{key}/{action}/{ref}"
 
 
-def parse_reopen_value(value: str) -> tuple[str, str]:
-    """(form id, shelf key) of a reopen button's value."""
-    form_id, _, key = value.partition("/")
-    return form_id, key
+def parse_reopen_value(value: str) -> tuple[str, str, str]:
+    """(shelf key, reopen action, its value) of a reopen button's value."""
+    key, _, rest = value.partition("/")
+    action, _, ref = rest.partition("/")
+    return key, action, ref

@@ -43,16 +43,6 @@ def with_answers(form: Form, values: dict[str, str]) -> Form:
     return replace(form, fields=fields)
 
 
-def form_start_action(form_id: str) -> tuple[str, str]:
-    """The engine action (and value) that opens form `form_id` afresh.
-
-    `checkin.form:2026-11-24` -> (`checkin.start`, `2026-11-24`): a form id may carry a
-    reference after a colon, which the start action takes as its value.
-    """
-    name, _, ref = form_id.partition(":")
-    return name.removesuffix(".form") + ".start", ref
-
-
 class Router:
     """Routes one Discord user action to the engine and answers it on Discord."""
 
@@ -178,14 +168,13 @@ class Router:
         return rendered
 
     async def _reopen_form(self, interaction: discord.Interaction[Any], value: str) -> None:
-        form_id, key = parse_reopen_value(value)
+        key, action, ref = parse_reopen_value(value)
         form = self.shelf.get(key)
         if form is not None:
             await self._deliver(interaction.response.send_modal(render_modal(form)))
             return
         # Forgotten (a restart): ask the engine to open the form afresh.
         origin = translate.origin_of_interaction(interaction)
-        action, ref = form_start_action(form_id)
         incoming = translate.action_incoming(origin, action, ref, str(interaction.id))
         await self._answer_interaction(interaction, incoming)
 

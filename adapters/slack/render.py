@@ -29,10 +29,6 @@ PLACEHOLDER_LIMIT = 150
 INPUT_LIMIT = 3000
 FALLBACK_TEXT_LIMIT = 3000
 
-# Forms that can be opened from a button when Needle has no trigger to open them directly
-# (a form asked for from a typed DM message): form id -> the action that opens it.
-FORM_OPENERS = {"checkin.form": "checkin.start"}
-
 _MENTION_TOKEN = re.compile(r"(?<![\w<])@([UW][A-Z0-9]{2,})\b")
 _DOUBLE_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
@@ -136,25 +132,12 @@ def reply_blocks(reply: Reply, *, with_opener: bool = False) -> list[dict[str, A
         blocks.append({"type": "section", "fields": facts[start : start + FIELDS_PER_SECTION]})
     choices = list(reply.choices)
     if with_opener and reply.form is not None:
-        opener = form_opener(reply.form)
+        opener = reply.form.reopen_choice()
         if opener is not None and all(c.action != opener.action for c in choices):
             choices.insert(0, opener)
     if choices:
         blocks.extend(actions_blocks(choices))
     return blocks
-
-
-def form_opener(form: Form) -> Choice | None:
-    """A button that opens `form` again, for forms Needle knows how to reopen.
-
-    A form id may carry a reference after a colon (`checkin.form:2026-11-24`); it becomes the
-    button's value.
-    """
-    form_id, _, ref = form.id.partition(":")
-    action = FORM_OPENERS.get(form_id)
-    if action is None:
-        return None
-    return Choice(label=form.title or "Open", action=action, value=ref, style="primary")
 
 
 def fallback_text(reply: Reply) -> str:

@@ -80,6 +80,7 @@ async def checkin_form(ctx: Context, day: date, errors: dict[str, str] | None = 
             title=title,
             fields=fields,
             errors=errors or {},
+            reopen="checkin.start",
         ),
     )
 

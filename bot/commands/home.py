@@ -9,6 +9,8 @@ commands members type (`goal`, `schedule`, `timezone`), so their rules live in o
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.commands.registry import COMMANDS, action, command, form
 from bot.context import Context
 from bot.messages import Choice, Fact, Form, FormField, Reply
@@ -113,7 +115,13 @@ def settings_form(ctx: Context) -> Reply:
     return Reply(
         "Your settings",
         kind="form",
-        form=Form(id=SETTINGS_FORM, title="Settings", fields=fields, submit_label="Save"),
+        form=Form(
+            id=SETTINGS_FORM,
+            title="Settings",
+            fields=fields,
+            submit_label="Save",
+            reopen="settings.open",
+        ),
     )
 
 
@@ -152,13 +160,7 @@ async def settings_submitted(ctx: Context, values: dict[str, str]) -> list[Reply
             Reply(
                 reply.text,
                 kind="form",
-                form=Form(
-                    id=SETTINGS_FORM,
-                    title=reply.form.title,
-                    fields=reply.form.fields,
-                    submit_label=reply.form.submit_label,
-                    errors=errors,
-                ),
+                form=replace(reply.form, errors=errors),
             )
         ]
     if not said:
