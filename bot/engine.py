@@ -25,7 +25,7 @@ from bot.commands.registry import (
     FLOWS,
     FORMS,
     MEMBERS_ONLY_ACTIONS,
-    find_command,
+    find_command_at,
 )
 from bot.config import Settings
 from bot.context import Context, Services
@@ -189,7 +189,7 @@ class Engine:
 
     async def run_command(self, ctx: Context, name: str, args: str) -> list[Reply]:
         """Run a subcommand by name, refusing admin commands to non-admins."""
-        entry = find_command(name or "help")
+        entry, args = find_command_at(name or "help", args)
         if entry is None:
             return [
                 Reply(
@@ -215,7 +215,7 @@ class Engine:
         if not text:
             return [Reply("I got an empty message. Type `help` to see what I can do.")]
         word, _, rest = strip_prefix(text).partition(" ")
-        entry = find_command(word)
+        entry, _ = find_command_at(word, rest)
         state = await load_state(ctx.session, ctx.member.id)
         if (
             state is not None

@@ -63,6 +63,12 @@ async def test_one_question_at_a_time_then_confirmation(bot: MemoryAdapter, data
     ]
 
 
+async def test_check_in_in_two_words_works_typed_and_as_a_command(bot: MemoryAdapter) -> None:
+    for replies in (await bot.say("check in"), await bot.command("check", "in", user="ben")):
+        assert kinds(replies) == ["question"]
+        assert "sales conversations" in replies[0].text
+
+
 async def test_all_in_one_message_asks_only_for_what_is_missing(
     bot: MemoryAdapter, database: Database
 ):

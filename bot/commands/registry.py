@@ -106,6 +106,17 @@ def find_command(word: str) -> Command | None:
     return COMMANDS.get(word.strip().lower())
 
 
+def find_command_at(name: str, args: str) -> tuple[Command | None, str]:
+    """The command `name` names, or `name` with the first word of `args` (`check in`), and
+    the arguments left for it."""
+    second, _, rest = args.strip().partition(" ")
+    if second:
+        entry = find_command(f"{name} {second}")
+        if entry is not None:
+            return entry, rest.strip()
+    return find_command(name), args
+
+
 def visible_commands() -> list[Command]:
     """Distinct, non-hidden commands in registration order."""
     seen: list[Command] = []
