@@ -74,7 +74,7 @@ async def test_times_days_and_nudges(bot: MemoryAdapter, database: Database) -> 
 
 
 async def test_recap(bot: MemoryAdapter, database: Database) -> None:
-    text = await admin(bot, "recap <#C123|sales> thu 15:00")
+    text = await admin(bot, "recap #C123 thu 15:00")
     assert "C123 on Thu at 15:00" in text
     found = await team(database)
     assert (found.recap_channel_id, found.recap_weekday, found.recap_time) == (

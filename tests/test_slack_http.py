@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from bot.engine import APOLOGY, Engine
 from bot.storage.db import Database
-from bot.storage.models import Checkin, Member, ProcessedEvent, TeamMembership
+from bot.storage.models import Checkin, Member, ProcessedEvent, Team, TeamMembership
 from tests.fakes.slack import DEFAULT_TEAM, FakeSlack, dm_event, event_callback
 from tests.slack_harness import SlackHarness, slack_harness
 
@@ -267,6 +267,16 @@ async def test_admins_come_from_users_info(slack: SlackHarness, database: Databa
             ).all()
         )
     assert roles == {"U9": "admin", "U1": "member"}
+
+
+async def test_an_admin_names_the_recap_channel_with_a_channel_link(
+    slack: SlackHarness, database: Database
+) -> None:
+    await slack.command("U9", "admin recap <#C0SALES|sales> fri 16:00")
+    await slack.settle()
+    async with database.transaction() as session:
+        channel = await session.scalar(select(Team.recap_channel_id))
+    assert channel == "C0SALES"  # the id Slack posts and uploads to, not the label
 
 
 # -- App Home, profile changes ----------------------------------------------------------------

@@ -35,7 +35,7 @@ def test_links_show_their_labels() -> None:
     text, mentions = clean_text(
         "see <#C123|sales> and <https://acme.test|Acme> or <https://x.test>"
     )
-    assert text == "see #sales and Acme or https://x.test"
+    assert text == "see #C123 and Acme or https://x.test"  # a channel by id, like a member
     assert mentions == ()
 
 

@@ -33,8 +33,9 @@ ACTION_SUFFIX = "~"
 def clean_text(text: str) -> tuple[str, tuple[str, ...]]:
     """Slack's message markup as plain text, and the user ids mentioned, in order.
 
-    `<@U123>` becomes `@U123`, channel and URL links become their labels, and the three
-    escaped characters (`&amp;`, `&lt;`, `&gt;`) are restored.
+    `<@U123>` becomes `@U123` and `<#C123|sales>` becomes `#C123` (ids, as on Discord: an
+    admin naming the recap channel names it by id); URL links become their labels, and the
+    three escaped characters (`&amp;`, `&lt;`, `&gt;`) are restored.
     """
     mentions: list[str] = []
 
@@ -43,7 +44,7 @@ def clean_text(text: str) -> tuple[str, tuple[str, ...]]:
         return "@" + match.group(1)
 
     text = _USER_MENTION.sub(mention, text or "")
-    text = _CHANNEL_LINK.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
+    text = _CHANNEL_LINK.sub(lambda m: "#" + m.group(1), text)
     text = _URL_LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = _SPECIAL.sub(lambda m: "@" + m.group(1), text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

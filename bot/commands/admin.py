@@ -29,7 +29,7 @@ MAX_KEYWORDS = 60
 MAX_QUESTION = 300
 OFF_WORDS = frozenset({"off", "none", "no", "disable", "disabled", "remove", "clear"})
 ON_WORDS = frozenset({"on", "yes", "enable", "enabled"})
-_CHANNEL = re.compile(r"<#(\w+)(?:\|[^>]*)?>|^#?([\w-]+)$")
+_CHANNEL = re.compile(r"#?([\w-]+)")
 _RANGE_SPLIT = re.compile(r"\s*(?:–|—|\bto\b|\buntil\b|-(?=\s*\d))\s*")
 
 Handler = Callable[[Context, str], Awaitable[list[Reply]]]
@@ -268,14 +268,14 @@ async def set_pace(ctx: Context, rest: str) -> list[Reply]:
 
 
 def channel_id(ctx: Context, text: str) -> str | None:
-    """A channel id from `<#C123|sales>`, `<#123>`, `#sales`, `C123` or `here`."""
+    """A channel id from `#C123` (what the adapters make of a channel link), `C123` or `here`."""
     text = text.strip()
     if text.lower() == "here":
         return ctx.address.channel_id or None
     m = _CHANNEL.fullmatch(text)
     if not m:
         return None
-    return m.group(1) or m.group(2)
+    return m.group(1)
 
 
 @subcommand("recap", usage="recap #sales fri 16:00 | recap off")
