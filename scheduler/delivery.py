@@ -168,9 +168,12 @@ class Deliverer:
         """How long to wait before attempt `attempts + 1`: doubling from `retry_base`, capped."""
         return min(self.retry_base * (2 ** max(0, attempts - 1)), self.retry_cap)
 
-    async def deliver(self, work: Sequence[Work], now: datetime) -> DeliveryReport:
-        """Claim, send and settle `work` as of `now`."""
-        run = _Run(self, now)
+    async def deliver(
+        self, work: Sequence[Work], now: datetime, started: float | None = None
+    ) -> DeliveryReport:
+        """Claim, send and settle `work` as of `now`, read at `started` (time.monotonic();
+        default: at once), so the claims' leases and the send deadlines agree."""
+        run = _Run(self, now, time.monotonic() if started is None else started)
         run.report.due = len(work)
         if work:
             await run.execute(list(work))
@@ -193,9 +196,9 @@ class _Run:
     asyncio queues, and a sender only awaits when it has nothing to send.
     """
 
-    def __init__(self, deliverer: Deliverer, now: datetime) -> None:
+    def __init__(self, deliverer: Deliverer, now: datetime, started: float) -> None:
         self.d = deliverer
-        self.started = time.monotonic()
+        self.started = started  # time.monotonic() when `now` was read
         self.tick_now = now
         self.report = DeliveryReport()
         self.unsent: set[int] = set()
@@ -222,7 +225,9 @@ class _Run:
         producer = asyncio.create_task(self._produce(work))
         workers = [asyncio.create_task(self._send_loop()) for _ in range(senders)]
         try:
-            await asyncio.gather(producer, *workers)
+            # A claim that fails for good ends the producer; the senders still finish what
+            # they hold, so every message handed to a platform gets its outcome written.
+            ended = await asyncio.gather(producer, *workers, return_exceptions=True)
         finally:
             for task in (producer, *workers):
                 task.cancel()
@@ -232,6 +237,9 @@ class _Run:
             await asyncio.shield(flusher)
             if self.unsent:  # claimed but never sent (stopping): given back at once
                 await asyncio.shield(self._release())
+        for result in ended:
+            if isinstance(result, BaseException):
+                raise result
 
     async def _produce(self, work: list[Work]) -> None:
         # One global order (prompts first) in every instance: claimers never deadlock.
@@ -259,6 +267,7 @@ class _Run:
         by_key = {item.due.key: item for item in chunk}
         # Whether each member has checked in decides what their prompt or nudge says.
         asked = [item.due for item in chunk if item.due.kind in NEEDS_CHECKIN]
+        claimed_at = time.monotonic()
         now = self.now()
         for attempt in range(3):
             try:
@@ -273,7 +282,7 @@ class _Run:
                 await asyncio.sleep(0.1 * (attempt + 1))
         self.report.claimed += len(claims)
         # Every claim of the chunk holds until `now + lease`: send none too close to its end.
-        deadline = time.monotonic() + self.d.lease.total_seconds() * (1 - LEASE_MARGIN)
+        deadline = claimed_at + self.d.lease.total_seconds() * (1 - LEASE_MARGIN)
         prompts = self.prompts
         jobs: list[Job] = []
         for claim in claims:
@@ -328,10 +337,6 @@ class _Run:
             self.flush_timer = loop.call_later(ACK_WAIT_SECONDS, self.flush_due.set)
 
     async def _send(self, job: Job) -> _Outcome:
-        # Never send on a claim whose lease may have run out: another instance may own it.
-        if time.monotonic() > job.deadline:
-            self.unsent.discard(job.claim.id)
-            return _Outcome(job, "abandoned", "lease ran out before sending")
         try:
             composed = job.composed
             if composed is None:
@@ -341,6 +346,9 @@ class _Run:
             self.unsent.discard(job.claim.id)
             return self._retry_or_fail(job, f"compose: {err!r}", None)
         self.unsent.discard(job.claim.id)
+        # Never send on a claim whose lease may have run out: another instance may own it.
+        if time.monotonic() > job.deadline:
+            return _Outcome(job, "abandoned", "lease ran out before sending")
         if not isinstance(composed, Message):
             if isinstance(composed, Skip):
                 return _Outcome(job, "skipped", composed.reason)
@@ -391,6 +399,8 @@ class _Run:
             except DBAPIError as err:
                 if attempt == 5:
                     log.error("could not record %d delivery outcomes: %s", len(batch), err)
+                    if not self.finished:  # tried again with the next batch
+                        self.outcomes[:0] = batch
                     return
                 await asyncio.sleep(0.2 * 2**attempt)
         for outcome in batch:

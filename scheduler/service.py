@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from bot.profile import Profile, zone
 from bot.storage import deliveries as store
 from bot.storage.db import Database
 from bot.storage.deliveries import MemberRow
+from bot.storage.events import EVENT_MEMORY, forget_events_before
 from bot.storage.models import Team
 from scheduler.delivery import Deliverer, DeliveryReport, Work
 from scheduler.due import (
@@ -120,6 +122,7 @@ class Scheduler:
 
     async def tick(self, now: datetime | None = None) -> TickReport:
         """Find what is due at `now` (default: the clock's now) and deliver it."""
+        started = time.monotonic()
         now = now or self.clock.now()
         platforms = self.outbox.platforms
         async with self.database.transaction() as session:
@@ -177,7 +180,7 @@ class Scheduler:
             )
             if recap is not None:
                 work.append(Work(recap, team))
-        report = await self.deliverer.deliver(work, now)
+        report = await self.deliverer.deliver(work, now, started)
         if report.due:
             log.info(
                 "scheduler tick at %s: %s", now.isoformat(timespec="seconds"), report.summary()
@@ -191,8 +194,15 @@ class Scheduler:
         self._last_prune = now
         async with self.database.transaction() as session:
             removed = await store.prune(session, before=(now - KEEP_DELIVERIES).date())
-        if removed:
-            log.info("pruned %d delivery records older than %s", removed, KEEP_DELIVERIES)
+            forgotten = await forget_events_before(session, now - EVENT_MEMORY)
+        if removed or forgotten:
+            log.info(
+                "pruned %d delivery records older than %s and %d event ids older than %s",
+                removed,
+                KEEP_DELIVERIES,
+                forgotten,
+                EVENT_MEMORY,
+            )
 
     async def _scheduled_tick(self) -> None:
         """The APScheduler job: one tick at a time; errors are logged, the next tick retries."""

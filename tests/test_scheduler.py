@@ -8,10 +8,13 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
 from bot.storage.db import Database
+from bot.storage.events import remember_event
+from bot.storage.models import ProcessedEvent
 from tests.scheduler_support import (
     FRI,
     MON,
@@ -290,6 +293,21 @@ async def test_member_who_joined_after_todays_time_waits_for_tomorrow(
     assert bot.sent == []
     await scheduler.tick(at(THU + timedelta(days=1), 17, 0))
     assert kinds_sent(bot, "ana") == ["prompt"]
+
+
+async def test_old_delivery_records_and_event_ids_are_pruned(  # type: ignore[no-untyped-def]
+    bot, clock, database, scheduler
+) -> None:
+    await join(bot, clock, "ana", when=at(MON - timedelta(days=120), 9))
+    async with database.transaction() as session:
+        await remember_event(session, "memory", "old", now=at(MON - timedelta(days=4), 9))
+        await remember_event(session, "memory", "recent", now=at(WED, 9))
+    await scheduler.tick(at(MON - timedelta(days=100), 17, 1))  # a prompt 100 days ago
+    await scheduler.tick(at(THU, 17, 1))
+    assert {row.local_date for row in await delivery_rows(database)} == {THU}
+    async with database.transaction() as session:
+        kept = await session.scalars(select(ProcessedEvent.event_id))
+        assert list(kept) == ["recent"]
 
 
 async def test_weekly_recap_goes_to_the_team_channel_once(bot, clock, database, scheduler) -> None:  # type: ignore[no-untyped-def]

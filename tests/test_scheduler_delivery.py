@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from adapters.base import DeliveryError
 from adapters.memory import MemoryAdapter
@@ -242,6 +243,37 @@ async def test_stopping_mid_fan_out_gives_back_unsent_claims(bot, clock, databas
     await other.tick(at(THU, 17, 0, 31))
     delivered = {out.address.user_id for out in bot.sent}
     assert len(delivered) == 10  # all but the two cut off mid-send (their lease decides)
+
+
+async def test_a_claim_that_fails_for_good_lets_sends_in_flight_finish_and_count(  # type: ignore[no-untyped-def]
+    bot, clock, database
+) -> None:
+    for n in range(12):
+        await join(bot, clock, f"member-{n}")
+    gated = GatedAdapter(bot)
+    scheduler = make_scheduler(database, outbox_for(gated), clock, concurrency=2)
+    write, claims, gave_up = scheduler.deliverer.write, 0, asyncio.Event()
+
+    async def second_claim_fails(fn, *args):  # type: ignore[no-untyped-def]
+        nonlocal claims
+        if fn.__name__ == "_claim_chunk":
+            claims += 1
+            gave_up.set() if claims == 4 else None
+            if claims > 1:
+                raise OperationalError("INSERT INTO deliveries", {}, OSError("disk I/O error"))
+        return await write(fn, *args)
+
+    scheduler.deliverer.write = second_claim_fails  # type: ignore[method-assign]
+    tick = asyncio.create_task(scheduler.tick(at(THU, 17, 0, 30)))
+    # The first chunk (4) claimed, then the next one failed three times.
+    await asyncio.wait_for(gave_up.wait(), 30)
+    assert gated.in_flight == 2
+    gated.gate.set()
+    with pytest.raises(OperationalError):
+        await tick
+    # The first chunk's four messages went out, and each one is recorded as sent.
+    assert len(gated.sent) == 4
+    assert sorted(row.status for row in await delivery_rows(database)) == ["sent"] * 4
 
 
 async def test_an_unreachable_member_who_writes_again_gets_prompts_again(  # type: ignore[no-untyped-def]

@@ -511,7 +511,7 @@ def _mark_sent_sql(dialect: str, rows: int) -> str:
         ids = ", ".join(f"${n}::bigint" for n in range(3, rows + 3))
     return (
         f"UPDATE deliveries SET status = '{SENT}', sent_at = {head}, error = NULL "
-        f"WHERE claimed_by = {owner} AND id IN ({ids})"
+        f"WHERE claimed_by = {owner} AND status = '{CLAIMED}' AND id IN ({ids})"
     )
 
 
@@ -527,7 +527,7 @@ def mark_settled(
     for (status, reason), ids in by_outcome.items():
         connection.execute(
             update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.claimed_by == owner)
+            .where(Delivery.id.in_(ids), Delivery.claimed_by == owner, Delivery.status == CLAIMED)
             .values(status=status, error=reason)
         )
 
@@ -538,7 +538,7 @@ def retry_later(
     """Keep a claim for another attempt: its lease ends at `retry_at`, then any instance may."""
     connection.execute(
         update(Delivery)
-        .where(Delivery.id == claim_id, Delivery.claimed_by == owner)
+        .where(Delivery.id == claim_id, Delivery.claimed_by == owner, Delivery.status == CLAIMED)
         .values(lease_until=retry_at, error=error[:1000])
     )
 
