@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.base import DeliveryError, Outbox
-from adapters.slack.delivery import Pacer, Pacing, delivery_error
+from adapters.slack.delivery import Delivery, Pacer, Pacing, delivery_error
 from bot.engine import Engine
 from bot.messages import Address, Choice, Form, FormField, Image, Outgoing, Reply, Visibility
 from tests.fakes.slack import DEFAULT_BOT_TOKEN, DEFAULT_TEAM, event_callback
@@ -185,6 +186,31 @@ async def test_messages_to_one_channel_are_paced_others_are_not() -> None:
     assert waits == [1.0, 1.0]  # then one a second
     await pacer.wait_turn("D2")
     assert waits == [1.0, 1.0]  # another member's DM does not wait
+
+
+async def test_a_channel_waiting_for_its_turn_holds_no_workspace_slot() -> None:
+    # One call in flight per workspace; channel C1 has used its burst and must wait.
+    release = asyncio.Event()
+
+    async def sleep(_seconds: float) -> None:
+        await release.wait()
+
+    pacer = Pacer(Pacing(per_channel_per_second=1.0, burst=1, per_team_in_flight=1), sleep=sleep)
+    posted: list[str] = []
+
+    class Client:
+        async def chat_postMessage(self, *, channel: str, **_body: Any) -> None:
+            posted.append(channel)
+
+    delivery, client = Delivery(pacer), cast(Any, Client())
+    await delivery.post(client, "T1", "C1", Reply("first"))
+    waiting = asyncio.create_task(delivery.post(client, "T1", "C1", Reply("second")))
+    await asyncio.sleep(0)
+    await asyncio.wait_for(delivery.post(client, "T1", "C2", Reply("elsewhere")), 5)
+    assert posted == ["C1", "C2"]  # C2 did not queue behind C1's wait
+    release.set()
+    await waiting
+    assert posted == ["C1", "C2", "C1"]
 
 
 async def test_stats_chart_and_export_csv_arrive_in_the_dm(slack: SlackHarness) -> None:

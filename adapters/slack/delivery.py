@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -143,8 +144,10 @@ class Delivery:
             and bool(user_id)
             and not is_direct_channel(channel)
         )
+        # Wait for the channel's turn before taking one of the workspace's slots: a busy
+        # channel must not hold slots that other channels could use.
+        await self.pacer.wait_turn(channel)
         async with self.pacer.team_slot(team_id):
-            await self.pacer.wait_turn(channel)
             try:
                 if ephemeral:
                     await client.chat_postEphemeral(channel=channel, user=user_id, **body)
@@ -178,10 +181,13 @@ class Delivery:
                 except (SlackApiError, SlackClientError, OSError) as err:
                     raise delivery_error(err, f"upload {filename} to {channel}") from err
 
-    async def respond(self, response_url: str, reply: Reply) -> None:
-        """Answer a slash command through its `response_url` (ephemeral unless CHANNEL)."""
+    async def respond(
+        self, response_url: str, reply: Reply, session: aiohttp.ClientSession | None = None
+    ) -> None:
+        """Answer a slash command through its `response_url` (ephemeral unless CHANNEL), on
+        the adapter's shared HTTP `session` when given."""
         body = render.respond_body(reply, in_channel=reply.visibility is Visibility.CHANNEL)
-        webhook = AsyncWebhookClient(response_url)
+        webhook = AsyncWebhookClient(response_url, session=session)
         try:
             response = await webhook.send_dict(body)
         except (SlackClientError, OSError) as err:

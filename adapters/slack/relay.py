@@ -195,7 +195,9 @@ class Relay:
                     )
                     trigger = ""  # a trigger opens one modal
                 elif where.response_url:
-                    await self.delivery.respond(where.response_url, reply)
+                    await self.delivery.respond(
+                        where.response_url, reply, session=where.client.session
+                    )
                     if reply.image is not None or reply.file is not None:
                         await self._upload_for_command(where, reply)
                 else:
