@@ -260,6 +260,5 @@ async def _recap(sessions: Sessions, job: Job, now: datetime) -> Composed:
         if team is None or not team.recap_channel_id:
             return Skip("no recap channel")
         reply = await weekly_recap(session, team, job.work.local_date, now)
-    if reply.draw is not None:  # the chart is drawn after the transaction, off the loop
-        (reply,) = await draw_charts([reply])
+    (reply,) = await draw_charts([reply])  # the chart, after the transaction, off the loop
     return Message(Outgoing(recap_address(team), reply), None)

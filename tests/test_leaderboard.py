@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from adapters.memory import MemoryAdapter
+from bot.engine import draw_charts
 from bot.messages import Reply, Visibility
 from bot.stats.leaderboard import competition_ranks
 from bot.stats.recap import weekly_recap
@@ -125,6 +126,7 @@ async def test_weekly_recap(bot: MemoryAdapter, database: Database) -> None:
         team = await find_team(session, "memory", "team-1")
         assert team is not None
         recap = await weekly_recap(session, team, WED, datetime(2026, 11, 25, 16, 0, tzinfo=UTC))
+    (recap,) = await draw_charts([recap])  # the chart is drawn after the transaction
     assert recap.kind == "recap" and recap.visibility is Visibility.CHANNEL
     text = recap.text
     assert "🥇 Ana — 15" in text and "Ben" not in text  # opted out: not ranked or praised

@@ -12,12 +12,12 @@ this module builds the message for the week Monday..`week_ending`.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Fact, Image, Reply, Visibility
+from bot.messages import Fact, Reply, Visibility
 from bot.profile import parse_workday_digits, zone
 from bot.stats.leaderboard import board_lines, build_board, goal_days
 from bot.stats.stats import plural, span_text, workdays_between
@@ -108,7 +108,8 @@ async def weekly_recap(
     workdays = workdays_between(period.start, period.end, parse_workday_digits(team.workdays))
     minimum = team.min_conversations * workdays
     title = f"Weekly recap — {team.name or team.external_id}, {span_text(period)}"
-    image: Image = await asyncio.to_thread(
+    # Drawn by whoever sends it, after the transaction and off the loop (`draw_charts`).
+    draw = functools.partial(
         leaderboard_chart,
         title=f"Conversations this week ({span_text(period)})",
         bars=[Bar(s.name, s.value or 0) for s in board.standings],
@@ -122,8 +123,8 @@ async def weekly_recap(
         kind="recap",
         title=title,
         facts=tuple(facts),
-        image=image,
         visibility=Visibility.CHANNEL,
+        draw=draw,
     )
 
 
