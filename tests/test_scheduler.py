@@ -327,6 +327,9 @@ async def test_weekly_recap_goes_to_the_team_channel_once(bot, clock, database, 
     assert len(recaps) == 1
     assert recaps[0].address.user_id == "" and recaps[0].address.team_id == "team-1"
     assert recaps[0].reply.text
+    image = recaps[0].reply.image  # the chart, drawn after the scheduler's transaction
+    assert image is not None and image.data.startswith(b"\x89PNG")
+    assert recaps[0].reply.draw is None
 
 
 async def test_weekly_recap_follows_the_team_time_zone(bot, clock, database, scheduler) -> None:  # type: ignore[no-untyped-def]
