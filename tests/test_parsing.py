@@ -513,7 +513,7 @@ def test_is_not_day_off(text: str) -> None:
 @FUZZ
 @given(any_text)
 def test_is_day_off_total(text: str) -> None:
-    assert is_day_off(text) in (True, False)
+    assert isinstance(is_day_off(text), bool)  # never raises, always a yes or no
 
 
 # ------------------------------------------------------------------------------------------
@@ -644,7 +644,7 @@ def test_does_not_look_like_checkin(text: str) -> None:
 @FUZZ
 @given(any_text)
 def test_looks_like_checkin_never_raises(text: str) -> None:
-    assert looks_like_checkin(text) in (True, False)
+    assert isinstance(looks_like_checkin(text), bool)  # never raises, always a yes or no
 
 
 def test_drafts_and_logs_are_frozen() -> None:
@@ -981,4 +981,4 @@ def test_huge_inputs_are_read_from_a_prefix(token: str, repeat: int) -> None:
         with contextlib.suppress(AnswerError):
             call(text)
     draft_is_valid(parse_checkin_message(text))
-    assert looks_like_checkin(text) in (True, False)
+    assert isinstance(looks_like_checkin(text), bool)  # never raises, always a yes or no

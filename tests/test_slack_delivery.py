@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv as csv_module
+import io
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
@@ -227,7 +229,8 @@ async def test_stats_chart_and_export_csv_arrive_in_the_dm(slack: SlackHarness) 
     assert [c.params["channel_id"] for c in done] == ["D1", "D1"]
     chart, csv = (slack.fake.uploads[c.params["files"][0]["id"]] for c in done)
     assert chart.startswith(b"\x89PNG")
-    assert b"12" in csv
+    (row,) = csv_module.DictReader(io.StringIO(csv.decode()))
+    assert row["conversations"] == "12"
     assert slack.fake.messages("C0SALES") == []
 
 
