@@ -67,10 +67,6 @@ class Outbox:
         """The platforms that currently have an adapter."""
         return frozenset(self._adapters)
 
-    def adapter_for(self, platform: str) -> Adapter | None:
-        """The adapter serving `platform`, if any."""
-        return self._adapters.get(platform)
-
     def send(self, outgoing: Outgoing) -> Coroutine[Any, Any, None]:
         """Deliver one Outgoing (await the result); DeliveryError when no adapter serves it.
 

@@ -51,12 +51,9 @@ from scheduler.due import DueWork, Kind, member_target
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-MEMBER_MESSAGE_KINDS = (
-    Kind.PROMPT,
-    Kind.REMINDER,
-    Kind.ESCALATION,
-    Kind.PACE,
-)
+# The messages that go to the member themselves (the manager's note goes to the manager):
+# their failures mark the member unreachable, and each depends on the member's check-in.
+MEMBER_MESSAGE_KINDS = (Kind.PROMPT, Kind.REMINDER, Kind.ESCALATION, Kind.PACE)
 FAILURES_BEFORE_UNDELIVERABLE = 3
 # Outcomes are written when this many have piled up, or after this pause at the latest.
 ACK_BATCH = 500
@@ -65,7 +62,6 @@ ACK_WAIT_SECONDS = 0.05
 LOW_WATER = 1000
 # A claim is sent only while this share of its lease is still ahead.
 LEASE_MARGIN = 0.2
-NEEDS_CHECKIN = (Kind.PROMPT, Kind.REMINDER, Kind.ESCALATION, Kind.PACE)
 
 
 class Work(NamedTuple):
@@ -122,7 +118,6 @@ class Deliverer:
         max_attempts: int = 5,
         retry_base: timedelta = timedelta(minutes=1),
         retry_cap: timedelta = timedelta(minutes=30),
-        claim_batch: int | None = None,
     ) -> None:
         self.database = database
         self.outbox = outbox
@@ -132,7 +127,7 @@ class Deliverer:
         self.max_attempts = max(1, max_attempts)
         self.retry_base = retry_base
         self.retry_cap = retry_cap
-        self.claim_batch = claim_batch or max(500, self.concurrency * 10)
+        self.claim_batch = max(500, self.concurrency * 10)
         self._stopping = False
         # SQLite has one writer: queue this process's transactions here, where a waiter
         # resumes the moment the last one commits, not in SQLite's sleeping busy handler.
@@ -266,7 +261,7 @@ class _Run:
     async def _claim(self, chunk: list[Work]) -> list[Job]:
         by_key = {item.due.key: item for item in chunk}
         # Whether each member has checked in decides what their prompt or nudge says.
-        asked = [item.due for item in chunk if item.due.kind in NEEDS_CHECKIN]
+        asked = [item.due for item in chunk if item.due.kind in MEMBER_MESSAGE_KINDS]
         claimed_at = time.monotonic()
         now = self.now()
         for attempt in range(3):

@@ -49,7 +49,6 @@ class Kind:
     ALL: Final = (PROMPT, REMINDER, ESCALATION, MANAGER_NOTE, PACE, RECAP)
 
 
-MEMBER_KINDS = (Kind.PROMPT, Kind.REMINDER, Kind.ESCALATION, Kind.MANAGER_NOTE, Kind.PACE)
 # The manager's note follows the member's stronger nudge by a little, so the nudge is settled
 # (sent, skipped or failed) by the time the note looks at it.
 MANAGER_NOTE_DELAY = timedelta(minutes=2)
@@ -245,7 +244,7 @@ def profile_due(
         last = settled.get(kind)
         if last is not None and last >= day:
             return None
-        if not (fire <= now and now - fire <= grace):
+        if not is_due(fire, now, grace):
             return None
         if not profile.is_workday(day) or profile.is_paused(day):
             return None

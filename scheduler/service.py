@@ -151,7 +151,8 @@ class Scheduler:
         # profile and what is due; each member then only checks when they joined.
         groups: dict[tuple[Any, ...], tuple[Profile, list[DueSlot]]] = {}
         for candidate in members:
-            team, team_id, row = candidate.team, candidate.team_id, candidate.member
+            team, row = candidate.team, candidate.member
+            team_id = team.id
             # The team, the member's own settings (timezone … paused_until) and what is settled.
             group_key = (team_id, row[MEMBER_SETTINGS], candidate.settled)
             group = groups.get(group_key)

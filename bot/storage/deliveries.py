@@ -46,7 +46,6 @@ CLAIMED = "claimed"
 SENT = "sent"
 SKIPPED = "skipped"
 FAILED = "failed"
-SETTLED = (SENT, SKIPPED, FAILED)
 
 DeliveryKey = tuple[str, str, date]  # (kind, target, local date)
 CLAIM_ROWS_PER_STATEMENT = 500  # 6 parameters a row: far under both databases' limits
@@ -95,7 +94,6 @@ class MemberCandidate(NamedTuple):
     """
 
     member: MemberRow
-    team_id: int
     team: Team
     joined_at: datetime
     settled: tuple[date | None, ...]
@@ -250,10 +248,7 @@ async def member_candidates(
             None if row[9] is None else paused_until(row[9]),
         )
         settled = tuple(map(day, row[12:]))
-        team_id = row[10]
-        candidates.append(
-            MemberCandidate(member, team_id, teams[team_id], joined_at(row[11]), settled)
-        )
+        candidates.append(MemberCandidate(member, teams[row[10]], joined_at(row[11]), settled))
     return candidates
 
 

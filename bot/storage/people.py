@@ -139,17 +139,6 @@ async def teams_of(session: AsyncSession, member_id: int) -> Sequence[Team]:
     return result.all()
 
 
-async def team_members(session: AsyncSession, team_id: int) -> Sequence[Member]:
-    """The active members of a team, by display name."""
-    result = await session.scalars(
-        select(Member)
-        .join(TeamMembership, TeamMembership.member_id == Member.id)
-        .where(TeamMembership.team_id == team_id, TeamMembership.active.is_(True))
-        .order_by(Member.display_name, Member.id)
-    )
-    return result.all()
-
-
 async def find_team_member_by_name(
     session: AsyncSession, team_id: int, name_or_id: str
 ) -> Member | None:

@@ -522,33 +522,6 @@ def _period_totals_statement(periods: int) -> Select:
     return select(*columns, days.c.first).select_from(days).join(activities, true())
 
 
-async def period_totals(
-    session: AsyncSession,
-    member_id: int,
-    periods: Sequence[tuple[date, date]],
-    *,
-    min_conversations: int,
-    min_minutes: int,
-) -> tuple[list[PeriodTotals], date | None]:
-    """The member's totals for each (start, end) period, in one query, and the date of their
-    first check-in inside the periods' span (None when there is none)."""
-    if not periods:
-        return [], None
-    values: dict[str, Any] = {
-        "member_id": member_id,
-        "lo": min(start for start, _ in periods),
-        "hi": max(end for _, end in periods),
-        "min_c": min_conversations,
-        "min_m": min_minutes,
-    }
-    for i, (start, end) in enumerate(periods):
-        values[f"start{i}"], values[f"end{i}"] = start, end
-    row = (await session.execute(_period_totals_statement(len(periods)), values)).one()
-    numbers = [int(v or 0) for v in row[:-1]]
-    first = _as_date(row[-1]) if row[-1] is not None else None
-    return [PeriodTotals(*numbers[i : i + 9]) for i in range(0, len(numbers), 9)], first
-
-
 @cache
 def _member_summary_statement(periods: int, workdays: str) -> Select:
     totals = _period_totals_statement(periods).subquery("totals")
@@ -581,7 +554,8 @@ async def member_summary(
     *,
     today: date,
 ) -> MemberSummary:
-    """`period_totals` and `streak_runs` for one member, in one query."""
+    """A member's totals for each (start, end) period, the date of their first check-in
+    inside the periods' span, and their streak runs: one query."""
     values: dict[str, Any] = _member_streak_values(params) | {
         "lo": min(start for start, _ in periods),
         "hi": max(end for _, end in periods),
@@ -698,16 +672,6 @@ def _before_wins_values(member_id: int, start: date, end: date, limit: int) -> d
     }
 
 
-async def activities_before_wins(
-    session: AsyncSession, member_id: int, start: date, end: date, *, limit: int = 3
-) -> list[tuple[str, int]]:
-    """Top activities on a win day or the two days before it, most frequent first."""
-    rows = await session.execute(
-        _before_wins_statement(), _before_wins_values(member_id, start, end, limit)
-    )
-    return [(str(t), int(c)) for t, c in rows.all()]
-
-
 @cache
 def _recurring_statement(by_member: bool, by_team: bool) -> Select:
     text = func.lower(func.trim(Activity.text))
@@ -779,8 +743,8 @@ async def member_highlights(
     delegate_at_least: int = 2,
     limit: int = 3,
 ) -> Highlights:
-    """`activities_before_wins` (when `wins_between` is given) and `recurring_low_value` for a
-    member, in one query."""
+    """A member's top activities on a win day or the two days before it (when `wins_between`
+    is given) and their recurring low-value activity (`recurring_low_value`): one query."""
     values: dict[str, Any] = {
         "member_id": member_id,
         "low_start": delegate_between[0],
