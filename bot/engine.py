@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -47,7 +46,6 @@ log = logging.getLogger(__name__)
 APOLOGY = "Sorry — something went wrong on my side. Nothing you typed is lost; please try again."
 MAX_TEXT = 4000
 GREETINGS = frozenset({"hi", "hello", "hey", "hola", "yo", "good morning", "good evening"})
-_MENTION = re.compile(r"<@!?(\w+)>")
 
 
 class Engine:
@@ -275,9 +273,9 @@ async def draw_charts(replies: list[Reply]) -> list[Reply]:
 
 
 def clean(text: str) -> str:
-    """Trim, cap and tidy what a user typed (NUL bytes and platform mentions)."""
-    text = text.replace("\x00", "")[:MAX_TEXT].strip()
-    return _MENTION.sub(r"@\1", text)
+    """Trim, cap and tidy what a user typed (NUL bytes; adapters already turned platform
+    mentions into `@<id>`)."""
+    return text.replace("\x00", "")[:MAX_TEXT].strip()
 
 
 def strip_prefix(text: str) -> str:
