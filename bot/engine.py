@@ -99,11 +99,9 @@ class Engine:
         for members only, about someone who is not one)."""
         now = self.clock.now()
         address = incoming.address
-        contact = None
-        if address.team_id:
-            contact = await find_known_contact(
-                session, address.platform, address.user_id, address.team_id
-            )
+        contact = await find_known_contact(
+            session, address.platform, address.user_id, address.team_id or None
+        )
         if contact is None:
             if incoming.kind is IncomingKind.ACTION and incoming.action in MEMBERS_ONLY_ACTIONS:
                 return None

@@ -82,28 +82,31 @@ async def ensure_member(
 
 
 async def find_known_contact(
-    session: AsyncSession, platform: str, user_id: str, team_external_id: str
+    session: AsyncSession, platform: str, user_id: str, team_external_id: str | None
 ) -> tuple[Member, Team, TeamMembership] | None:
     """The member, their team and active membership in one query, when all three exist.
 
-    The usual case: a member Needle knows writes from a team they belong to. The member's row
-    is locked for the transaction, as in `ensure_member`.
+    The usual case: a member Needle knows writes from a team they belong to, or, with no team
+    (a Discord DM), from anywhere: then their first team (oldest membership, as `teams_of`).
+    The member's row is locked for the transaction, as in `ensure_member`.
     """
-    row = (
-        await session.execute(
-            select(Member, Team, TeamMembership)
-            .join(TeamMembership, TeamMembership.member_id == Member.id)
-            .join(Team, Team.id == TeamMembership.team_id)
-            .where(
-                Member.platform == platform,
-                Member.external_id == user_id,
-                Team.platform == platform,
-                Team.external_id == team_external_id,
-                TeamMembership.active.is_(True),
-            )
-            .with_for_update(of=Member)
+    query = (
+        select(Member, Team, TeamMembership)
+        .join(TeamMembership, TeamMembership.member_id == Member.id)
+        .join(Team, Team.id == TeamMembership.team_id)
+        .where(
+            Member.platform == platform,
+            Member.external_id == user_id,
+            Team.platform == platform,
+            TeamMembership.active.is_(True),
         )
-    ).first()
+        .with_for_update(of=Member)
+    )
+    if team_external_id is None:
+        query = query.order_by(TeamMembership.joined_at, Team.id).limit(1)
+    else:
+        query = query.where(Team.external_id == team_external_id)
+    row = (await session.execute(query)).first()
     return None if row is None else (row[0], row[1], row[2])
 
 
