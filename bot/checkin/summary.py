@@ -7,6 +7,7 @@ from bot.coaching.feedback import checkin_feedback
 from bot.context import Context
 from bot.messages import Choice, Fact, Reply
 from bot.profile import describe_date
+from bot.stats.stats import plural
 from bot.stats.streaks import member_streaks
 from bot.storage.models import Checkin
 
@@ -16,11 +17,6 @@ def against(value: int | None, minimum: int) -> str:
     if value is None:
         return f"– / {minimum}"
     return f"{value} / {minimum}" + (" ✅" if value >= minimum else "")
-
-
-def plural(count: int, word: str) -> str:
-    """`1 workday`, `3 workdays`."""
-    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 async def confirmation(ctx: Context, checkin: Checkin) -> list[Reply]:

@@ -17,10 +17,9 @@ from datetime import date, timedelta
 
 from bot.context import Context
 from bot.profile import WEEKDAY_NAMES, Profile
+from bot.stats.stats import DELEGATE_WINDOW_DAYS
 from bot.storage.models import Checkin
 from bot.storage.stats import DayMark, recent_days, recurring_low_value
-
-DELEGATE_WINDOW_DAYS = 28
 
 
 def gap_text(checkin: Checkin, profile: Profile) -> str | None:

@@ -22,7 +22,7 @@ from bot.commands.basics import find_timezone
 from bot.commands.registry import command
 from bot.context import Context
 from bot.messages import Fact, Reply
-from bot.profile import WEEKDAY_NAMES, describe_workdays, workday_digits
+from bot.profile import WEEKDAY_NAMES, describe_workdays, parse_workday_digits, workday_digits
 from bot.storage.people import find_team_member_by_name, get_member
 
 MAX_KEYWORDS = 60
@@ -82,7 +82,10 @@ async def settings_facts(ctx: Context) -> tuple[Fact, ...]:
     low = len(team.low_value_keywords) if team.low_value_keywords else "defaults"
     return (
         Fact("Minimums", f"{team.min_conversations} conversations, {team.min_minutes} minutes"),
-        Fact("Check-in", f"{hhmm(team.checkin_time)}, {describe_workdays(_days(team.workdays))}"),
+        Fact(
+            "Check-in",
+            f"{hhmm(team.checkin_time)}, {describe_workdays(parse_workday_digits(team.workdays))}",
+        ),
         Fact("Time zone", team.timezone),
         Fact("Reminder", f"{team.nudge_after_minutes} min after the prompt"),
         Fact("Quiet hours", f"{hhmm(team.quiet_start)}–{hhmm(team.quiet_end)}"),
@@ -99,8 +102,9 @@ async def settings_facts(ctx: Context) -> tuple[Fact, ...]:
     )
 
 
-def _days(digits: str) -> frozenset[int]:
-    return frozenset(int(c) for c in digits if c.isdigit())
+def team_workdays(digits: str) -> str:
+    """Stored workdays for people: `Mon–Fri`."""
+    return describe_workdays(parse_workday_digits(digits))
 
 
 @command(
@@ -171,7 +175,7 @@ async def set_checkin_time(ctx: Context, rest: str) -> list[Reply]:
         ctx.team.workdays = workday_digits(days)
     return done(
         ctx,
-        f"the check-in prompt comes at {hhmm(at)} ({describe_workdays(_days(ctx.team.workdays))})"
+        f"the check-in prompt comes at {hhmm(at)} ({team_workdays(ctx.team.workdays)})"
         ", each member's own time zone.",
     )
 

@@ -7,7 +7,9 @@ from datetime import date, timedelta
 
 from bot.checkin import parsing
 from bot.checkin.flow import mark_day_off, start_checkin, submit_values
+from bot.checkin.numbers import MAX_CONVERSATIONS, MAX_MINUTES
 from bot.checkin.questions import EXAMPLES, LABELS, question, steps_for
+from bot.coaching.nudges import first_name
 from bot.commands.registry import action, command, form
 from bot.context import Context
 from bot.messages import Form, FormField, Reply
@@ -105,14 +107,10 @@ def day_of_value(ctx: Context, value: str) -> date | str:
 
 
 @action("checkin.start")
-async def start_button(ctx: Context, value: str) -> list[Reply]:
-    """The Check in button: a form where the platform has one, else the questions."""
-    return await checkin_command(ctx, value)
-
-
 @action("checkin.edit")
-async def edit_button(ctx: Context, value: str) -> list[Reply]:
-    """The Edit button under a confirmation."""
+async def start_button(ctx: Context, value: str) -> list[Reply]:
+    """The Check in button (on a prompt) and the Edit button (under a confirmation): a form
+    where the platform has one, else the questions."""
     return await checkin_command(ctx, value)
 
 
@@ -140,7 +138,7 @@ async def submitted(ctx: Context, values: dict[str, str]) -> list[Reply]:
 @command("start", usage="start", summary="say hello", hidden=True, aliases=("hello",))
 async def greet(ctx: Context, _args: str) -> list[Reply]:
     """The greeting: starts today's check-in unless it is done."""
-    name = ctx.member.display_name.split(" ")[0] if ctx.member.display_name else "there"
+    name = first_name(ctx.member)
     existing = await get_checkin(ctx.session, ctx.member.id, ctx.today)
     if existing is not None and existing.status in ("complete", "day_off"):
         done = "a day off" if existing.status == "day_off" else "your check-in"
@@ -187,8 +185,8 @@ async def log_command(ctx: Context, args: str) -> list[Reply]:
         record = CheckinRecord(status="partial", conversations=0, minutes=0, source="log")
     else:
         record = record_of(existing)
-    conversations = min((record.conversations or 0) + added.conversations, 500)
-    minutes = min((record.minutes or 0) + added.minutes, 1440)
+    conversations = min((record.conversations or 0) + added.conversations, MAX_CONVERSATIONS)
+    minutes = min((record.minutes or 0) + added.minutes, MAX_MINUTES)
     status = record.status if record.status != "day_off" else "partial"
     saved = await save_checkin(
         ctx.session,

@@ -7,6 +7,8 @@ among the asker's team, so another team's members can't be named at all.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.commands.registry import command
 from bot.context import Context
 from bot.messages import Reply
@@ -85,16 +87,7 @@ async def stats_command(ctx: Context, args: str) -> list[Reply]:
     )
     reply = stats_reply(stats, track_wins=ctx.team.track_wins, about_self=about_self)
     draw = await stats_chart(ctx.session, stats)
-    return [
-        Reply(
-            reply.text,
-            kind=reply.kind,
-            title=reply.title,
-            facts=reply.facts,
-            draw=draw,
-            visibility=reply.visibility,
-        )
-    ]
+    return [replace(reply, draw=draw)]
 
 
 @command(
