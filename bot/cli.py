@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="fill a demo database with a team and six weeks of check-ins, and show them",
         description=(
-            "Creates a separate demo database (DEMO_DATABASE_URL, default needle-demo.db) with "
+            "Creates a separate demo database (--database, default needle-demo.db) with "
             "a team of 8 members and 6 weeks of check-ins, then prints this week's leaderboard "
             "and one member's stats."
         ),

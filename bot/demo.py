@@ -127,7 +127,7 @@ def activities_for(rng: random.Random, conversations: int) -> list[str]:
     return picks
 
 
-async def seed(database: Database, clock: Clock, settings: Settings) -> None:
+async def seed(database: Database, clock: Clock) -> None:
     """Create the demo team and six weeks of check-ins."""
     rng = random.Random(2026)
     now = clock.now()
@@ -191,7 +191,7 @@ async def run_demo(settings: Settings, database_url: str) -> int:
     try:
         await upgrade(database)
         clock = SystemClock()
-        await seed(database, clock, settings)
+        await seed(database, clock)
         engine = Engine(database, settings, clock)
         console = ConsoleAdapter(engine, name=ADMIN)
         print(

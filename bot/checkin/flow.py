@@ -13,7 +13,7 @@ from datetime import date
 
 from bot.checkin import parsing
 from bot.checkin.draft import Draft
-from bot.checkin.questions import EXAMPLES, LABELS, question, question_with_example, steps_for
+from bot.checkin.questions import EXAMPLES, LABELS, question, steps_for
 from bot.checkin.summary import confirmation
 from bot.coaching.classify import DEFAULT_HIGH_VALUE, DEFAULT_LOW_VALUE, classify_activity
 from bot.commands.registry import flow
@@ -285,7 +285,6 @@ __all__ = [
     "advance",
     "ask",
     "mark_day_off",
-    "question_with_example",
     "start_checkin",
     "submit_values",
 ]

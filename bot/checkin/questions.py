@@ -42,8 +42,3 @@ def question(team: Team, step: str) -> str:
     """The team's wording of a question, or the default."""
     custom = (team.questions or {}).get(step)
     return str(custom) if custom else DEFAULT_QUESTIONS[step]
-
-
-def question_with_example(team: Team, step: str) -> str:
-    """A question followed by an example of a good answer."""
-    return f"{question(team, step)} (e.g. {EXAMPLES[step]})"

@@ -61,7 +61,6 @@ def member_chart(
     minimum: float,
     filename: str,
     weekly: bool = False,
-    ylabel: str = "Conversations",
 ) -> Image:
     """Bars of a member's conversations per day (or per check-in day, by week) vs the minimum."""
     figure, axes = _figure()
@@ -89,7 +88,7 @@ def member_chart(
     axes.set_ylim(0, max([*values, minimum]) * 1.15 + 0.5)
     axes.set_title(title)
     axes.set_xlabel("Week (average per check-in day)" if weekly else "Day")
-    axes.set_ylabel(ylabel)
+    axes.set_ylabel("Conversations")
     figure.subplots_adjust(left=0.09, right=0.98, top=0.88, bottom=0.17)
     return Image(filename=filename, data=_png(figure), title=title)
 
