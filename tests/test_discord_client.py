@@ -508,6 +508,20 @@ async def test_more_after_a_modal_goes_to_the_dm(
     assert content(tip) == "Tip: you can also type your answers here."
 
 
+async def test_each_dm_is_opened_once_even_beyond_discord_pys_dm_cache(
+    fake: FakeDiscord, needle: Any
+) -> None:
+    # discord.py remembers 128 DM channels; a fan-out reaches many more members than that.
+    users = [fake.add_user(f"Rep {n}") for n in range(140)]
+    for _ in range(2):
+        for user in users:
+            await needle.send(Address("discord", "", user["id"]), Reply("Time to check in."))
+    opened = [c for c in fake.calls if c.path == "/users/@me/channels"]
+    assert len(opened) == len(users)
+    posted = [c for c in fake.calls if c.path.endswith("/messages")]
+    assert len(posted) == 2 * len(users)
+
+
 async def test_an_unprompted_form_is_sent_as_a_button_that_opens_it(
     fake: FakeDiscord, engine: ScriptedEngine, needle: Any, people: dict[str, Any]
 ) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections import OrderedDict
 
 import aiohttp
 import discord
@@ -21,6 +22,8 @@ from adapters.discord.client import NeedleClient
 from adapters.discord.router import Router
 from adapters.discord.translate import PLATFORM
 from bot.messages import Address, Reply
+
+DM_CHANNELS_KEPT = 100_000
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,9 @@ class DiscordAdapter:
         guild_ready_timeout: float = 2.0,
     ) -> None:
         self._token = token
+        # Each member's DM channel id, once opened: discord.py keeps only 128 DM channels, and a
+        # fan-out to more members would open each DM again before every message.
+        self._dm_channels: OrderedDict[str, int] = OrderedDict()
         self.router = Router(engine, send_direct=self.send, ack_seconds=ack_seconds)
         self.client = NeedleClient(
             self.router,
@@ -98,8 +104,14 @@ class DiscordAdapter:
             return self.client.get_partial_messageable(int(address.channel_id))
         if not address.user_id:
             raise DeliveryError("an address with neither a channel nor a user", permanent=True)
-        # create_dm reuses the DM channel discord.py already knows.
-        return await self.client.create_dm(discord.Object(id=int(address.user_id)))
+        known = self._dm_channels.get(address.user_id)
+        if known is not None:
+            return self.client.get_partial_messageable(known, type=discord.ChannelType.private)
+        channel = await self.client.create_dm(discord.Object(id=int(address.user_id)))
+        self._dm_channels[address.user_id] = channel.id
+        if len(self._dm_channels) > DM_CHANNELS_KEPT:
+            self._dm_channels.popitem(last=False)
+        return channel
 
     async def send(self, address: Address, reply: Reply) -> None:
         """Deliver one reply; DeliveryError(permanent=…) when Discord will not take it."""
