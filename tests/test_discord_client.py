@@ -239,6 +239,33 @@ async def test_a_slow_engine_is_deferred_then_answered_by_a_follow_up(
         await adapter.stop()
 
 
+async def test_a_slow_shared_answer_is_still_shared_with_the_channel(
+    fake: FakeDiscord, engine: ScriptedEngine, people: dict[str, Any]
+) -> None:
+    release = asyncio.Event()
+
+    async def slow(incoming: Incoming) -> list[Reply]:
+        await release.wait()
+        return [Reply("Leaderboard: Ana 12", visibility=Visibility.CHANNEL)]
+
+    engine.script = slow
+    adapter = await start_needle_on(fake, engine, ack_seconds=0.05)
+    try:
+        interaction = await fake.slash(people["ana"], "leaderboard", guild=people["acme"])
+        callback = await fake.wait_for_callback(interaction)
+        assert callback.json["data"]["flags"] & EPHEMERAL  # thinking, privately
+        release.set()
+        shared = await fake.wait_for_call(
+            lambda c: c.method == "POST" and c.path.startswith("/webhooks/") and c.status == 200
+        )
+        assert content(shared) == "Leaderboard: Ana 12"
+        assert not (shared.json.get("flags") or 0) & EPHEMERAL  # a new, public message
+        (closed,) = [c for c in fake.calls if c.path.endswith("/messages/@original")]
+        assert closed.method == "PATCH" and "Shared with the channel" in content(closed)
+    finally:
+        await adapter.stop()
+
+
 async def test_engine_failure_gets_an_apology(
     fake: FakeDiscord, engine: ScriptedEngine, needle: Any, people: dict[str, Any]
 ) -> None:

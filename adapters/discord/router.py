@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 
 DirectSender = Callable[[Address, Reply], Awaitable[None]]
+SHARED_BELOW = "Shared with the channel below."
 
 
 def with_answers(form: Form, values: dict[str, str]) -> Form:
@@ -113,9 +114,11 @@ class Router:
         in_guild = interaction.guild_id is not None
         task = asyncio.ensure_future(self._ask(incoming))
         done, _ = await asyncio.wait({task}, timeout=self.ack_seconds)
+        thinking_privately = False
         if not done:
             # Too slow for Discord's 3 s: show "thinking…" and answer with follow-ups.
             await self._deliver(interaction.response.defer(ephemeral=in_guild, thinking=True))
+            thinking_privately = in_guild
         replies = await task
         if not replies:
             if not interaction.response.is_done():
@@ -145,6 +148,11 @@ class Router:
                     )
                 )
             else:
+                if thinking_privately and not rendered.ephemeral:
+                    # The first follow-up would replace the private "thinking…" message and stay
+                    # private: close that with a note, and share the answer as a new message.
+                    await self._deliver(interaction.edit_original_response(content=SHARED_BELOW))
+                    thinking_privately = False
                 await self._deliver(
                     interaction.followup.send(
                         **rendered.send_kwargs(), ephemeral=rendered.ephemeral
