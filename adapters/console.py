@@ -40,7 +40,7 @@ def render_text(reply: Reply) -> str:
     for fact in reply.facts:
         lines.append(f"  {fact.label.ljust(width)}  {fact.value}")
     if reply.form is not None:
-        lines.append("(Type `checkin` to answer the questions here.)".replace("`", ""))
+        lines.append("(Type checkin to answer the questions here.)")
     for field_id, error in (reply.form.errors if reply.form else {}).items():
         lines.append(f"  ! {field_id}: {error}")
     return "\n".join(lines)

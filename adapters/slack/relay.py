@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,7 +21,7 @@ from adapters.base import APOLOGY, CoachEngine, DeliveryError
 from adapters.slack.delivery import Delivery
 from adapters.slack.people import Directory
 from adapters.slack.translate import PLATFORM
-from bot.messages import Address, Choice, Incoming, IncomingKind, Person, Reply, Visibility
+from bot.messages import Address, Incoming, IncomingKind, Person, Reply, Visibility
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +39,6 @@ WORK_CONCURRENCY = 32
 # changed or logged to, and settings that change what Home shows (goals, pauses).
 HOME_REFRESH_KINDS = frozenset({"confirmation", "day_off", "saved_partial", "logged", "settings"})
 
-# Where App Home's content comes from, first that the engine knows: its `home` summary, else
-# this week's stats.
-HOME_SOURCES = (("home", ""), ("stats", "week"))
-HOME_BUTTONS = Reply(
-    "",
-    kind="home",
-    choices=(
-        Choice("Check in", "checkin.start", style="primary"),
-        Choice("Day off", "checkin.day_off"),
-    ),
-)
 HOME_FALLBACK = Reply(
     "Your daily check-in, stats and settings live here. Type `help` in the Messages tab for "
     "everything Needle can do.",
@@ -94,8 +83,6 @@ class Relay:
         self.directory = directory
         self.delivery = delivery
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._home_source: tuple[str, str] | None = None  # ("", "") = the fallback
-        self._home_probe = asyncio.Lock()
         self._turns: dict[tuple[str, str], _Turn] = {}
 
     # -- running work -------------------------------------------------------------------------
@@ -234,14 +221,7 @@ class Relay:
     # -- App Home -----------------------------------------------------------------------------
 
     async def home_replies(self, team_id: str, user_id: str, person: Person) -> list[Reply]:
-        """What the member's App Home shows: the engine's summary, with check-in buttons."""
-        replies = await self._home_summary(team_id, user_id, person)
-        if not any(r.choices or r.form for r in replies):
-            replies = [*replies, HOME_BUTTONS]
-        return replies
-
-    async def _home_summary(self, team_id: str, user_id: str, person: Person) -> list[Reply]:
-        """The engine's `home` summary, or this week's stats where it has none."""
+        """What the member's App Home shows: the engine's `home` summary."""
         incoming = Incoming(
             address=Address(PLATFORM, team_id, user_id, ""),
             kind=IncomingKind.COMMAND,
@@ -249,28 +229,10 @@ class Relay:
             person=person,
             is_direct=True,
         )
-        if self._home_source is None:
-            async with self._home_probe:  # one member finds out what this engine offers
-                if self._home_source is None:
-                    return await self._probe_home(incoming)
-        if not self._home_source[0]:
+        replies = await self.ask(incoming)
+        if not replies or any(r.kind == "error" for r in replies):
             return [HOME_FALLBACK]
-        command, text = self._home_source
-        replies = await self.ask(replace(incoming, command=command, text=text))
-        return replies or [HOME_FALLBACK]
-
-    async def _probe_home(self, incoming: Incoming) -> list[Reply]:
-        """Try HOME_SOURCES in order and remember the first the engine knows."""
-        for command, text in HOME_SOURCES:
-            replies = await self.ask(replace(incoming, command=command, text=text))
-            if replies and all(r.kind == "unknown" for r in replies):
-                continue
-            if not replies or any(r.kind == "error" for r in replies):
-                return [HOME_FALLBACK]  # try again next time
-            self._home_source = (command, text)
-            return replies
-        self._home_source = ("", "")
-        return [HOME_FALLBACK]
+        return replies
 
     async def refresh_home(self, where: Where, person: Person | None = None) -> None:
         """Publish the member's App Home tab again."""
