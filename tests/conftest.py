@@ -21,7 +21,7 @@ from bot.engine import Engine
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 
-pytest_plugins = ["tests.pg"]
+pytest_plugins = ["tests.pg", "tests.discord_harness"]
 
 # Wednesday 25 November 2026, 18:00 UTC: a workday evening, after the default 17:00 check-in.
 START = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ real engine.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -58,25 +58,8 @@ class ScriptedEngine:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord(heartbeat_ms=1000)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 def engine() -> ScriptedEngine:
     return ScriptedEngine()
-
-
-@pytest.fixture
-async def needle(
-    fake: FakeDiscord, engine: ScriptedEngine, people: dict[str, Any]
-) -> AsyncIterator[Any]:
-    adapter = await start_needle_on(fake, engine)
-    yield adapter
-    await adapter.stop()
 
 
 @pytest.fixture

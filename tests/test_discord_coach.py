@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv as csv_module
 import io
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -31,14 +30,6 @@ TODAY = date(2026, 11, 25)  # conftest's clock: Wednesday 25 November 2026, 18:0
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord(heartbeat_ms=1000)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 def people(fake: FakeDiscord) -> dict[str, Any]:
     ana = fake.add_user("Ana Lopez")
     ben = fake.add_user("Ben")
@@ -46,13 +37,6 @@ def people(fake: FakeDiscord) -> dict[str, Any]:
     fake.add_member(acme, ana)
     fake.add_member(acme, ben, manage_guild=True)
     return {"ana": ana, "ben": ben, "acme": acme}
-
-
-@pytest.fixture
-async def needle(fake: FakeDiscord, engine: Engine, people: dict[str, Any]) -> AsyncIterator[Any]:
-    adapter = await start_needle_on(fake, engine)
-    yield adapter
-    await adapter.stop()
 
 
 def text_of(call: Call) -> str:
