@@ -336,3 +336,45 @@ async def test_platform_time_zone_applies_until_the_member_chooses_one(
     async with database.transaction() as session:
         member = await find_member(session, "memory", "ana")
         assert member is not None and member.timezone == "Asia/Tokyo"
+
+
+async def test_cancel_keeps_the_answers_so_far_as_a_partial_check_in(
+    bot: MemoryAdapter, database: Database
+) -> None:
+    await bot.say("checkin")
+    await bot.say("7")
+    replies = await bot.say("cancel")
+    assert replies and all(r.kind != "question" for r in replies)
+    checkin = await stored(database)
+    assert checkin is not None
+    assert (checkin.status, checkin.conversations, checkin.minutes) == ("partial", 7, None)
+    await bot.say("45")  # no question is open any more: not taken as minutes
+    checkin = await stored(database)
+    assert checkin is not None and checkin.minutes is None
+
+
+async def test_while_asking_for_activities_only_help_and_cancel_are_commands(
+    bot: MemoryAdapter, database: Database
+) -> None:
+    await bot.say("checkin")
+    await bot.say("6")
+    await bot.say("70")
+    helped = await bot.say("help")  # answered, and the question comes again
+    assert any("activities" in r.text.lower() for r in helped)
+    await bot.say("admin; stats review")  # an activity, not the admin or stats command
+    checkin = await stored(database)
+    assert checkin is not None and checkin.status == "complete"
+    assert [a.text for a in checkin.activities] == ["admin", "stats review"]
+
+
+async def test_the_wins_question_is_asked_where_the_team_tracks_wins(
+    bot: MemoryAdapter, database: Database
+) -> None:
+    await bot.command("admin", "wins on", is_admin=True)
+    for answer in ("checkin", "6", "70", "demo with Acme"):
+        replies = await bot.say(answer)
+    assert "wins" in replies[0].text.lower()
+    await bot.say("2 - booked a demo with Acme")
+    checkin = await stored(database)
+    assert checkin is not None and checkin.status == "complete"
+    assert (checkin.wins, checkin.wins_note) == (2, "booked a demo with Acme")

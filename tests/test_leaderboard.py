@@ -136,3 +136,21 @@ async def test_weekly_recap(bot: MemoryAdapter, database: Database) -> None:
     # Everyone counts in the totals, Ben too: 15 + 10 + 10 + 2 calls.
     assert facts["Team conversations"].startswith("37 (minimum ")
     assert recap.image is not None and recap.image.data.startswith(b"\x89PNG")
+
+
+async def test_weekly_recap_shows_the_high_value_share_and_what_to_delegate(
+    bot: MemoryAdapter, database: Database
+) -> None:
+    for user in ("ana", "ben"):
+        await join(bot, user)
+    await seed(database, "ana", {MON: (6, 70, ("demo with Acme", "email cleanup"))})
+    await seed(
+        database, "ben", {MON: (5, 60, ("email cleanup",)), TUE: (5, 60, ("email cleanup",))}
+    )
+    async with database.transaction() as session:
+        team = await find_team(session, "memory", "team-1")
+        assert team is not None
+        recap = await weekly_recap(session, team, WED, datetime(2026, 11, 25, 16, 0, tzinfo=UTC))
+    facts = {f.label: f.value for f in recap.facts}
+    assert facts["High-value activities"] == "25% of 4"  # one demo among four activities
+    assert "“email cleanup” showed up 3 times" in recap.text
