@@ -88,16 +88,17 @@ class Engine:
             ):
                 log.info("dropping repeated event %s", incoming.event_id)
                 return []
-            ctx = await self._context(session, incoming)
+            ctx = await self._context(session, incoming, now)
             if ctx is None:
                 return []
             replies = await self._route(ctx)
         return await draw_charts(replies)
 
-    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context | None:
+    async def _context(
+        self, session: AsyncSession, incoming: Incoming, now: datetime
+    ) -> Context | None:
         """Find or create the member and the team this Incoming belongs to (None: an action
         for members only, about someone who is not one)."""
-        now = self.clock.now()
         address = incoming.address
         contact = await find_known_contact(
             session, address.platform, address.user_id, address.team_id or None
