@@ -38,6 +38,7 @@ from sqlalchemy import create_engine, insert, select, text
 
 from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
+from bot.commands import build_router
 from bot.config import Settings
 from bot.engine import Engine
 from bot.messages import Image, Reply
@@ -318,7 +319,7 @@ async def main() -> int:
     print(f"database: {count:,} check-ins, {members:,} members; today is {TODAY} (Wednesday)")
 
     settings = Settings(_env_file=None, database_url=f"sqlite:///{path}")  # type: ignore[call-arg]
-    engine = Engine(database, settings, FakeClock(NOW))
+    engine = Engine(database, settings, FakeClock(NOW), router=build_router())
     chat = MemoryAdapter(engine, platform=PLATFORM, team_id=TEAM)
 
     async def command(name: str, words: str) -> list[Reply]:

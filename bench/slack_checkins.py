@@ -39,6 +39,7 @@ from sqlalchemy import func, select
 
 from adapters.slack.app import build_slack_adapter
 from bot.clock import FakeClock
+from bot.commands import build_router
 from bot.config import Settings
 from bot.engine import Engine
 from bot.storage.db import Database
@@ -201,7 +202,7 @@ async def main(members: int, senders: int, database_url: str | None) -> int:
         host="127.0.0.1",
         port=0,
     )
-    engine = Engine(database, settings, FakeClock(NOW))
+    engine = Engine(database, settings, FakeClock(NOW), router=build_router())
     adapter = build_slack_adapter(settings, engine)
     await adapter.start()
     events_url = f"http://127.0.0.1:{adapter.port}/slack/events"

@@ -13,11 +13,15 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from adapters.base import Outbox
 from bot.clock import SystemClock
+from bot.commands import build_router
+from bot.commands.basics import find_timezone
 from bot.config import Settings, SettingsError, load_settings
 from bot.engine import Engine
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
+from scheduler.service import build_scheduler
 
 log = logging.getLogger("needle")
 
@@ -166,14 +170,11 @@ async def chat(settings: Settings, name: str, timezone: str | None) -> int:
     """`needle chat`: the console coach with the scheduler, until input ends."""
     from adapters.console import ConsoleAdapter
 
-    if timezone is not None:
-        from bot.commands.basics import find_timezone
-
-        if find_timezone(timezone) is None:
-            print(f"needle: unknown time zone {timezone!r} (try Europe/Berlin)", file=sys.stderr)
-            return 2
+    if timezone is not None and find_timezone(timezone) is None:
+        print(f"needle: unknown time zone {timezone!r} (try Europe/Berlin)", file=sys.stderr)
+        return 2
     database = await open_database(settings)
-    engine = Engine(database, settings, SystemClock())
+    engine = Engine(database, settings, SystemClock(), router=build_router())
     console = ConsoleAdapter(engine, name=name, timezone=timezone)
     try:
         async with running(settings, database, engine, [console]):
@@ -186,7 +187,7 @@ async def chat(settings: Settings, name: str, timezone: str | None) -> int:
 async def run(settings: Settings) -> int:
     """`needle run`: every configured adapter and the scheduler, until a signal."""
     database = await open_database(settings)
-    engine = Engine(database, settings, SystemClock())
+    engine = Engine(database, settings, SystemClock(), router=build_router())
     adapters: list[Any] = []
     if settings.slack_enabled:
         from adapters.slack.app import build_slack_adapter
@@ -227,18 +228,10 @@ async def run(settings: Settings) -> int:
 @contextlib.asynccontextmanager
 async def running(settings: Settings, database: Database, engine: Engine, adapters: list[Any]):  # type: ignore[no-untyped-def]
     """Start the adapters and the scheduler on this loop; stop them all on the way out."""
-    from adapters.base import Outbox
-
     outbox = Outbox()
     for adapter in adapters:
         outbox.register(adapter)
-    scheduler = None
-    try:
-        from scheduler.service import build_scheduler
-    except ModuleNotFoundError:
-        build_scheduler = None  # type: ignore[assignment]
-    if build_scheduler is not None:
-        scheduler = build_scheduler(settings, database, engine, outbox)
+    scheduler = build_scheduler(settings, database, engine, outbox)
     started: list[Any] = []
     try:
         for adapter in adapters:
@@ -249,12 +242,10 @@ async def running(settings: Settings, database: Database, engine: Engine, adapte
         # repeat over every module and pool object (about 0.08 s per 10,000 messages).
         gc.collect()
         gc.freeze()
-        if scheduler is not None:
-            await scheduler.start()
+        await scheduler.start()
         yield outbox
     finally:
-        if scheduler is not None:
-            await scheduler.stop()
+        await scheduler.stop()
         for adapter in reversed(started):
             with contextlib.suppress(Exception):
                 await adapter.stop()

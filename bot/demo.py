@@ -17,6 +17,7 @@ from adapters.console import TEAM_ID as CONSOLE_TEAM
 from adapters.console import ConsoleAdapter, user_id_for
 from bot.clock import Clock, SystemClock
 from bot.coaching.classify import classify_activity
+from bot.commands import build_router
 from bot.config import Settings
 from bot.engine import Engine
 from bot.storage.checkins import CheckinRecord, save_checkin
@@ -192,7 +193,7 @@ async def run_demo(settings: Settings, database_url: str) -> int:
         await upgrade(database)
         clock = SystemClock()
         await seed(database, clock)
-        engine = Engine(database, settings, clock)
+        engine = Engine(database, settings, clock, router=build_router())
         console = ConsoleAdapter(engine, name=ADMIN)
         print(
             f"Demo team “Acme Sales”: {len(PERSONAS)} members, {WEEKS} weeks of check-ins "

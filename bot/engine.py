@@ -17,18 +17,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.commands import load_all
-from bot.commands.registry import (
-    ACTIONS,
-    COMMANDS,
-    FLOWS,
-    FORMS,
-    MEMBERS_ONLY_ACTIONS,
-    find_command_at,
-)
 from bot.config import Settings
 from bot.context import Context, Services
 from bot.messages import Incoming, IncomingKind, Reply
+from bot.router import Command, Router
 from bot.storage.conversations import clear_state, load_state
 from bot.storage.db import Database
 from bot.storage.events import remember_event
@@ -45,16 +37,17 @@ log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry — something went wrong on my side. Nothing you typed is lost; please try again."
 MAX_TEXT = 4000
-GREETINGS = frozenset({"hi", "hello", "hey", "hola", "yo", "good morning", "good evening"})
 
 
 class Engine:
     """Needle's platform-neutral core."""
 
-    def __init__(self, database: Database, settings: Settings, clock: Clock) -> None:
-        load_all()
+    def __init__(
+        self, database: Database, settings: Settings, clock: Clock, *, router: Router
+    ) -> None:
         self.database = database
         self.services = Services(settings=settings, clock=clock)
+        self.router = router
 
     @property
     def clock(self) -> Clock:
@@ -104,7 +97,7 @@ class Engine:
             session, address.platform, address.user_id, address.team_id or None
         )
         if contact is None:
-            if incoming.kind is IncomingKind.ACTION and incoming.action in MEMBERS_ONLY_ACTIONS:
+            if incoming.kind is IncomingKind.ACTION and self.router.members_only(incoming.action):
                 return None
             contact = await self._first_contact(session, incoming, now)
         member, team, membership = contact
@@ -171,14 +164,14 @@ class Engine:
         if incoming.kind is IncomingKind.COMMAND:
             return await self.run_command(ctx, incoming.command, clean(incoming.text))
         if incoming.kind is IncomingKind.ACTION:
-            action_handler = ACTIONS.get(incoming.action)
-            if action_handler is None:
+            action = self.router.action(incoming.action)
+            if action is None:
                 return [Reply("That button has expired. Type `help` to see what I can do.")]
-            return await action_handler(ctx, incoming.value)
+            return await action.handler(ctx, incoming.value)
         if incoming.kind is IncomingKind.FORM:
             # A form id may carry a reference after a colon (`checkin.form:2026-11-24`).
             form_id, _, ref = incoming.action.partition(":")
-            form_handler = FORMS.get(form_id)
+            form_handler = self.router.form(form_id)
             if form_handler is None:
                 return [Reply("That form has expired. Type `checkin` to start again.")]
             return await form_handler(ctx, {**incoming.values, "_ref": ref})
@@ -186,7 +179,7 @@ class Engine:
 
     async def run_command(self, ctx: Context, name: str, args: str) -> list[Reply]:
         """Run a subcommand by name, refusing admin commands to non-admins."""
-        entry, args = find_command_at(name or "help", args)
+        entry, args = self.router.find_command_at(name or "help", args)
         if entry is None:
             return [
                 Reply(
@@ -205,42 +198,31 @@ class Engine:
         return await entry.handler(ctx, args)
 
     async def on_message(self, ctx: Context, text: str) -> list[Reply]:
-        """A plain message: continue a conversation, run a command, or take a check-in."""
-        from bot.checkin.flow import mark_day_off, start_checkin
-        from bot.checkin.parsing import is_day_off, looks_like_checkin
-
+        """A plain message: answer an open conversation, run a command, or offer it to the
+        router's plain-message handlers (a check-in typed in one message, a greeting)."""
         if not text:
             return [Reply("I got an empty message. Type `help` to see what I can do.")]
         word, _, rest = strip_prefix(text).partition(" ")
-        entry, _ = find_command_at(word, rest)
+        entry, _ = self.router.find_command_at(word, rest)
         state = await load_state(ctx.session, ctx.member.id)
-        if (
-            state is not None
-            and state.flow == "checkin"
-            and not ctx.profile.late_answer_open(state.local_date, ctx.now)
-        ):
-            await clear_state(ctx.session, ctx.member.id)
-            state = None
         if state is not None:
-            flow_handler = FLOWS.get(state.flow)
-            interrupt = entry is not None and (
-                entry.name == "help" or (entry.works_mid_checkin and state.step != "activities")
-            )
-            if flow_handler is not None and not interrupt:
-                return await flow_handler(ctx, state, text)
-            if flow_handler is None:
-                await clear_state(ctx.session, ctx.member.id)
+            flow = self.router.flow(state.flow)
+            if flow is None:
+                await clear_state(ctx.session, ctx.member.id)  # a conversation no one answers
+                state = None
+            elif await flow.close_if_expired(ctx, state):
+                state = None
+            elif entry is None or not flow.may_interrupt(entry, state):
+                return await flow.answer(ctx, state, text)
         if entry is not None:
             replies = await self.run_command(ctx, word, rest.strip())
-            if state is not None and entry.name not in ("checkin", "start"):
-                replies += await self._reminder_of_open_question(ctx)
+            if state is not None:
+                replies += await self._reminder_of_open_question(ctx, entry)
             return replies
-        if is_day_off(text):
-            return await mark_day_off(ctx, ctx.today)
-        if looks_like_checkin(text):
-            return await start_checkin(ctx, ctx.today, initial_text=text)
-        if text.lower().strip("!. ") in GREETINGS:
-            return await self.run_command(ctx, "start", "")
+        for handler in self.router.message_handlers:
+            answered = await handler(ctx, text)
+            if answered is not None:
+                return answered
         return [
             Reply(
                 "I didn't catch that. Type `checkin` for today's check-in, `log 3 calls 40m` "
@@ -249,15 +231,14 @@ class Engine:
             )
         ]
 
-    async def _reminder_of_open_question(self, ctx: Context) -> list[Reply]:
-        """After a command mid-check-in, repeat the open question so the member can go on."""
-        from bot.checkin.draft import Draft
-        from bot.checkin.flow import ask
-
+    async def _reminder_of_open_question(self, ctx: Context, after: Command) -> list[Reply]:
+        """After a command mid-conversation, what the conversation still open then repeats
+        of its question, so the member can go on."""
         state = await load_state(ctx.session, ctx.member.id)
-        if state is None or state.flow != "checkin":
+        flow = self.router.flow(state.flow) if state is not None else None
+        if state is None or flow is None:
             return []
-        return [ask(ctx, state.step, state.local_date, Draft.from_json(state.data))]
+        return await flow.reask(ctx, state, after)
 
 
 async def draw_charts(replies: list[Reply]) -> list[Reply]:
@@ -286,4 +267,4 @@ def strip_prefix(text: str) -> str:
     return text
 
 
-__all__ = ["COMMANDS", "Engine"]
+__all__ = ["Engine"]

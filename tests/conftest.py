@@ -16,6 +16,7 @@ import pytest
 
 from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
+from bot.commands import build_router
 from bot.config import Settings
 from bot.engine import Engine
 from bot.storage.db import Database
@@ -78,7 +79,7 @@ def settings(database_url: str) -> Settings:
 @pytest.fixture
 def engine(database: Database, settings: Settings, clock: FakeClock) -> Engine:
     """The engine over the test's database and fake clock."""
-    return Engine(database, settings, clock)
+    return Engine(database, settings, clock, router=build_router())
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
+from bot.commands import build_router
 from bot.engine import Engine
 from bot.messages import Incoming, IncomingKind, Person, Reply
 from bot.storage.checkins import checkin_versions, get_checkin
@@ -201,11 +202,11 @@ async def test_an_unfinished_conversation_expires_at_noon_next_day(
 
 
 async def test_conversation_survives_a_restart(database: Database, settings, clock: FakeClock):
-    first = MemoryAdapter(Engine(database, settings, clock))
+    first = MemoryAdapter(Engine(database, settings, clock, router=build_router()))
     await first.say("checkin")
     await first.say("9")
     # A new engine (a restarted process) over the same database continues at the same question.
-    second = MemoryAdapter(Engine(database, settings, clock))
+    second = MemoryAdapter(Engine(database, settings, clock, router=build_router()))
     replies = await second.say("75")
     assert kinds(replies) == ["question"] and "top activities" in replies[0].text.lower()
     replies = await second.say("prospect calls")

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
+from bot.commands import build_router
 from bot.config import Settings
 from bot.engine import Engine
 from bot.storage.db import Database
@@ -55,6 +56,7 @@ async def converse(template: Path, folder: Path, texts: list[str]) -> list[list[
             database,
             Settings(_env_file=None, database_url=f"sqlite:///{path}"),  # type: ignore[call-arg]
             FakeClock(START),
+            router=build_router(),
         )
         bot = MemoryAdapter(engine)
         kinds = []

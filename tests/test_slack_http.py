@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.commands import build_router
 from bot.engine import APOLOGY, Engine
 from bot.storage.db import Database
 from bot.storage.models import Checkin, Member, ProcessedEvent, Team, TeamMembership
@@ -337,8 +338,8 @@ async def test_a_retry_reaching_another_instance_is_recorded_once(
     async with FakeSlack() as fake:
         fake.add_user("U1", name="Ana")
         first_engine, second_engine = (
-            Engine(database, settings, clock),
-            Engine(database, settings, clock),
+            Engine(database, settings, clock, router=build_router()),
+            Engine(database, settings, clock, router=build_router()),
         )
         async with (
             slack_harness(settings, first_engine, fake) as one,

@@ -4,6 +4,9 @@ State lives in `conversation_states` (flow "checkin", step = the question being 
 restart resumes at the same question. Each answer either fills the step and moves on, fills
 several steps at once (an all-in-one message), marks the day off, or earns a friendly re-ask;
 after three failed tries Needle saves what it has and says how to finish.
+
+`CheckinFlow` is how the engine reaches it: answers, what may interrupt a question, the
+late-answer window's close, and the reminder of the open question after a command.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ from bot.checkin.draft import Draft
 from bot.checkin.questions import EXAMPLES, LABELS, question, steps_for
 from bot.checkin.summary import confirmation
 from bot.coaching.classify import DEFAULT_HIGH_VALUE, DEFAULT_LOW_VALUE, classify_activity
-from bot.commands.registry import flow
 from bot.context import Context
 from bot.messages import Choice, Reply
 from bot.profile import describe_date
+from bot.router import Command, Router
 from bot.storage.checkins import CheckinRecord, get_checkin, save_checkin
 from bot.storage.conversations import clear_state, load_state, save_state
 from bot.storage.models import ConversationState
@@ -28,6 +31,8 @@ MAX_TRIES = 3
 FLOW = "checkin"
 KEEP_WORDS = frozenset({"same", "keep", "unchanged", "no change"})
 CANCEL_WORDS = frozenset({"cancel", "stop", "quit", "never mind", "nevermind"})
+# The commands that (re)open the check-in and ask its question themselves.
+ASKING_COMMANDS = frozenset({"checkin", "start"})
 
 
 def classify_all(ctx: Context, activities: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -120,7 +125,6 @@ def ask(ctx: Context, step: str, day: date, draft: Draft) -> Reply:
     return Reply(text, kind="question", title=LABELS[step])
 
 
-@flow(FLOW)
 async def on_answer(ctx: Context, state: ConversationState, text: str) -> list[Reply]:
     """Take one answer to the question in `state`."""
     day = state.local_date
@@ -281,10 +285,48 @@ async def submit_values(
     return await confirmation(ctx, checkin)
 
 
+class CheckinFlow:
+    """The check-in conversation as the engine routes a member's messages through it."""
+
+    name = FLOW
+
+    async def close_if_expired(self, ctx: Context, state: ConversationState) -> bool:
+        """Close the conversation once its day's late-answer window (noon the next day)
+        has passed; True when it was closed."""
+        if ctx.profile.late_answer_open(state.local_date, ctx.now):
+            return False
+        await clear_state(ctx.session, ctx.member.id)
+        return True
+
+    def may_interrupt(self, command: Command, state: ConversationState) -> bool:
+        """Any command interrupts a question, except while the top activities are asked
+        for: `admin` or `stats review` may well be an activity, so only `help` interrupts
+        then (`cancel` is an answer the conversation itself understands)."""
+        return command.name == "help" or state.step != "activities"
+
+    async def answer(self, ctx: Context, state: ConversationState, text: str) -> list[Reply]:
+        """Take one answer to the question in `state`."""
+        return await on_answer(ctx, state, text)
+
+    async def reask(self, ctx: Context, state: ConversationState, after: Command) -> list[Reply]:
+        """The open question again, so the member can go on after a command (unless that
+        command asked it itself)."""
+        if after.name in ASKING_COMMANDS:
+            return []
+        return [ask(ctx, state.step, state.local_date, Draft.from_json(state.data))]
+
+
+def register(router: Router) -> None:
+    """Route check-in answers to the check-in conversation."""
+    router.add_flow(CheckinFlow())
+
+
 __all__ = [
+    "CheckinFlow",
     "advance",
     "ask",
     "mark_day_off",
+    "register",
     "start_checkin",
     "submit_values",
 ]

@@ -1,26 +1,21 @@
-"""The commands of SPEC section 5, one module per family, routed by the engine."""
+"""The commands of Needle, one module per family; `build_router` composes them.
+
+Each family module has a `register(router)` that adds its commands, buttons, forms and
+conversations to the router it is given; nothing is registered by importing a module.
+"""
 
 from __future__ import annotations
 
-import importlib
+from bot.commands import admin, basics, checkin, coaching, data, home, stats
+from bot.router import Router
 
 # In the order `help` lists them: the daily loop first, settings and data after.
-FAMILIES = (
-    "bot.commands.checkin",
-    "bot.commands.stats",
-    "bot.commands.coaching",
-    "bot.commands.basics",
-    "bot.commands.data",
-    "bot.commands.admin",
-    "bot.commands.home",
-)
+FAMILIES = (checkin, stats, coaching, basics, data, admin, home)
 
 
-def load_all() -> None:
-    """Import every command family so it registers its handlers (idempotent)."""
-    for name in FAMILIES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if err.name != name:
-                raise
+def build_router() -> Router:
+    """A router with every command family of Needle, in `help` order."""
+    router = Router()
+    for family in FAMILIES:
+        family.register(router)
+    return router

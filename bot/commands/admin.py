@@ -11,18 +11,18 @@ classification they were saved with.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from datetime import time
+from functools import partial
 from typing import Any
 
 from bot.checkin import parsing
 from bot.checkin.questions import DEFAULT_QUESTIONS, STEPS, question
 from bot.coaching.classify import DEFAULT_HIGH_VALUE, DEFAULT_LOW_VALUE, normalize_keyword
 from bot.commands.basics import find_timezone
-from bot.commands.registry import command
 from bot.context import Context
 from bot.messages import Fact, Reply
 from bot.profile import WEEKDAY_NAMES, describe_workdays, parse_workday_digits, workday_digits
+from bot.router import Router
 from bot.storage.people import find_team_member_by_name, get_member
 
 MAX_KEYWORDS = 60
@@ -32,21 +32,89 @@ ON_WORDS = frozenset({"on", "yes", "enable", "enabled"})
 _CHANNEL = re.compile(r"#?([\w-]+)")
 _RANGE_SPLIT = re.compile(r"\s*(?:–|—|\bto\b|\buntil\b|-(?=\s*\d))\s*")
 
-Handler = Callable[[Context, str], Awaitable[list[Reply]]]
-SUBCOMMANDS: dict[str, Handler] = {}
-USAGES: list[str] = []
+
+def register(router: Router) -> None:
+    """Add `admin`, whose settings are routed by a router of their own."""
+    router.add_command(
+        "admin",
+        partial(admin_command, settings_router()),
+        usage="admin [setting …]",
+        summary="team settings: minimums, times, workdays, recap, manager, keywords",
+        admin_only=True,
+    )
 
 
-def subcommand(*names: str, usage: str) -> Callable[[Handler], Handler]:
-    """Register an `admin` subcommand under its names."""
-
-    def register(handler: Handler) -> Handler:
-        for name in names:
-            SUBCOMMANDS[name] = handler
-        USAGES.append(usage)
-        return handler
-
-    return register
+def settings_router() -> Router:
+    """The `admin` subcommands, one per team setting, in the order `admin` lists them."""
+    settings = Router()
+    settings.add_command(
+        "minimums",
+        set_minimums,
+        usage="minimums 5 60  (conversations, minutes)",
+        summary="",
+        aliases=("minimum", "min"),
+    )
+    settings.add_command(
+        "checkin",
+        set_checkin_time,
+        usage="checkin 17:00",
+        summary="",
+        aliases=("check-in", "prompt"),
+    )
+    settings.add_command(
+        "workdays", set_workdays, usage="workdays mon-fri", summary="", aliases=("days",)
+    )
+    settings.add_command(
+        "timezone",
+        set_timezone,
+        usage="timezone Europe/Berlin  (team default and recap time)",
+        summary="",
+        aliases=("tz",),
+    )
+    settings.add_command(
+        "nudge",
+        set_nudge,
+        usage="nudge 2h  (reminder delay after the prompt)",
+        summary="",
+        aliases=("reminder",),
+    )
+    settings.add_command(
+        "quiet", set_quiet, usage="quiet 21:00-08:00", summary="", aliases=("quiet-hours",)
+    )
+    settings.add_command(
+        "escalate",
+        set_escalation,
+        usage="escalate 3  (workdays below minimum)",
+        summary="",
+        aliases=("escalation",),
+    )
+    settings.add_command(
+        "pace", set_pace, usage="pace on 13:00 | pace off", summary="", aliases=("pace-check",)
+    )
+    settings.add_command("recap", set_recap, usage="recap #sales fri 16:00 | recap off", summary="")
+    settings.add_command(
+        "manager",
+        set_manager,
+        usage="manager @ben | manager none",
+        summary="",
+        aliases=("partner",),
+    )
+    settings.add_command(
+        "keywords",
+        set_keywords,
+        usage="keywords high add cold call | keywords low reset",
+        summary="",
+        aliases=("keyword",),
+    )
+    settings.add_command("wins", set_wins, usage="wins on | wins off", summary="")
+    settings.add_command(
+        "question",
+        set_question,
+        usage="question minutes How long did you talk to buyers?",
+        summary="",
+        aliases=("questions",),
+    )
+    return settings
 
 
 def hhmm(at: time | None) -> str:
@@ -107,18 +175,14 @@ def team_workdays(digits: str) -> str:
     return describe_workdays(parse_workday_digits(digits))
 
 
-@command(
-    "admin",
-    usage="admin [setting …]",
-    summary="team settings: minimums, times, workdays, recap, manager, keywords",
-    admin_only=True,
-)
-async def admin_command(ctx: Context, args: str) -> list[Reply]:
-    """Show the team's settings, or change one."""
+async def admin_command(settings: Router, ctx: Context, args: str) -> list[Reply]:
+    """Show the team's settings, or change one through the `settings` router."""
     word, _, rest = args.strip().partition(" ")
-    handler = SUBCOMMANDS.get(word.lower())
+    setting = settings.find_command(word) if word else None
     if not word or word.lower() in ("show", "settings", "help"):
-        lines = ["Change a setting with:"] + [f"• `admin {usage}`" for usage in USAGES]
+        lines = ["Change a setting with:"] + [
+            f"• `admin {entry.usage}`" for entry in settings.visible_commands()
+        ]
         return [
             Reply(
                 "\n".join(lines),
@@ -127,17 +191,16 @@ async def admin_command(ctx: Context, args: str) -> list[Reply]:
                 facts=await settings_facts(ctx),
             )
         ]
-    if handler is None:
+    if setting is None:
         return [
             Reply(
                 f"I don't know the setting “{word[:40]}”. Type `admin` to see them all.",
                 kind="reask",
             )
         ]
-    return await handler(ctx, rest.strip())
+    return await setting.handler(ctx, rest.strip())
 
 
-@subcommand("minimums", "minimum", "min", usage="minimums 5 60  (conversations, minutes)")
 async def set_minimums(ctx: Context, rest: str) -> list[Reply]:
     """The team's daily minimums: `5 60`, `calls 6`, `minutes 45`."""
     example = "admin minimums 5 60"
@@ -163,7 +226,6 @@ async def set_minimums(ctx: Context, rest: str) -> list[Reply]:
     )
 
 
-@subcommand("checkin", "check-in", "prompt", usage="checkin 17:00")
 async def set_checkin_time(ctx: Context, rest: str) -> list[Reply]:
     """The team's default check-in time (members may set their own with `schedule`)."""
     try:
@@ -180,7 +242,6 @@ async def set_checkin_time(ctx: Context, rest: str) -> list[Reply]:
     )
 
 
-@subcommand("workdays", "days", usage="workdays mon-fri")
 async def set_workdays(ctx: Context, rest: str) -> list[Reply]:
     """The team's default workdays."""
     try:
@@ -191,7 +252,6 @@ async def set_workdays(ctx: Context, rest: str) -> list[Reply]:
     return done(ctx, f"the team works {describe_workdays(days)}.")
 
 
-@subcommand("timezone", "tz", usage="timezone Europe/Berlin  (team default and recap time)")
 async def set_timezone(ctx: Context, rest: str) -> list[Reply]:
     """The team's time zone: the default for members and the zone of the recap time."""
     zone_name = find_timezone(rest) if rest else None
@@ -201,7 +261,6 @@ async def set_timezone(ctx: Context, rest: str) -> list[Reply]:
     return done(ctx, f"the team's time zone is {zone_name}.")
 
 
-@subcommand("nudge", "reminder", usage="nudge 2h  (reminder delay after the prompt)")
 async def set_nudge(ctx: Context, rest: str) -> list[Reply]:
     """How long after the prompt the one reminder comes."""
     try:
@@ -224,7 +283,6 @@ def parse_range(text: str) -> tuple[time, time]:
     return parsing.parse_time_of_day(parts[0]), parsing.parse_time_of_day(parts[1])
 
 
-@subcommand("quiet", "quiet-hours", usage="quiet 21:00-08:00")
 async def set_quiet(ctx: Context, rest: str) -> list[Reply]:
     """Quiet hours: no reminders or nudges inside them (each member's local time)."""
     try:
@@ -237,7 +295,6 @@ async def set_quiet(ctx: Context, rest: str) -> list[Reply]:
     return done(ctx, f"quiet hours are {hhmm(start)}–{hhmm(end)}, each member's local time.")
 
 
-@subcommand("escalate", "escalation", usage="escalate 3  (workdays below minimum)")
 async def set_escalation(ctx: Context, rest: str) -> list[Reply]:
     """After how many workdays below minimum the stronger nudge (and manager note) goes."""
     try:
@@ -250,7 +307,6 @@ async def set_escalation(ctx: Context, rest: str) -> list[Reply]:
     return done(ctx, f"a stronger nudge goes after {days} workdays in a row below minimum.")
 
 
-@subcommand("pace", "pace-check", usage="pace on 13:00 | pace off")
 async def set_pace(ctx: Context, rest: str) -> list[Reply]:
     """The mid-day pace check: off, or on at a time."""
     words = rest.lower().split()
@@ -282,7 +338,6 @@ def channel_id(ctx: Context, text: str) -> str | None:
     return m.group(1)
 
 
-@subcommand("recap", usage="recap #sales fri 16:00 | recap off")
 async def set_recap(ctx: Context, rest: str) -> list[Reply]:
     """Where and when the weekly recap is posted: channel, weekday, time (team time zone)."""
     example = "admin recap #sales fri 16:00"
@@ -318,7 +373,6 @@ async def set_recap(ctx: Context, rest: str) -> list[Reply]:
     )
 
 
-@subcommand("manager", "partner", usage="manager @ben | manager none")
 async def set_manager(ctx: Context, rest: str) -> list[Reply]:
     """The accountability partner or manager who gets escalation notes."""
     if rest.lower() in OFF_WORDS:
@@ -351,7 +405,6 @@ def split_keywords(text: str) -> list[str]:
     return [k for k in found if k]
 
 
-@subcommand("keywords", "keyword", usage="keywords high add cold call | keywords low reset")
 async def set_keywords(ctx: Context, rest: str) -> list[Reply]:
     """Show or change the high-value and low-value keyword lists."""
     team = ctx.team
@@ -403,7 +456,6 @@ async def set_keywords(ctx: Context, rest: str) -> list[Reply]:
     )
 
 
-@subcommand("wins", usage="wins on | wins off")
 async def set_wins(ctx: Context, rest: str) -> list[Reply]:
     """Whether the check-in asks about wins."""
     word = rest.lower().strip()
@@ -418,7 +470,6 @@ async def set_wins(ctx: Context, rest: str) -> list[Reply]:
     return done(ctx, f"the check-in {state}.")
 
 
-@subcommand("question", "questions", usage="question minutes How long did you talk to buyers?")
 async def set_question(ctx: Context, rest: str) -> list[Reply]:
     """Reword a check-in question (or `reset` it)."""
     step, _, text = rest.partition(" ")

@@ -3,15 +3,52 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from zoneinfo import available_timezones
 
 from bot.checkin import parsing
-from bot.commands.registry import action, command, visible_commands
 from bot.context import Context
 from bot.messages import Reply
 from bot.profile import describe_date, describe_workdays, workday_digits
+from bot.router import Router
 
 _ZONES_BY_FOLDED: dict[str, str] = {}
+
+
+def register(router: Router) -> None:
+    """Add `help` (listing this router's commands), `timezone`, `schedule`, `pause`, `resume`
+    and the profile-change news."""
+    router.add_command(
+        "help",
+        partial(help_command, router),
+        usage="help",
+        summary="the commands, briefly",
+        aliases=("?", "commands"),
+    )
+    router.add_command(
+        "timezone",
+        timezone_command,
+        usage="timezone Europe/Berlin",
+        summary="set your own time zone",
+        aliases=("tz", "time-zone"),
+    )
+    router.add_command(
+        "schedule",
+        schedule_command,
+        usage="schedule 16:30 mon-fri",
+        summary="your own check-in time and workdays",
+    )
+    router.add_command(
+        "pause",
+        pause_command,
+        usage="pause 5d | pause until 2026-12-01",
+        summary="no prompts or nudges while you're away",
+        aliases=("vacation-mode",),
+    )
+    router.add_command(
+        "resume", resume_command, usage="resume", summary="end a pause", aliases=("unpause",)
+    )
+    router.add_action("member.profile", profile_changed, members_only=True)
 
 
 def find_timezone(name: str) -> str | None:
@@ -25,11 +62,10 @@ def find_timezone(name: str) -> str | None:
     return _ZONES_BY_FOLDED.get(wanted) or _ZONES_BY_FOLDED.get(wanted.replace("_", " "))
 
 
-@command("help", usage="help", summary="the commands, briefly", aliases=("?", "commands"))
-async def help_command(ctx: Context, _args: str) -> list[Reply]:
-    """List the commands a member can use."""
+async def help_command(router: Router, ctx: Context, _args: str) -> list[Reply]:
+    """List the commands of `router` a member can use."""
     lines = ["Here's what I can do (in a DM you can type these without `/needle`):"]
-    for entry in sorted(visible_commands(), key=lambda e: e.name == "help"):
+    for entry in sorted(router.visible_commands(), key=lambda e: e.name == "help"):
         if entry.admin_only and not ctx.is_admin:
             continue
         lines.append(f"• `{entry.usage}` — {entry.summary}")
@@ -40,12 +76,6 @@ async def help_command(ctx: Context, _args: str) -> list[Reply]:
     return [Reply("\n".join(lines), kind="help", title="Needle commands")]
 
 
-@command(
-    "timezone",
-    usage="timezone Europe/Berlin",
-    summary="set your own time zone",
-    aliases=("tz", "time-zone"),
-)
 async def timezone_command(ctx: Context, args: str) -> list[Reply]:
     """Show or set the member's own time zone."""
     if not args.strip():
@@ -80,11 +110,6 @@ async def timezone_command(ctx: Context, args: str) -> list[Reply]:
     ]
 
 
-@command(
-    "schedule",
-    usage="schedule 16:30 mon-fri",
-    summary="your own check-in time and workdays",
-)
 async def schedule_command(ctx: Context, args: str) -> list[Reply]:
     """Show or set the member's check-in time and workdays."""
     profile = ctx.profile
@@ -119,12 +144,6 @@ async def schedule_command(ctx: Context, args: str) -> list[Reply]:
     ]
 
 
-@command(
-    "pause",
-    usage="pause 5d | pause until 2026-12-01",
-    summary="no prompts or nudges while you're away",
-    aliases=("vacation-mode",),
-)
 async def pause_command(ctx: Context, args: str) -> list[Reply]:
     """Pause prompts and nudges through a date."""
     if not args.strip():
@@ -146,7 +165,6 @@ async def pause_command(ctx: Context, args: str) -> list[Reply]:
     ]
 
 
-@command("resume", usage="resume", summary="end a pause", aliases=("unpause",))
 async def resume_command(ctx: Context, _args: str) -> list[Reply]:
     """End a pause."""
     if ctx.member.paused_until is None or ctx.member.paused_until < ctx.today:
@@ -164,7 +182,6 @@ async def resume_command(ctx: Context, _args: str) -> list[Reply]:
     ]
 
 
-@action("member.profile", members_only=True)
 async def profile_changed(ctx: Context, _value: str) -> list[Reply]:
     """The platform says a member's profile changed (Slack `user_change`).
 

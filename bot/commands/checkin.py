@@ -1,24 +1,55 @@
-"""The check-in commands, buttons and form: `checkin`, Check in / Day off / Edit, the form."""
+"""The check-in family: `checkin`, `log`, the greeting, the Check in / Day off / Edit buttons,
+the form, the check-in conversation and the check-in typed as a plain message."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
 
+from bot.checkin import flow as conversation
 from bot.checkin import parsing
 from bot.checkin.flow import mark_day_off, start_checkin, submit_values
 from bot.checkin.numbers import MAX_CONVERSATIONS, MAX_MINUTES
 from bot.checkin.questions import EXAMPLES, LABELS, question, steps_for
+from bot.checkin.summary import against
 from bot.coaching.nudges import first_name
-from bot.commands.registry import action, command, form
 from bot.context import Context
 from bot.messages import Form, FormField, Reply
 from bot.profile import describe_date
-from bot.storage.checkins import get_checkin
+from bot.router import Router
+from bot.storage.checkins import CheckinRecord, get_checkin, record_of, save_checkin
 from bot.storage.conversations import load_state
 from bot.storage.models import Checkin
 
 FORM_ID = "checkin.form"
+GREETINGS = frozenset({"hi", "hello", "hey", "hola", "yo", "good morning", "good evening"})
+
+
+def register(router: Router) -> None:
+    """Add the check-in commands, buttons, form, conversation and plain-message check-in."""
+    router.add_command(
+        "checkin",
+        checkin_command,
+        usage="checkin [yesterday]",
+        summary="start or edit today's check-in (yesterday's until noon)",
+        aliases=("check-in", "check in"),
+    )
+    router.add_command(
+        "start", greet, usage="start", summary="say hello", hidden=True, aliases=("hello",)
+    )
+    router.add_command(
+        "log",
+        log_command,
+        usage="log 3 calls 40m",
+        summary="add conversations and minutes to today",
+        aliases=("add",),
+    )
+    router.add_action("checkin.start", start_button)
+    router.add_action("checkin.edit", start_button)
+    router.add_action("checkin.day_off", day_off_button)
+    router.add_form(FORM_ID, submitted)
+    conversation.register(router)
+    router.add_message_handler(on_plain_message)
 
 
 def day_from(ctx: Context, args: str) -> date | str:
@@ -43,12 +74,6 @@ def day_from(ctx: Context, args: str) -> date | str:
     )
 
 
-@command(
-    "checkin",
-    usage="checkin [yesterday]",
-    summary="start or edit today's check-in (yesterday's until noon)",
-    aliases=("check-in", "check in"),
-)
 async def checkin_command(ctx: Context, args: str) -> list[Reply]:
     """Start, resume or redo a check-in; a form where the platform has one."""
     day = day_from(ctx, args)
@@ -106,15 +131,12 @@ def day_of_value(ctx: Context, value: str) -> date | str:
     return day_from(ctx, value or "today")
 
 
-@action("checkin.start")
-@action("checkin.edit")
 async def start_button(ctx: Context, value: str) -> list[Reply]:
     """The Check in button (on a prompt) and the Edit button (under a confirmation): a form
     where the platform has one, else the questions."""
     return await checkin_command(ctx, value)
 
 
-@action("checkin.day_off")
 async def day_off_button(ctx: Context, value: str) -> list[Reply]:
     """The Day off button on a prompt."""
     day = day_of_value(ctx, value)
@@ -123,7 +145,6 @@ async def day_off_button(ctx: Context, value: str) -> list[Reply]:
     return await mark_day_off(ctx, day)
 
 
-@form(FORM_ID)
 async def submitted(ctx: Context, values: dict[str, str]) -> list[Reply]:
     """A submitted check-in form: inline errors, or the saved check-in's confirmation."""
     day = day_of_value(ctx, values.get("_ref", ""))
@@ -135,7 +156,6 @@ async def submitted(ctx: Context, values: dict[str, str]) -> list[Reply]:
     return result
 
 
-@command("start", usage="start", summary="say hello", hidden=True, aliases=("hello",))
 async def greet(ctx: Context, _args: str) -> list[Reply]:
     """The greeting: starts today's check-in unless it is done."""
     name = first_name(ctx.member)
@@ -152,7 +172,7 @@ async def greet(ctx: Context, _args: str) -> list[Reply]:
     state = await load_state(ctx.session, ctx.member.id)
     resuming = (
         state is not None
-        and state.flow == "checkin"
+        and state.flow == conversation.FLOW
         and ctx.profile.late_answer_open(state.local_date, ctx.now)
     )
     if state is not None and resuming:
@@ -165,17 +185,8 @@ async def greet(ctx: Context, _args: str) -> list[Reply]:
     return await start_checkin(ctx, ctx.today, intro=intro)
 
 
-@command(
-    "log",
-    usage="log 3 calls 40m",
-    summary="add conversations and minutes to today",
-    aliases=("add",),
-)
 async def log_command(ctx: Context, args: str) -> list[Reply]:
     """Add a quick log to today's check-in (created as partial if there is none yet)."""
-    from bot.checkin.summary import against
-    from bot.storage.checkins import CheckinRecord, record_of, save_checkin
-
     try:
         added = parsing.parse_quick_log(args)
     except parsing.AnswerError as err:
@@ -202,3 +213,15 @@ async def log_command(ctx: Context, args: str) -> list[Reply]:
             kind="logged",
         )
     ]
+
+
+async def on_plain_message(ctx: Context, text: str) -> list[Reply] | None:
+    """A message that is no command and answers no open question: a day off, a check-in
+    told in one message, or a greeting; None for anything else."""
+    if parsing.is_day_off(text):
+        return await mark_day_off(ctx, ctx.today)
+    if parsing.looks_like_checkin(text):
+        return await start_checkin(ctx, ctx.today, initial_text=text)
+    if text.lower().strip("!. ") in GREETINGS:
+        return await greet(ctx, "")
+    return None

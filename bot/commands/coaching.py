@@ -8,14 +8,25 @@ applies in each of their teams (never below any team's minimum, which `Profile` 
 from __future__ import annotations
 
 from bot.checkin import parsing
-from bot.commands.registry import command
 from bot.context import Context
 from bot.messages import Reply
+from bot.router import Router
 
 CALL_WORDS = frozenset({"calls", "call", "conversations", "conversation", "convos", "c"})
 MINUTE_WORDS = frozenset({"minutes", "minute", "mins", "min", "time", "m"})
 RESET_WORDS = frozenset({"reset", "off", "clear", "none", "default", "team"})
 USAGE = "Try `goal calls 8`, `goal minutes 90` or `goal reset`."
+
+
+def register(router: Router) -> None:
+    """Add `goal`."""
+    router.add_command(
+        "goal",
+        goal_command,
+        usage="goal calls 8 | goal minutes 90",
+        summary="your personal daily minimum (at or above the team's)",
+        aliases=("goals", "minimum", "target"),
+    )
 
 
 def describe_goals(ctx: Context) -> str:
@@ -49,12 +60,6 @@ def split_goal(args: str) -> tuple[str | None, str]:
     return None, args
 
 
-@command(
-    "goal",
-    usage="goal calls 8 | goal minutes 90",
-    summary="your personal daily minimum (at or above the team's)",
-    aliases=("goals", "minimum", "target"),
-)
 async def goal_command(ctx: Context, args: str) -> list[Reply]:
     """Show or set the member's personal minimum of conversations or minutes."""
     kind, amount = split_goal(args)

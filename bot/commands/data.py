@@ -15,9 +15,12 @@ import io
 from datetime import date, timedelta
 from typing import Any
 
-from bot.commands.registry import action, command, flow
+from bot.checkin.draft import Draft
+from bot.checkin.flow import FLOW as CHECKIN_FLOW
+from bot.checkin.flow import ask
 from bot.context import Context
 from bot.messages import Choice, Reply
+from bot.router import Command, Router
 from bot.storage.conversations import clear_state, load_state, save_state
 from bot.storage.data import ExportRow, export_rows, forget_member, team_member_ids
 from bot.storage.models import ConversationState
@@ -48,6 +51,33 @@ CSV_COLUMNS = (
     "source",
     "recorded_at_utc",
 )
+
+
+def register(router: Router) -> None:
+    """Add `export`, `forget-me` (its question, buttons and typed answers) and `ranking`."""
+    router.add_command(
+        "export",
+        export_command,
+        usage="export [team]",
+        summary="your data as a CSV file (admins: the team's)",
+    )
+    router.add_command(
+        "forget-me",
+        forget_me_command,
+        usage="forget-me",
+        summary="delete your data, after a confirmation",
+        aliases=("forgetme", "forget", "delete-me", "delete-my-data"),
+    )
+    router.add_flow(ForgetMeFlow())
+    router.add_action("forget_me.confirm", confirm_button)
+    router.add_action("forget_me.cancel", cancel_button)
+    router.add_command(
+        "ranking",
+        ranking_command,
+        usage="ranking off | ranking on",
+        summary="hide or show yourself on this team's leaderboard",
+        aliases=("public-ranking",),
+    )
 
 
 def export_csv(rows: list[ExportRow]) -> bytes:
@@ -83,7 +113,6 @@ def export_csv(rows: list[ExportRow]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-@command("export", usage="export [team]", summary="your data as a CSV file (admins: the team's)")
 async def export_command(ctx: Context, args: str) -> list[Reply]:
     """The member's own check-ins as CSV; `export team` for admins."""
     scope = args.strip().lower()
@@ -123,17 +152,11 @@ def confirm_choices() -> tuple[Choice, ...]:
     )
 
 
-@command(
-    "forget-me",
-    usage="forget-me",
-    summary="delete your data, after a confirmation",
-    aliases=("forgetme", "forget", "delete-me", "delete-my-data"),
-)
 async def forget_me_command(ctx: Context, _args: str) -> list[Reply]:
     """Ask for confirmation before deleting everything Needle keeps about the member."""
     state = await load_state(ctx.session, ctx.member.id)
     paused: dict[str, Any] = {}
-    if state is not None and state.flow == "checkin":
+    if state is not None and state.flow == CHECKIN_FLOW:
         # Keep the check-in in progress, to resume it if the answer is no.
         paused = {
             "flow": state.flow,
@@ -204,9 +227,6 @@ async def cancelled(ctx: Context, state: ConversationState) -> list[Reply]:
     if not paused:
         await clear_state(ctx.session, ctx.member.id)
         return replies
-    from bot.checkin.draft import Draft
-    from bot.checkin.flow import ask
-
     day = date.fromisoformat(paused["local_date"])
     await save_state(
         ctx.session,
@@ -222,7 +242,28 @@ async def cancelled(ctx: Context, state: ConversationState) -> list[Reply]:
     return [*replies, ask(ctx, paused["step"], day, Draft.from_json(paused["data"]))]
 
 
-@flow(FORGET_FLOW)
+class ForgetMeFlow:
+    """The forget-me question as a conversation: typed yes or no."""
+
+    name = FORGET_FLOW
+
+    async def close_if_expired(self, ctx: Context, state: ConversationState) -> bool:
+        """Never closed unanswered: an answer after ten minutes is told the question expired."""
+        return False
+
+    def may_interrupt(self, command: Command, state: ConversationState) -> bool:
+        """Any command runs instead of answering (the question stays open)."""
+        return True
+
+    async def answer(self, ctx: Context, state: ConversationState, text: str) -> list[Reply]:
+        """A typed answer to the forget-me question."""
+        return await on_forget_answer(ctx, state, text)
+
+    async def reask(self, ctx: Context, state: ConversationState, after: Command) -> list[Reply]:
+        """Nothing: the question stays open, unrepeated, until answered or expired."""
+        return []
+
+
 async def on_forget_answer(ctx: Context, state: ConversationState, text: str) -> list[Reply]:
     """A typed answer to the forget-me question."""
     answer = text.strip().lower().rstrip(".!")
@@ -247,7 +288,6 @@ async def on_forget_answer(ctx: Context, state: ConversationState, text: str) ->
     ]
 
 
-@action("forget_me.confirm")
 async def confirm_button(ctx: Context, _value: str) -> list[Reply]:
     """The Yes button: deletes only while the question is still open."""
     if not pending(await load_state(ctx.session, ctx.member.id), ctx):
@@ -260,7 +300,6 @@ async def confirm_button(ctx: Context, _value: str) -> list[Reply]:
     return await forget(ctx)
 
 
-@action("forget_me.cancel")
 async def cancel_button(ctx: Context, _value: str) -> list[Reply]:
     """The No button."""
     state = await load_state(ctx.session, ctx.member.id)
@@ -269,12 +308,6 @@ async def cancel_button(ctx: Context, _value: str) -> list[Reply]:
     return [Reply("Nothing deleted.", kind="info")]
 
 
-@command(
-    "ranking",
-    usage="ranking off | ranking on",
-    summary="hide or show yourself on this team's leaderboard",
-    aliases=("public-ranking",),
-)
 async def ranking_command(ctx: Context, args: str) -> list[Reply]:
     """Opt out of (or back into) public ranking in this team."""
     word = args.strip().lower()

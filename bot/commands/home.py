@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.commands.registry import COMMANDS, action, command, form
+from bot.commands.basics import schedule_command, timezone_command
+from bot.commands.coaching import goal_command
 from bot.context import Context
 from bot.messages import Choice, Fact, Form, FormField, Reply
 from bot.profile import describe_date, describe_workdays
+from bot.router import CommandHandler, Router
 from bot.stats.stats import member_stats, stats_reply
 from bot.storage.checkins import get_checkin
 
@@ -24,15 +26,23 @@ SETTINGS_HINT = (
     "and `timezone Europe/Berlin`."
 )
 # Form field -> (command that applies it, how the field's text becomes the command's args).
-SETTINGS_COMMANDS = {
-    "goal_calls": ("goal", "calls {}"),
-    "goal_minutes": ("goal", "minutes {}"),
-    "schedule": ("schedule", "{}"),
-    "timezone": ("timezone", "{}"),
+SETTINGS_COMMANDS: dict[str, tuple[CommandHandler, str]] = {
+    "goal_calls": (goal_command, "calls {}"),
+    "goal_minutes": (goal_command, "minutes {}"),
+    "schedule": (schedule_command, "{}"),
+    "timezone": (timezone_command, "{}"),
 }
 
 
-@command("home", usage="home", summary="your week at a glance", hidden=True)
+def register(router: Router) -> None:
+    """Add the hidden `home` command, the Change settings button and the settings form."""
+    router.add_command(
+        "home", home_command, usage="home", summary="your week at a glance", hidden=True
+    )
+    router.add_action("settings.open", settings_open)
+    router.add_form(SETTINGS_FORM, settings_submitted)
+
+
 async def home_command(ctx: Context, _args: str) -> list[Reply]:
     """This week's stats, today's check-in and the member's settings, with buttons."""
     track = ctx.team.track_wins
@@ -125,7 +135,6 @@ def settings_form(ctx: Context) -> Reply:
     )
 
 
-@action("settings.open")
 async def settings_open(ctx: Context, _value: str) -> list[Reply]:
     """The Change settings button: the form where the platform has one, else the commands."""
     if not ctx.incoming.can_open_forms:
@@ -133,7 +142,6 @@ async def settings_open(ctx: Context, _value: str) -> list[Reply]:
     return [settings_form(ctx)]
 
 
-@form(SETTINGS_FORM)
 async def settings_submitted(ctx: Context, values: dict[str, str]) -> list[Reply]:
     """Apply each changed field through its command; a field the command refuses is an error.
 
@@ -143,11 +151,11 @@ async def settings_submitted(ctx: Context, values: dict[str, str]) -> list[Reply
     before = current_settings(ctx)
     errors: dict[str, str] = {}
     said: list[str] = []
-    for field, (name, template) in SETTINGS_COMMANDS.items():
+    for field, (apply, template) in SETTINGS_COMMANDS.items():
         value = " ".join(values.get(field, "").split())
         if not value or value == before[field]:
             continue
-        replies = await COMMANDS[name].handler(ctx, template.format(value))
+        replies = await apply(ctx, template.format(value))
         refused = [r for r in replies if r.kind in ("reask", "refusal")]
         if refused:
             errors[field] = refused[0].text

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.commands.registry import command
 from bot.context import Context
 from bot.messages import Reply
 from bot.profile import Profile
+from bot.router import Router
 from bot.stats.leaderboard import LEADERBOARD_PERIODS, METRICS, board_reply, build_board
 from bot.stats.stats import member_stats, period_word, stats_chart, stats_reply
 from bot.storage.models import Member
@@ -23,6 +23,24 @@ LEADERBOARD_USAGE = (
     "Try `leaderboard`, `leaderboard minutes month`, `leaderboard streak` or "
     "`leaderboard goal today`."
 )
+
+
+def register(router: Router) -> None:
+    """Add `stats` and `leaderboard`."""
+    router.add_command(
+        "stats",
+        stats_command,
+        usage="stats [today|week|month|all] [@member]",
+        summary="your numbers, streaks and focus, with a chart",
+        aliases=("stat", "statistics", "me"),
+    )
+    router.add_command(
+        "leaderboard",
+        leaderboard_command,
+        usage="leaderboard [calls|minutes|streak|goal] [today|week|month]",
+        summary="your team's ranking",
+        aliases=("leaders", "ranking-board", "lb", "board"),
+    )
 
 
 def may_read_others(ctx: Context) -> bool:
@@ -47,12 +65,6 @@ async def named_member(ctx: Context, words: list[str]) -> Member | str | None:
     return f"I can't find “{shown}” in this team. Use their @mention or display name."
 
 
-@command(
-    "stats",
-    usage="stats [today|week|month|all] [@member]",
-    summary="your numbers, streaks and focus, with a chart",
-    aliases=("stat", "statistics", "me"),
-)
 async def stats_command(ctx: Context, args: str) -> list[Reply]:
     """Stats for oneself, or (admins and the manager) for a member of the team."""
     period = "week"
@@ -90,12 +102,6 @@ async def stats_command(ctx: Context, args: str) -> list[Reply]:
     return [replace(reply, draw=draw)]
 
 
-@command(
-    "leaderboard",
-    usage="leaderboard [calls|minutes|streak|goal] [today|week|month]",
-    summary="your team's ranking",
-    aliases=("leaders", "ranking-board", "lb", "board"),
-)
 async def leaderboard_command(ctx: Context, args: str) -> list[Reply]:
     """The team's leaderboard, shareable in the channel."""
     metric, period = "calls", "week"
