@@ -47,73 +47,26 @@ def register(router: Router) -> None:
 def settings_router() -> Router:
     """The `admin` subcommands, one per team setting, in the order `admin` lists them."""
     settings = Router()
-    settings.add_command(
-        "minimums",
-        set_minimums,
-        usage="minimums 5 60  (conversations, minutes)",
-        summary="",
-        aliases=("minimum", "min"),
-    )
-    settings.add_command(
-        "checkin",
-        set_checkin_time,
-        usage="checkin 17:00",
-        summary="",
-        aliases=("check-in", "prompt"),
-    )
-    settings.add_command(
-        "workdays", set_workdays, usage="workdays mon-fri", summary="", aliases=("days",)
-    )
-    settings.add_command(
-        "timezone",
-        set_timezone,
-        usage="timezone Europe/Berlin  (team default and recap time)",
-        summary="",
-        aliases=("tz",),
-    )
-    settings.add_command(
-        "nudge",
-        set_nudge,
-        usage="nudge 2h  (reminder delay after the prompt)",
-        summary="",
-        aliases=("reminder",),
-    )
-    settings.add_command(
-        "quiet", set_quiet, usage="quiet 21:00-08:00", summary="", aliases=("quiet-hours",)
-    )
-    settings.add_command(
-        "escalate",
-        set_escalation,
-        usage="escalate 3  (workdays below minimum)",
-        summary="",
-        aliases=("escalation",),
-    )
-    settings.add_command(
-        "pace", set_pace, usage="pace on 13:00 | pace off", summary="", aliases=("pace-check",)
-    )
-    settings.add_command("recap", set_recap, usage="recap #sales fri 16:00 | recap off", summary="")
-    settings.add_command(
-        "manager",
-        set_manager,
-        usage="manager @ben | manager none",
-        summary="",
-        aliases=("partner",),
-    )
-    settings.add_command(
-        "keywords",
-        set_keywords,
-        usage="keywords high add cold call | keywords low reset",
-        summary="",
-        aliases=("keyword",),
-    )
-    settings.add_command("wins", set_wins, usage="wins on | wins off", summary="")
-    settings.add_command(
-        "question",
-        set_question,
-        usage="question minutes How long did you talk to buyers?",
-        summary="",
-        aliases=("questions",),
-    )
+    for names, usage, handler in (
+        (("minimums", "minimum", "min"), "minimums 5 60  (conversations, minutes)", set_minimums),
+        (("checkin", "check-in", "prompt"), "checkin 17:00", set_checkin_time),
+        (("workdays", "days"), "workdays mon-fri", set_workdays),
+        (("timezone", "tz"), "timezone Europe/Berlin  (team default and recap time)", set_timezone),
+        (("nudge", "reminder"), "nudge 2h  (reminder delay after the prompt)", set_nudge),
+        (("quiet", "quiet-hours"), "quiet 21:00-08:00", set_quiet),
+        (("escalate", "escalation"), "escalate 3  (workdays below minimum)", set_escalation),
+        (("pace", "pace-check"), "pace on 13:00 | pace off", set_pace),
+        (("recap",), "recap #sales fri 16:00 | recap off", set_recap),
+        (("manager", "partner"), "manager @ben | manager none", set_manager),
+        (("keywords", "keyword"), "keywords high add cold call | keywords low reset", set_keywords),
+        (("wins",), "wins on | wins off", set_wins),
+        (
+            ("question", "questions"),
+            "question minutes How long did you talk to buyers?",
+            set_question,
+        ),
+    ):
+        settings.add_command(names[0], handler, usage=usage, summary="", aliases=names[1:])
     return settings
 
 
