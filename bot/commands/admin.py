@@ -1,4 +1,4 @@
-"""`admin …`: team settings (SPEC §6), for team admins only.
+"""`admin …`: team settings (docs/coaching.md, Commands), for team admins only.
 
 `admin` alone shows the settings. Each subcommand changes one thing in the asker's own team
 and answers with what it is now; a value Needle can't read gets a re-ask with an example.
