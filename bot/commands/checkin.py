@@ -12,13 +12,11 @@ from bot.checkin.questions import EXAMPLES, LABELS, question, steps_for
 from bot.coaching.nudges import first_name
 from bot.commands.registry import action, command, form
 from bot.context import Context
-from bot.messages import Form, FormField, Reply
+from bot.messages import Action, Form, FormField, FormId, Reply, ReplyKind
 from bot.profile import describe_date
 from bot.storage.checkins import get_checkin
 from bot.storage.conversations import load_state
 from bot.storage.models import Checkin
-
-FORM_ID = "checkin.form"
 
 
 def day_from(ctx: Context, args: str) -> date | str:
@@ -53,7 +51,7 @@ async def checkin_command(ctx: Context, args: str) -> list[Reply]:
     """Start, resume or redo a check-in; a form where the platform has one."""
     day = day_from(ctx, args)
     if isinstance(day, str):
-        return [Reply(day, kind="refusal")]
+        return [Reply(day, kind=ReplyKind.REFUSAL)]
     if ctx.incoming.can_open_forms:
         return [await checkin_form(ctx, day)]
     return await start_checkin(ctx, day)
@@ -76,13 +74,13 @@ async def checkin_form(ctx: Context, day: date, errors: dict[str, str] | None = 
     title = "Check-in" if day == ctx.today else f"Check-in: {describe_date(day)}"
     return Reply(
         question(ctx.team, "conversations"),
-        kind="form",
+        kind=ReplyKind.FORM,
         form=Form(
-            id=f"{FORM_ID}:{day.isoformat()}",
+            id=f"{FormId.CHECKIN}:{day.isoformat()}",
             title=title,
             fields=fields,
             errors=errors or {},
-            reopen="checkin.start",
+            reopen=Action.CHECKIN_START,
         ),
     )
 
@@ -106,29 +104,29 @@ def day_of_value(ctx: Context, value: str) -> date | str:
     return day_from(ctx, value or "today")
 
 
-@action("checkin.start")
-@action("checkin.edit")
+@action(Action.CHECKIN_START)
+@action(Action.CHECKIN_EDIT)
 async def start_button(ctx: Context, value: str) -> list[Reply]:
     """The Check in button (on a prompt) and the Edit button (under a confirmation): a form
     where the platform has one, else the questions."""
     return await checkin_command(ctx, value)
 
 
-@action("checkin.day_off")
+@action(Action.CHECKIN_DAY_OFF)
 async def day_off_button(ctx: Context, value: str) -> list[Reply]:
     """The Day off button on a prompt."""
     day = day_of_value(ctx, value)
     if isinstance(day, str):
-        return [Reply(day, kind="refusal")]
+        return [Reply(day, kind=ReplyKind.REFUSAL)]
     return await mark_day_off(ctx, day)
 
 
-@form(FORM_ID)
+@form(FormId.CHECKIN)
 async def submitted(ctx: Context, values: dict[str, str]) -> list[Reply]:
     """A submitted check-in form: inline errors, or the saved check-in's confirmation."""
     day = day_of_value(ctx, values.get("_ref", ""))
     if isinstance(day, str):
-        return [Reply(day, kind="refusal")]
+        return [Reply(day, kind=ReplyKind.REFUSAL)]
     result = await submit_values(ctx, day, values)
     if isinstance(result, dict):
         return [await checkin_form(ctx, day, errors=result)]
@@ -146,7 +144,7 @@ async def greet(ctx: Context, _args: str) -> list[Reply]:
             Reply(
                 f"Hi {name}! You already have {done} for today. Type `stats week` to see your "
                 "week, `checkin` to edit, or `help` for everything else.",
-                kind="greeting",
+                kind=ReplyKind.GREETING,
             )
         ]
     state = await load_state(ctx.session, ctx.member.id)
@@ -179,7 +177,9 @@ async def log_command(ctx: Context, args: str) -> list[Reply]:
     try:
         added = parsing.parse_quick_log(args)
     except parsing.AnswerError as err:
-        return [Reply(f"{err} Try `log 3 calls 40m`, `log 2 calls` or `log 45m`.", kind="reask")]
+        return [
+            Reply(f"{err} Try `log 3 calls 40m`, `log 2 calls` or `log 45m`.", kind=ReplyKind.REASK)
+        ]
     existing = await get_checkin(ctx.session, ctx.member.id, ctx.today)
     if existing is None or existing.status == "day_off":
         record = CheckinRecord(status="partial", conversations=0, minutes=0, source="log")
@@ -199,6 +199,6 @@ async def log_command(ctx: Context, args: str) -> list[Reply]:
         Reply(
             f"Logged. Today so far: {against(saved.conversations, ctx.profile.min_conversations)}"
             f" conversations, {against(saved.minutes, ctx.profile.min_minutes)} minutes.",
-            kind="logged",
+            kind=ReplyKind.LOGGED,
         )
     ]
