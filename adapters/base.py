@@ -6,14 +6,12 @@ import logging
 from collections.abc import Coroutine
 from typing import Any, Protocol, runtime_checkable
 
-from bot.engine import APOLOGY as APOLOGY_TEXT
-from bot.messages import Address, Incoming, Outgoing, Reply
+from bot.messages import APOLOGY, Address, Incoming, Outgoing, Reply
 
 log = logging.getLogger(__name__)
 
-
-# What an adapter says when the engine itself could not be reached or raised.
-APOLOGY = Reply(APOLOGY_TEXT, kind="error")
+# APOLOGY is what an adapter says when the engine itself could not be reached or raised.
+__all__ = ["APOLOGY", "Adapter", "CoachEngine", "DeliveryError", "Outbox"]
 
 
 class CoachEngine(Protocol):

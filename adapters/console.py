@@ -15,12 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.engine import Engine
-from bot.messages import Address, Incoming, IncomingKind, Person, Reply
+from adapters.base import CoachEngine
+from bot.messages import Address, Incoming, IncomingKind, Person, Reply, ReplyKind
 
 PLATFORM = "console"
 TEAM_ID = "local"
-QUESTION_KINDS = frozenset({"question", "reask"})
+QUESTION_KINDS = frozenset({ReplyKind.QUESTION, ReplyKind.REASK})
 
 
 def user_id_for(name: str) -> str:
@@ -53,7 +53,7 @@ class ConsoleAdapter:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: CoachEngine,
         *,
         name: str,
         timezone: str | None = None,

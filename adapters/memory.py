@@ -6,14 +6,16 @@ delivers into it; nothing leaves the process.
 
 from __future__ import annotations
 
-from bot.engine import Engine
-from bot.messages import Address, Incoming, IncomingKind, Outgoing, Person, Reply
+from adapters.base import CoachEngine
+from bot.messages import Address, Incoming, IncomingKind, Outgoing, Person, Reply, ReplyKind
 
 
 class MemoryAdapter:
     """A chat platform that lives in a list: what the engine says is appended to `sent`."""
 
-    def __init__(self, engine: Engine, platform: str = "memory", team_id: str = "team-1") -> None:
+    def __init__(
+        self, engine: CoachEngine, platform: str = "memory", team_id: str = "team-1"
+    ) -> None:
         self.engine = engine
         self.platform = platform
         self.team_id = team_id
@@ -116,7 +118,7 @@ class MemoryAdapter:
             )
         )
 
-    def sent_to(self, user: str, kind: str | None = None) -> list[Reply]:
+    def sent_to(self, user: str, kind: ReplyKind | None = None) -> list[Reply]:
         """What was sent (unprompted) to a user, optionally of one kind."""
         return [
             out.reply

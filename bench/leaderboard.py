@@ -41,7 +41,7 @@ from bot.clock import FakeClock
 from bot.commands import build_router
 from bot.config import Settings
 from bot.engine import Engine
-from bot.messages import Image, Reply
+from bot.messages import Image, Reply, ReplyKind
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import Activity, Checkin, Member, Team, TeamMembership
@@ -324,7 +324,7 @@ async def main() -> int:
 
     async def command(name: str, words: str) -> list[Reply]:
         replies = await chat.command(name, words, user=ASKER)
-        assert replies and replies[0].kind in ("leaderboard", "stats"), replies
+        assert replies and replies[0].kind in (ReplyKind.LEADERBOARD, ReplyKind.STATS), replies
         return replies
 
     async def floor(sql: str, **params: Any) -> None:

@@ -8,9 +8,7 @@ and the user gets a short apology.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -19,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Context, Services
-from bot.messages import Incoming, IncomingKind, Reply
+from bot.messages import APOLOGY, Incoming, IncomingKind, Reply, ReplyKind
 from bot.router import Command, Router
+from bot.stats.charts import draw_charts
 from bot.storage.conversations import clear_state, load_state
 from bot.storage.db import Database
 from bot.storage.events import remember_event
@@ -35,7 +34,6 @@ from bot.storage.people import (
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry — something went wrong on my side. Nothing you typed is lost; please try again."
 MAX_TEXT = 4000
 
 
@@ -70,8 +68,8 @@ class Engine:
                     incoming.address.team_id,
                     incoming.address.user_id,
                 )
-                return [Reply(APOLOGY, kind="error")]
-        return [Reply(APOLOGY, kind="error")]
+                return [APOLOGY]
+        return [APOLOGY]
 
     async def _handle_once(self, incoming: Incoming) -> list[Reply]:
         now = self.clock.now()
@@ -184,7 +182,7 @@ class Engine:
             return [
                 Reply(
                     f"I don't know the command `{name[:40]}`. Type `help` for the list.",
-                    kind="unknown",
+                    kind=ReplyKind.UNKNOWN,
                 )
             ]
         if entry.admin_only and not ctx.is_admin:
@@ -192,7 +190,7 @@ class Engine:
                 Reply(
                     f"Only team admins can use `{entry.name}`. Ask an admin of your workspace "
                     "or server to change it.",
-                    kind="refusal",
+                    kind=ReplyKind.REFUSAL,
                 )
             ]
         return await entry.handler(ctx, args)
@@ -227,7 +225,7 @@ class Engine:
             Reply(
                 "I didn't catch that. Type `checkin` for today's check-in, `log 3 calls 40m` "
                 "to add to today, or `help` for everything else.",
-                kind="unknown",
+                kind=ReplyKind.UNKNOWN,
             )
         ]
 
@@ -239,17 +237,6 @@ class Engine:
         if state is None or flow is None:
             return []
         return await flow.reask(ctx, state, after)
-
-
-async def draw_charts(replies: list[Reply]) -> list[Reply]:
-    """Draw the charts replies asked for, off the event loop and after the transaction."""
-    drawn = []
-    for reply in replies:
-        if reply.draw is not None:
-            image = await asyncio.to_thread(reply.draw)
-            reply = replace(reply, image=image, draw=None)
-        drawn.append(reply)
-    return drawn
 
 
 def clean(text: str) -> str:

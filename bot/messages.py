@@ -39,6 +39,32 @@ class IncomingKind(StrEnum):
     FORM = "form"  # a submitted form (Slack modal, Discord modal)
 
 
+class Action(StrEnum):
+    """The engine's button actions: the ids a `Choice` sends back as an ACTION.
+
+    The values are on the wire: they sit in Slack `action_id`s and Discord custom ids of
+    messages already sent (`needle:checkin.start`), so they never change.
+    """
+
+    CHECKIN_START = "checkin.start"  # value: the day (ISO date) or "" for today
+    CHECKIN_EDIT = "checkin.edit"  # value: the day to redo
+    CHECKIN_DAY_OFF = "checkin.day_off"  # value: the day (ISO date) or "" for today
+    SETTINGS_OPEN = "settings.open"
+    FORGET_CONFIRM = "forget_me.confirm"
+    FORGET_CANCEL = "forget_me.cancel"
+    MEMBER_PROFILE = "member.profile"  # not a button: the platform saw a changed profile
+
+
+class FormId(StrEnum):
+    """The engine's forms: the ids a submitted `Form` comes back under (before any `:ref`).
+
+    On the wire like `Action` (Slack `callback_id`, Discord `needle-form:<id>`).
+    """
+
+    CHECKIN = "checkin.form"  # id `checkin.form:<ISO date>`
+    SETTINGS = "settings.form"
+
+
 @dataclass(frozen=True)
 class Person:
     """What the platform tells about the sender; used on first contact and to refresh."""
@@ -55,9 +81,10 @@ class Incoming:
 
     - MESSAGE: `text` is what they typed.
     - COMMAND: `command` is the subcommand (`stats`), `text` its arguments (`week @ana`).
-    - ACTION: `action` is the stable action id (`checkin.start`, `checkin.day_off`, ...),
-      `value` its payload.
-    - FORM: `action` names the form (`checkin.form`), `values` holds field id -> text.
+    - ACTION: `action` is the stable action id (an `Action`: `checkin.start`, ...), `value`
+      its payload.
+    - FORM: `action` names the form (a `FormId`, `checkin.form`), `values` holds field id ->
+      text.
     `event_id` lets the engine drop an event that arrives twice.
     `mentions` are platform user ids named in the text (`@ana`), in order.
     """
@@ -136,6 +163,48 @@ class Image:
     title: str = ""
 
 
+class ReplyKind(StrEnum):
+    """What a reply is for; adapters render some kinds specially and tests find replies by it.
+
+    Special today: the Slack relay publishes App Home again after `HOME_REFRESH` kinds, shows
+    `HOME` on the Home tab, falls back on `ERROR`, and drops `UNKNOWN` from an @mention's
+    answer; the console prints no title over a `QUESTION` or `REASK`.
+    """
+
+    TEXT = "text"  # nothing in particular
+    INFO = "info"  # a plain answer or note (stopped, nothing deleted, redo intro)
+    GREETING = "greeting"  # the welcome on `start`
+    HELP = "help"  # the command list
+    UNKNOWN = "unknown"  # a message or command Needle did not understand
+    REFUSAL = "refusal"  # not allowed, or not possible for that day
+    REASK = "reask"  # the answer did not parse: the same question again, with a hint
+    ERROR = "error"  # Needle failed; the apology
+    # The check-in
+    QUESTION = "question"  # one check-in question
+    FORM = "form"  # a reply carrying a form to open
+    SUMMARY = "summary"  # the check-in saved: its summary, with an Edit button
+    SAVED_PARTIAL = "saved_partial"  # the check-in stopped part-way and what was kept
+    DAY_OFF = "day_off"  # the day marked off
+    LOGGED = "logged"  # `log` added to today's numbers
+    COACHING = "coaching"  # feedback after a check-in
+    # Settings and data
+    SETTINGS = "settings"  # a setting changed or shown
+    HOME = "home"  # the member's home summary (Slack App Home)
+    EXPORT = "export"  # a CSV export
+    CONFIRM = "confirm"  # "are you sure?" before something that cannot be undone
+    FORGOTTEN = "forgotten"  # the member's data deleted
+    # Stats
+    STATS = "stats"
+    LEADERBOARD = "leaderboard"
+    RECAP = "recap"  # the weekly team recap
+    # Unprompted messages the scheduler sends
+    PROMPT = "prompt"  # the daily check-in prompt
+    REMINDER = "reminder"  # the nudge after no check-in
+    ESCALATION = "escalation"  # to a member missing several workdays
+    MANAGER_NOTE = "manager_note"  # to their manager
+    PACE = "pace"  # the mid-day pace check
+
+
 class Visibility(StrEnum):
     """Who may see a reply."""
 
@@ -147,12 +216,12 @@ class Visibility(StrEnum):
 class Reply:
     """Something Needle says: text plus optional facts, buttons, a form or an image.
 
-    `kind` tags the purpose (`prompt`, `question`, `confirmation`, `stats`, `nudge`, ...) so
-    adapters can render some kinds specially and tests can find them.
+    `kind` tags the purpose (a `ReplyKind`: prompt, question, summary, stats, ...) so adapters
+    can render some kinds specially and tests can find them.
     """
 
     text: str
-    kind: str = "text"
+    kind: ReplyKind = ReplyKind.TEXT
     title: str = ""
     facts: tuple[Fact, ...] = ()
     choices: tuple[Choice, ...] = ()
@@ -165,6 +234,15 @@ class Reply:
     # in a worker thread, so a slow drawing never holds a transaction open). Adapters never
     # see it set.
     draw: Callable[[], Image] | None = field(default=None, compare=False, repr=False)
+
+
+APOLOGY_TEXT = (
+    "Sorry — something went wrong on my side. Nothing you typed is lost; please try again."
+)
+
+# What the engine says when it failed on an Incoming, and an adapter when the engine could
+# not be reached or raised.
+APOLOGY = Reply(APOLOGY_TEXT, kind=ReplyKind.ERROR)
 
 
 @dataclass(frozen=True)

@@ -252,7 +252,7 @@ async def _pace(sessions: Sessions, job: Job, row: MemberRow, profile: Profile) 
 
 
 async def _recap(sessions: Sessions, job: Job, now: datetime) -> Composed:
-    from bot.engine import draw_charts
+    from bot.stats.charts import draw_charts
     from bot.stats.recap import weekly_recap
 
     async with sessions() as session:

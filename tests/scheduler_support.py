@@ -11,6 +11,7 @@ from sqlalchemy import select
 from adapters.base import Outbox
 from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
+from bot.messages import ReplyKind
 from bot.storage.checkins import CheckinRecord, save_checkin
 from bot.storage.db import Database
 from bot.storage.models import Delivery, Member, Team, TeamMembership
@@ -143,6 +144,6 @@ async def delivery_rows(database: Database) -> list[Delivery]:
         return list(rows.all())
 
 
-def kinds_sent(bot: MemoryAdapter, user: str) -> list[str]:
+def kinds_sent(bot: MemoryAdapter, user: str) -> list[ReplyKind]:
     """The kinds of unprompted message a user received, in order."""
     return [reply.kind for reply in bot.sent_to(user)]

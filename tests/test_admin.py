@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 from adapters.memory import MemoryAdapter
+from bot.messages import ReplyKind
 from bot.storage.db import Database
 from bot.storage.models import Team
 from bot.storage.people import find_member, find_team
@@ -27,7 +28,7 @@ async def test_non_admins_are_refused(bot: MemoryAdapter, database: Database) ->
     await join(bot, "ben", admin=False)
     for args in ("", "minimums 1 1", "manager none"):
         replies = await bot.command("admin", args, user="ben", is_admin=False)
-        assert replies[0].kind == "refusal"
+        assert replies[0].kind == ReplyKind.REFUSAL
         assert "Only team admins" in replies[0].text
     assert (await team(database)).min_conversations == 5
 
@@ -117,7 +118,7 @@ async def test_keywords(bot: MemoryAdapter, database: Database) -> None:
     # New check-ins use the team's lists: "cold outreach" is high, "inbox" no longer low.
     await admin(bot, "keywords high add cold outreach")
     replies = await bot.say("6 calls, 70 min; cold outreach; inbox; lunch")
-    confirmation = next(r for r in replies if r.kind == "confirmation")
+    confirmation = next(r for r in replies if r.kind == ReplyKind.SUMMARY)
     assert "cold outreach ★" in confirmation.text
     assert {f.label: f.value for f in confirmation.facts}["High-value activities"] == (
         "1 of 3 (33%)"

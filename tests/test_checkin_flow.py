@@ -10,7 +10,7 @@ from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
 from bot.commands import build_router
 from bot.engine import Engine
-from bot.messages import Incoming, IncomingKind, Person, Reply
+from bot.messages import Incoming, IncomingKind, Person, Reply, ReplyKind
 from bot.storage.checkins import checkin_versions, get_checkin
 from bot.storage.db import Database
 from bot.storage.models import Checkin, ConversationState, Member
@@ -19,7 +19,7 @@ from bot.storage.people import find_member
 TODAY = date(2026, 11, 25)
 
 
-def kinds(replies: list[Reply]) -> list[str]:
+def kinds(replies: list[Reply]) -> list[ReplyKind]:
     return [r.kind for r in replies]
 
 
@@ -36,17 +36,17 @@ async def stored(database: Database, user: str = "ana", day: date = TODAY) -> Ch
 
 async def test_one_question_at_a_time_then_confirmation(bot: MemoryAdapter, database: Database):
     replies = await bot.say("checkin")
-    assert kinds(replies) == ["question"]
+    assert kinds(replies) == [ReplyKind.QUESTION]
     assert "sales conversations" in replies[0].text
 
     replies = await bot.say("12")
-    assert kinds(replies) == ["question"] and "minutes" in replies[0].text
+    assert kinds(replies) == [ReplyKind.QUESTION] and "minutes" in replies[0].text
 
     replies = await bot.say("1h30")
-    assert kinds(replies) == ["question"] and "top activities" in replies[0].text.lower()
+    assert kinds(replies) == [ReplyKind.QUESTION] and "top activities" in replies[0].text.lower()
 
     replies = await bot.say("demo with Acme; proposal for Beta; inbox")
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
     shown = facts(replies[0])
     assert shown["Conversations"].startswith("12 / 5")
     assert shown["Minutes with buyers"].startswith("90 / 60")
@@ -66,7 +66,7 @@ async def test_one_question_at_a_time_then_confirmation(bot: MemoryAdapter, data
 
 async def test_check_in_in_two_words_works_typed_and_as_a_command(bot: MemoryAdapter) -> None:
     for replies in (await bot.say("check in"), await bot.command("check", "in", user="ben")):
-        assert kinds(replies) == ["question"]
+        assert kinds(replies) == [ReplyKind.QUESTION]
         assert "sales conversations" in replies[0].text
 
 
@@ -74,15 +74,15 @@ async def test_all_in_one_message_asks_only_for_what_is_missing(
     bot: MemoryAdapter, database: Database
 ):
     replies = await bot.say("12 calls, 95 min; demo with Acme; proposal for Beta")
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
     checkin = await stored(database)
     assert checkin is not None and (checkin.conversations, checkin.minutes) == (12, 95)
 
     replies = await bot.say("7 calls and 40 minutes", user="ben")
-    assert kinds(replies) == ["question"]
+    assert kinds(replies) == [ReplyKind.QUESTION]
     assert "top activities" in replies[0].text.lower()
     replies = await bot.say("cold calling", user="ben")
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
 
 
 async def test_bad_answers_are_reasked_then_saved_after_three_tries(
@@ -91,12 +91,12 @@ async def test_bad_answers_are_reasked_then_saved_after_three_tries(
     await bot.say("checkin")
     await bot.say("8")
     first = await bot.say("a lot")
-    assert first[0].kind == "reask"
+    assert first[0].kind == ReplyKind.REASK
     assert "e.g." not in first[0].text and "`" in first[0].text  # carries an example
     second = await bot.say("-20")
-    assert second[0].kind == "reask" and "negative" in second[0].text.lower()
+    assert second[0].kind == ReplyKind.REASK and "negative" in second[0].text.lower()
     third = await bot.say("🤷")
-    assert third[0].kind == "saved_partial"
+    assert third[0].kind == ReplyKind.SAVED_PARTIAL
     assert "checkin" in third[0].text
 
     checkin = await stored(database)
@@ -106,10 +106,10 @@ async def test_bad_answers_are_reasked_then_saved_after_three_tries(
 
     # Finishing later resumes at the missing question.
     replies = await bot.say("checkin")
-    assert kinds(replies) == ["question"] and "minutes" in replies[0].text
+    assert kinds(replies) == [ReplyKind.QUESTION] and "minutes" in replies[0].text
     await bot.say("45")
     replies = await bot.say("calls")
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
     checkin = await stored(database)
     assert checkin is not None and (checkin.status, checkin.minutes) == ("complete", 45)
 
@@ -118,20 +118,24 @@ async def test_out_of_range_and_odd_input_never_crash(bot: MemoryAdapter):
     await bot.say("checkin")
     for text in ("501", "9" * 5000, "'; DROP TABLE checkins; --", "\x00\x00"):
         replies = await bot.say(text)
-        assert replies and replies[0].kind in ("reask", "saved_partial", "unknown")
-        if replies[0].kind == "saved_partial":
+        assert replies and replies[0].kind in (
+            ReplyKind.REASK,
+            ReplyKind.SAVED_PARTIAL,
+            ReplyKind.UNKNOWN,
+        )
+        if replies[0].kind == ReplyKind.SAVED_PARTIAL:
             break
 
 
 async def test_day_off_words_mark_the_day(bot: MemoryAdapter, database: Database):
     await bot.say("checkin")
     replies = await bot.say("vacation")
-    assert replies[0].kind == "day_off"
+    assert replies[0].kind == ReplyKind.DAY_OFF
     checkin = await stored(database)
     assert checkin is not None and checkin.status == "day_off"
     # A plain "off" outside a conversation works too.
     replies = await bot.say("off", user="ben")
-    assert replies[0].kind == "day_off"
+    assert replies[0].kind == ReplyKind.DAY_OFF
 
 
 async def test_correction_replaces_the_day_and_keeps_the_old_version(
@@ -139,12 +143,12 @@ async def test_correction_replaces_the_day_and_keeps_the_old_version(
 ):
     await bot.say("12 calls, 95 min; demo with Acme")
     replies = await bot.press("checkin.edit", TODAY.isoformat())
-    assert replies[0].kind == "info" and "redo" in replies[0].text
-    assert replies[1].kind == "question" and "was 12" in replies[1].text
+    assert replies[0].kind == ReplyKind.INFO and "redo" in replies[0].text
+    assert replies[1].kind == ReplyKind.QUESTION and "was 12" in replies[1].text
     await bot.say("14")
     await bot.say("same")
     replies = await bot.say("demo with Acme; negotiation with Orion")
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
 
     checkin = await stored(database)
     assert checkin is not None
@@ -167,12 +171,12 @@ async def test_yesterday_can_be_filled_in_until_noon(
     await bot.say("6")
     await bot.say("60")
     replies = await bot.say("calls")
-    assert replies[0].kind == "confirmation" and "yesterday" in replies[0].title
+    assert replies[0].kind == ReplyKind.SUMMARY and "yesterday" in replies[0].title
     assert await stored(database, day=TODAY) is not None
 
     clock.set(datetime(2026, 11, 26, 12, 30, tzinfo=UTC))
     replies = await bot.say("checkin yesterday")
-    assert replies[0].kind == "refusal" and "noon" in replies[0].text
+    assert replies[0].kind == ReplyKind.REFUSAL and "noon" in replies[0].text
 
 
 async def test_a_prompt_answered_after_midnight_counts_for_its_day(
@@ -183,7 +187,7 @@ async def test_a_prompt_answered_after_midnight_counts_for_its_day(
     clock.set(datetime(2026, 11, 26, 0, 30, tzinfo=UTC))  # after midnight
     await bot.say("60")
     replies = await bot.say("calls")
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
     checkin = await stored(database, day=TODAY)
     assert checkin is not None and checkin.status == "complete"
 
@@ -196,7 +200,7 @@ async def test_an_unfinished_conversation_expires_at_noon_next_day(
     clock.set(datetime(2026, 11, 26, 13, 0, tzinfo=UTC))
     replies = await bot.say("60")
     # Yesterday's conversation is over; "60" alone is not taken as a check-in for today.
-    assert replies[0].kind == "unknown"
+    assert replies[0].kind == ReplyKind.UNKNOWN
     async with database.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(ConversationState)) == 0
 
@@ -208,9 +212,9 @@ async def test_conversation_survives_a_restart(database: Database, settings, clo
     # A new engine (a restarted process) over the same database continues at the same question.
     second = MemoryAdapter(Engine(database, settings, clock, router=build_router()))
     replies = await second.say("75")
-    assert kinds(replies) == ["question"] and "top activities" in replies[0].text.lower()
+    assert kinds(replies) == [ReplyKind.QUESTION] and "top activities" in replies[0].text.lower()
     replies = await second.say("prospect calls")
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
     checkin = await stored(database)
     assert checkin is not None and (checkin.conversations, checkin.minutes) == (9, 75)
 
@@ -219,7 +223,7 @@ async def test_an_event_that_arrives_twice_is_handled_once(bot: MemoryAdapter, d
     await bot.say("checkin", event_id="Ev1")
     first = await bot.say("12", event_id="Ev2")
     again = await bot.say("12", event_id="Ev2")
-    assert kinds(first) == ["question"] and again == []
+    assert kinds(first) == [ReplyKind.QUESTION] and again == []
     await bot.say("90", event_id="Ev3")
     await bot.say("calls", event_id="Ev4")
     await bot.say("calls", event_id="Ev4")
@@ -240,7 +244,7 @@ async def test_form_submission_validates_every_field(bot: MemoryAdapter, databas
     replies = await bot.submit(
         form_id, {"conversations": "7", "minutes": "1.5 hours", "activities": "- demo\n- admin"}
     )
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
     checkin = await stored(database)
     assert checkin is not None and (checkin.conversations, checkin.minutes) == (7, 90)
     assert checkin.source == "form"
@@ -248,9 +252,9 @@ async def test_form_submission_validates_every_field(bot: MemoryAdapter, databas
 
 async def test_day_off_button_and_quick_log(bot: MemoryAdapter, database: Database):
     replies = await bot.press("checkin.day_off", TODAY.isoformat())
-    assert replies[0].kind == "day_off"
+    assert replies[0].kind == ReplyKind.DAY_OFF
     replies = await bot.say("log 3 calls 40m")
-    assert replies[0].kind == "logged" and "3 / 5" in replies[0].text
+    assert replies[0].kind == ReplyKind.LOGGED and "3 / 5" in replies[0].text
     await bot.say("log 2 calls 20m")
     checkin = await stored(database)
     assert checkin is not None and (checkin.conversations, checkin.minutes) == (5, 60)
@@ -259,17 +263,17 @@ async def test_day_off_button_and_quick_log(bot: MemoryAdapter, database: Databa
 async def test_commands_mid_checkin_repeat_the_open_question(bot: MemoryAdapter):
     await bot.say("checkin")
     replies = await bot.say("help")
-    assert replies[0].kind == "help"
-    assert replies[-1].kind == "question" and "sales conversations" in replies[-1].text
+    assert replies[0].kind == ReplyKind.HELP
+    assert replies[-1].kind == ReplyKind.QUESTION and "sales conversations" in replies[-1].text
 
 
 async def test_greeting_starts_todays_checkin_once(bot: MemoryAdapter):
     replies = await bot.command("start")
-    assert replies[0].kind == "info" and "Needle" in replies[0].text
-    assert replies[1].kind == "question"
+    assert replies[0].kind == ReplyKind.INFO and "Needle" in replies[0].text
+    assert replies[1].kind == ReplyKind.QUESTION
     await bot.say("3 calls, 20 min; inbox")
     replies = await bot.command("start")
-    assert replies[0].kind == "greeting"
+    assert replies[0].kind == ReplyKind.GREETING
 
 
 async def test_members_are_created_once_per_platform_identity(
@@ -286,11 +290,11 @@ async def test_schedule_timezone_pause_and_resume(bot: MemoryAdapter, database: 
     replies = await bot.say("timezone Europe/Berlin")
     assert "Europe/Berlin" in replies[0].text
     replies = await bot.say("timezone Mars/Olympus")
-    assert replies[0].kind == "reask"
+    assert replies[0].kind == ReplyKind.REASK
     replies = await bot.say("schedule 16:30 mon-thu")
     assert "16:30" in replies[0].text and "Mon–Thu" in replies[0].text
     replies = await bot.say("schedule 25:99")
-    assert replies[0].kind == "reask"
+    assert replies[0].kind == ReplyKind.REASK
     replies = await bot.say("pause 5d")
     assert "Paused through" in replies[0].text
     async with database.transaction() as session:
@@ -312,9 +316,9 @@ async def test_schedule_timezone_pause_and_resume(bot: MemoryAdapter, database: 
 async def test_unknown_and_empty_messages_get_a_friendly_reply(bot: MemoryAdapter):
     assert (await bot.say(""))[0].text.startswith("I got an empty message")
     replies = await bot.say("what's the weather like?")
-    assert replies[0].kind == "unknown" and "help" in replies[0].text
+    assert replies[0].kind == ReplyKind.UNKNOWN and "help" in replies[0].text
     replies = await bot.command("frobnicate")
-    assert replies[0].kind == "unknown"
+    assert replies[0].kind == ReplyKind.UNKNOWN
 
 
 async def test_platform_time_zone_applies_until_the_member_chooses_one(
@@ -345,7 +349,7 @@ async def test_cancel_keeps_the_answers_so_far_as_a_partial_check_in(
     await bot.say("checkin")
     await bot.say("7")
     replies = await bot.say("cancel")
-    assert replies and all(r.kind != "question" for r in replies)
+    assert replies and all(r.kind != ReplyKind.QUESTION for r in replies)
     checkin = await stored(database)
     assert checkin is not None
     assert (checkin.status, checkin.conversations, checkin.minutes) == ("partial", 7, None)

@@ -10,6 +10,7 @@ import pytest
 
 from adapters.memory import MemoryAdapter
 from bot.coaching import nudges
+from bot.messages import ReplyKind
 from bot.storage.db import Database
 from bot.storage.people import find_member, find_team
 from tests.stats_helpers import join, profile_of, seed
@@ -21,7 +22,7 @@ FRI = WED - timedelta(days=5)
 
 async def test_goal_below_the_team_minimum_is_refused(bot: MemoryAdapter) -> None:
     replies = await bot.command("goal", "calls 3")
-    assert replies[0].kind == "refusal"
+    assert replies[0].kind == ReplyKind.REFUSAL
     assert "below your team's minimum of 5 conversations" in replies[0].text
     replies = await bot.command("goal", "minutes 30")
     assert "minimum of 60 minutes" in replies[0].text
@@ -41,8 +42,8 @@ async def test_goal_set_shown_and_reset(bot: MemoryAdapter, database: Database) 
 
 
 async def test_goal_needs_a_kind_and_a_number(bot: MemoryAdapter) -> None:
-    assert (await bot.command("goal", "8"))[0].kind == "reask"
-    assert (await bot.command("goal", "calls lots"))[0].kind == "reask"
+    assert (await bot.command("goal", "8"))[0].kind == ReplyKind.REASK
+    assert (await bot.command("goal", "calls lots"))[0].kind == ReplyKind.REASK
 
 
 async def test_team_minimum_change_lifts_low_goals(bot: MemoryAdapter, database: Database) -> None:
@@ -55,7 +56,7 @@ async def test_team_minimum_change_lifts_low_goals(bot: MemoryAdapter, database:
 
 async def test_coaching_names_the_low_value_item(bot: MemoryAdapter) -> None:
     replies = await bot.say("3 calls, 20 min; inbox; demo with Acme; crm updates")
-    coaching = [r for r in replies if r.kind == "coaching"]
+    coaching = [r for r in replies if r.kind == ReplyKind.COACHING]
     assert coaching, replies
     text = coaching[0].text
     assert "2 conversations and 40 minutes short of your minimum" in text
@@ -67,7 +68,7 @@ async def test_coaching_trend_and_no_buyer_work(bot: MemoryAdapter, database: Da
     await join(bot, "ana")
     await seed(database, "ana", {MON: (9, 100), TUE: (6, 70)})
     replies = await bot.say("2 calls, 90 min; team standup; crm updates; training")
-    text = next(r.text for r in replies if r.kind == "coaching")
+    text = next(r.text for r in replies if r.kind == ReplyKind.COACHING)
     assert "This week: 2 of 3 workdays at minimum, conversations 9 → 6 → 2 (dipping today)" in text
     assert "None of today's top three was time with buyers" in text
 
@@ -79,7 +80,7 @@ async def test_recurring_low_value_item_is_a_delegate_candidate(
     earlier = {WED - timedelta(days=d): (6, 70, ("Inbox", "Demo")) for d in (7, 8, 9)}
     await seed(database, "ana", earlier)
     below = await bot.say("2 calls, 20 min; inbox; demo; proposal")
-    text = next(r.text for r in below if r.kind == "coaching")
+    text = next(r.text for r in below if r.kind == ReplyKind.COACHING)
     assert "“inbox” has taken a top-three slot 4 times in four weeks" in text
     assert "delegate" in text
 
@@ -90,14 +91,14 @@ async def test_met_minimums_mention_a_recurring_item(
     await join(bot, "ana")
     await seed(database, "ana", {WED - timedelta(days=d): (6, 70, ("Inbox",)) for d in (7, 8)})
     replies = await bot.say("9 calls, 120 min; inbox; demo; proposal")
-    text = next(r.text for r in replies if r.kind == "coaching")
+    text = next(r.text for r in replies if r.kind == ReplyKind.COACHING)
     assert text.startswith("Minimums met")
     assert "“Inbox” has come up 3 times" in text
 
 
 async def test_no_coaching_when_met_and_nothing_recurs(bot: MemoryAdapter) -> None:
     replies = await bot.say("9 calls, 120 min; demo; proposal; call with Acme")
-    assert not [r for r in replies if r.kind == "coaching"]
+    assert not [r for r in replies if r.kind == ReplyKind.COACHING]
 
 
 async def load(database: Database, user: str = "ana"):  # type: ignore[no-untyped-def]
@@ -112,7 +113,7 @@ async def test_daily_prompt_varies_by_day(bot: MemoryAdapter, database: Database
     await join(bot, "ana")
     member, team = await load(database)
     prompts = [nudges.daily_prompt(member, team, WED + timedelta(days=d)) for d in range(7)]
-    assert all(p.kind == "prompt" for p in prompts)
+    assert all(p.kind == ReplyKind.PROMPT for p in prompts)
     openers = [p.text.splitlines()[0] for p in prompts]
     assert all(a != b for a, b in itertools.pairwise(openers))
     first = prompts[0]
@@ -134,7 +135,7 @@ async def test_reminder_varies_and_mentions_the_streak(
     async with database.transaction() as session:
         today = await nudges.reminder(session, member, team, profile, WED)
         tomorrow = await nudges.reminder(session, member, team, profile, WED + timedelta(days=1))
-    assert today.kind == "reminder"
+    assert today.kind == ReplyKind.REMINDER
     assert today.text != tomorrow.text
     assert "2 workdays in a row" in today.text
     assert today.choices[0].action == "checkin.start"
@@ -171,13 +172,13 @@ async def test_escalation_and_manager_note(bot: MemoryAdapter, database: Databas
     _, profile = await profile_of(database, "ben")
     async with database.transaction() as session:
         to_ben, note = await nudges.escalation(session, member, team, profile, WED, 3)
-    assert to_ben.kind == "escalation" and "3 workdays" in to_ben.text
+    assert to_ben.kind == ReplyKind.ESCALATION and "3 workdays" in to_ben.text
     assert note is None  # no manager named
     await bot.command("admin", "manager ana")
     member, team = await load(database, "ben")
     async with database.transaction() as session:
         to_ben, note = await nudges.escalation(session, member, team, profile, WED, 4)
-    assert note is not None and note.kind == "manager_note"
+    assert note is not None and note.kind == ReplyKind.MANAGER_NOTE
     assert "Ben has been below their minimum" in note.text and "4 workdays" in note.text
 
 
@@ -188,7 +189,7 @@ async def test_pace_check(bot: MemoryAdapter, database: Database) -> None:
     await bot.say("log 2 calls 20m")
     async with database.transaction() as session:
         pace = await nudges.pace_check(session, member, team, profile, WED)
-    assert pace is not None and pace.kind == "pace"
+    assert pace is not None and pace.kind == ReplyKind.PACE
     assert pace.text.startswith("2 of 5 conversations, 20 of 60 minutes so far today.")
     await bot.say("log 1 calls 10m")
     async with database.transaction() as session:

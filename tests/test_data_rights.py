@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from adapters.memory import MemoryAdapter
-from bot.messages import Reply
+from bot.messages import Reply, ReplyKind
 from bot.storage.db import Database
 from bot.storage.models import Activity, Checkin, CheckinVersion, Member, TeamMembership
 from bot.storage.people import find_member
@@ -35,7 +35,7 @@ async def test_export_own_data_with_versions(bot: MemoryAdapter, database: Datab
         await bot.say(answer)
     replies = await bot.command("export")
     reply = replies[0]
-    assert reply.kind == "export" and reply.filename == "needle-export-2026-11-25.csv"
+    assert reply.kind == ReplyKind.EXPORT and reply.filename == "needle-export-2026-11-25.csv"
     rows = rows_of(reply)
     assert [(r["record"], r["version"], r["conversations"]) for r in rows] == [
         ("replaced", "1", "3"),
@@ -58,7 +58,7 @@ async def test_team_export_is_for_admins_of_that_team(
     for user in ("ana", "ben", "zed"):
         await seed(database, user, {MON: (6, 70)})
     refused = await bot.command("export", "team", user="ben")
-    assert refused[0].kind == "refusal" and refused[0].file is None
+    assert refused[0].kind == ReplyKind.REFUSAL and refused[0].file is None
     rows = rows_of((await bot.command("export", "team"))[0])
     assert sorted(r["member_id"] for r in rows) == ["ana", "ben"]
 
@@ -93,13 +93,13 @@ async def test_forget_me_by_typed_yes(bot: MemoryAdapter, database: Database) ->
     for answer in ("7", "same", "same"):
         await bot.say(answer)
     asked = await bot.command("forget-me")
-    assert asked[0].kind == "confirm"
+    assert asked[0].kind == ReplyKind.CONFIRM
     assert [c.action for c in asked[0].choices] == ["forget_me.confirm", "forget_me.cancel"]
     unsure = await bot.say("hmm")
-    assert unsure[0].kind == "reask"
+    assert unsure[0].kind == ReplyKind.REASK
     assert (await counts(database, "ana"))["checkins"] == 2  # nothing deleted yet
     done = await bot.say("yes")
-    assert done[0].kind == "forgotten"
+    assert done[0].kind == ReplyKind.FORGOTTEN
     assert "2 check-ins, 5 top activities, 1 earlier version" in done[0].text
     assert "your membership in 1 team" in done[0].text
     assert await counts(database, "ana") == {}
@@ -123,7 +123,7 @@ async def test_forget_me_by_button_and_cancel(bot: MemoryAdapter, database: Data
     assert (await counts(database, "ana"))["checkins"] == 1
     await bot.command("forget-me")
     gone = await bot.press("forget_me.confirm", "yes")
-    assert gone[0].kind == "forgotten" and "1 check-in," in gone[0].text
+    assert gone[0].kind == ReplyKind.FORGOTTEN and "1 check-in," in gone[0].text
     assert await counts(database, "ana") == {}
 
 
@@ -142,10 +142,10 @@ async def test_forget_me_mid_checkin_resumes_on_no(bot: MemoryAdapter) -> None:
     await bot.say("4")
     await bot.command("forget-me")
     replies = await bot.say("no")
-    assert replies[-1].kind == "question"
+    assert replies[-1].kind == ReplyKind.QUESTION
     assert "minutes" in replies[-1].text
     done = await bot.say("30")
-    assert done[-1].kind == "question"  # on to the activities, the 4 calls kept
+    assert done[-1].kind == ReplyKind.QUESTION  # on to the activities, the 4 calls kept
 
 
 async def test_ranking_toggle(bot: MemoryAdapter, database: Database) -> None:

@@ -25,6 +25,7 @@ from bot.messages import (
     Incoming,
     IncomingKind,
     Reply,
+    ReplyKind,
     Visibility,
 )
 from tests.fakes.discord import EPHEMERAL, FakeDiscord, start_needle_on
@@ -175,7 +176,7 @@ async def test_public_reply_is_not_ephemeral_and_stats_come_as_an_embed_with_a_c
         return [
             Reply(
                 "Ben leads this week.",
-                kind="leaderboard",
+                kind=ReplyKind.LEADERBOARD,
                 title="Leaderboard — conversations, this week",
                 facts=(Fact("1. Ben", "31"), Fact("2. Ana", "23")),
                 image=Image("leaderboard.png", b"\x89PNG not really"),
@@ -276,7 +277,7 @@ async def test_time_zone_autocomplete(
 
 async def checkin_script(incoming: Incoming) -> list[Reply]:
     if incoming.kind is IncomingKind.ACTION and incoming.action == "checkin.start":
-        return [Reply("How did today go?", kind="form", form=FORM)]
+        return [Reply("How did today go?", kind=ReplyKind.FORM, form=FORM)]
     if incoming.kind is IncomingKind.FORM:
         if not incoming.values.get("minutes", "").isdigit():
             bad = Form(
@@ -285,11 +286,11 @@ async def checkin_script(incoming: Incoming) -> list[Reply]:
                 FORM.fields,
                 errors={"minutes": "Give minutes as a number, like 90."},
             )
-            return [Reply("Almost there.", kind="form", form=bad)]
+            return [Reply("Almost there.", kind=ReplyKind.FORM, form=bad)]
         return [
             Reply(
                 f"Saved: {incoming.values['conversations']} conversations.",
-                kind="confirmation",
+                kind=ReplyKind.SUMMARY,
                 choices=(Choice("Edit", "checkin.edit", "2026-11-25"),),
             )
         ]
@@ -303,7 +304,7 @@ async def test_prompt_button_opens_a_modal_and_the_submission_reaches_the_engine
     engine.script = checkin_script
     prompt = Reply(
         "Time for today's check-in.",
-        kind="prompt",
+        kind=ReplyKind.PROMPT,
         choices=(
             Choice("Check in", "checkin.start", style="primary"),
             Choice("Day off", "checkin.day_off"),

@@ -12,7 +12,17 @@ from adapters.discord.commands import matching_time_zones, minutes_word
 from adapters.discord.components import ChoiceButton, FormModal, FormShelf, parse_reopen_value
 from adapters.discord.render import render_form_note, render_reply, safe_filename
 from adapters.discord.router import with_answers
-from bot.messages import Choice, Fact, Form, FormField, Image, IncomingKind, Reply, Visibility
+from bot.messages import (
+    Choice,
+    Fact,
+    Form,
+    FormField,
+    Image,
+    IncomingKind,
+    Reply,
+    ReplyKind,
+    Visibility,
+)
 
 SERVER = translate.Origin(
     user_id="11", display_name="Ana", guild_id="22", channel_id="33", is_admin=False
@@ -129,7 +139,7 @@ def test_plain_reply_is_content_and_private_is_ephemeral_only_in_a_server() -> N
 def test_stats_reply_is_an_embed_with_fields_and_the_chart_attached() -> None:
     reply = Reply(
         "Your week so far.",
-        kind="stats",
+        kind=ReplyKind.STATS,
         title="Ana — this week",
         facts=(Fact("Conversations", "23 / 25"), Fact("Minutes", "310 / 300")),
         image=Image("chart week.png", b"\x89PNG fake"),

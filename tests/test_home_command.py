@@ -6,7 +6,7 @@ import pytest
 
 from adapters.memory import MemoryAdapter
 from bot.checkin.arguments import parse_schedule
-from bot.messages import Reply
+from bot.messages import Reply, ReplyKind
 from bot.profile import describe_workdays
 
 CHECKIN = "12 calls, 90 min; demo with Acme; proposal for Beta"
@@ -25,7 +25,7 @@ def facts(replies: list[Reply]) -> dict[str, str]:
 async def test_home_before_a_check_in(bot: MemoryAdapter) -> None:
     replies = await bot.command("home")
     week, settings = replies
-    assert week.kind == settings.kind == "home"
+    assert week.kind == settings.kind == ReplyKind.HOME
     assert "not checked in yet" in week.text
     assert actions(replies) == ["checkin.start", "checkin.day_off", "settings.open"]
     shown = facts(replies)

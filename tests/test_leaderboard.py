@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from adapters.memory import MemoryAdapter
-from bot.engine import draw_charts
-from bot.messages import Reply, Visibility
+from bot.messages import Reply, ReplyKind, Visibility
+from bot.stats.charts import draw_charts
 from bot.stats.leaderboard import competition_ranks
 from bot.stats.recap import weekly_recap
 from bot.storage.db import Database
@@ -45,7 +45,7 @@ def test_ties_share_a_rank_and_the_next_skips() -> None:
 async def test_calls_this_week_with_a_tie(bot: MemoryAdapter, database: Database) -> None:
     await team_of_four(bot, database)
     replies = await bot.command("leaderboard")
-    assert replies[0].kind == "leaderboard"
+    assert replies[0].kind == ReplyKind.LEADERBOARD
     assert replies[0].visibility is Visibility.CHANNEL
     assert "conversations, this week" in replies[0].title
     assert lines(replies) == [
@@ -108,7 +108,7 @@ async def test_only_the_askers_team(bot: MemoryAdapter, database: Database) -> N
 
 async def test_unknown_words_get_a_reask(bot: MemoryAdapter) -> None:
     replies = await bot.command("leaderboard", "calls yearly")
-    assert replies[0].kind == "reask"
+    assert replies[0].kind == ReplyKind.REASK
     assert "yearly" in replies[0].text
 
 
@@ -127,7 +127,7 @@ async def test_weekly_recap(bot: MemoryAdapter, database: Database) -> None:
         assert team is not None
         recap = await weekly_recap(session, team, WED, datetime(2026, 11, 25, 16, 0, tzinfo=UTC))
     (recap,) = await draw_charts([recap])  # the chart is drawn after the transaction
-    assert recap.kind == "recap" and recap.visibility is Visibility.CHANNEL
+    assert recap.kind == ReplyKind.RECAP and recap.visibility is Visibility.CHANNEL
     text = recap.text
     assert "🥇 Ana — 15" in text and "Ben" not in text  # opted out: not ranked or praised
     assert "🔥 Longest streak: Ana — 2 workdays at minimum." in text

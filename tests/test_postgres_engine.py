@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from adapters.memory import MemoryAdapter
+from bot.messages import ReplyKind
 from bot.storage.checkins import checkin_versions, get_checkin
 from bot.storage.db import Database
 from bot.storage.models import Checkin, Member, ProcessedEvent
@@ -31,11 +32,11 @@ async def stored(database: Database, user: str = "ana") -> Checkin | None:
 
 
 async def test_checkin_conversation_is_stored(bot: MemoryAdapter, database: Database) -> None:
-    assert [r.kind for r in await bot.say("checkin")] == ["question"]
+    assert [r.kind for r in await bot.say("checkin")] == [ReplyKind.QUESTION]
     await bot.say("12")
     await bot.say("1h30")
     replies = await bot.say("demo with Acme; proposal for Beta; inbox")
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
     checkin = await stored(database)
     assert checkin is not None
     assert (checkin.status, checkin.conversations, checkin.minutes) == ("complete", 12, 90)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
+from bot.messages import ReplyKind
 from bot.storage.db import Database
 from bot.storage.events import remember_event
 from bot.storage.models import ProcessedEvent
@@ -51,7 +52,7 @@ async def test_prompt_comes_at_checkin_time_once(bot, clock, scheduler) -> None:
     await scheduler.tick(at(THU, 17, 0, 0))
     await scheduler.tick(at(THU, 17, 0, 30))
     await scheduler.tick(at(THU, 17, 45))
-    prompts = bot.sent_to("ana", "prompt")
+    prompts = bot.sent_to("ana", ReplyKind.PROMPT)
     assert len(prompts) == 1
     assert bot.sent[0].address.team_id == "team-1" and bot.sent[0].address.channel_id == ""
     assert "check-in" in prompts[0].title.lower()
@@ -216,7 +217,7 @@ async def test_stronger_nudge_after_n_workdays_below_minimum_and_note_to_manager
     assert kinds_sent(bot, "maria") == ["prompt"]
     await scheduler.tick(at(THU, 17, 2))
     await scheduler.tick(at(THU, 17, 3))
-    notes = bot.sent_to("maria", "manager_note")
+    notes = bot.sent_to("maria", ReplyKind.MANAGER_NOTE)
     assert len(notes) == 1 and "Ana" in notes[0].text
     assert sorted(kinds_sent(bot, "ana")) == ["escalation", "prompt"]
 
@@ -235,7 +236,7 @@ async def test_no_stronger_nudge_before_n_days_and_no_note_without_manager(  # t
     await scheduler.tick(at(THU + timedelta(days=1), 17, 5))
     # Four days below now: the nudge came at three (it had been off then), not again at four.
     assert kinds_sent(bot, "ana") == ["prompt", "prompt"]
-    assert bot.sent_to("maria", "manager_note") == []
+    assert bot.sent_to("maria", ReplyKind.MANAGER_NOTE) == []
 
 
 async def test_pace_check_when_enabled_for_members_behind(bot, clock, database, scheduler) -> None:  # type: ignore[no-untyped-def]
@@ -249,7 +250,7 @@ async def test_pace_check_when_enabled_for_members_behind(bot, clock, database, 
     assert bot.sent == []
     await scheduler.tick(at(THU, 13, 0))
     await scheduler.tick(at(THU, 13, 30))
-    pace = bot.sent_to("ana", "pace")
+    pace = bot.sent_to("ana", ReplyKind.PACE)
     assert len(pace) == 1 and "0 of 5 conversations" in pace[0].text
     assert bot.sent_to("bo") == []
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from adapters.base import DeliveryError
 from adapters.memory import MemoryAdapter
-from bot.messages import Address, Reply
+from bot.messages import Address, Reply, ReplyKind
 from bot.storage import deliveries as store
 from bot.storage.db import Database
 from bot.storage.models import Member
@@ -77,7 +77,7 @@ async def test_two_instances_ticking_together_send_each_prompt_once(  # type: ig
         reports = await asyncio.gather(a.tick(now), b.tick(now), a.tick(now), b.tick(now))
     finally:
         await other_database.dispose()
-    prompts = [out.address.user_id for out in bot.sent if out.reply.kind == "prompt"]
+    prompts = [out.address.user_id for out in bot.sent if out.reply.kind == ReplyKind.PROMPT]
     assert sorted(prompts) == sorted(f"member-{n}" for n in range(40))
     assert sum(r.delivery.sent for r in reports) == 40
     rows = [row for row in await delivery_rows(database) if row.kind == "prompt"]
@@ -103,10 +103,10 @@ async def test_a_crashed_claim_is_retried_after_its_lease_by_another_instance(  
     survivor = make_scheduler(database, outbox_for(bot), clock, owner="survivor")
     await survivor.tick(at(THU, 17, 1))
     await survivor.tick(at(THU, 17, 5, 4))
-    assert bot.sent_to("ana", "prompt") == []  # the lease still holds
+    assert bot.sent_to("ana", ReplyKind.PROMPT) == []  # the lease still holds
     await survivor.tick(at(THU, 17, 5, 5))
     await survivor.tick(at(THU, 17, 6))
-    assert len(bot.sent_to("ana", "prompt")) == 1
+    assert len(bot.sent_to("ana", ReplyKind.PROMPT)) == 1
     prompt = next(row for row in await delivery_rows(database) if row.kind == "prompt")
     assert (prompt.status, prompt.claimed_by, prompt.attempts) == ("sent", "survivor", 2)
 

@@ -17,7 +17,7 @@ from bot.cli import running
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.engine import Engine
-from bot.messages import IncomingKind
+from bot.messages import IncomingKind, ReplyKind
 from bot.storage.db import Database
 from scheduler.service import build_scheduler
 from tests.scheduler_support import THU, WED, at, join, kinds_sent, outbox_for
@@ -59,7 +59,7 @@ async def test_needle_runs_the_scheduler_next_to_its_adapters(  # type: ignore[n
     await join(bot, clock, "ana")
     clock.set(at(THU, 17, 1))
     async with running(settings, database, engine, [bot]):
-        await eventually(lambda: bool(bot.sent_to("ana", "prompt")))
+        await eventually(lambda: bool(bot.sent_to("ana", ReplyKind.PROMPT)))
     assert kinds_sent(bot, "ana") == ["prompt"]
 
 

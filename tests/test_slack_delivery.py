@@ -15,7 +15,17 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from adapters.base import DeliveryError, Outbox
 from adapters.slack.delivery import Delivery, Pacer, Pacing, delivery_error
 from bot.engine import Engine
-from bot.messages import Address, Choice, Form, FormField, Image, Outgoing, Reply, Visibility
+from bot.messages import (
+    Address,
+    Choice,
+    Form,
+    FormField,
+    Image,
+    Outgoing,
+    Reply,
+    ReplyKind,
+    Visibility,
+)
 from tests.fakes.slack import DEFAULT_BOT_TOKEN, DEFAULT_TEAM, event_callback
 from tests.slack_harness import SlackHarness, slack_harness
 
@@ -38,7 +48,7 @@ def to(user: str, channel: str = "") -> Address:
 async def test_send_opens_the_dm_and_posts(slack: SlackHarness) -> None:
     prompt = Reply(
         "Time for today's check-in.",
-        kind="prompt",
+        kind=ReplyKind.PROMPT,
         choices=(Choice("Check in", "checkin.start", style="primary"), Choice("Day off", "x")),
     )
     await slack.adapter.send(to("U1"), prompt)
@@ -54,7 +64,7 @@ async def test_send_opens_the_dm_and_posts(slack: SlackHarness) -> None:
 async def test_send_through_the_outbox(slack: SlackHarness) -> None:
     outbox = Outbox()
     outbox.register(slack.adapter)
-    await outbox.send(Outgoing(to("", "C0SALES"), Reply("Weekly recap", kind="recap")))
+    await outbox.send(Outgoing(to("", "C0SALES"), Reply("Weekly recap", kind=ReplyKind.RECAP)))
     (posted,) = slack.fake.messages("C0SALES")
     assert posted.params["text"] == "Weekly recap"
 
@@ -80,7 +90,7 @@ async def test_a_429_during_a_conversation_loses_nothing(slack: SlackHarness) ->
 async def test_a_chart_is_uploaded_with_files_v2(slack: SlackHarness) -> None:
     reply = Reply(
         "This week: 42 conversations.",
-        kind="stats",
+        kind=ReplyKind.STATS,
         image=Image("week.png", PNG, title="Your week"),
     )
     await slack.adapter.send(to("U1"), reply)
@@ -120,7 +130,7 @@ async def test_a_form_sent_unprompted_comes_with_a_button(slack: SlackHarness) -
         (FormField("conversations", "Calls"),),
         reopen="checkin.start",
     )
-    await slack.adapter.send(to("U1"), Reply("Check in?", kind="prompt", form=form))
+    await slack.adapter.send(to("U1"), Reply("Check in?", kind=ReplyKind.PROMPT, form=form))
     (posted,) = slack.fake.messages("D1")
     (actions,) = [b for b in posted.params["blocks"] if b["type"] == "actions"]
     assert actions["elements"][0]["action_id"] == "checkin.start"

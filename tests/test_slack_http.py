@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.commands import build_router
-from bot.engine import APOLOGY, Engine
+from bot.engine import Engine
+from bot.messages import APOLOGY_TEXT
 from bot.storage.db import Database
 from bot.storage.models import Checkin, Member, ProcessedEvent, Team, TeamMembership
 from tests.fakes.slack import DEFAULT_TEAM, FakeSlack, dm_event, event_callback
@@ -231,7 +232,7 @@ async def test_every_subcommand_is_acked_then_answered(slack: SlackHarness, text
     shared = text.startswith("leaderboard")  # the leaderboard is for the channel to see
     for body in slack.fake.responses:
         assert body["response_type"] == ("in_channel" if shared else "ephemeral")
-        assert APOLOGY not in body.get("text", "")
+        assert APOLOGY_TEXT not in body.get("text", "")
 
 
 async def test_checkin_command_opens_the_modal(slack: SlackHarness) -> None:
@@ -294,7 +295,7 @@ async def test_app_home_is_published_when_opened(slack: SlackHarness) -> None:
     assert published.params["user_id"] == "U1"
     view = published.params["view"]
     assert view["type"] == "home"
-    assert APOLOGY not in json.dumps(view)
+    assert APOLOGY_TEXT not in json.dumps(view, ensure_ascii=False)
     assert {"checkin.start", "checkin.day_off"} <= set(buttons(view["blocks"]))
 
 

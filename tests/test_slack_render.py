@@ -6,13 +6,13 @@ import json
 
 from adapters.slack import render
 from adapters.slack.translate import action_id_to_action
-from bot.messages import Choice, Fact, Form, FormField, Reply, Visibility
+from bot.messages import Choice, Fact, Form, FormField, Reply, ReplyKind, Visibility
 
 
 def test_a_confirmation_has_header_text_fields_and_buttons() -> None:
     reply = Reply(
         "12 conversations — **minimums met** <3",
-        kind="confirmation",
+        kind=ReplyKind.SUMMARY,
         title="Check-in saved",
         facts=(Fact("Conversations", "12 / 5"), Fact("Minutes", "90 / 60")),
         choices=(Choice("Edit", "checkin.edit", "2026-11-25", style="primary"),),
@@ -120,7 +120,7 @@ def test_form_errors_name_fields_and_never_get_lost() -> None:
 
 
 def test_a_form_in_a_plain_message_gets_a_button_that_opens_it() -> None:
-    reply = Reply("Let's check in.", kind="form", form=FORM)
+    reply = Reply("Let's check in.", kind=ReplyKind.FORM, form=FORM)
     (_section, actions) = render.reply_blocks(reply, with_opener=True)
     (button,) = actions["elements"]
     assert button["action_id"] == "checkin.start"

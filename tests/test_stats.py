@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from adapters.memory import MemoryAdapter
-from bot.messages import Reply
+from bot.messages import Reply, ReplyKind
 from bot.storage.db import Database
 from tests.stats_helpers import join, seed
 
@@ -43,7 +43,7 @@ async def test_week_stats_with_change_and_focus(bot: MemoryAdapter, database: Da
     assert shown["Best streak"] == "1 workday"
     assert shown["High-value activities"] == "50% (3 of 6)"
     assert "“Inbox” came up 2 times" in replies[0].text
-    assert replies[0].kind == "stats"
+    assert replies[0].kind == ReplyKind.STATS
     image = replies[0].image
     assert image is not None and image.data.startswith(b"\x89PNG") and len(image.data) > 5000
 
@@ -99,7 +99,7 @@ async def test_members_cannot_read_each_other(bot: MemoryAdapter, database: Data
     await join(bot, "ana")
     await join(bot, "ben")
     replies = await bot.command("stats", "week @ana", user="ben", mentions=("ana",))
-    assert replies[0].kind == "refusal"
+    assert replies[0].kind == ReplyKind.REFUSAL
     assert "Only team admins and the team's manager" in replies[0].text
 
 
@@ -122,7 +122,7 @@ async def test_the_manager_may_read_members(bot: MemoryAdapter, database: Databa
     await join(bot, "ben")
     await bot.command("admin", "manager @mia", mentions=("mia",))
     replies = await bot.command("stats", "@ben", user="mia", mentions=("ben",))
-    assert replies[0].kind == "stats"
+    assert replies[0].kind == ReplyKind.STATS
 
 
 async def test_another_teams_member_cannot_be_named(bot: MemoryAdapter, database: Database) -> None:
@@ -131,7 +131,7 @@ async def test_another_teams_member_cannot_be_named(bot: MemoryAdapter, database
     await join(bot, "zed", team_id="team-2", admin=True)
     for args, mentions in (("week @ana", ("ana",)), ("week Ana", ())):
         replies = await bot.command("stats", args, user="zed", team_id="team-2", mentions=mentions)
-        assert replies[0].kind == "refusal"
+        assert replies[0].kind == ReplyKind.REFUSAL
         assert "can't find" in replies[0].text
         assert not replies[0].facts
 
@@ -139,5 +139,5 @@ async def test_another_teams_member_cannot_be_named(bot: MemoryAdapter, database
 async def test_unknown_member_is_a_clear_refusal(bot: MemoryAdapter) -> None:
     await join(bot, "ana", admin=True)
     replies = await bot.command("stats", "week nobody")
-    assert replies[0].kind == "refusal"
+    assert replies[0].kind == ReplyKind.REFUSAL
     assert "“nobody”" in replies[0].text

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import discord
 
 from adapters.discord.translate import custom_id_for, form_custom_id
-from bot.messages import Choice, Form
+from bot.messages import Action, Choice, Form
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +124,8 @@ class CheckinPromptView(ChoicesView):
     def __init__(self) -> None:
         super().__init__(
             (
-                Choice("Check in", "checkin.start", style="primary"),
-                Choice("Day off", "checkin.day_off"),
+                Choice("Check in", Action.CHECKIN_START, style="primary"),
+                Choice("Day off", Action.CHECKIN_DAY_OFF),
             )
         )
 

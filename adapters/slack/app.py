@@ -40,7 +40,7 @@ from adapters.slack.workspaces import (
     authorize_url,
 )
 from bot.config import Settings, SettingsError
-from bot.messages import Address, Incoming, IncomingKind, Person
+from bot.messages import Address, Incoming, IncomingKind, Person, ReplyKind
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -208,5 +208,5 @@ async def _welcome(relay: Relay, workspaces: Workspaces, team_id: str, installer
         person=person,
     )
     async with relay.turn(team_id, installer):
-        replies = [r for r in await relay.ask(incoming) if r.kind != "unknown"]
+        replies = [r for r in await relay.ask(incoming) if r.kind is not ReplyKind.UNKNOWN]
         await relay.answer(Where(client, team_id, installer), replies)

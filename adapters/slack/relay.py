@@ -21,7 +21,15 @@ from adapters.base import APOLOGY, CoachEngine, DeliveryError
 from adapters.slack.delivery import Delivery
 from adapters.slack.people import Directory
 from adapters.slack.translate import PLATFORM
-from bot.messages import Address, Incoming, IncomingKind, Person, Reply, Visibility
+from bot.messages import (
+    Address,
+    Incoming,
+    IncomingKind,
+    Person,
+    Reply,
+    ReplyKind,
+    Visibility,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +45,20 @@ WORK_CONCURRENCY = 32
 
 # Reply kinds after which the member's App Home tab is published again: a check-in saved,
 # changed or logged to, and settings that change what Home shows (goals, pauses).
-HOME_REFRESH_KINDS = frozenset({"confirmation", "day_off", "saved_partial", "logged", "settings"})
+HOME_REFRESH_KINDS = frozenset(
+    {
+        ReplyKind.SUMMARY,
+        ReplyKind.DAY_OFF,
+        ReplyKind.SAVED_PARTIAL,
+        ReplyKind.LOGGED,
+        ReplyKind.SETTINGS,
+    }
+)
 
 HOME_FALLBACK = Reply(
     "Your daily check-in, stats and settings live here. Type `help` in the Messages tab for "
     "everything Needle can do.",
-    kind="home",
+    kind=ReplyKind.HOME,
     title="Needle",
 )
 
@@ -230,7 +246,7 @@ class Relay:
             is_direct=True,
         )
         replies = await self.ask(incoming)
-        if not replies or any(r.kind == "error" for r in replies):
+        if not replies or any(r.kind is ReplyKind.ERROR for r in replies):
             return [HOME_FALLBACK]
         return replies
 

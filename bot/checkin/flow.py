@@ -20,7 +20,7 @@ from bot.checkin.questions import EXAMPLES, LABELS, question, steps_for
 from bot.checkin.summary import confirmation
 from bot.coaching.classify import DEFAULT_HIGH_VALUE, DEFAULT_LOW_VALUE, classify_activity
 from bot.context import Context
-from bot.messages import Choice, Reply
+from bot.messages import Action, Choice, Reply, ReplyKind
 from bot.profile import describe_date
 from bot.router import Command, Router
 from bot.storage.checkins import CheckinRecord, get_checkin, save_checkin
@@ -77,11 +77,11 @@ async def start_checkin(
                 f"You already checked in for {when}. Let's redo it: your answers replace that "
                 "record (the earlier version is kept). Type `same` to keep an answer, "
                 "`cancel` to leave it as it was.",
-                kind="info",
+                kind=ReplyKind.INFO,
             )
         )
     if intro:
-        replies.insert(0, Reply(intro, kind="info"))
+        replies.insert(0, Reply(intro, kind=ReplyKind.INFO))
     if initial_text:
         if parsing.is_day_off(initial_text):
             return await mark_day_off(ctx, day)
@@ -122,7 +122,7 @@ def ask(ctx: Context, step: str, day: date, draft: Draft) -> Reply:
         if isinstance(old, list):
             old = "; ".join(old) or "none"
         text += f" (was {old}; `same` keeps it)"
-    return Reply(text, kind="question", title=LABELS[step])
+    return Reply(text, kind=ReplyKind.QUESTION, title=LABELS[step])
 
 
 async def on_answer(ctx: Context, state: ConversationState, text: str) -> list[Reply]:
@@ -196,7 +196,7 @@ async def retry(ctx: Context, state: ConversationState, draft: Draft, reason: st
     return [
         Reply(
             f"{reason} Try something like {EXAMPLES[step]}.\n{question(ctx.team, step)}",
-            kind="reask",
+            kind=ReplyKind.REASK,
             title=LABELS[step],
         )
     ]
@@ -221,7 +221,11 @@ async def give_up(ctx: Context, day: date, draft: Draft) -> list[Reply]:
             + ", or add numbers any time with `log 3 calls 40m`."
         )
     return [
-        Reply(text, kind="saved_partial", choices=(Choice("Finish check-in", "checkin.start"),))
+        Reply(
+            text,
+            kind=ReplyKind.SAVED_PARTIAL,
+            choices=(Choice("Finish check-in", Action.CHECKIN_START),),
+        )
     ]
 
 
@@ -229,14 +233,14 @@ async def cancel(ctx: Context, day: date, draft: Draft) -> list[Reply]:
     """Stop the check-in; answers given so far are kept as a partial check-in."""
     await clear_state(ctx.session, ctx.member.id)
     if draft.editing or draft.is_empty():
-        return [Reply("Okay, stopped. Nothing changed.", kind="info")]
+        return [Reply("Okay, stopped. Nothing changed.", kind=ReplyKind.INFO)]
     await save_checkin(
         ctx.session, ctx.member.id, day, record_from(ctx, draft, source="chat"), now=ctx.now
     )
     return [
         Reply(
             "Okay, stopped. I kept what you answered; type `checkin` to finish later.",
-            kind="info",
+            kind=ReplyKind.INFO,
         )
     ]
 
@@ -252,8 +256,8 @@ async def mark_day_off(ctx: Context, day: date) -> list[Reply]:
         Reply(
             f"Day off noted for {when}. It won't count against your minimums or break your "
             "streak. Enjoy it!",
-            kind="day_off",
-            choices=(Choice("Undo — check in instead", "checkin.edit", day.isoformat()),),
+            kind=ReplyKind.DAY_OFF,
+            choices=(Choice("Undo — check in instead", Action.CHECKIN_EDIT, day.isoformat()),),
         )
     ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.coaching.classify import high_value_share
 from bot.coaching.feedback import checkin_feedback
 from bot.context import Context
-from bot.messages import Choice, Fact, Reply
+from bot.messages import Action, Choice, Fact, Reply, ReplyKind
 from bot.profile import describe_date
 from bot.stats.stats import plural
 from bot.stats.streaks import member_streaks
@@ -53,15 +53,15 @@ async def confirmation(ctx: Context, checkin: Checkin) -> list[Reply]:
     replies = [
         Reply(
             "\n".join(lines),
-            kind="confirmation",
+            kind=ReplyKind.SUMMARY,
             title=title,
             facts=tuple(facts),
-            choices=(Choice("Edit", "checkin.edit", checkin.local_date.isoformat()),),
+            choices=(Choice("Edit", Action.CHECKIN_EDIT, checkin.local_date.isoformat()),),
         )
     ]
     coaching = await checkin_feedback(ctx, checkin)
     if coaching:
-        replies.append(Reply(coaching, kind="coaching"))
+        replies.append(Reply(coaching, kind=ReplyKind.COACHING))
     return replies
 
 

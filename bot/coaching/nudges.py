@@ -14,7 +14,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checkin.questions import question
-from bot.messages import Choice, Reply
+from bot.messages import Action, Choice, Reply, ReplyKind
 from bot.profile import Profile
 from bot.storage.checkins import get_checkin
 from bot.storage.models import Member, Team
@@ -84,8 +84,8 @@ def checkin_choices(local_date: date) -> tuple[Choice, ...]:
     """The Check in / Day off buttons for a day."""
     iso = local_date.isoformat()
     return (
-        Choice("Check in", "checkin.start", iso, "primary"),
-        Choice("Day off", "checkin.day_off", iso),
+        Choice("Check in", Action.CHECKIN_START, iso, "primary"),
+        Choice("Day off", Action.CHECKIN_DAY_OFF, iso),
     )
 
 
@@ -96,7 +96,7 @@ def daily_prompt(member: Named, team: Team, local_date: date) -> Reply:
         f"{opener}\n{question(team, 'conversations')}\n"
         "Answer here (e.g. `12 calls, 95 min; demo with Acme`), press Check in, or type `off` "
         "for a day off.",
-        kind="prompt",
+        kind=ReplyKind.PROMPT,
         title="Daily check-in",
         choices=checkin_choices(local_date),
     )
@@ -112,7 +112,7 @@ async def reminder(
     streaks = await member_streaks(session, member.id, profile, local_date)
     if streaks.current > 0:
         text += " " + pick(STREAK_LINES, local_date).format(streak=streaks.current)
-    return Reply(text, kind="reminder", choices=checkin_choices(local_date))
+    return Reply(text, kind=ReplyKind.REMINDER, choices=checkin_choices(local_date))
 
 
 async def days_below_minimum(
@@ -172,7 +172,7 @@ async def escalation(
         f" Your minimum is {profile.min_conversations} conversations and "
         f"{profile.min_minutes} minutes a workday."
     )
-    to_member = Reply(text, kind="escalation", choices=checkin_choices(local_date))
+    to_member = Reply(text, kind=ReplyKind.ESCALATION, choices=checkin_choices(local_date))
     manager_id = team.manager_member_id
     if manager_id is None or manager_id == member.id:
         return to_member, None
@@ -185,7 +185,7 @@ async def escalation(
         f"{full_name} has been below their minimum ({profile.min_conversations} conversations, "
         f"{profile.min_minutes} minutes) for {days_below} workdays in a row. A short, friendly "
         "word from you could help — Needle has already sent them a nudge.",
-        kind="manager_note",
+        kind=ReplyKind.MANAGER_NOTE,
         title="Accountability note",
     )
     return to_member, note
@@ -212,4 +212,4 @@ async def pace_check(
         "An hour of calls this afternoon closes most of the gap.",
         "Log as you go with `log 2 calls 25m`.",
     )
-    return Reply(f"{standing} {pick(tips, local_date)}", kind="pace", title="Pace check")
+    return Reply(f"{standing} {pick(tips, local_date)}", kind=ReplyKind.PACE, title="Pace check")

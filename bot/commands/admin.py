@@ -20,7 +20,7 @@ from bot.checkin.questions import DEFAULT_QUESTIONS, STEPS, question
 from bot.coaching.classify import DEFAULT_HIGH_VALUE, DEFAULT_LOW_VALUE, normalize_keyword
 from bot.commands.basics import find_timezone
 from bot.context import Context
-from bot.messages import Fact, Reply
+from bot.messages import Fact, Reply, ReplyKind
 from bot.profile import WEEKDAY_NAMES, describe_workdays, parse_workday_digits, workday_digits
 from bot.router import Router
 from bot.storage.people import find_team_member_by_name, get_member
@@ -77,13 +77,13 @@ def hhmm(at: time | None) -> str:
 
 def reask(text: str, example: str) -> list[Reply]:
     """A friendly re-ask with an example."""
-    return [Reply(f"{text} Try `{example}`.", kind="reask")]
+    return [Reply(f"{text} Try `{example}`.", kind=ReplyKind.REASK)]
 
 
 def done(ctx: Context, text: str) -> list[Reply]:
     """Confirm a change (profiles depend on team settings, so refresh)."""
     ctx.refresh_profile()
-    return [Reply(f"Done: {text}", kind="settings")]
+    return [Reply(f"Done: {text}", kind=ReplyKind.SETTINGS)]
 
 
 async def settings_facts(ctx: Context) -> tuple[Fact, ...]:
@@ -139,7 +139,7 @@ async def admin_command(settings: Router, ctx: Context, args: str) -> list[Reply
         return [
             Reply(
                 "\n".join(lines),
-                kind="settings",
+                kind=ReplyKind.SETTINGS,
                 title=f"Team settings — {ctx.team.name or ctx.team.external_id}",
                 facts=await settings_facts(ctx),
             )
@@ -148,7 +148,7 @@ async def admin_command(settings: Router, ctx: Context, args: str) -> list[Reply
         return [
             Reply(
                 f"I don't know the setting “{word[:40]}”. Type `admin` to see them all.",
-                kind="reask",
+                kind=ReplyKind.REASK,
             )
         ]
     return await setting.handler(ctx, rest.strip())
@@ -370,7 +370,7 @@ async def set_keywords(ctx: Context, rest: str) -> list[Reply]:
                 f"High-value: {', '.join(high)}\nLow-value: {', '.join(low)}\n"
                 "Change with `admin keywords high add cold call` or `admin keywords low remove "
                 "inbox`; `admin keywords high reset` restores the defaults.",
-                kind="settings",
+                kind=ReplyKind.SETTINGS,
                 title="Activity keywords",
             )
         ]

@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 
 from bot.checkin import parsing
 from bot.context import Context
-from bot.messages import Reply
+from bot.messages import Action, Reply, ReplyKind
 from bot.profile import describe_date, describe_workdays, workday_digits
 from bot.router import Router
 
@@ -48,7 +48,7 @@ def register(router: Router) -> None:
     router.add_command(
         "resume", resume_command, usage="resume", summary="end a pause", aliases=("unpause",)
     )
-    router.add_action("member.profile", profile_changed, members_only=True)
+    router.add_action(Action.MEMBER_PROFILE, profile_changed, members_only=True)
 
 
 def find_timezone(name: str) -> str | None:
@@ -73,7 +73,7 @@ async def help_command(router: Router, ctx: Context, _args: str) -> list[Reply]:
         "Or just tell me your day in one message: `12 calls, 95 min; demo with Acme; "
         "proposal for Beta`. Type `off` for a day off."
     )
-    return [Reply("\n".join(lines), kind="help", title="Needle commands")]
+    return [Reply("\n".join(lines), kind=ReplyKind.HELP, title="Needle commands")]
 
 
 async def timezone_command(ctx: Context, args: str) -> list[Reply]:
@@ -85,7 +85,7 @@ async def timezone_command(ctx: Context, args: str) -> list[Reply]:
             Reply(
                 f"Your time zone is {current} (it's {local} there). "
                 "Change it with `timezone Europe/Berlin`.",
-                kind="settings",
+                kind=ReplyKind.SETTINGS,
             )
         ]
     zone_name = find_timezone(args)
@@ -94,7 +94,7 @@ async def timezone_command(ctx: Context, args: str) -> list[Reply]:
             Reply(
                 f"I don't know the time zone “{args.strip()[:60]}”. Use an IANA name like "
                 "`Europe/Berlin`, `America/New_York` or `Asia/Kolkata`.",
-                kind="reask",
+                kind=ReplyKind.REASK,
             )
         ]
     ctx.member.timezone = zone_name
@@ -105,7 +105,7 @@ async def timezone_command(ctx: Context, args: str) -> list[Reply]:
         Reply(
             f"Time zone set to {zone_name} — it's {local} there. Your check-in comes at "
             f"{ctx.profile.checkin_time.strftime('%H:%M')} your time.",
-            kind="settings",
+            kind=ReplyKind.SETTINGS,
         )
     ]
 
@@ -119,7 +119,7 @@ async def schedule_command(ctx: Context, args: str) -> list[Reply]:
                 f"I check in with you at {profile.checkin_time.strftime('%H:%M')} "
                 f"({profile.timezone.key}), {describe_workdays(profile.workdays)}. "
                 "Change it with `schedule 16:30 mon-fri`.",
-                kind="settings",
+                kind=ReplyKind.SETTINGS,
             )
         ]
     try:
@@ -128,7 +128,7 @@ async def schedule_command(ctx: Context, args: str) -> list[Reply]:
         return [
             Reply(
                 f"{err} Try `schedule 16:30 mon-fri`, `schedule 9am` or `schedule 17:00 sun-thu`.",
-                kind="reask",
+                kind=ReplyKind.REASK,
             )
         ]
     ctx.member.checkin_time = at
@@ -139,7 +139,7 @@ async def schedule_command(ctx: Context, args: str) -> list[Reply]:
         Reply(
             f"Done: your check-in comes at {at.strftime('%H:%M')} ({ctx.profile.timezone.key}), "
             f"{describe_workdays(ctx.profile.workdays)}.",
-            kind="settings",
+            kind=ReplyKind.SETTINGS,
         )
     ]
 
@@ -152,7 +152,10 @@ async def pause_command(ctx: Context, args: str) -> list[Reply]:
         until = parsing.parse_pause(args, ctx.today)
     except parsing.AnswerError as err:
         return [
-            Reply(f"{err} Try `pause 5d`, `pause 2w` or `pause until 2026-12-01`.", kind="reask")
+            Reply(
+                f"{err} Try `pause 5d`, `pause 2w` or `pause until 2026-12-01`.",
+                kind=ReplyKind.REASK,
+            )
         ]
     ctx.member.paused_until = until
     ctx.refresh_profile()
@@ -160,7 +163,7 @@ async def pause_command(ctx: Context, args: str) -> list[Reply]:
         Reply(
             f"Paused through {describe_date(until)}: no prompts or nudges until then, and your "
             "streak is safe. Type `resume` to come back early.",
-            kind="settings",
+            kind=ReplyKind.SETTINGS,
         )
     ]
 
@@ -168,7 +171,7 @@ async def pause_command(ctx: Context, args: str) -> list[Reply]:
 async def resume_command(ctx: Context, _args: str) -> list[Reply]:
     """End a pause."""
     if ctx.member.paused_until is None or ctx.member.paused_until < ctx.today:
-        return [Reply("You're not paused — I'll check in as usual.", kind="settings")]
+        return [Reply("You're not paused — I'll check in as usual.", kind=ReplyKind.SETTINGS)]
     # The pause ends yesterday rather than vanishing, so the workdays it covered stay
     # protected in streaks.
     ctx.member.paused_until = ctx.today - timedelta(days=1)
@@ -177,7 +180,7 @@ async def resume_command(ctx: Context, _args: str) -> list[Reply]:
         Reply(
             f"Welcome back! I'll check in at {ctx.profile.checkin_time.strftime('%H:%M')} "
             "on your workdays.",
-            kind="settings",
+            kind=ReplyKind.SETTINGS,
         )
     ]
 

@@ -14,14 +14,13 @@ from bot.checkin.questions import EXAMPLES, LABELS, question, steps_for
 from bot.checkin.summary import against
 from bot.coaching.nudges import first_name
 from bot.context import Context
-from bot.messages import Form, FormField, Reply
+from bot.messages import Action, Form, FormField, FormId, Reply, ReplyKind
 from bot.profile import describe_date
 from bot.router import Router
 from bot.storage.checkins import CheckinRecord, get_checkin, record_of, save_checkin
 from bot.storage.conversations import load_state
 from bot.storage.models import Checkin
 
-FORM_ID = "checkin.form"
 GREETINGS = frozenset({"hi", "hello", "hey", "hola", "yo", "good morning", "good evening"})
 
 
@@ -44,10 +43,10 @@ def register(router: Router) -> None:
         summary="add conversations and minutes to today",
         aliases=("add",),
     )
-    router.add_action("checkin.start", start_button)
-    router.add_action("checkin.edit", start_button)
-    router.add_action("checkin.day_off", day_off_button)
-    router.add_form(FORM_ID, submitted)
+    router.add_action(Action.CHECKIN_START, start_button)
+    router.add_action(Action.CHECKIN_EDIT, start_button)
+    router.add_action(Action.CHECKIN_DAY_OFF, day_off_button)
+    router.add_form(FormId.CHECKIN, submitted)
     conversation.register(router)
     router.add_message_handler(on_plain_message)
 
@@ -78,7 +77,7 @@ async def checkin_command(ctx: Context, args: str) -> list[Reply]:
     """Start, resume or redo a check-in; a form where the platform has one."""
     day = day_from(ctx, args)
     if isinstance(day, str):
-        return [Reply(day, kind="refusal")]
+        return [Reply(day, kind=ReplyKind.REFUSAL)]
     if ctx.incoming.can_open_forms:
         return [await checkin_form(ctx, day)]
     return await start_checkin(ctx, day)
@@ -101,13 +100,13 @@ async def checkin_form(ctx: Context, day: date, errors: dict[str, str] | None = 
     title = "Check-in" if day == ctx.today else f"Check-in: {describe_date(day)}"
     return Reply(
         question(ctx.team, "conversations"),
-        kind="form",
+        kind=ReplyKind.FORM,
         form=Form(
-            id=f"{FORM_ID}:{day.isoformat()}",
+            id=f"{FormId.CHECKIN}:{day.isoformat()}",
             title=title,
             fields=fields,
             errors=errors or {},
-            reopen="checkin.start",
+            reopen=Action.CHECKIN_START,
         ),
     )
 
@@ -141,7 +140,7 @@ async def day_off_button(ctx: Context, value: str) -> list[Reply]:
     """The Day off button on a prompt."""
     day = day_of_value(ctx, value)
     if isinstance(day, str):
-        return [Reply(day, kind="refusal")]
+        return [Reply(day, kind=ReplyKind.REFUSAL)]
     return await mark_day_off(ctx, day)
 
 
@@ -149,7 +148,7 @@ async def submitted(ctx: Context, values: dict[str, str]) -> list[Reply]:
     """A submitted check-in form: inline errors, or the saved check-in's confirmation."""
     day = day_of_value(ctx, values.get("_ref", ""))
     if isinstance(day, str):
-        return [Reply(day, kind="refusal")]
+        return [Reply(day, kind=ReplyKind.REFUSAL)]
     result = await submit_values(ctx, day, values)
     if isinstance(result, dict):
         return [await checkin_form(ctx, day, errors=result)]
@@ -166,7 +165,7 @@ async def greet(ctx: Context, _args: str) -> list[Reply]:
             Reply(
                 f"Hi {name}! You already have {done} for today. Type `stats week` to see your "
                 "week, `checkin` to edit, or `help` for everything else.",
-                kind="greeting",
+                kind=ReplyKind.GREETING,
             )
         ]
     state = await load_state(ctx.session, ctx.member.id)
@@ -190,7 +189,9 @@ async def log_command(ctx: Context, args: str) -> list[Reply]:
     try:
         added = parsing.parse_quick_log(args)
     except parsing.AnswerError as err:
-        return [Reply(f"{err} Try `log 3 calls 40m`, `log 2 calls` or `log 45m`.", kind="reask")]
+        return [
+            Reply(f"{err} Try `log 3 calls 40m`, `log 2 calls` or `log 45m`.", kind=ReplyKind.REASK)
+        ]
     existing = await get_checkin(ctx.session, ctx.member.id, ctx.today)
     if existing is None or existing.status == "day_off":
         record = CheckinRecord(status="partial", conversations=0, minutes=0, source="log")
@@ -210,7 +211,7 @@ async def log_command(ctx: Context, args: str) -> list[Reply]:
         Reply(
             f"Logged. Today so far: {against(saved.conversations, ctx.profile.min_conversations)}"
             f" conversations, {against(saved.minutes, ctx.profile.min_minutes)} minutes.",
-            kind="logged",
+            kind=ReplyKind.LOGGED,
         )
     ]
 

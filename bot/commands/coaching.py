@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.checkin import parsing
 from bot.context import Context
-from bot.messages import Reply
+from bot.messages import Reply, ReplyKind
 from bot.router import Router
 
 CALL_WORDS = frozenset({"calls", "call", "conversations", "conversation", "convos", "c"})
@@ -64,14 +64,16 @@ async def goal_command(ctx: Context, args: str) -> list[Reply]:
     """Show or set the member's personal minimum of conversations or minutes."""
     kind, amount = split_goal(args)
     if not args.strip():
-        return [Reply(f"{describe_goals(ctx)} {USAGE}", kind="settings")]
+        return [Reply(f"{describe_goals(ctx)} {USAGE}", kind=ReplyKind.SETTINGS)]
     if kind == "reset":
         ctx.member.goal_conversations = None
         ctx.member.goal_minutes = None
         ctx.refresh_profile()
-        return [Reply(f"Back to the team's minimums. {describe_goals(ctx)}", kind="settings")]
+        return [
+            Reply(f"Back to the team's minimums. {describe_goals(ctx)}", kind=ReplyKind.SETTINGS)
+        ]
     if kind is None:
-        return [Reply(f"Which goal — calls or minutes? {USAGE}", kind="reask")]
+        return [Reply(f"Which goal — calls or minutes? {USAGE}", kind=ReplyKind.REASK)]
     try:
         value = (
             parsing.parse_conversations(amount)
@@ -79,7 +81,7 @@ async def goal_command(ctx: Context, args: str) -> list[Reply]:
             else parsing.parse_minutes(amount)
         )
     except parsing.AnswerError as err:
-        return [Reply(f"{err} {USAGE}", kind="reask")]
+        return [Reply(f"{err} {USAGE}", kind=ReplyKind.REASK)]
     team_minimum = ctx.team.min_conversations if kind == "calls" else ctx.team.min_minutes
     unit = "conversations" if kind == "calls" else "minutes"
     if value < team_minimum:
@@ -88,7 +90,7 @@ async def goal_command(ctx: Context, args: str) -> list[Reply]:
                 f"A goal of {value} {unit} is below your team's minimum of {team_minimum} "
                 f"{unit} a workday, and the team minimum is the floor everyone holds. Pick "
                 f"{team_minimum} or more — or ask an admin about the team's minimum.",
-                kind="refusal",
+                kind=ReplyKind.REFUSAL,
             )
         ]
     if kind == "calls":
@@ -97,4 +99,4 @@ async def goal_command(ctx: Context, args: str) -> list[Reply]:
         ctx.member.goal_minutes = value
     ctx.refresh_profile()
     stretch = " A stretch — nice." if value > team_minimum else ""
-    return [Reply(f"Goal set.{stretch} {describe_goals(ctx)}", kind="settings")]
+    return [Reply(f"Goal set.{stretch} {describe_goals(ctx)}", kind=ReplyKind.SETTINGS)]

@@ -19,7 +19,7 @@ from bot.checkin.draft import Draft
 from bot.checkin.flow import FLOW as CHECKIN_FLOW
 from bot.checkin.flow import ask
 from bot.context import Context
-from bot.messages import Choice, Reply
+from bot.messages import Action, Choice, Reply, ReplyKind
 from bot.router import Command, Router
 from bot.storage.conversations import clear_state, load_state, save_state
 from bot.storage.data import ExportRow, export_rows, forget_member, team_member_ids
@@ -69,8 +69,8 @@ def register(router: Router) -> None:
         aliases=("forgetme", "forget", "delete-me", "delete-my-data"),
     )
     router.add_flow(ForgetMeFlow())
-    router.add_action("forget_me.confirm", confirm_button)
-    router.add_action("forget_me.cancel", cancel_button)
+    router.add_action(Action.FORGET_CONFIRM, confirm_button)
+    router.add_action(Action.FORGET_CANCEL, cancel_button)
     router.add_command(
         "ranking",
         ranking_command,
@@ -121,7 +121,7 @@ async def export_command(ctx: Context, args: str) -> list[Reply]:
             return [
                 Reply(
                     "Only team admins can export the team's data. Type `export` for your own.",
-                    kind="refusal",
+                    kind=ReplyKind.REFUSAL,
                 )
             ]
         member_ids = await team_member_ids(ctx.session, ctx.team.id)
@@ -133,11 +133,13 @@ async def export_command(ctx: Context, args: str) -> list[Reply]:
         name = f"needle-export-{ctx.today.isoformat()}.csv"
         what = f"your check-ins ({len(rows)} rows, earlier versions included)"
     else:
-        return [Reply("Use `export` for your data, or (admins) `export team`.", kind="reask")]
+        return [
+            Reply("Use `export` for your data, or (admins) `export team`.", kind=ReplyKind.REASK)
+        ]
     return [
         Reply(
             f"Here are {what} as CSV.",
-            kind="export",
+            kind=ReplyKind.EXPORT,
             file=export_csv(rows),
             filename=name,
         )
@@ -147,8 +149,8 @@ async def export_command(ctx: Context, args: str) -> list[Reply]:
 def confirm_choices() -> tuple[Choice, ...]:
     """The buttons of the forget-me question."""
     return (
-        Choice("Yes, delete my data", "forget_me.confirm", "yes", "danger"),
-        Choice("No, keep it", "forget_me.cancel", "no"),
+        Choice("Yes, delete my data", Action.FORGET_CONFIRM, "yes", "danger"),
+        Choice("No, keep it", Action.FORGET_CANCEL, "no"),
     )
 
 
@@ -181,7 +183,7 @@ async def forget_me_command(ctx: Context, _args: str) -> list[Reply]:
             "This deletes everything I keep about you: every check-in and its activities, "
             "earlier versions, your goals and settings, and your place in each team. It can't "
             "be undone — you may want to `export` first. Delete it all? (yes / no)",
-            kind="confirm",
+            kind=ReplyKind.CONFIRM,
             title="Forget me?",
             choices=confirm_choices(),
         )
@@ -215,14 +217,14 @@ async def forget(ctx: Context) -> list[Reply]:
         Reply(
             "Done — deleted " + ", ".join(parts) + ". Nothing of yours is left. If you write "
             "to me again, I'll start fresh.",
-            kind="forgotten",
+            kind=ReplyKind.FORGOTTEN,
         )
     ]
 
 
 async def cancelled(ctx: Context, state: ConversationState) -> list[Reply]:
     """Close the forget-me question without deleting anything; resume a paused check-in."""
-    replies = [Reply("Okay, nothing deleted. Your data stays as it is.", kind="info")]
+    replies = [Reply("Okay, nothing deleted. Your data stays as it is.", kind=ReplyKind.INFO)]
     paused = (state.data or {}).get("paused")
     if not paused:
         await clear_state(ctx.session, ctx.member.id)
@@ -272,7 +274,7 @@ async def on_forget_answer(ctx: Context, state: ConversationState, text: str) ->
         return [
             Reply(
                 "That question expired, so nothing was deleted. Type `forget-me` to ask again.",
-                kind="info",
+                kind=ReplyKind.INFO,
             )
         ]
     if answer in YES:
@@ -282,7 +284,7 @@ async def on_forget_answer(ctx: Context, state: ConversationState, text: str) ->
     return [
         Reply(
             "Please answer `yes` to delete all your data, or `no` to keep it.",
-            kind="reask",
+            kind=ReplyKind.REASK,
             choices=confirm_choices(),
         )
     ]
@@ -294,7 +296,7 @@ async def confirm_button(ctx: Context, _value: str) -> list[Reply]:
         return [
             Reply(
                 "That question expired, so nothing was deleted. Type `forget-me` to ask again.",
-                kind="info",
+                kind=ReplyKind.INFO,
             )
         ]
     return await forget(ctx)
@@ -305,7 +307,7 @@ async def cancel_button(ctx: Context, _value: str) -> list[Reply]:
     state = await load_state(ctx.session, ctx.member.id)
     if state is not None and state.flow == FORGET_FLOW:
         return await cancelled(ctx, state)
-    return [Reply("Nothing deleted.", kind="info")]
+    return [Reply("Nothing deleted.", kind=ReplyKind.INFO)]
 
 
 async def ranking_command(ctx: Context, args: str) -> list[Reply]:
@@ -317,16 +319,16 @@ async def ranking_command(ctx: Context, args: str) -> list[Reply]:
             Reply(
                 "Done: you're hidden from this team's leaderboards. Your own stats stay "
                 "available to you. `ranking on` brings you back.",
-                kind="settings",
+                kind=ReplyKind.SETTINGS,
             )
         ]
     if word in ("on", "show", "yes", "in", "opt-in"):
         ctx.membership.public_ranking = True
-        return [Reply("Done: you're on this team's leaderboards again.", kind="settings")]
+        return [Reply("Done: you're on this team's leaderboards again.", kind=ReplyKind.SETTINGS)]
     shown = "shown on" if ctx.membership.public_ranking else "hidden from"
     return [
         Reply(
             f"You're {shown} this team's leaderboards. Use `ranking off` or `ranking on`.",
-            kind="settings",
+            kind=ReplyKind.SETTINGS,
         )
     ]

@@ -14,13 +14,12 @@ from dataclasses import replace
 from bot.commands.basics import schedule_command, timezone_command
 from bot.commands.coaching import goal_command
 from bot.context import Context
-from bot.messages import Choice, Fact, Form, FormField, Reply
+from bot.messages import Action, Choice, Fact, Form, FormField, FormId, Reply, ReplyKind
 from bot.profile import describe_date, describe_workdays
 from bot.router import CommandHandler, Router
 from bot.stats.stats import member_stats, stats_reply
 from bot.storage.checkins import get_checkin
 
-SETTINGS_FORM = "settings.form"
 SETTINGS_HINT = (
     "Change your settings with `goal calls 8`, `goal minutes 90`, `schedule 16:30 mon-fri` "
     "and `timezone Europe/Berlin`."
@@ -39,8 +38,8 @@ def register(router: Router) -> None:
     router.add_command(
         "home", home_command, usage="home", summary="your week at a glance", hidden=True
     )
-    router.add_action("settings.open", settings_open)
-    router.add_form(SETTINGS_FORM, settings_submitted)
+    router.add_action(Action.SETTINGS_OPEN, settings_open)
+    router.add_form(FormId.SETTINGS, settings_submitted)
 
 
 async def home_command(ctx: Context, _args: str) -> list[Reply]:
@@ -53,14 +52,18 @@ async def home_command(ctx: Context, _args: str) -> list[Reply]:
     today, choices = await today_status(ctx)
     return [
         Reply(
-            today, kind="home", title=week.title or "This week", facts=week.facts, choices=choices
+            today,
+            kind=ReplyKind.HOME,
+            title=week.title or "This week",
+            facts=week.facts,
+            choices=choices,
         ),
         Reply(
             "",
-            kind="home",
+            kind=ReplyKind.HOME,
             title="Your settings",
             facts=settings_facts(ctx),
-            choices=(Choice("Change settings", "settings.open"),),
+            choices=(Choice("Change settings", Action.SETTINGS_OPEN),),
         ),
     ]
 
@@ -68,18 +71,20 @@ async def home_command(ctx: Context, _args: str) -> list[Reply]:
 async def today_status(ctx: Context) -> tuple[str, tuple[Choice, ...]]:
     """Where today's check-in stands, and the buttons that fit."""
     checkin = await get_checkin(ctx.session, ctx.member.id, ctx.today)
-    check_in = Choice("Check in", "checkin.start", style="primary")
+    check_in = Choice("Check in", Action.CHECKIN_START, style="primary")
     if checkin is None:
-        return "Today: not checked in yet.", (check_in, Choice("Day off", "checkin.day_off"))
+        return "Today: not checked in yet.", (check_in, Choice("Day off", Action.CHECKIN_DAY_OFF))
     if checkin.status == "day_off":
-        return "Today: a day off.", (Choice("Check in after all", "checkin.start"),)
+        return "Today: a day off.", (Choice("Check in after all", Action.CHECKIN_START),)
     if checkin.status == "partial":
-        return "Today: your check-in is unfinished.", (Choice("Finish check-in", "checkin.start"),)
+        return "Today: your check-in is unfinished.", (
+            Choice("Finish check-in", Action.CHECKIN_START),
+        )
     done = (
         f"Today: checked in — {checkin.conversations or 0} conversations, "
         f"{checkin.minutes or 0} minutes with buyers."
     )
-    return done, (Choice("Edit", "checkin.edit", ctx.today.isoformat()),)
+    return done, (Choice("Edit", Action.CHECKIN_EDIT, ctx.today.isoformat()),)
 
 
 def settings_facts(ctx: Context) -> tuple[Fact, ...]:
@@ -124,13 +129,13 @@ def settings_form(ctx: Context) -> Reply:
     )
     return Reply(
         "Your settings",
-        kind="form",
+        kind=ReplyKind.FORM,
         form=Form(
-            id=SETTINGS_FORM,
+            id=FormId.SETTINGS,
             title="Settings",
             fields=fields,
             submit_label="Save",
-            reopen="settings.open",
+            reopen=Action.SETTINGS_OPEN,
         ),
     )
 
@@ -138,7 +143,7 @@ def settings_form(ctx: Context) -> Reply:
 async def settings_open(ctx: Context, _value: str) -> list[Reply]:
     """The Change settings button: the form where the platform has one, else the commands."""
     if not ctx.incoming.can_open_forms:
-        return [Reply(SETTINGS_HINT, kind="settings")]
+        return [Reply(SETTINGS_HINT, kind=ReplyKind.SETTINGS)]
     return [settings_form(ctx)]
 
 
@@ -156,7 +161,7 @@ async def settings_submitted(ctx: Context, values: dict[str, str]) -> list[Reply
         if not value or value == before[field]:
             continue
         replies = await apply(ctx, template.format(value))
-        refused = [r for r in replies if r.kind in ("reask", "refusal")]
+        refused = [r for r in replies if r.kind in (ReplyKind.REASK, ReplyKind.REFUSAL)]
         if refused:
             errors[field] = refused[0].text
         else:
@@ -167,10 +172,10 @@ async def settings_submitted(ctx: Context, values: dict[str, str]) -> list[Reply
         return [
             Reply(
                 reply.text,
-                kind="form",
+                kind=ReplyKind.FORM,
                 form=replace(reply.form, errors=errors),
             )
         ]
     if not said:
-        return [Reply("Nothing changed.", kind="settings")]
-    return [Reply("\n".join(said), kind="settings", title="Settings saved")]
+        return [Reply("Nothing changed.", kind=ReplyKind.SETTINGS)]
+    return [Reply("\n".join(said), kind=ReplyKind.SETTINGS, title="Settings saved")]

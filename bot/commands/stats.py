@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.context import Context
-from bot.messages import Reply
+from bot.messages import Reply, ReplyKind
 from bot.profile import Profile
 from bot.router import Router
 from bot.stats.leaderboard import LEADERBOARD_PERIODS, METRICS, board_reply, build_board
@@ -77,14 +77,14 @@ async def stats_command(ctx: Context, args: str) -> list[Reply]:
             rest.append(word)
     target = await named_member(ctx, rest)
     if isinstance(target, str):
-        return [Reply(target + " " + STATS_USAGE, kind="refusal")]
+        return [Reply(target + " " + STATS_USAGE, kind=ReplyKind.REFUSAL)]
     about_self = target is None or target.id == ctx.member.id
     if not about_self and not may_read_others(ctx):
         return [
             Reply(
                 "Only team admins and the team's manager can see another member's stats. "
                 "Type `stats` for your own.",
-                kind="refusal",
+                kind=ReplyKind.REFUSAL,
             )
         ]
     member = ctx.member if target is None else target
@@ -111,7 +111,9 @@ async def leaderboard_command(ctx: Context, args: str) -> list[Reply]:
         elif period_word(word) in LEADERBOARD_PERIODS:
             period = period_word(word) or period
         else:
-            return [Reply(f"I don't know “{word[:40]}” here. {LEADERBOARD_USAGE}", kind="reask")]
+            return [
+                Reply(f"I don't know “{word[:40]}” here. {LEADERBOARD_USAGE}", kind=ReplyKind.REASK)
+            ]
     board = await build_board(
         ctx.session, ctx.team, metric, period, ctx.today, asker_id=ctx.member.id
     )

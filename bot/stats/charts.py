@@ -9,13 +9,14 @@ drawn as a dashed line. Drawing takes tens of milliseconds: callers run it with
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from bot.messages import Image
+from bot.messages import Image, Reply
 
 BAR = "#3b6ea8"
 BAR_MET = "#2e8b57"
@@ -132,3 +133,18 @@ def leaderboard_chart(
     axes.set_ylabel("Member")
     figure.subplots_adjust(left=0.2, right=0.97, top=0.86, bottom=0.14)
     return Image(filename=filename, data=_png(figure), title=title)
+
+
+async def draw_charts(replies: list[Reply]) -> list[Reply]:
+    """Draw the charts replies asked for (`Reply.draw`) into their `image`, in a worker thread.
+
+    Whoever sends a reply calls this once its database work is committed, so a slow drawing
+    never holds a transaction open nor the event loop up.
+    """
+    drawn = []
+    for reply in replies:
+        if reply.draw is not None:
+            image = await asyncio.to_thread(reply.draw)
+            reply = replace(reply, image=image, draw=None)
+        drawn.append(reply)
+    return drawn

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Reply, Visibility
+from bot.messages import Reply, ReplyKind, Visibility
 from bot.profile import describe_date, parse_workday_digits
 from bot.stats.stats import Period, period_of, plural, span_text, workdays_between
 from bot.stats.streaks import team_current_streaks
@@ -198,4 +198,6 @@ def board_reply(board: Board, *, asker_id: int, asker_hidden: bool) -> Reply:
         lines.append("You're hidden from the leaderboard; `ranking on` shows you again.")
     if board.members > SHOWN:
         lines.append(f"({board.members} members ranked; top {SHOWN} shown.)")
-    return Reply("\n".join(lines), kind="leaderboard", title=title, visibility=Visibility.CHANNEL)
+    return Reply(
+        "\n".join(lines), kind=ReplyKind.LEADERBOARD, title=title, visibility=Visibility.CHANNEL
+    )

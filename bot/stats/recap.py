@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Fact, Reply, Visibility
+from bot.messages import Fact, Reply, ReplyKind, Visibility
 from bot.profile import parse_workday_digits, zone
 from bot.stats.leaderboard import board_lines, build_board, goal_days
 from bot.stats.stats import plural, span_text, workdays_between
@@ -120,7 +120,7 @@ async def weekly_recap(
     )
     return Reply(
         "\n".join(lines),
-        kind="recap",
+        kind=ReplyKind.RECAP,
         title=title,
         facts=tuple(facts),
         visibility=Visibility.CHANNEL,

@@ -23,7 +23,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Fact, Image, Reply
+from bot.messages import Fact, Image, Reply, ReplyKind
 from bot.profile import Profile, describe_date, workday_digits
 from bot.stats.streaks import Streaks, finish, params_of
 from bot.storage.models import Member
@@ -262,7 +262,7 @@ def stats_reply(stats: MemberStats, *, track_wins: bool, about_self: bool) -> Re
         )
     name = stats.member.display_name or stats.member.external_id
     title = f"{'Your' if about_self else name + '’s'} stats — {period.label} ({span_text(period)})"
-    return Reply("\n".join(lines), kind="stats", title=title, facts=tuple(facts))
+    return Reply("\n".join(lines), kind=ReplyKind.STATS, title=title, facts=tuple(facts))
 
 
 def safe_name(text: str) -> str:

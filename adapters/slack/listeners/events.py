@@ -19,12 +19,9 @@ from adapters.slack.translate import (
     team_of,
 )
 from adapters.slack.workspaces import Workspaces
-from bot.messages import Address, Incoming, IncomingKind, Person
+from bot.messages import Action, Address, Incoming, IncomingKind, Person
 
 log = logging.getLogger(__name__)
-
-# The engine action that takes a member's changed Slack profile (time zone, admin flag).
-PROFILE_ACTION = "member.profile"
 
 
 def register(app: AsyncApp, relay: Relay, workspaces: Workspaces) -> None:
@@ -122,7 +119,7 @@ def _profile_incoming(
     return Incoming(
         address=Address(PLATFORM, team_id, str(user["id"]), ""),
         kind=IncomingKind.ACTION,
-        action=PROFILE_ACTION,
+        action=Action.MEMBER_PROFILE,
         event_id=event_id,
         person=person,
     )
