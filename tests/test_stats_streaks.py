@@ -10,10 +10,11 @@ import pytest
 
 from adapters.memory import MemoryAdapter
 from bot.profile import Profile, parse_workday_digits
-from bot.stats.streaks import Streaks, member_streaks, team_current_streaks
+from bot.stats.streaks import member_streaks
 from bot.storage.db import Database
 from bot.storage.models import Member
 from bot.storage.people import find_member, find_team
+from bot.storage.streaks import Streaks, team_current_streaks
 from tests.stats_helpers import Day, join, profile_of, seed
 
 pytestmark = pytest.mark.both_databases

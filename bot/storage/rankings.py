@@ -1,0 +1,116 @@
+"""Leaderboards ranked by the database: a team's conversations or minutes per member."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from sqlalchemy import Date, Integer, Select, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import Checkin, Member, TeamMembership
+from bot.storage.sql import param
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A leaderboard row ranked by the database."""
+
+    rank: int
+    member_id: int
+    display_name: str
+    value: int
+    members: int  # how many members are ranked in all
+
+
+@cache
+def _ranked_statement(metric: str) -> Select:
+    """Conversations or minutes per visible member, ranked (ties share), best first."""
+    column = Checkin.conversations if metric == "conversations" else Checkin.minutes
+    # Members first, then each one's check-ins in the period through the (member, date) index.
+    value = func.coalesce(func.sum(func.coalesce(column, 0)), 0)
+    name = func.coalesce(func.nullif(Member.display_name, ""), Member.external_id)
+    ranked = (
+        select(
+            func.rank().over(order_by=value.desc()).label("rank"),
+            Member.id.label("member_id"),
+            name.label("display_name"),
+            value.label("value"),
+        )
+        .select_from(TeamMembership)
+        .join(Member, Member.id == TeamMembership.member_id)
+        .outerjoin(
+            Checkin,
+            and_(
+                Checkin.member_id == Member.id,
+                Checkin.local_date.between(param("start", Date), param("end", Date)),
+            ),
+        )
+        .where(
+            TeamMembership.team_id == param("team_id"),
+            TeamMembership.active.is_(True),
+            TeamMembership.public_ranking.is_(True),
+        )
+        .group_by(Member.id)
+        .subquery()
+    )
+    ranked_members = (
+        select(func.count())
+        .select_from(TeamMembership)
+        .where(
+            TeamMembership.team_id == param("team_id"),
+            TeamMembership.active.is_(True),
+            TeamMembership.public_ranking.is_(True),
+        )
+        .scalar_subquery()
+    )
+    # The asker's row first, then the best: `top` + 1 rows cover both cases.
+    return (
+        select(
+            ranked.c.rank,
+            ranked.c.member_id,
+            ranked.c.display_name,
+            ranked.c.value,
+            ranked_members,
+        )
+        .order_by(
+            (ranked.c.member_id == param("asker")).desc(),
+            ranked.c.rank,
+            func.lower(ranked.c.display_name),
+            ranked.c.member_id,
+        )
+        .limit(param("top_and_asker", Integer))
+    )
+
+
+async def ranked_totals(
+    session: AsyncSession,
+    team_id: int,
+    start: date,
+    end: date,
+    *,
+    metric: str,
+    top: int,
+    asker_id: int,
+) -> list[Ranked]:
+    """The top `top` members of the team by conversations or minutes in [start, end], plus the
+    asker's own row; members who opted out of ranking are left out."""
+    rows = await session.execute(
+        _ranked_statement(metric),
+        {
+            "team_id": team_id,
+            "start": start,
+            "end": end,
+            "top_and_asker": top + 1,
+            "asker": asker_id,
+        },
+    )
+    found = [
+        Ranked(int(rank), int(member_id), str(name), int(value), int(members))
+        for rank, member_id, name, value, members in rows.all()
+    ]
+    # The true top `top` is among the asker and the best others; the asker follows if lower.
+    ordered = sorted(found, key=lambda r: (r.rank, r.display_name.casefold(), r.member_id))
+    shown = ordered[:top]
+    return shown + [r for r in ordered[top:] if r.member_id == asker_id]
