@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Date, Integer, Select, and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,15 +72,19 @@ async def recent_days(
     ]
 
 
-@cache
-def _member_start_statement() -> Select:
-    first = (
+def first_checkin() -> Any:
+    """SQL: the date of the member's first check-in ever (correlated to Member)."""
+    return (
         select(func.min(Checkin.local_date))
         .where(Checkin.member_id == Member.id)
         .correlate(Member)
         .scalar_subquery()
     )
-    return select(Member.created_at, first).where(Member.id == param("member_id"))
+
+
+@cache
+def _member_start_statement() -> Select:
+    return select(Member.created_at, first_checkin()).where(Member.id == param("member_id"))
 
 
 async def member_start(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Date, Integer, Select, and_, func, select
+from sqlalchemy import Date, Integer, Select, Subquery, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Checkin, Member, TeamMembership
@@ -24,14 +25,23 @@ class Ranked:
     members: int  # how many members are ranked in all
 
 
-@cache
-def _ranked_statement(metric: str) -> Select:
-    """Conversations or minutes per visible member, ranked (ties share), best first."""
+def ranked_membership() -> Any:
+    """SQL: the membership is in the team (`team_id`), active and shown on leaderboards."""
+    return and_(
+        TeamMembership.team_id == param("team_id"),
+        TeamMembership.active.is_(True),
+        TeamMembership.public_ranking.is_(True),
+    )
+
+
+def ranked_members(metric: str) -> Subquery:
+    """One row per ranked member of the team: rank (ties share), member_id, display_name and
+    value (their conversations or minutes in [start, end], 0 without check-ins)."""
     column = Checkin.conversations if metric == "conversations" else Checkin.minutes
     # Members first, then each one's check-ins in the period through the (member, date) index.
     value = func.coalesce(func.sum(func.coalesce(column, 0)), 0)
     name = func.coalesce(func.nullif(Member.display_name, ""), Member.external_id)
-    ranked = (
+    return (
         select(
             func.rank().over(order_by=value.desc()).label("rank"),
             Member.id.label("member_id"),
@@ -47,24 +57,27 @@ def _ranked_statement(metric: str) -> Select:
                 Checkin.local_date.between(param("start", Date), param("end", Date)),
             ),
         )
-        .where(
-            TeamMembership.team_id == param("team_id"),
-            TeamMembership.active.is_(True),
-            TeamMembership.public_ranking.is_(True),
-        )
+        .where(*ranked_membership().clauses)
         .group_by(Member.id)
         .subquery()
     )
-    ranked_members = (
+
+
+def ranked_count() -> Any:
+    """SQL: how many members of the team are ranked (a scalar)."""
+    return (
         select(func.count())
         .select_from(TeamMembership)
-        .where(
-            TeamMembership.team_id == param("team_id"),
-            TeamMembership.active.is_(True),
-            TeamMembership.public_ranking.is_(True),
-        )
+        .where(*ranked_membership().clauses)
         .scalar_subquery()
     )
+
+
+@cache
+def _ranked_statement(metric: str) -> Select:
+    """Conversations or minutes per visible member, ranked (ties share), best first."""
+    ranked = ranked_members(metric)
+    ranked_in_all = ranked_count()
     # The asker's row first, then the best: `top` + 1 rows cover both cases.
     return (
         select(
@@ -72,7 +85,7 @@ def _ranked_statement(metric: str) -> Select:
             ranked.c.member_id,
             ranked.c.display_name,
             ranked.c.value,
-            ranked_members,
+            ranked_in_all,
         )
         .order_by(
             (ranked.c.member_id == param("asker")).desc(),

@@ -9,9 +9,10 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, and_, case, func, select, true
+from sqlalchemy import Date, Integer, Select, Subquery, and_, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.days import first_checkin
 from bot.storage.models import Activity, Checkin, Member, Team, TeamMembership
 from bot.storage.sql import EPOCH, as_date, as_int, epoch_days, param
 from bot.storage.streaks import (
@@ -46,18 +47,30 @@ class PeriodTotals:
         return self.high_value / self.activities if self.activities else None
 
 
-@cache
-def _period_totals_statement(periods: int) -> Select:
-    member_id, lo, hi = param("member_id"), param("lo", Date), param("hi", Date)
-    met = meets_minimum(param("min_c", Integer), param("min_m", Integer))
-    spans = [
+def _spans(periods: int) -> list[Any]:
+    """SQL: whether a check-in lies in period i ([start{i}, end{i}]), for each period."""
+    return [
         Checkin.local_date.between(param(f"start{i}", Date), param(f"end{i}", Date))
         for i in range(periods)
     ]
-    day_columns: list[Any] = []
-    activity_columns: list[Any] = []
-    for i, inside in enumerate(spans):
-        day_columns += [
+
+
+def member_days_in_range() -> Any:
+    """SQL: the check-in is the member's (`member_id`) and lies in [lo, hi]."""
+    return and_(
+        Checkin.member_id == param("member_id"),
+        Checkin.local_date.between(param("lo", Date), param("hi", Date)),
+    )
+
+
+def period_day_totals(periods: int) -> Subquery:
+    """One row: for each period i, the member's conversations c{i}, minutes m{i}, days at
+    minimum met{i}, days logged logged{i}, days off off{i} and wins w{i}; and the date of
+    their first check-in in [lo, hi] (`first`)."""
+    met = meets_minimum(param("min_c", Integer), param("min_m", Integer))
+    columns: list[Any] = []
+    for i, inside in enumerate(_spans(periods)):
+        columns += [
             func.sum(case((inside, func.coalesce(Checkin.conversations, 0)), else_=0)).label(
                 f"c{i}"
             ),
@@ -67,23 +80,36 @@ def _period_totals_statement(periods: int) -> Select:
             func.sum(as_int(and_(inside, Checkin.status == "day_off"))).label(f"off{i}"),
             func.sum(case((inside, func.coalesce(Checkin.wins, 0)), else_=0)).label(f"w{i}"),
         ]
-        activity_columns += [
+    return (
+        select(*columns, func.min(Checkin.local_date).label("first"))
+        .where(member_days_in_range())
+        .subquery()
+    )
+
+
+def period_activity_totals(periods: int) -> Subquery:
+    """One row: for each period i, the member's top activities a{i}, high-value ones h{i} and
+    low-value ones l{i} (summed apart from the days, so a day's numbers count once)."""
+    columns: list[Any] = []
+    for i, inside in enumerate(_spans(periods)):
+        columns += [
             func.sum(as_int(inside)).label(f"a{i}"),
             func.sum(as_int(and_(inside, Activity.classification == "high"))).label(f"h{i}"),
             func.sum(as_int(and_(inside, Activity.classification == "low"))).label(f"l{i}"),
         ]
-    in_range = and_(Checkin.member_id == member_id, Checkin.local_date.between(lo, hi))
-    days = (
-        select(*day_columns, func.min(Checkin.local_date).label("first")).where(in_range).subquery()
-    )
-    # Activities are summed apart from the days, so a day's numbers count once.
-    activities = (
-        select(*activity_columns)
+    return (
+        select(*columns)
         .select_from(Activity)
         .join(Checkin, Checkin.id == Activity.checkin_id)
-        .where(in_range)
+        .where(member_days_in_range())
         .subquery()
     )
+
+
+@cache
+def _period_totals_statement(periods: int) -> Select:
+    """One row: the nine numbers of each period in turn (PeriodTotals order), then `first`."""
+    days, activities = period_day_totals(periods), period_activity_totals(periods)
     columns: list[Any] = []
     for i in range(periods):
         columns += [days.c[f"{name}{i}"] for name in ("c", "m", "met", "logged", "off", "w")]
@@ -167,13 +193,25 @@ class MemberTotals:
     joined: datetime | None
 
 
-@cache
-def _team_totals_statement(public_only: bool) -> Select:
-    start, end, team_id = param("start", Date), param("end", Date), param("team_id")
-    min_c = personal_minimum(Member.goal_conversations, Team.min_conversations)
-    min_m = personal_minimum(Member.goal_minutes, Team.min_minutes)
-    workdays = func.coalesce(Member.workdays, Team.workdays)
-    totals = (
+def personal_minimums() -> tuple[Any, Any]:
+    """SQL: a team member's minimum conversations and minutes (over Member joined to Team)."""
+    return (
+        personal_minimum(Member.goal_conversations, Team.min_conversations),
+        personal_minimum(Member.goal_minutes, Team.min_minutes),
+    )
+
+
+def member_workdays() -> Any:
+    """SQL: a team member's workday digits (their own, else the team's)."""
+    return func.coalesce(Member.workdays, Team.workdays)
+
+
+def team_day_totals(start: Any, end: Any, team_id: Any, minimums: tuple[Any, Any]) -> Subquery:
+    """One row per active member of the team with check-ins in [start, end]: member_id,
+    conversations, minutes, days_met, days_logged, days_off (on their workdays) and
+    logged_on_end (a check-in, not a day off, on `end`); `minimums` is `personal_minimums()`."""
+    min_c, min_m = minimums
+    return (
         select(
             Checkin.member_id.label("member_id"),
             func.sum(func.coalesce(Checkin.conversations, 0)).label("conversations"),
@@ -184,7 +222,7 @@ def _team_totals_statement(public_only: bool) -> Select:
                 as_int(
                     and_(
                         Checkin.status == "day_off",
-                        is_workday(epoch_days(Checkin.local_date), workdays),
+                        is_workday(epoch_days(Checkin.local_date), member_workdays()),
                     )
                 )
             ).label("days_off"),
@@ -203,12 +241,14 @@ def _team_totals_statement(public_only: bool) -> Select:
         .group_by(Checkin.member_id)
         .subquery()
     )
-    first_checkin = (
-        select(func.min(Checkin.local_date))
-        .where(Checkin.member_id == Member.id)
-        .correlate(Member)
-        .scalar_subquery()
-    )
+
+
+@cache
+def _team_totals_statement(public_only: bool) -> Select:
+    """Every active (`public_only`: ranked) member of the team with their totals and rules."""
+    start, end, team_id = param("start", Date), param("end", Date), param("team_id")
+    min_c, min_m = personal_minimums()
+    totals = team_day_totals(start, end, team_id, (min_c, min_m))
     query = (
         select(
             Member.id,
@@ -220,9 +260,9 @@ def _team_totals_statement(public_only: bool) -> Select:
             func.coalesce(totals.c.days_logged, 0),
             func.coalesce(totals.c.days_off, 0),
             func.coalesce(totals.c.logged_on_end, 0),
-            first_checkin,
+            first_checkin(),
             Member.paused_until,
-            workdays,
+            member_workdays(),
             min_c,
             min_m,
             TeamMembership.joined_at,
