@@ -32,6 +32,16 @@ pytestmark = pytest.mark.both_databases
 NOW = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
 _members = itertools.count()
 
+
+def examples(count: int) -> settings:
+    """Hypothesis settings for `count` examples that each open the test's database."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
 workday_sets = st.frozensets(st.integers(0, 6), min_size=1).map(
     lambda days: "".join(str(d) for d in sorted(days))
 )
@@ -104,11 +114,7 @@ async def _check_month(
         await database.dispose()
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@examples(40)
 @given(month=months())
 def test_streaks_match_the_day_by_day_rule(
     database_url: str, month: tuple[dict[date, Day], date, str, date | None]
@@ -134,11 +140,7 @@ async def _workday_facts(database_url: str, day: date, workdays: str) -> list[ob
         await database.dispose()
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@examples(30)
 @given(day=st.dates(date(2000, 1, 3), date(2040, 12, 31)), workdays=workday_sets)
 def test_workday_sql_matches_python(database_url: str, day: date, workdays: str) -> None:
     """What a workday is, and its ordinal, agree in SQL (constant and per-row forms) and in
