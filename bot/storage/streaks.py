@@ -1,6 +1,6 @@
 """The streak rule, in one place: consecutive workdays at or above the member's personal minimum.
 
-In the member's own local dates:
+In the member's own local dates (docs/behaviour.md, Minimums and Streaks):
 
 - Only the member's workdays count (`is_workday`). A check-in on a non-workday neither adds
   nor breaks.
