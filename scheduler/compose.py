@@ -21,6 +21,7 @@ from bot.messages import Address, Outgoing, Reply
 from bot.profile import Profile
 from bot.storage.deliveries import CLAIMED, SENT, Claim, MemberRow, find_delivery
 from bot.storage.models import Member, Team
+from bot.storage.people import get_member, get_team
 from scheduler.due import DueWork, Kind, member_target
 
 CHECKED_IN = ("complete", "day_off")
@@ -115,7 +116,7 @@ async def compose(sessions: Sessions, job: Job, clock: Callable[[], datetime]) -
 
 async def _attached(session: AsyncSession, member: MemberRow) -> Member:
     """The member as an object of this session (the tick hands over a row of columns)."""
-    found = await session.get(Member, member.id)
+    found = await get_member(session, member.id)
     if found is None:
         raise LookupError(f"member {member.id} is gone")
     return found
@@ -230,7 +231,7 @@ async def _manager_note(sessions: Sessions, job: Job, row: MemberRow, profile: P
         member = await _attached(session, row)
         _, note = await escalation(session, member, job.team, profile, day, days)
         manager_id = job.team.manager_member_id
-        manager = await session.get(Member, manager_id) if manager_id is not None else None
+        manager = await get_member(session, manager_id) if manager_id is not None else None
     if note is None or manager is None:
         return Skip("no manager to tell")
     if manager.undeliverable_since is not None:
@@ -256,7 +257,7 @@ async def _recap(sessions: Sessions, job: Job, now: datetime) -> Composed:
     from bot.stats.recap import weekly_recap
 
     async with sessions() as session:
-        team = await session.get(Team, job.team.id)
+        team = await get_team(session, job.team.id)
         if team is None or not team.recap_channel_id:
             return Skip("no recap channel")
         reply = await weekly_recap(session, team, job.work.local_date, now)

@@ -10,11 +10,13 @@ import pytest
 
 from adapters.memory import MemoryAdapter
 from bot.profile import Profile, parse_workday_digits
-from bot.stats.streaks import Streaks, member_streaks, team_current_streaks
+from bot.stats.streaks import member_streaks
 from bot.storage.db import Database
 from bot.storage.models import Member
 from bot.storage.people import find_member, find_team
+from bot.storage.streaks import Streaks, team_current_streaks
 from tests.stats_helpers import Day, join, profile_of, seed
+from tests.streak_reference import reference
 
 pytestmark = pytest.mark.both_databases
 
@@ -132,44 +134,6 @@ def _facts(replies: list) -> dict[str, str]:  # type: ignore[type-arg]
     return {f.label: f.value for r in replies for f in r.facts}
 
 
-def reference(days: dict[date, Day], today: date, profile: Profile) -> Streaks:
-    """The streak rules walked day by day: the slow, obvious version the SQL must match."""
-
-    def met(value: Day) -> bool:
-        return (
-            value != "off"
-            and value[0] >= profile.min_conversations
-            and (
-                value[1] >= profile.min_minutes  # type: ignore[index]
-            )
-        )
-
-    eligible = sorted(
-        d for d, v in days.items() if profile.is_workday(d) and d <= today and (d < today or met(v))
-    )
-    if not eligible:
-        return Streaks(0, 0)
-    until = profile.paused_until
-    run = best = 0
-    day = eligible[0]
-    while day <= today:
-        if profile.is_workday(day):
-            if day in eligible:
-                value = days[day]
-                if value != "off":
-                    run = run + 1 if met(value) else 0
-            elif day < today:
-                following = [d for d in eligible if d > day]
-                excused = (
-                    until is not None and day <= until and (not following or following[0] > until)
-                )
-                if not excused:
-                    run = 0
-        best = max(best, run)
-        day += timedelta(days=1)
-    return Streaks(run, best)
-
-
 async def test_sql_matches_the_day_by_day_rules(bot: MemoryAdapter, database: Database) -> None:
     rng = random.Random(7)
     base_id, base = await _base_profile(bot, database)
@@ -198,7 +162,15 @@ async def test_sql_matches_the_day_by_day_rules(bot: MemoryAdapter, database: Da
     async with database.transaction() as session:
         for member_id, days, today, profile in cases:
             got = await member_streaks(session, member_id, profile, today)
-            assert got == reference(days, today, profile), (member_id, days, today, profile)
+            expected = reference(
+                days,
+                today,
+                workdays=profile.workdays,
+                min_conversations=profile.min_conversations,
+                min_minutes=profile.min_minutes,
+                paused_until=profile.paused_until,
+            )
+            assert got == expected, (member_id, days, today, profile)
             seen.append(got)
     # The random cases exercise live streaks, broken ones and ones where best > current.
     assert any(s.current > 0 for s in seen)

@@ -7,7 +7,7 @@ from bot.coaching.feedback import checkin_feedback
 from bot.context import Context
 from bot.messages import Action, Choice, Fact, Reply, ReplyKind
 from bot.profile import describe_date
-from bot.stats.stats import plural
+from bot.stats.report import plural
 from bot.stats.streaks import member_streaks
 from bot.storage.models import Checkin
 

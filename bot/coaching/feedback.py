@@ -17,9 +17,10 @@ from datetime import date, timedelta
 
 from bot.context import Context
 from bot.profile import WEEKDAY_NAMES, Profile
-from bot.stats.stats import DELEGATE_WINDOW_DAYS
+from bot.stats.report import DELEGATE_WINDOW_DAYS
+from bot.storage.activities import recurring_low_value
+from bot.storage.days import DayMark, recent_days
 from bot.storage.models import Checkin
-from bot.storage.stats import DayMark, recent_days, recurring_low_value
 
 
 def gap_text(checkin: Checkin, profile: Profile) -> str | None:

@@ -17,8 +17,8 @@ from bot.checkin.questions import question
 from bot.messages import Action, Choice, Reply, ReplyKind
 from bot.profile import Profile
 from bot.storage.checkins import get_checkin
+from bot.storage.days import member_start, recent_days
 from bot.storage.models import Member, Team
-from bot.storage.stats import member_start, recent_days
 
 # How far back `days_below_minimum` looks: enough for any sensible escalation threshold.
 LOOKBACK_DAYS = 60

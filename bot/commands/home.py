@@ -17,7 +17,7 @@ from bot.context import Context
 from bot.messages import Action, Choice, Fact, Form, FormField, FormId, Reply, ReplyKind
 from bot.profile import describe_date, describe_workdays
 from bot.router import CommandHandler, Router
-from bot.stats.stats import member_stats, stats_reply
+from bot.stats.report import member_stats, stats_reply
 from bot.storage.checkins import get_checkin
 
 SETTINGS_HINT = (

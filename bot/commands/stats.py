@@ -14,7 +14,7 @@ from bot.messages import Reply, ReplyKind
 from bot.profile import Profile
 from bot.router import Router
 from bot.stats.leaderboard import LEADERBOARD_PERIODS, METRICS, board_reply, build_board
-from bot.stats.stats import member_stats, period_word, stats_chart, stats_reply
+from bot.stats.report import member_stats, period_word, stats_chart, stats_reply
 from bot.storage.models import Member
 from bot.storage.people import find_team_member_by_name
 

@@ -22,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Reply, ReplyKind, Visibility
 from bot.profile import describe_date, parse_workday_digits
-from bot.stats.stats import Period, period_of, plural, span_text, workdays_between
-from bot.stats.streaks import team_current_streaks
+from bot.stats.report import Period, period_of, plural, span_text, workdays_between
 from bot.storage.models import Team
-from bot.storage.stats import MemberTotals, ranked_totals, team_totals
+from bot.storage.rankings import ranked_totals
+from bot.storage.streaks import team_current_streaks
+from bot.storage.totals import MemberTotals, team_totals
 
 METRICS = {
     "calls": "calls",

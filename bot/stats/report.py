@@ -25,16 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Fact, Image, Reply, ReplyKind
 from bot.profile import Profile, describe_date, workday_digits
-from bot.stats.streaks import Streaks, finish, params_of
+from bot.stats.streaks import params_of
+from bot.storage.activities import member_highlights
+from bot.storage.days import daily_points
 from bot.storage.models import Member
-from bot.storage.stats import (
-    EPOCH,
-    PeriodTotals,
-    daily_points,
-    member_highlights,
-    member_summary,
-    workday_ordinal,
-)
+from bot.storage.sql import EPOCH
+from bot.storage.streaks import Streaks, finish, workday_ordinal
+from bot.storage.totals import PeriodTotals, member_summary
 
 PERIODS = ("today", "week", "month", "all")
 PERIOD_ALIASES = {

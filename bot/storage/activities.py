@@ -1,0 +1,171 @@
+"""What members did: top activities before wins, recurring low-value activities (candidates
+to delegate) and a team's high-value share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Date, Integer, Select, String, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.storage.models import Activity, Checkin, TeamMembership
+from bot.storage.sql import add_days, as_int, epoch_days, param
+
+
+@cache
+def _before_wins_statement() -> Select:
+    text = func.lower(func.trim(Activity.text))
+    times = func.count(func.distinct(Checkin.id))
+    start, end = param("win_start", Date), param("win_end", Date)
+    won = aliased(Checkin, name="won")
+    return (
+        select(func.min(Activity.text).label("text"), times.label("times"))
+        .join(Checkin, Checkin.id == Activity.checkin_id)
+        .where(
+            Checkin.member_id == param("member_id"),
+            Checkin.local_date.between(param("win_from", Date), end),
+            select(won.id)
+            .where(
+                won.member_id == Checkin.member_id,
+                won.wins > 0,
+                won.local_date.between(Checkin.local_date, add_days(Checkin.local_date, 2)),
+                # As day numbers so the index serves the range just above, not this one.
+                epoch_days(won.local_date).between(epoch_days(start), epoch_days(end)),
+            )
+            .exists(),
+        )
+        .group_by(text)
+        .order_by(times.desc(), text)
+        .limit(param("win_limit", Integer))
+    )
+
+
+def _before_wins_values(member_id: int, start: date, end: date, limit: int) -> dict[str, Any]:
+    return {
+        "member_id": member_id,
+        "win_start": start,
+        "win_end": end,
+        "win_from": start - timedelta(days=2),
+        "win_limit": limit,
+    }
+
+
+@cache
+def _recurring_statement(by_member: bool, by_team: bool) -> Select:
+    text = func.lower(func.trim(Activity.text))
+    query = (
+        select(func.min(Activity.text).label("text"), func.count().label("times"))
+        .join(Checkin, Checkin.id == Activity.checkin_id)
+        .where(
+            Activity.classification == "low",
+            Checkin.local_date.between(param("low_start", Date), param("low_end", Date)),
+        )
+        .group_by(text)
+        .having(func.count() >= param("low_at_least", Integer))
+        .order_by(func.count().desc(), text)
+        .limit(1)
+    )
+    if by_member:
+        query = query.where(Checkin.member_id == param("member_id"))
+    if by_team:
+        query = query.join(TeamMembership, TeamMembership.member_id == Checkin.member_id).where(
+            TeamMembership.team_id == param("team_id"), TeamMembership.active.is_(True)
+        )
+    return query
+
+
+async def recurring_low_value(
+    session: AsyncSession,
+    start: date,
+    end: date,
+    *,
+    member_id: int | None = None,
+    team_id: int | None = None,
+    at_least: int = 2,
+) -> tuple[str, int] | None:
+    """The low-value activity named most often in [start, end] (at least `at_least` times)."""
+    statement = _recurring_statement(member_id is not None, team_id is not None)
+    values: dict[str, Any] = {"low_start": start, "low_end": end, "low_at_least": at_least}
+    if member_id is not None:
+        values["member_id"] = member_id
+    if team_id is not None:
+        values["team_id"] = team_id
+    row = (await session.execute(statement, values)).first()
+    return (str(row[0]), int(row[1])) if row else None
+
+
+@cache
+def _highlights_statement(with_wins: bool) -> Any:
+    recurring = _recurring_statement(True, False).subquery("recurring")
+    parts = [select(literal("low", String()).label("kind"), recurring.c.text, recurring.c.times)]
+    if with_wins:
+        wins = _before_wins_statement().subquery("before_wins")
+        parts.append(select(literal("win", String()).label("kind"), wins.c.text, wins.c.times))
+    return union_all(*parts)
+
+
+@dataclass(frozen=True)
+class Highlights:
+    """What a member's activities say: what came before wins, and what to delegate."""
+
+    before_wins: list[tuple[str, int]]
+    delegate: tuple[str, int] | None
+
+
+async def member_highlights(
+    session: AsyncSession,
+    member_id: int,
+    *,
+    wins_between: tuple[date, date] | None,
+    delegate_between: tuple[date, date],
+    delegate_at_least: int = 2,
+    limit: int = 3,
+) -> Highlights:
+    """A member's top activities on a win day or the two days before it (when `wins_between`
+    is given) and their recurring low-value activity (`recurring_low_value`): one query."""
+    values: dict[str, Any] = {
+        "member_id": member_id,
+        "low_start": delegate_between[0],
+        "low_end": delegate_between[1],
+        "low_at_least": delegate_at_least,
+    }
+    if wins_between is not None:
+        values |= _before_wins_values(member_id, *wins_between, limit)
+    rows = (await session.execute(_highlights_statement(wins_between is not None), values)).all()
+    delegate = next(((str(t), int(n)) for kind, t, n in rows if kind == "low"), None)
+    wins = sorted(
+        ((str(t), int(n)) for kind, t, n in rows if kind == "win"),
+        key=lambda item: (-item[1], item[0].strip().casefold()),
+    )
+    return Highlights(before_wins=wins, delegate=delegate)
+
+
+@cache
+def _team_activity_statement() -> Select:
+    return (
+        select(func.sum(as_int(Activity.classification == "high")), func.count())
+        .select_from(Activity)
+        .join(Checkin, Checkin.id == Activity.checkin_id)
+        .join(TeamMembership, TeamMembership.member_id == Checkin.member_id)
+        .where(
+            TeamMembership.team_id == param("team_id"),
+            TeamMembership.active.is_(True),
+            Checkin.local_date.between(param("start", Date), param("end", Date)),
+        )
+    )
+
+
+async def team_activity_counts(
+    session: AsyncSession, team_id: int, start: date, end: date
+) -> tuple[int, int]:
+    """(high-value, all) top activities of the team's active members in [start, end]."""
+    row = (
+        await session.execute(
+            _team_activity_statement(), {"team_id": team_id, "start": start, "end": end}
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0)
