@@ -6,6 +6,7 @@ import logging
 from collections.abc import Coroutine
 from typing import Any, Protocol, runtime_checkable
 
+from bot.context import ChannelCheck, ForgetListener
 from bot.messages import APOLOGY, Address, Incoming, Outgoing, Reply
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,25 @@ class CoachEngine(Protocol):
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one Incoming."""
+        ...
+
+
+@runtime_checkable
+class EngineHooks(Protocol):
+    """What the engine takes from adapters beyond Incomings (`bot.engine.Engine` has it all;
+    a scripted test engine may not): news that a team is gone, a check that a channel is a
+    team's own, and a listener for people who asked to be forgotten."""
+
+    async def team_removed(self, platform: str, team_id: str) -> None:
+        """Needle was removed from a team on `platform`."""
+        ...
+
+    def add_channel_check(self, platform: str, check: ChannelCheck) -> None:
+        """`check(team_id, channel_id)` says whether a channel is one of the team's own."""
+        ...
+
+    def add_forget_listener(self, listener: ForgetListener) -> None:
+        """Call `listener(platform, user_id)` after a person's data was deleted."""
         ...
 
 

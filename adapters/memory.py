@@ -1,5 +1,8 @@
 """An in-memory adapter: pushes Incomings straight into the engine and keeps what is sent.
 
+Like Slack, it says with every Incoming whether the sender is an admin (no, unless asked);
+`is_admin=None` plays a platform that cannot say there (a Discord DM).
+
 Tests drive the whole engine through it (say something, read the replies) and the scheduler
 delivers into it; nothing leaves the process.
 """
@@ -51,7 +54,7 @@ class MemoryAdapter:
         name: str = "",
         team_id: str | None = None,
         timezone: str | None = None,
-        is_admin: bool | None = None,
+        is_admin: bool | None = False,
         event_id: str | None = None,
     ) -> list[Reply]:
         """A user types `text` in their DM with Needle."""
@@ -74,7 +77,7 @@ class MemoryAdapter:
         user: str = "ana",
         *,
         team_id: str | None = None,
-        is_admin: bool | None = None,
+        is_admin: bool | None = False,
         can_open_forms: bool = False,
         mentions: tuple[str, ...] = (),
     ) -> list[Reply]:
@@ -92,7 +95,13 @@ class MemoryAdapter:
         )
 
     async def press(
-        self, action: str, value: str = "", user: str = "ana", *, can_open_forms: bool = False
+        self,
+        action: str,
+        value: str = "",
+        user: str = "ana",
+        *,
+        can_open_forms: bool = False,
+        is_admin: bool | None = False,
     ) -> list[Reply]:
         """A user presses a button."""
         return await self.push(
@@ -101,12 +110,19 @@ class MemoryAdapter:
                 kind=IncomingKind.ACTION,
                 action=action,
                 value=value,
-                person=Person(display_name=user.title()),
+                person=Person(display_name=user.title(), is_admin=is_admin),
                 can_open_forms=can_open_forms,
             )
         )
 
-    async def submit(self, form_id: str, values: dict[str, str], user: str = "ana") -> list[Reply]:
+    async def submit(
+        self,
+        form_id: str,
+        values: dict[str, str],
+        user: str = "ana",
+        *,
+        is_admin: bool | None = False,
+    ) -> list[Reply]:
         """A user submits a form."""
         return await self.push(
             Incoming(
@@ -114,7 +130,7 @@ class MemoryAdapter:
                 kind=IncomingKind.FORM,
                 action=form_id,
                 values=values,
-                person=Person(display_name=user.title()),
+                person=Person(display_name=user.title(), is_admin=is_admin),
             )
         )
 

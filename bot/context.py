@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -12,14 +14,41 @@ from bot.config import Settings
 from bot.messages import Address, Incoming
 from bot.profile import Profile
 from bot.storage.models import Member, Team, TeamMembership
+from bot.storage.people import personal_team_id
+
+log = logging.getLogger(__name__)
+
+# (platform team id, channel id) -> True when the channel is one of that team's own channels.
+ChannelCheck = Callable[[str, str], Awaitable[bool]]
+# (platform, platform user id), called once a person's data was deleted.
+ForgetListener = Callable[[str, str], None]
 
 
 @dataclass
 class Services:
-    """What the engine was given at start: settings and the clock."""
+    """What the engine was given at start: settings and the clock, and what adapters lent it:
+    a check that a channel belongs to a team, and who to tell when a person is forgotten."""
 
     settings: Settings
     clock: Clock
+    channel_checks: dict[str, ChannelCheck] = field(default_factory=dict)
+    forget_listeners: list[ForgetListener] = field(default_factory=list)
+
+    async def channel_in_team(self, platform: str, team_id: str, channel_id: str) -> bool | None:
+        """Whether the channel belongs to the team, as the platform says (None: the platform
+        has no channels of other teams to confuse it with, such as the console)."""
+        check = self.channel_checks.get(platform)
+        if check is None:
+            return None
+        return await check(team_id, channel_id)
+
+    def person_forgotten(self, platform: str, user_id: str) -> None:
+        """Tell every listener (adapters' caches) that a person's data is gone."""
+        for listener in self.forget_listeners:
+            try:
+                listener(platform, user_id)
+            except Exception:
+                log.exception("a forget listener failed for %s/%s", platform, user_id)
 
 
 @dataclass
@@ -34,6 +63,8 @@ class Context:
     membership: TeamMembership
     now: datetime
     profile: Profile = field(init=False)
+    # Run once the transaction is committed (telling adapters a person was forgotten).
+    after_commit: list[Callable[[], None]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.refresh_profile()
@@ -54,5 +85,29 @@ class Context:
 
     @property
     def is_admin(self) -> bool:
-        """True when the member may change team settings and read others' stats."""
-        return self.membership.role == "admin"
+        """True when the member may change team settings and read others' stats.
+
+        Rights come from what the platform says with this Incoming (Slack's admin or owner,
+        Discord's Manage Server, the console user), never from a role remembered from an
+        earlier message: a member who lost the right loses it at once. Where the platform says
+        nothing (a Discord DM carries no server), the member is no admin for this Incoming.
+        Everyone is the admin of their own personal team, which only they belong to.
+        """
+        if is_personal_team(self.team, self.address.user_id):
+            return True
+        return self.incoming.person.is_admin is True
+
+    def admin_refusal(self, what: str, otherwise: str) -> str:
+        """Why an admin-only `what` is refused: where to do it when the platform could not
+        say here whether the member is an admin, else `otherwise`."""
+        if self.incoming.person.is_admin is None:
+            return (
+                f"I can't see your admin rights here, so `{what}` is refused. Use "
+                f"`/needle {what}` in the team's server or workspace, where I can check them."
+            )
+        return otherwise
+
+
+def is_personal_team(team: Team, user_id: str) -> bool:
+    """True when `team` is the personal team of `user_id`, who alone belongs to it."""
+    return bool(user_id) and team.external_id == personal_team_id(user_id)

@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.context import Context, Services
+from bot.context import (
+    ChannelCheck,
+    Context,
+    ForgetListener,
+    Services,
+    is_personal_team,
+)
 from bot.messages import APOLOGY, Incoming, IncomingKind, Reply, ReplyKind
 from bot.router import Command, Router
 from bot.stats.charts import draw_charts
@@ -25,10 +31,12 @@ from bot.storage.db import Database
 from bot.storage.events import remember_event
 from bot.storage.models import Member, Team, TeamMembership
 from bot.storage.people import (
+    deactivate_team,
     ensure_member,
     ensure_membership,
     ensure_team,
     find_known_contact,
+    personal_team_id,
     teams_of,
 )
 
@@ -71,6 +79,23 @@ class Engine:
                 return [APOLOGY]
         return [APOLOGY]
 
+    def add_channel_check(self, platform: str, check: ChannelCheck) -> None:
+        """Let `check(team_id, channel_id)` tell whether a channel is one of a team's own on
+        `platform` (an adapter lends it: the recap may only go to the team's channels)."""
+        self.services.channel_checks[platform] = check
+
+    def add_forget_listener(self, listener: ForgetListener) -> None:
+        """Call `listener(platform, user_id)` after `forget-me` deleted a person's data, so an
+        adapter drops what it caches about them."""
+        self.services.forget_listeners.append(listener)
+
+    async def team_removed(self, platform: str, team_id: str) -> None:
+        """Needle was removed from a team (a Discord server): its memberships end, so nothing
+        more is sent for it and no direct message counts toward it."""
+        async with self.database.transaction() as session:
+            ended = await deactivate_team(session, platform, team_id)
+        log.info("Needle left %s/%s: %d membership(s) ended", platform, team_id, ended)
+
     async def _handle_once(self, incoming: Incoming) -> list[Reply]:
         now = self.clock.now()
         async with self.database.transaction() as session:
@@ -83,6 +108,8 @@ class Engine:
             if ctx is None:
                 return []
             replies = await self._route(ctx)
+        for committed in ctx.after_commit:
+            committed()
         return await draw_charts(replies)
 
     async def _context(
@@ -106,9 +133,11 @@ class Engine:
             member.timezone = person.timezone  # the platform's profile, until the member chooses
         if member.undeliverable_since is not None:
             member.undeliverable_since = None  # they wrote to us: reachable again
+        # The role is a record of what the platform said last, shown to no one as a right:
+        # `Context.is_admin` asks the Incoming itself.
         if incoming.person.is_admin is not None and address.team_id:
             membership.role = "admin" if incoming.person.is_admin else "member"
-        elif team.external_id == f"user:{address.user_id}":
+        elif is_personal_team(team, address.user_id):
             membership.role = "admin"  # a solo member runs their own team
         return Context(
             session=session,
@@ -148,7 +177,7 @@ class Engine:
                 else await ensure_team(
                     session,
                     address.platform,
-                    f"user:{address.user_id}",
+                    personal_team_id(address.user_id),
                     now=now,
                     timezone=zone_name,
                     name=incoming.person.display_name,
@@ -188,8 +217,11 @@ class Engine:
         if entry.admin_only and not ctx.is_admin:
             return [
                 Reply(
-                    f"Only team admins can use `{entry.name}`. Ask an admin of your workspace "
-                    "or server to change it.",
+                    ctx.admin_refusal(
+                        entry.name,
+                        f"Only team admins can use `{entry.name}`. Ask an admin of your "
+                        "workspace or server to change it.",
+                    ),
                     kind=ReplyKind.REFUSAL,
                 )
             ]

@@ -49,7 +49,7 @@ async def test_goal_needs_a_kind_and_a_number(bot: MemoryAdapter) -> None:
 async def test_team_minimum_change_lifts_low_goals(bot: MemoryAdapter, database: Database) -> None:
     await join(bot, "ana", admin=True)
     await bot.command("goal", "calls 6")
-    await bot.command("admin", "minimums 7 60")
+    await bot.command("admin", "minimums 7 60", is_admin=True)
     _, profile = await profile_of(database, "ana")
     assert profile.min_conversations == 7
 
@@ -174,7 +174,7 @@ async def test_escalation_and_manager_note(bot: MemoryAdapter, database: Databas
         to_ben, note = await nudges.escalation(session, member, team, profile, WED, 3)
     assert to_ben.kind == ReplyKind.ESCALATION and "3 workdays" in to_ben.text
     assert note is None  # no manager named
-    await bot.command("admin", "manager ana")
+    await bot.command("admin", "manager ana", is_admin=True)
     member, team = await load(database, "ben")
     async with database.transaction() as session:
         to_ben, note = await nudges.escalation(session, member, team, profile, WED, 4)

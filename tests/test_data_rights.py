@@ -59,7 +59,7 @@ async def test_team_export_is_for_admins_of_that_team(
         await seed(database, user, {MON: (6, 70)})
     refused = await bot.command("export", "team", user="ben")
     assert refused[0].kind == ReplyKind.REFUSAL and refused[0].file is None
-    rows = rows_of((await bot.command("export", "team"))[0])
+    rows = rows_of((await bot.command("export", "team", is_admin=True))[0])
     assert sorted(r["member_id"] for r in rows) == ["ana", "ben"]
 
 

@@ -64,6 +64,7 @@ async def test_send_opens_the_dm_and_posts(slack: SlackHarness) -> None:
 async def test_send_through_the_outbox(slack: SlackHarness) -> None:
     outbox = Outbox()
     outbox.register(slack.adapter)
+    slack.fake.add_channel("C0SALES")
     await outbox.send(Outgoing(to("", "C0SALES"), Reply("Weekly recap", kind=ReplyKind.RECAP)))
     (posted,) = slack.fake.messages("C0SALES")
     assert posted.params["text"] == "Weekly recap"
@@ -107,6 +108,7 @@ async def test_a_chart_is_uploaded_with_files_v2(slack: SlackHarness) -> None:
 
 async def test_a_private_chart_asked_in_a_channel_goes_to_the_dm(slack: SlackHarness) -> None:
     reply = Reply("Your stats", image=Image("s.png", PNG), file=b"day,calls\n", filename="me.csv")
+    slack.fake.add_channel("C0SALES")
     await slack.adapter.send(to("U1", "C0SALES"), reply)
     (ephemeral,) = slack.fake.calls_to("chat.postEphemeral")
     assert (ephemeral.params["channel"], ephemeral.params["user"]) == ("C0SALES", "U1")
@@ -117,6 +119,7 @@ async def test_a_private_chart_asked_in_a_channel_goes_to_the_dm(slack: SlackHar
 
 async def test_a_shared_reply_is_posted_in_the_channel(slack: SlackHarness) -> None:
     board = Reply("Leaderboard", visibility=Visibility.CHANNEL, image=Image("b.png", PNG))
+    slack.fake.add_channel("C0SALES")
     await slack.adapter.send(to("U1", "C0SALES"), board)
     assert slack.fake.messages("C0SALES")
     (upload,) = slack.fake.calls_to("files.completeUploadExternal")

@@ -275,6 +275,7 @@ async def test_admins_come_from_users_info(slack: SlackHarness, database: Databa
 async def test_an_admin_names_the_recap_channel_with_a_channel_link(
     slack: SlackHarness, database: Database
 ) -> None:
+    slack.fake.add_channel("C0SALES")
     await slack.command("U9", "admin recap <#C0SALES|sales> fri 16:00")
     await slack.settle()
     async with database.transaction() as session:

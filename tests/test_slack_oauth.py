@@ -16,6 +16,7 @@ from bot.messages import Address, Reply
 from bot.storage.db import Database
 from bot.storage.models import Member, Team, TeamMembership
 from tests.fakes.slack import event_callback
+from tests.forgotten import rows_mentioning
 from tests.slack_harness import SlackHarness, slack_harness
 
 CLIENT_ID = "1111.2222"
@@ -177,3 +178,64 @@ async def test_revoked_bot_token_is_forgotten(oauth: SlackHarness, database: Dat
     assert count == 0
     with pytest.raises(DeliveryError):
         await oauth.adapter.send(Address("slack", "T0ALPHA01", "UOWNA"), Reply("hi"))
+
+
+async def test_a_second_installer_who_is_no_slack_admin_gets_no_admin_rights(
+    oauth: SlackHarness, database: Database
+) -> None:
+    await install(oauth, "T0ALPHA01", "UOWNA")
+    await install(oauth, "T0ALPHA01", "UMALLORY")  # any member may re-install the app
+    oauth.fake.responses.clear()
+    await oauth.command("UMALLORY", "admin minimums 1 1", team_id="T0ALPHA01")
+    await oauth.command("UOWNA", "admin minimums 7 70", team_id="T0ALPHA01")
+    await oauth.settle()
+    async with database.transaction() as session:
+        minimums = await session.scalar(select(Team.min_conversations))
+    assert minimums == 7  # the first installer's change, not Mallory's
+    texts = " ".join(str(r) for r in oauth.fake.responses)
+    assert "Only team admins can use `admin`" in texts
+
+
+async def test_forget_me_clears_the_installer_from_installations_and_caches(
+    oauth: SlackHarness, database: Database
+) -> None:
+    await install(oauth, "T0ALPHA01", "UOWNA")
+    await oauth.dm("UOWNA", "12 calls, 90 min; demo with Zanzibar", team_id="T0ALPHA01")
+    await oauth.settle()
+    relay = oauth.adapter.relay
+    assert any(user == "UOWNA" for _, user in relay.directory._people)
+    await oauth.dm("UOWNA", "forget-me", team_id="T0ALPHA01")
+    await oauth.settle()
+    await oauth.dm("UOWNA", "yes", team_id="T0ALPHA01")
+    await oauth.settle()
+    assert "Nothing of yours is left" in oauth.dm_texts("UOWNA")[-1]
+    assert await rows_mentioning(database, "UOWNA", "Owner of T0ALPHA01", "Zanzibar") == []
+    assert not any(user == "UOWNA" for _, user in relay.directory._people)
+    assert not any(user == "UOWNA" for _, user in relay.delivery._dms)
+    # The workspace stays installed; nobody is its installer admin any more.
+    assert await oauth.adapter.workspaces.installer_of("T0ALPHA01") is None
+    await oauth.adapter.send(Address("slack", "T0ALPHA01", "UANA"), Reply("still installed"))
+
+
+async def test_the_recap_channel_must_be_one_of_the_workspaces_own(
+    oauth: SlackHarness, database: Database
+) -> None:
+    await install(oauth, "T0ALPHA01", "UOWNA")
+    await install(oauth, "T0BRAVO01", "UOWNB")
+    oauth.fake.add_channel("C0ALPHA", team_id="T0ALPHA01")
+    oauth.fake.add_channel("C0BRAVO", team_id="T0BRAVO01")
+    oauth.fake.add_channel("C0SHARED", team_id="T0ALPHA01", ext_shared=True)
+    for channel in ("C0BRAVO", "C0SHARED", "C0ALPHA"):
+        await oauth.command("UOWNA", f"admin recap <#{channel}|x> fri", team_id="T0ALPHA01")
+        await oauth.settle()
+    texts = " ".join(str(r) for r in oauth.fake.responses)
+    assert "C0BRAVO isn't a channel of this team" in texts
+    assert "C0SHARED isn't a channel of this team" in texts
+    async with database.transaction() as session:
+        recap = await session.scalar(
+            select(Team.recap_channel_id).where(Team.external_id == "T0ALPHA01")
+        )
+    assert recap == "C0ALPHA"
+    with pytest.raises(DeliveryError):
+        await oauth.adapter.send(Address("slack", "T0ALPHA01", "", "C0BRAVO"), Reply("Recap"))
+    assert oauth.fake.messages("C0BRAVO") == []

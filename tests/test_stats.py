@@ -79,7 +79,7 @@ async def test_month_and_all_time(bot: MemoryAdapter, database: Database) -> Non
 
 async def test_wins_and_what_came_before(bot: MemoryAdapter, database: Database) -> None:
     await join(bot, "ana", admin=True)
-    await bot.command("admin", "wins on")
+    await bot.command("admin", "wins on", is_admin=True)
     await seed(database, "ana", {MON: (6, 70, ("Demo with Acme", "Inbox"))})
     async with database.transaction() as session:
         from bot.storage.checkins import get_checkin
@@ -109,10 +109,10 @@ async def test_admin_reads_a_member_by_mention_or_name(
     await join(bot, "ana", admin=True)
     await join(bot, "ben")
     await seed(database, "ben", {MON: (9, 100)})
-    by_mention = await bot.command("stats", "week @ben", mentions=("ben",))
+    by_mention = await bot.command("stats", "week @ben", mentions=("ben",), is_admin=True)
     assert by_mention[0].title.startswith("Ben’s stats — this week")
     assert facts(by_mention)["Conversations"].startswith("9")
-    by_name = await bot.command("stats", "ben month")
+    by_name = await bot.command("stats", "ben month", is_admin=True)
     assert by_name[0].title.startswith("Ben’s stats — this month")
 
 
@@ -120,7 +120,7 @@ async def test_the_manager_may_read_members(bot: MemoryAdapter, database: Databa
     await join(bot, "ana", admin=True)
     await join(bot, "mia")
     await join(bot, "ben")
-    await bot.command("admin", "manager @mia", mentions=("mia",))
+    await bot.command("admin", "manager @mia", mentions=("mia",), is_admin=True)
     replies = await bot.command("stats", "@ben", user="mia", mentions=("ben",))
     assert replies[0].kind == ReplyKind.STATS
 

@@ -17,7 +17,7 @@ from collections import OrderedDict
 import aiohttp
 import discord
 
-from adapters.base import CoachEngine, DeliveryError
+from adapters.base import CoachEngine, DeliveryError, EngineHooks
 from adapters.discord.client import NeedleClient
 from adapters.discord.router import Router
 from adapters.discord.translate import PLATFORM
@@ -65,13 +65,35 @@ class DiscordAdapter:
         # fan-out to more members would open each DM again before every message.
         self._dm_channels: OrderedDict[str, int] = OrderedDict()
         self.router = Router(engine, send_direct=self.send, ack_seconds=ack_seconds)
+        self._hooks = engine if isinstance(engine, EngineHooks) else None
         self.client = NeedleClient(
             self.router,
             guild_id=guild_id,
             sync_commands=sync_commands,
             guild_ready_timeout=guild_ready_timeout,
+            on_team_removed=self._team_removed,
         )
         self._connection: asyncio.Task[None] | None = None
+        if self._hooks is not None:
+            self._hooks.add_channel_check(PLATFORM, self.channel_in_team)
+            self._hooks.add_forget_listener(self._forget)
+
+    async def channel_in_team(self, team_id: str, channel_id: str) -> bool:
+        """True when the channel (or thread) is one of the server's own, from the server's
+        channel list (kept current by the `guilds` intent)."""
+        if not (team_id.isdigit() and channel_id.isdigit()):
+            return False  # a personal team has no server, a typed name is no channel id
+        guild = self.client.get_guild(int(team_id))
+        return guild is not None and guild.get_channel_or_thread(int(channel_id)) is not None
+
+    async def _team_removed(self, guild_id: str) -> None:
+        if self._hooks is not None:
+            await self._hooks.team_removed(PLATFORM, guild_id)
+
+    def _forget(self, platform: str, user_id: str) -> None:
+        """A person asked to be forgotten: drop their remembered DM channel."""
+        if platform == PLATFORM:
+            self._dm_channels.pop(user_id, None)
 
     async def start(self) -> None:
         """Log in, sync the commands, then connect to the gateway in the background."""
@@ -101,6 +123,18 @@ class DiscordAdapter:
 
     async def _channel_for(self, address: Address) -> discord.abc.Messageable:
         if address.channel_id:
+            # Only a channel of the addressed server: a recap channel set to another
+            # server's channel would carry this team's numbers there.
+            if not await self.channel_in_team(address.team_id, address.channel_id):
+                log.warning(
+                    "not posting to channel %s: it is not a channel of server %s",
+                    address.channel_id,
+                    address.team_id,
+                )
+                raise DeliveryError(
+                    f"channel {address.channel_id} is not in server {address.team_id}",
+                    permanent=True,
+                )
             return self.client.get_partial_messageable(int(address.channel_id))
         if not address.user_id:
             raise DeliveryError("an address with neither a channel nor a user", permanent=True)

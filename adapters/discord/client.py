@@ -15,6 +15,7 @@ Slash commands, buttons and modals arrive as INTERACTION_CREATE, which needs no 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -46,6 +47,7 @@ class NeedleClient(discord.Client):
         guild_id: str = "",
         sync_commands: bool = True,
         guild_ready_timeout: float = 2.0,
+        on_team_removed: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         # Needle has no voice features: skip discord.py's warnings about voice libraries.
         discord.VoiceClient.warn_nacl = False
@@ -59,6 +61,7 @@ class NeedleClient(discord.Client):
         self.needle_router = router
         self.guild_id = guild_id
         self.sync_commands = sync_commands
+        self.on_team_removed = on_team_removed
         self.tree: app_commands.CommandTree[NeedleClient] = app_commands.CommandTree(self)
         self.tree.add_command(build_needle_group(router))
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
@@ -85,6 +88,15 @@ class NeedleClient(discord.Client):
     async def on_ready(self) -> None:
         """Log who Needle is and where."""
         log.info("Discord: connected as %s in %d server(s)", self.user, len(self.guilds))
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Needle was removed from a server (kicked, or the server deleted): its team ends."""
+        log.info("Discord: removed from server %s", guild.id)
+        if self.on_team_removed is not None:
+            try:
+                await self.on_team_removed(str(guild.id))
+            except Exception:
+                log.exception("could not end the memberships of server %s", guild.id)
 
     async def on_message(self, message: discord.Message) -> None:
         """A DM typed to Needle (own and other bots' messages are ignored)."""

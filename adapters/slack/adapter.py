@@ -13,12 +13,14 @@ from typing import Any, Literal
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from adapters.base import DeliveryError
+from adapters.slack.delivery import delivery_error
 from adapters.slack.relay import Relay
 from adapters.slack.server import WebServer, build_web_app
-from adapters.slack.workspaces import Clients, SingleWorkspace, Workspaces
+from adapters.slack.translate import is_direct_channel
+from adapters.slack.workspaces import Clients, SingleWorkspace, Workspaces, channel_check
 from bot.config import SettingsError
 from bot.messages import Address, Reply
 from bot.storage.db import Database
@@ -61,6 +63,7 @@ class SlackAdapter:
         self._connecting: asyncio.Task[None] | None = None
         self._ready_event = asyncio.Event()
         self._owned_database = owned_database
+        self._channel_in_team = channel_check(workspaces)
         web_app = build_web_app(bolt if mode == "http" else None, self._health)
         self.server = WebServer(web_app, host, port)
 
@@ -151,11 +154,24 @@ class SlackAdapter:
         """Wait for every answer in flight to be delivered."""
         await self.relay.drain()
 
+    async def _check_channel(self, team_id: str, channel: str) -> None:
+        """Refuse to post in a channel that is not the workspace's own (a recap channel set
+        to somewhere else); DeliveryError, logged."""
+        try:
+            belongs = await self._channel_in_team(team_id, channel)
+        except (SlackApiError, SlackClientError, OSError) as err:
+            raise delivery_error(err, f"conversations.info {channel}") from err
+        if not belongs:
+            log.warning("not posting to channel %s: it is not a channel of %s", channel, team_id)
+            raise DeliveryError(f"channel {channel} is not in workspace {team_id}", permanent=True)
+
     async def send(self, address: Address, reply: Reply) -> None:
         """Deliver an unprompted reply (prompt, nudge, recap); DeliveryError when it cannot."""
         client = await self.workspaces.client_for(address.team_id)
         delivery = self.relay.delivery
         channel = address.channel_id
+        if channel and not is_direct_channel(channel):
+            await self._check_channel(address.team_id, channel)
         if not channel:
             if not address.user_id:
                 raise DeliveryError("no channel and no user to send to", permanent=True)

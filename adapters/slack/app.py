@@ -22,10 +22,9 @@ from slack_bolt.oauth.async_callback_options import (
 )
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 
-from adapters.base import CoachEngine
+from adapters.base import CoachEngine, EngineHooks
 from adapters.slack.adapter import Mode, SlackAdapter
 from adapters.slack.delivery import Delivery, Pacer, Pacing
 from adapters.slack.listeners import register_all
@@ -35,18 +34,31 @@ from adapters.slack.translate import PLATFORM
 from adapters.slack.workspaces import (
     Clients,
     InstalledWorkspaces,
+    RememberingInstallationStore,
     SingleWorkspace,
     Workspaces,
     authorize_url,
+    channel_check,
 )
 from bot.config import Settings, SettingsError
-from bot.messages import Address, Incoming, IncomingKind, Person, ReplyKind
+from bot.messages import Address, Incoming, IncomingKind, ReplyKind
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
 # The bot scopes Needle asks for (manifest.yml lists the same).
-BOT_SCOPES = ("chat:write", "commands", "im:history", "im:write", "users:read", "files:write")
+# channels:read and groups:read: `conversations.info`, to check that the recap channel is one
+# of the workspace's own.
+BOT_SCOPES = (
+    "chat:write",
+    "commands",
+    "im:history",
+    "im:write",
+    "users:read",
+    "files:write",
+    "channels:read",
+    "groups:read",
+)
 OAUTH_STATE_SECONDS = 600
 POSTGRES_ENGINE_CONCURRENCY = 8
 
@@ -109,10 +121,10 @@ def build_slack_adapter(
             database = getattr(engine, "database", None)
         if database is None:
             database = owned = Database(settings.database_url)
-        installation_store = AsyncSQLAlchemyInstallationStore(
+        installation_store = RememberingInstallationStore(
             client_id=settings.slack_client_id, engine=database.engine
         )
-        workspaces = InstalledWorkspaces(clients, installation_store)
+        workspaces = InstalledWorkspaces(clients, installation_store, database)
     else:
         workspaces = SingleWorkspace(clients, settings.slack_bot_token)
 
@@ -161,6 +173,9 @@ def build_slack_adapter(
             logger=logging.getLogger("needle.slack.bolt"),
         )
     register_all(bolt, relay, workspaces)
+    if isinstance(engine, EngineHooks):
+        engine.add_channel_check(PLATFORM, channel_check(workspaces))
+        engine.add_forget_listener(forget_person(relay))
     return SlackAdapter(
         bolt=bolt,
         relay=relay,
@@ -172,6 +187,18 @@ def build_slack_adapter(
         app_token=settings.slack_app_token,
         owned_database=owned,
     )
+
+
+def forget_person(relay: Relay) -> Callable[[str, str], None]:
+    """A listener that drops what the adapter caches about a forgotten Slack user: their
+    profile (`users.info`) and their DM channel."""
+
+    def forget(platform: str, user_id: str) -> None:
+        if platform == PLATFORM:
+            relay.directory.forget_person(user_id)
+            relay.delivery.forget_person(user_id)
+
+    return forget
 
 
 def _on_installed(
@@ -196,11 +223,10 @@ async def _on_install_failed(args: AsyncFailureArgs) -> BoltResponse:
 
 
 async def _welcome(relay: Relay, workspaces: Workspaces, team_id: str, installer: str) -> None:
-    """Greet whoever installed Needle (an admin of the new team) in their DM."""
+    """Greet whoever installed Needle in their DM."""
     client = await workspaces.client_for(team_id)
+    # Admin or not as Slack and the first installation say: a re-install grants nothing.
     person = await relay.person(client, team_id, installer)
-    if person.is_admin is not True:
-        person = Person(person.display_name, person.timezone, True, person.locale)
     incoming = Incoming(
         address=Address(PLATFORM, team_id, installer, ""),
         kind=IncomingKind.COMMAND,

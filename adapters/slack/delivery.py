@@ -106,6 +106,10 @@ class Pacer:
             self._buckets[channel] = (tokens, now)
             await self._sleep((1.0 - tokens) / rate)
 
+    def forget_channel(self, channel: str) -> None:
+        """Drop the pacing kept for a channel."""
+        self._buckets.pop(channel, None)
+
 
 class Delivery:
     """Sends replies through a given client; knows DM channels and paces messages."""
@@ -133,6 +137,12 @@ class Delivery:
         """Drop remembered DM channels of a workspace."""
         for key in [k for k in self._dms if k[0] == team_id]:
             del self._dms[key]
+
+    def forget_person(self, user_id: str) -> None:
+        """Drop a person's remembered DM channels and their pacing (they asked to be
+        forgotten)."""
+        for key in [k for k in self._dms if k[1] == user_id]:
+            self.pacer.forget_channel(self._dms.pop(key))
 
     async def post(
         self, client: AsyncWebClient, team_id: str, channel: str, reply: Reply, user_id: str = ""

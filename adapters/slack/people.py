@@ -1,7 +1,8 @@
 """Who a Slack member is: `users.info` looked up at first contact, refreshed on `user_change`.
 
 The directory keeps one `Person` per (workspace, user) in memory: time zone, display name and
-whether they are an admin (workspace admin or owner, or the member who installed Needle).
+whether they are an admin (workspace admin or owner, or the member who first installed
+Needle there).
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ class Directory:
     def forget_team(self, team_id: str) -> None:
         """Drop every cached member of a workspace (Needle was uninstalled there)."""
         for key in [k for k in self._people if k[0] == team_id]:
+            del self._people[key]
+
+    def forget_person(self, user_id: str) -> None:
+        """Drop a person from every workspace's cache (they asked to be forgotten)."""
+        for key in [k for k in self._people if k[1] == user_id]:
             del self._people[key]
 
     async def _person_of(self, team_id: str, user: dict[str, Any]) -> Person:

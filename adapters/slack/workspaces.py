@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 from urllib.parse import urljoin
 
 import aiohttp
 from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.base import DeliveryError
+from bot.storage.db import Database
+from bot.storage.installations import first_installer
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +101,12 @@ class Workspaces(Protocol):
         ...
 
     async def installer_of(self, team_id: str) -> str | None:
-        """Who installed Needle in the workspace, when known."""
+        """Who first set Needle up in the workspace, when known (an admin of it)."""
+        ...
+
+    async def client_now(self, team_id: str) -> AsyncWebClient:
+        """Like `client_for`, without reading the database when the token was just seen (a
+        check made while the engine holds its transaction)."""
         ...
 
     async def forget(self, team_id: str) -> None:
@@ -144,17 +155,55 @@ class SingleWorkspace:
         """Not known with a plain bot token."""
         return None
 
+    async def client_now(self, team_id: str) -> AsyncWebClient:
+        """The one client (no database involved)."""
+        return await self.client_for(team_id)
+
     async def forget(self, team_id: str) -> None:
         """The token was revoked: stop sending."""
         self.revoked = True
 
 
+class RememberingInstallationStore(AsyncSQLAlchemyInstallationStore):
+    """slack-sdk's SQLAlchemy store, remembering the bot token it last found per workspace.
+
+    Bolt reads the bot token before every request; the engine, answering it, may need the
+    workspace's client again (checking a channel) while it holds its database transaction,
+    when a second connection could not read the store (SQLite has one writer).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.last_bot_tokens: dict[str, str] = {}
+
+    async def async_find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        """The workspace's bot, remembered."""
+        bot = await super().async_find_bot(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+        if team_id:
+            if bot is not None and bot.bot_token:
+                self.last_bot_tokens[team_id] = bot.bot_token
+            else:
+                self.last_bot_tokens.pop(team_id, None)
+        return bot
+
+
 class InstalledWorkspaces:
     """Many workspaces installed through OAuth, tokens in slack-sdk's installation store."""
 
-    def __init__(self, clients: Clients, store: AsyncInstallationStore) -> None:
+    def __init__(self, clients: Clients, store: AsyncInstallationStore, database: Database) -> None:
         self.clients = clients
         self.store = store
+        self.database = database
 
     async def client_for(self, team_id: str) -> AsyncWebClient:
         """A client with the team's bot token from the installation store."""
@@ -164,12 +213,47 @@ class InstalledWorkspaces:
         return self.clients.with_token(bot.bot_token)
 
     async def installer_of(self, team_id: str) -> str | None:
-        """The user id that installed Needle in the team."""
-        installation = await self.store.async_find_installation(enterprise_id=None, team_id=team_id)
-        return installation.user_id if installation is not None else None
+        """The user id that first installed Needle in the team (a re-install grants nothing)."""
+        async with self.database.transaction() as session:
+            return await first_installer(session, team_id)
+
+    async def client_now(self, team_id: str) -> AsyncWebClient:
+        """The client of the bot token last read for the team, else from the store."""
+        known = getattr(self.store, "last_bot_tokens", {}).get(team_id)
+        return self.clients.with_token(known) if known else await self.client_for(team_id)
 
     async def forget(self, team_id: str) -> None:
         """Drop the cached client; the store rows are deleted by Bolt's revocation listeners."""
+        getattr(self.store, "last_bot_tokens", {}).pop(team_id, None)
         bot = await self.store.async_find_bot(enterprise_id=None, team_id=team_id)
         if bot is not None and bot.bot_token:
             self.clients.forget(bot.bot_token)
+
+
+# Errors of `conversations.info` that mean "no channel of this workspace".
+_NOT_OURS = {"channel_not_found", "invalid_channel", "not_in_channel", "invalid_arguments"}
+
+
+def channel_check(workspaces: Workspaces) -> Callable[[str, str], Awaitable[bool]]:
+    """A check that a channel belongs to a workspace: `conversations.info` with the
+    workspace's own token finds it, and it is not shared with another organisation (a recap
+    there would show the team's numbers to outsiders)."""
+
+    async def belongs(team_id: str, channel_id: str) -> bool:
+        try:
+            client = await workspaces.client_now(team_id)
+        except DeliveryError:
+            return False
+        try:
+            response = await client.conversations_info(channel=channel_id)
+        except SlackApiError as err:
+            if err.response is not None and err.response.get("error") in _NOT_OURS:
+                return False
+            raise
+        channel = response.get("channel") or {}
+        if channel.get("is_ext_shared"):
+            return False
+        context_team = channel.get("context_team_id")
+        return not context_team or context_team == team_id
+
+    return belongs

@@ -10,6 +10,7 @@ classification they were saved with.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import time
 from functools import partial
@@ -24,6 +25,8 @@ from bot.messages import Fact, Reply, ReplyKind
 from bot.profile import WEEKDAY_NAMES, describe_workdays, parse_workday_digits, workday_digits
 from bot.router import Router
 from bot.storage.people import find_team_member_by_name, get_member
+
+log = logging.getLogger(__name__)
 
 MAX_KEYWORDS = 60
 MAX_QUESTION = 300
@@ -291,6 +294,24 @@ def channel_id(ctx: Context, text: str) -> str | None:
     return m.group(1)
 
 
+async def foreign_channel(ctx: Context, channel: str) -> str | None:
+    """Why the recap may not go to `channel` (it is not one of this team's own channels, or
+    the platform could not say), or None when it may."""
+    try:
+        belongs = await ctx.services.channel_in_team(
+            ctx.address.platform, ctx.team.external_id, channel
+        )
+    except Exception:
+        log.exception("could not check channel %s of %s", channel, ctx.team.external_id)
+        return "I couldn't check that channel just now, so the recap is unchanged. Try again."
+    if belongs is False:
+        return (
+            f"{channel} isn't a channel of this team's workspace or server, so the recap "
+            "can't go there: name one of the team's own channels (and invite me to it)."
+        )
+    return None
+
+
 async def set_recap(ctx: Context, rest: str) -> list[Reply]:
     """Where and when the weekly recap is posted: channel, weekday, time (team time zone)."""
     example = "admin recap #sales fri 16:00"
@@ -303,6 +324,9 @@ async def set_recap(ctx: Context, rest: str) -> list[Reply]:
     channel = channel_id(ctx, words[0])
     if channel is None:
         return reask("Name the channel with #, or say `here`.", example)
+    refusal = await foreign_channel(ctx, channel)
+    if refusal is not None:
+        return [Reply(refusal, kind=ReplyKind.REASK)]
     rest_text = " ".join(words[1:])
     if rest_text:
         try:

@@ -120,7 +120,10 @@ async def export_command(ctx: Context, args: str) -> list[Reply]:
         if not ctx.is_admin:
             return [
                 Reply(
-                    "Only team admins can export the team's data. Type `export` for your own.",
+                    ctx.admin_refusal(
+                        "export team",
+                        "Only team admins can export the team's data. Type `export` for your own.",
+                    ),
                     kind=ReplyKind.REFUSAL,
                 )
             ]
@@ -201,7 +204,10 @@ def pending(state: ConversationState | None, ctx: Context) -> bool:
 
 async def forget(ctx: Context) -> list[Reply]:
     """Delete the member's data and say what was deleted."""
+    platform, user_id = ctx.member.platform, ctx.member.external_id
     gone = await forget_member(ctx.session, ctx.member)
+    # Once committed, adapters drop what they cache about the person (profile, DM channel).
+    ctx.after_commit.append(lambda: ctx.services.person_forgotten(platform, user_id))
     parts = [
         f"{gone.checkins} check-in{'s' if gone.checkins != 1 else ''}",
         f"{gone.activities} top activit{'ies' if gone.activities != 1 else 'y'}",

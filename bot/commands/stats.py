@@ -82,8 +82,11 @@ async def stats_command(ctx: Context, args: str) -> list[Reply]:
     if not about_self and not may_read_others(ctx):
         return [
             Reply(
-                "Only team admins and the team's manager can see another member's stats. "
-                "Type `stats` for your own.",
+                ctx.admin_refusal(
+                    "stats",
+                    "Only team admins and the team's manager can see another member's stats. "
+                    "Type `stats` for your own.",
+                ),
                 kind=ReplyKind.REFUSAL,
             )
         ]

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.installations import forget_installer
 from bot.storage.models import (
     Activity,
     Checkin,
@@ -20,6 +21,7 @@ from bot.storage.models import (
     Team,
     TeamMembership,
 )
+from bot.storage.people import personal_team_id
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,18 @@ async def forget_member(session: AsyncSession, member: Member) -> Forgotten:
         .select_from(TeamMembership)
         .where(TeamMembership.member_id == member_id)
     )
+    # The personal team a solo member got (named after them, theirs alone) goes too.
+    personal = await session.scalar(
+        select(Team).where(
+            Team.platform == member.platform,
+            Team.external_id == personal_team_id(member.external_id),
+        )
+    )
+    if personal is not None:
+        await session.execute(delete(Delivery).where(Delivery.target == f"team:{personal.id}"))
+        await session.delete(personal)
+    if member.platform == "slack":
+        await forget_installer(session, member.external_id)
     await session.delete(member)
     await session.flush()
     return Forgotten(

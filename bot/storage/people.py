@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Member, Team, TeamMembership
+
+
+def personal_team_id(user_id: str) -> str:
+    """The platform team id of a member's own personal team (a solo member on Discord, who
+    writes only in DMs): theirs alone, named after them."""
+    return f"user:{user_id}"
 
 
 async def find_team(session: AsyncSession, platform: str, external_id: str) -> Team | None:
@@ -166,3 +172,19 @@ async def find_team_member_by_name(
 async def get_member(session: AsyncSession, member_id: int) -> Member | None:
     """The member with this Needle id."""
     return await session.get(Member, member_id)
+
+
+async def deactivate_team(session: AsyncSession, platform: str, external_id: str) -> int:
+    """Needle left a team (a server removed the bot): every membership there becomes inactive,
+    so its members get no prompts or nudges for it and their DMs no longer reach it. A member
+    who writes from the team again is re-activated (`ensure_membership`). Returns how many
+    memberships were active."""
+    team = await find_team(session, platform, external_id)
+    if team is None:
+        return 0
+    result = await session.execute(
+        update(TeamMembership)
+        .where(TeamMembership.team_id == team.id, TeamMembership.active.is_(True))
+        .values(active=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -56,6 +56,8 @@ class Workspace:
     bot_token: str
     bot_user_id: str
     bot_id: str
+    # channel id -> conversations.info's channel object (`add_channel`)
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -144,6 +146,20 @@ class FakeSlack:
         workspace = Workspace(team_id, name or team_id, bot_token, f"UBOT{suffix}", f"BBOT{suffix}")
         self.workspaces[bot_token] = workspace
         return workspace
+
+    def add_channel(
+        self, channel_id: str, *, team_id: str = DEFAULT_TEAM, ext_shared: bool = False
+    ) -> None:
+        """Make a channel of `team_id` that `conversations.info` finds with its bot token
+        (`ext_shared`: shared with another organisation through Slack Connect)."""
+        workspace = next(w for w in self.workspaces.values() if w.team_id == team_id)
+        workspace.channels[channel_id] = {
+            "id": channel_id,
+            "name": channel_id.lower(),
+            "is_channel": True,
+            "is_ext_shared": ext_shared,
+            "context_team_id": team_id,
+        }
 
     def add_user(
         self,
@@ -317,6 +333,13 @@ class FakeSlack:
         if channel in self.channel_errors:
             return {"ok": False, "error": self.channel_errors[channel]}
         return {"ok": True, "channel": {"id": channel}}
+
+    def _m_conversations_info(self, params: dict[str, Any], ws: Workspace | None) -> dict[str, Any]:
+        assert ws is not None
+        channel = ws.channels.get(str(params.get("channel", "")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": channel}
 
     def _m_users_info(self, params: dict[str, Any], ws: Workspace | None) -> dict[str, Any]:
         assert ws is not None
