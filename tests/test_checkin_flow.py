@@ -1,4 +1,6 @@
-"""The daily check-in conversation (SPEC §1) driven through the engine and a real database."""
+"""The daily check-in conversation, driven through the engine and a real database.
+
+The rules it checks are in docs/behaviour.md#questions."""
 
 from __future__ import annotations
 

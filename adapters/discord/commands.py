@@ -1,4 +1,4 @@
-"""The `/needle` slash-command group: every subcommand of SPEC §5, usable in servers and DMs.
+"""The `/needle` slash-command group, usable in servers and DMs (docs/behaviour.md#commands).
 
 Each subcommand only gathers its options and hands them to the Router as the words the engine
 reads on every platform (`/needle stats period:week member:@ana` -> `stats week @<id>`); the

@@ -1,6 +1,6 @@
 """Team leaderboards: conversations, minutes, streak or goal attainment, ranked with ties.
 
-Decisions (where SPEC §4 is silent):
+Decisions (the rules are in docs/behaviour.md#streaks and docs/coaching.md):
 
 - Periods are the asker's today, this week (Monday on) or this month; each member's check-ins
   are counted by their own local dates inside that range.

@@ -1,6 +1,6 @@
 """A member's stats for today, this week, this month or all time, as text and as a chart.
 
-Decisions (SPEC §4 is silent on these):
+Decisions (the rules are in docs/behaviour.md#minimums and docs/coaching.md):
 
 - Periods are in the member's own local dates: the week runs Monday to today, the month from
   the 1st to today, "all" from their first check-in.
