@@ -99,7 +99,6 @@ def refusal(call: object, *args: object) -> str:
         ("one hundred and five", 105),
         ("two hundred fifty", 250),
         ("about 7", 7),
-        ("~7", 7),
         ("7 conversations", 7),
         ("7 sales conversations", 7),
         ("5 cold calls", 5),
@@ -434,7 +433,6 @@ def test_parse_wins(text: str, expected: tuple[int, str]) -> None:
         ("-1", "Wins can't be negative."),
         ("1.5 deals", "Wins are whole numbers."),
         ("101", "That's more than 100 wins in a day."),
-        ("closed Acme", "Start with how many wins"),
         ("closed 2 deals and 3 meetings", "Start with how many wins"),
         ("", "That answer was empty."),
     ],
@@ -542,7 +540,9 @@ def test_is_day_off_total(text: str) -> None:
         ("conversations = 3\nhours: 1.5", CheckinDraft(3, 90)),
         (
             "12 calls, 90 min, demo with Acme, proposal for Beta, admin, extra",
-            CheckinDraft(12, 90, ("demo with Acme", "proposal for Beta", "admin")),
+            CheckinDraft(
+                12, 90, ("demo with Acme", "proposal for Beta", "admin"), unplaced=("extra",)
+            ),
         ),
         ("12 calls\n95 min\ndemo with Acme", CheckinDraft(12, 95, ("demo with Acme",))),
         ("twelve calls, an hour and a half", CheckinDraft(12, 90)),
@@ -556,12 +556,15 @@ def test_is_day_off_total(text: str) -> None:
             "demo with Acme; proposal for Beta",
             CheckinDraft(None, None, ("demo with Acme", "proposal for Beta")),
         ),
-        ("12 calls, 90 min\nwins: 2 - closed Acme\n- demo", CheckinDraft(12, 90, ("demo",))),
+        (
+            "12 calls, 90 min\nwins: 2 - closed Acme\n- demo",
+            CheckinDraft(12, 90, ("demo",), unplaced=("wins: 2 - closed Acme",)),
+        ),
         ("off", CheckinDraft(day_off=True)),
         ("Vacation", CheckinDraft(day_off=True)),
-        ("-3 calls, 40 min", CheckinDraft(None, 40)),
-        ("600 calls, 40 min", CheckinDraft(None, 40)),
-        ("3 calls, 30 hours", CheckinDraft(3, None)),
+        ("-3 calls, 40 min", CheckinDraft(None, 40, unplaced=("-3 calls",))),
+        ("600 calls, 40 min", CheckinDraft(None, 40, unplaced=("600 calls",))),
+        ("3 calls, 30 hours", CheckinDraft(3, None, unplaced=("30 hours",))),
         ("", CheckinDraft()),
     ],
 )
