@@ -235,7 +235,10 @@ async def on_answer(ctx: Context, state: ConversationState, text: str) -> list[R
     try:
         draft = fill(draft, step, answer)
     except parsing.Unsure as unsure:
-        pending = {"question": str(unsure), "values": {step: unsure.value}}
+        values: dict[str, object] = {step: unsure.value}
+        if step == "wins":
+            values["wins_note"] = " ".join(answer.split())[:500] or None
+        pending = {"question": str(unsure), "values": values}
         return await advance(ctx, day, replace(draft, pending=pending), source="chat")
     except parsing.AnswerError as err:
         return await retry(ctx, state, draft.with_note(answer), str(err))

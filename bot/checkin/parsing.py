@@ -284,6 +284,11 @@ _VAGUE_WIN_WORDS = frozenset(
     {"few", "several", "some", "many", "lots", "lot", "bunch", "handful", "plenty", "multiple"}
     | {"yes", "yeah", "yep", "yup", "y", "ok", "okay", "maybe", "idk", "dunno", "sure", "x"}
 )
+_WIN_UNITS = frozenset(
+    {"win", "wins", "deal", "deals", "meeting", "meetings", "demo", "demos", "contract"}
+    | {"contracts", "sale", "sales", "order", "orders", "signing", "signings", "renewal"}
+    | {"renewals", "booking", "bookings", "closed", "signed", "booked"}
+)
 _ZERO_NOTE_WORDS = frozenset({"today", "yet", "so", "far", "this", "time", "for", "now", "wins"})
 
 
@@ -330,6 +335,8 @@ def parse_wins(text: str) -> tuple[int, str]:
         raise AnswerError("That answer was empty.")
     if bare_text(clean) in ZERO_ANSWERS or _DASHES_ONLY_RE.fullmatch(clean):
         return 0, ""
+    if set(bare_text(clean).split()[:2]) & _VAGUE_WIN_WORDS - {"yes", "ok", "sure"}:
+        raise AnswerError("How many wins? Start with the number (0 if none).")
     unclear = unclear_numbers(clean)
     first = unclear[0] if unclear else None
     if (
@@ -354,6 +361,11 @@ def parse_wins(text: str) -> tuple[int, str]:
             return 1, note[:MAX_WIN_NOTE_CHARS].rstrip()
         q = found[0]
         lead = q.value, q.negative, q.fractional, clean
+        unit = numeric_text(masked)[q.end :].split()[:1]
+        if not unit or unit[0] not in _WIN_UNITS:  # "renewed for 2 years": 2 wins?
+            guess = int(q.value)
+            if not (q.negative or q.fractional or guess > MAX_WINS):
+                raise Unsure(f"Did you mean {plural_unit(guess, 'win')}?", guess)
     value, negative, fractional, rest = lead
     if negative and value:
         raise AnswerError("Wins can't be negative.")
@@ -628,6 +640,9 @@ def _read_piece(piece: str, builder: _DraftBuilder) -> bool:
     numeric = duration_text(piece)
     if _BARE_NUMBERS_RE.fullmatch(numeric):
         if builder.open_slot() is None and not builder.positional:
+            if _has_digit(piece):
+                builder.unplace(piece_read)  # no question left for it: kept, shown back
+                return True
             return False  # both numbers known already: "one" is an activity here
         numbers = numeric.split()
         for n in numbers:
