@@ -422,6 +422,14 @@ def test_parse_activities_total(text: str) -> None:
         ("nope", (0, "")),
         ("closed 2 deals", (2, "closed 2 deals")),
         ("1 🎉 signed Gamma", (1, "🎉 signed Gamma")),
+        # A sentence without a number is one win; a lone dash and zero words are none.
+        ("Initech signed the pilot!", (1, "Initech signed the pilot!")),
+        ("landed the Hooli contract", (1, "landed the Hooli contract")),
+        ("* renewal with Soylent", (1, "renewal with Soylent")),
+        ("–", (0, "")),
+        ("nada", (0, "")),
+        ("nothing yet", (0, "")),
+        ("3 - two demos and a renewal", (3, "two demos and a renewal")),
     ],
 )
 def test_parse_wins(text: str, expected: tuple[int, str]) -> None:
@@ -1060,22 +1068,6 @@ def test_minutes_edge_forms(text: str, expected: int | None) -> None:
         assert "more than 24 hours" in refusal(parse_minutes, text)
     else:
         assert parse_minutes(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Initech signed the pilot!", (1, "Initech signed the pilot!")),
-        ("landed the Hooli contract", (1, "landed the Hooli contract")),
-        ("* renewal with Soylent", (1, "renewal with Soylent")),
-        ("–", (0, "")),
-        ("nada", (0, "")),
-        ("nothing yet", (0, "")),
-        ("3 - two demos and a renewal", (3, "two demos and a renewal")),
-    ],
-)
-def test_wins_plain_sentences_and_zero_words(text: str, expected: tuple[int, str]) -> None:
-    assert parse_wins(text) == expected
 
 
 @pytest.mark.parametrize("text", ["a few deals", "yes", "some?", "x"])
