@@ -49,6 +49,7 @@ class Action(StrEnum):
     CHECKIN_START = "checkin.start"  # value: the day (ISO date) or "" for today
     CHECKIN_EDIT = "checkin.edit"  # value: the day to redo
     CHECKIN_DAY_OFF = "checkin.day_off"  # value: the day (ISO date) or "" for today
+    CHECKIN_CONFIRM = "checkin.confirm"  # value: "yes" or "no" to "Did you mean …?"
     SETTINGS_OPEN = "settings.open"
     FORGET_CONFIRM = "forget_me.confirm"
     FORGET_CANCEL = "forget_me.cancel"

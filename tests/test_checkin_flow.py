@@ -385,3 +385,166 @@ async def test_the_wins_question_is_asked_where_the_team_tracks_wins(
     checkin = await stored(database)
     assert checkin is not None and checkin.status == "complete"
     assert (checkin.wins, checkin.wins_note) == (2, "booked a demo with Acme")
+
+
+async def pending_reading(database: Database, user: str = "ana") -> dict[str, object] | None:
+    async with database.transaction() as session:
+        member = await find_member(session, "memory", user)
+        assert member is not None
+        state = await session.get(ConversationState, member.id)
+        return None if state is None else state.data.get("pending")
+
+
+async def test_a_likely_reading_is_asked_about_and_counts_only_once_confirmed(
+    bot: MemoryAdapter, database: Database
+):
+    await bot.say("checkin")
+    replies = await bot.say("2l")
+    assert kinds(replies) == ["confirm"]
+    assert "Did you mean 21 conversations?" in replies[0].text
+    assert {c.value for c in replies[0].choices} == {"yes", "no"}
+    assert await stored(database) is None and await pending_reading(database) is not None
+
+    replies = await bot.say("nope")  # no: the question again, nothing recorded
+    assert kinds(replies) == ["info", "question"] and "sales conversations" in replies[1].text
+    assert await pending_reading(database) is None
+
+    replies = await bot.say("4O")
+    assert "Did you mean 40 conversations?" in replies[0].text
+    replies = await bot.press("checkin.confirm", "yes")  # the button works like a typed yes
+    assert kinds(replies) == ["question"] and "minutes" in replies[0].text
+
+    replies = await bot.say("8o mins")
+    assert "Did you mean 80 minutes?" in replies[0].text
+    replies = await bot.say("75")  # a fresh answer instead of yes/no is taken as the answer
+    assert kinds(replies) == ["question"] and "top activities" in replies[0].text.lower()
+    await bot.say("pipeline review")
+    checkin = await stored(database)
+    assert checkin is not None and (checkin.conversations, checkin.minutes) == (40, 75)
+
+
+async def test_digits_touching_symbols_are_never_read_and_negatives_are_refused(
+    bot: MemoryAdapter, database: Database
+):
+    await bot.say("checkin")
+    replies = await bot.say("-4")
+    assert replies[0].kind == "reask" and "negative" in replies[0].text.lower()
+    replies = await bot.say("7e3")
+    assert replies[0].kind == "reask" and "7e3" in replies[0].text
+    replies = await bot.say("#9")
+    assert replies[0].kind == "saved_partial"  # the third unusable answer: saved as partial
+    checkin = await stored(database)
+    assert checkin is not None and checkin.conversations is None
+    assert checkin.note is not None and "7e3" in checkin.note
+
+
+async def test_zero_conversations_with_minutes_is_questioned_once(
+    bot: MemoryAdapter, database: Database
+):
+    await bot.say("checkin")
+    await bot.say("zero")
+    replies = await bot.say("2h")
+    assert kinds(replies) == ["confirm"]
+    assert "0 conversations but 120 minutes with buyers" in replies[0].text
+    replies = await bot.say("yes")
+    assert "top activities" in replies[0].text.lower()
+    replies = await bot.say("training new hires")
+    assert replies[0].kind == "confirmation"
+    checkin = await stored(database)
+    assert checkin is not None and (checkin.conversations, checkin.minutes) == (0, 120)
+
+    await bot.say("checkin", user="ben")
+    await bot.say("0", user="ben")
+    await bot.say("45", user="ben")
+    replies = await bot.say("no", user="ben")  # not right: the numbers are asked again
+    assert "sales conversations" in replies[-1].text
+
+
+async def test_a_number_answer_carrying_more_places_every_part(
+    bot: MemoryAdapter, database: Database
+):
+    await bot.say("checkin")
+    replies = await bot.say("9, 75 minutes, proposal for Globex")
+    assert replies[0].kind == "confirmation"
+    checkin = await stored(database)
+    assert checkin is not None and (checkin.conversations, checkin.minutes) == (9, 75)
+    assert [a.text for a in checkin.activities] == ["proposal for Globex"]
+
+    await bot.say("checkin", user="ben")
+    replies = await bot.say("I spoke for 2 hours with 4 clients", user="ben")
+    assert kinds(replies) == ["info", "question"]
+    assert "with 4 clients" in replies[0].text and "sales conversations" in replies[1].text
+    await bot.say("4", user="ben")
+    await bot.say("renewal call with Hooli", user="ben")
+    checkin = await stored(database, user="ben")
+    assert checkin is not None and (checkin.conversations, checkin.minutes) == (4, 120)
+    assert checkin.note is not None and "with 4 clients" in checkin.note
+
+
+async def test_numbers_inside_activities_stay_activities(bot: MemoryAdapter, database: Database):
+    replies = await bot.say("8 calls | 70 min | Q3 forecast | €5k upsell for Stark")
+    assert replies[0].kind == "confirmation"
+    checkin = await stored(database)
+    assert checkin is not None and (checkin.conversations, checkin.minutes) == (8, 70)
+    assert [a.text for a in checkin.activities] == ["Q3 forecast", "€5k upsell for Stark"]
+
+
+async def test_a_list_typed_one_line_per_message_keeps_every_item(
+    bot: MemoryAdapter, database: Database
+):
+    await bot.say("checkin")
+    await bot.say("7")
+    await bot.say("50")
+    replies = await bot.say("* prospect research")
+    assert kinds(replies) == ["question"] and "add more" in replies[0].text
+    replies = await bot.say("* call with Umbrella")
+    assert "2 of 3" in replies[0].text
+    replies = await bot.say("done")
+    assert replies[0].kind == "confirmation"
+    checkin = await stored(database)
+    assert checkin is not None
+    assert [a.text for a in checkin.activities] == ["prospect research", "call with Umbrella"]
+
+    await bot.say("checkin", user="ben")
+    await bot.say("3", user="ben")
+    await bot.say("30", user="ben")
+    await bot.say("1. inbox", user="ben")
+    await bot.say("2. demo for Soylent", user="ben")
+    replies = await bot.say("3. quote for Tyrell", user="ben")  # the third closes the list
+    assert replies[0].kind == "confirmation"
+    checkin = await stored(database, user="ben")
+    assert checkin is not None and len(checkin.activities) == 3
+
+
+async def test_a_plain_wins_sentence_is_one_win_and_a_dash_is_none(
+    bot: MemoryAdapter, database: Database
+):
+    await bot.command("admin", "wins on", is_admin=True)
+    for user, answer, expected in (
+        ("ana", "Globex renewed their license!", (1, "Globex renewed their license!")),
+        ("ben", "–", (0, None)),
+    ):
+        await bot.say("checkin", user=user)
+        await bot.say("6", user=user)
+        await bot.say("65", user=user)
+        await bot.say("negotiation", user=user)
+        replies = await bot.say(answer, user=user)
+        assert replies[0].kind == "confirmation", replies[0].text
+        checkin = await stored(database, user=user)
+        assert checkin is not None and (checkin.wins, checkin.wins_note) == expected
+
+
+async def test_a_number_later_in_a_wins_sentence_is_asked_about(
+    bot: MemoryAdapter, database: Database
+):
+    await bot.command("admin", "wins on", is_admin=True)
+    for answer in ("checkin", "6", "65", "negotiation"):
+        await bot.say(answer)
+    replies = await bot.say("Initech renewed for three years")
+    assert kinds(replies) == ["confirm"] and "Did you mean 3 wins?" in replies[0].text
+    replies = await bot.say("no")
+    assert "wins" in replies[-1].text.lower()
+    replies = await bot.say("one - Initech renewal")
+    assert replies[0].kind == "confirmation"
+    checkin = await stored(database)
+    assert checkin is not None and (checkin.wins, checkin.wins_note) == (1, "Initech renewal")

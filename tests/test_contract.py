@@ -171,6 +171,7 @@ def test_ids_on_the_wire_keep_their_values() -> None:
         "CHECKIN_START": "checkin.start",
         "CHECKIN_EDIT": "checkin.edit",
         "CHECKIN_DAY_OFF": "checkin.day_off",
+        "CHECKIN_CONFIRM": "checkin.confirm",
         "SETTINGS_OPEN": "settings.open",
         "FORGET_CONFIRM": "forget_me.confirm",
         "FORGET_CANCEL": "forget_me.cancel",

@@ -24,6 +24,11 @@ class Draft:
     notes: tuple[str, ...] = ()  # answers Needle could not use, kept so nothing typed is lost
     editing: bool = False  # replacing a check-in that was already complete
     previous: dict[str, Any] = field(default_factory=dict)  # the values being replaced
+    # A reading waiting for the member's yes: {"question": ..., "values": {step: value}}.
+    # Its values count only once confirmed; "no" drops them and the question is asked again.
+    pending: dict[str, Any] | None = None
+    collecting: bool = False  # a list typed one line per message: the activities stay open
+    zero_checked: bool = False  # "0 conversations but N minutes" was confirmed
 
     def has(self, step: str) -> bool:
         """True when the step has an answer."""
@@ -40,10 +45,17 @@ class Draft:
             return self
         return replace(self, notes=(*self.notes, note)[-MAX_NOTES:])
 
+    def with_notes(self, texts: tuple[str, ...]) -> Draft:
+        """The draft with several unplaced parts remembered."""
+        draft = self
+        for text in texts:
+            draft = draft.with_note(text)
+        return draft
+
     def merged(self, parsed: CheckinDraft) -> Draft:
-        """The draft with whatever an all-in-one message carried."""
+        """The draft with whatever an all-in-one message carried (unplaced parts as notes)."""
         return replace(
-            self,
+            self.with_notes(parsed.unplaced),
             conversations=(
                 parsed.conversations if parsed.conversations is not None else self.conversations
             ),
@@ -71,6 +83,9 @@ class Draft:
             notes=tuple(data.get("notes") or ()),
             editing=bool(data.get("editing")),
             previous=dict(data.get("previous") or {}),
+            pending=data.get("pending"),
+            collecting=bool(data.get("collecting")),
+            zero_checked=bool(data.get("zero_checked")),
         )
 
     @classmethod

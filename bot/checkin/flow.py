@@ -7,6 +7,20 @@ after three failed tries Needle saves what it has and says how to finish.
 
 `CheckinFlow` is how the engine reaches it: answers, what may interrupt a question, the
 late-answer window's close, and the reminder of the open question after a command.
+
+When unsure, Needle asks and records nothing until the member confirms: a reading that needs
+a yes ("Did you mean 10 conversations?", or "0 conversations but 150 minutes with buyers — is
+that right?", asked once per check-in) waits in the draft's `pending` with Yes/No buttons and
+typed yes/no; `no` asks the question again, and any other answer is taken as a fresh answer.
+
+A number question's answer that carries more ("6, 60 minutes, demo with Acme") is read as an
+all-in-one message: every part that can be placed is placed, the rest is kept in the check-in's
+note and shown back, and only what is missing is asked.
+
+Lists typed one line per message: when the answer to the activities question is a single
+bulleted or numbered line ("- cold calls") the question stays open ("Got it — add more, or
+`done`"); each following message adds its items until there are three or the member says
+`done` (or `no`, `that's it`), and then the check-in moves on as usual.
 """
 
 from __future__ import annotations
@@ -30,6 +44,12 @@ from bot.storage.models import ConversationState
 MAX_TRIES = 3
 FLOW = "checkin"
 KEEP_WORDS = frozenset({"same", "keep", "unchanged", "no change"})
+YES_WORDS = frozenset({"yes", "y", "yep", "yeah", "yup", "correct", "right", "sure", "ok", "okay"})
+NO_WORDS = frozenset({"no", "n", "nope", "nah", "wrong", "not right"})
+DONE_WORDS = frozenset(
+    {"done", "no", "nope", "that's it", "thats it", "that is it", "nothing else", "no more"}
+    | {"finished", "end", "ok", "okay", "that's all", "thats all"}
+)
 CANCEL_WORDS = frozenset({"cancel", "stop", "quit", "never mind", "nevermind"})
 # The commands that (re)open the check-in and ask its question themselves.
 ASKING_COMMANDS = frozenset({"checkin", "start"})
@@ -82,38 +102,91 @@ async def start_checkin(
         )
     if intro:
         replies.insert(0, Reply(intro, kind=ReplyKind.INFO))
+    kept: tuple[str, ...] = ()
     if initial_text:
         if parsing.is_day_off(initial_text):
             return await mark_day_off(ctx, day)
-        draft = draft.merged(parsing.parse_checkin_message(initial_text))
-    return replies + await advance(ctx, day, draft, source="chat")
+        reading = parsing.parse_checkin_message(initial_text)
+        draft, kept = draft.merged(reading), reading.unplaced
+    return replies + await advance(ctx, day, draft, source="chat", kept=kept)
 
 
-async def advance(ctx: Context, day: date, draft: Draft, *, source: str) -> list[Reply]:
-    """Ask the next unanswered question, or save the check-in and confirm it."""
-    for step in steps_for(ctx.team):
-        if not draft.has(step):
-            await save_state(
-                ctx.session,
-                ctx.member.id,
-                team_id=ctx.team.id,
-                flow=FLOW,
-                step=step,
-                local_date=day,
-                data=draft.to_json(),
-                attempts=0,
-                now=ctx.now,
-            )
-            return [ask(ctx, step, day, draft)]
+def zero_check(draft: Draft) -> Draft:
+    """Hold "0 conversations but N minutes" for a yes, once per check-in."""
+    if draft.zero_checked or draft.conversations != 0 or not draft.minutes:
+        return draft
+    question_text = f"0 conversations but {draft.minutes} minutes with buyers — is that right?"
+    values = {"conversations": 0, "minutes": draft.minutes}
+    return replace(
+        draft,
+        conversations=None,
+        minutes=None,
+        pending={"question": question_text, "values": values, "zero": True},
+    )
+
+
+def open_step(ctx: Context, draft: Draft) -> str | None:
+    """The question to keep open or ask next, or None when every question is answered."""
+    if draft.collecting:
+        return "activities"
+    return next((step for step in steps_for(ctx.team) if not draft.has(step)), None)
+
+
+async def advance(
+    ctx: Context, day: date, draft: Draft, *, source: str, kept: tuple[str, ...] = ()
+) -> list[Reply]:
+    """Ask the next unanswered question (or a pending yes/no), or save and confirm."""
+    draft = zero_check(draft)
+    shown = [kept_reply(kept)] if kept else []
+    step = open_step(ctx, draft)
+    if step is not None:
+        await save_state(
+            ctx.session,
+            ctx.member.id,
+            team_id=ctx.team.id,
+            flow=FLOW,
+            step=step,
+            local_date=day,
+            data=draft.to_json(),
+            attempts=0,
+            now=ctx.now,
+        )
+        return [*shown, ask(ctx, step, day, draft)]
     await clear_state(ctx.session, ctx.member.id)
     checkin = await save_checkin(
         ctx.session, ctx.member.id, day, record_from(ctx, draft, source=source), now=ctx.now
     )
-    return await confirmation(ctx, checkin)
+    return shown + await confirmation(ctx, checkin)
+
+
+def kept_reply(kept: tuple[str, ...]) -> Reply:
+    """Show back the parts of an answer that could not be placed."""
+    parts = "; ".join(f"“{part[:80]}”" for part in kept[:5])
+    return Reply(f"I couldn't place {parts}, so I kept it in today's note.", kind=ReplyKind.INFO)
 
 
 def ask(ctx: Context, step: str, day: date, draft: Draft) -> Reply:
-    """The question for a step, with the old answer when redoing a check-in."""
+    """The question for a step, with the old answer when redoing a check-in.
+
+    A reading waiting for a yes is asked instead, and an activities list kept open says so.
+    """
+    if draft.pending is not None:
+        return Reply(
+            f"{draft.pending['question']} (yes / no)",
+            kind=ReplyKind.CONFIRM,
+            title=LABELS[step],
+            choices=(
+                Choice("Yes", Action.CHECKIN_CONFIRM, "yes", "primary"),
+                Choice("No", Action.CHECKIN_CONFIRM, "no"),
+            ),
+        )
+    if draft.collecting:
+        count = len(draft.activities or ())
+        return Reply(
+            f"Got it ({count} of 3) — add more, one per message, or `done`.",
+            kind=ReplyKind.QUESTION,
+            title=LABELS[step],
+        )
     text = question(ctx.team, step)
     if day != ctx.today:
         text = f"({describe_date(day, ctx.today).capitalize()}) {text}"
@@ -134,19 +207,82 @@ async def on_answer(ctx: Context, state: ConversationState, text: str) -> list[R
     lowered = answer.lower().rstrip(".!")
     if lowered in CANCEL_WORDS:
         return await cancel(ctx, day, draft)
+    if draft.pending is not None:
+        if lowered in YES_WORDS or lowered in NO_WORDS:
+            return await settle(ctx, day, draft, confirmed=lowered in YES_WORDS)
+        draft = replace(draft, pending=None)  # a fresh answer instead of yes or no
+        step = open_step(ctx, draft) or step
+    if draft.collecting:
+        if lowered in DONE_WORDS:
+            return await advance(ctx, day, replace(draft, collecting=False), source="chat")
+        if not parsing.is_day_off(answer):
+            return await collect(ctx, state, draft, answer)
     if draft.editing and lowered in KEEP_WORDS:
         return await advance(ctx, day, keep_previous(draft, step), source="chat")
     if parsing.is_day_off(answer):
         return await mark_day_off(ctx, day)
-    if parsing.looks_like_checkin(answer):
-        merged = draft.merged(parsing.parse_checkin_message(answer))
+    if step in ("conversations", "minutes"):
+        reading = parsing.read_checkin(answer, first=step)
+        if reading.placed() > 1 or (reading.placed() and reading.unplaced):
+            merged = draft.merged(reading)
+            return await advance(ctx, day, merged, source="chat", kept=reading.unplaced)
+    elif parsing.looks_like_checkin(answer):
+        reading = parsing.parse_checkin_message(answer)
+        merged = draft.merged(reading)
         if merged != draft:
-            return await advance(ctx, day, merged, source="chat")
+            return await advance(ctx, day, merged, source="chat", kept=reading.unplaced)
     try:
         draft = fill(draft, step, answer)
+    except parsing.Unsure as unsure:
+        values: dict[str, object] = {step: unsure.value}
+        if step == "wins":
+            values["wins_note"] = " ".join(answer.split())[:500] or None
+        pending = {"question": str(unsure), "values": values}
+        return await advance(ctx, day, replace(draft, pending=pending), source="chat")
     except parsing.AnswerError as err:
         return await retry(ctx, state, draft.with_note(answer), str(err))
+    if step == "activities" and parsing.is_list_line(answer):
+        draft = replace(draft, collecting=len(draft.activities or ()) < parsing.MAX_ACTIVITIES)
     return await advance(ctx, day, draft, source="chat")
+
+
+async def settle(ctx: Context, day: date, draft: Draft, *, confirmed: bool) -> list[Reply]:
+    """A yes or no to a pending reading: yes records it, no asks the question again."""
+    pending = draft.pending or {}
+    draft = replace(draft, pending=None)
+    if confirmed:
+        values = dict(pending.get("values") or {})
+        draft = replace(draft, **values, zero_checked=draft.zero_checked or "zero" in pending)
+        return await advance(ctx, day, draft, source="chat")
+    replies = await advance(ctx, day, draft, source="chat")
+    return [Reply("Okay, let's try that again.", kind=ReplyKind.INFO), *replies]
+
+
+async def answer_choice(ctx: Context, value: str) -> list[Reply]:
+    """A Yes/No button under a pending reading of the check-in."""
+    state = await load_state(ctx.session, ctx.member.id)
+    if state is None or state.flow != FLOW or Draft.from_json(state.data).pending is None:
+        return [
+            Reply("That question has expired. Type `checkin` to continue.", kind=ReplyKind.INFO)
+        ]
+    return await on_answer(ctx, state, "yes" if value == "yes" else "no")
+
+
+async def collect(ctx: Context, state: ConversationState, draft: Draft, answer: str) -> list[Reply]:
+    """One more message of an activities list typed line by line."""
+    items = parsing.activity_items(answer)
+    if not items:
+        return await retry(ctx, state, draft.with_note(answer), "I didn't catch any activities.")
+    have = list(draft.activities or ())
+    room = parsing.MAX_ACTIVITIES - len(have)
+    added = [item[: parsing.MAX_ACTIVITY_CHARS].rstrip() for item in items[:room]]
+    if len(items) > room or any(len(item) > parsing.MAX_ACTIVITY_CHARS for item in items):
+        draft = draft.with_note(answer)
+    activities = tuple(have + added)
+    draft = replace(
+        draft, activities=activities, collecting=len(activities) < parsing.MAX_ACTIVITIES
+    )
+    return await advance(ctx, state.local_date, draft, source="chat")
 
 
 def fill(draft: Draft, step: str, answer: str) -> Draft:
@@ -156,7 +292,11 @@ def fill(draft: Draft, step: str, answer: str) -> Draft:
     if step == "minutes":
         return replace(draft, minutes=parsing.parse_minutes(answer))
     if step == "activities":
-        return replace(draft, activities=tuple(parsing.parse_activities(answer)))
+        activities = tuple(parsing.parse_activities(answer))
+        items = parsing.activity_items(answer)
+        if len(items) > len(activities) or any(a not in activities for a in items):
+            draft = draft.with_note(answer)  # a fourth item or a long one: nothing typed is lost
+        return replace(draft, activities=activities)
     if step == "wins":
         wins, note = parsing.parse_wins(answer)
         return replace(draft, wins=wins, wins_note=note or None)
@@ -278,6 +418,8 @@ async def submit_values(
             continue
         try:
             draft = fill(draft, step, raw)
+        except parsing.Unsure as unsure:
+            errors[step] = f"{unsure} If so, type {unsure.value}."
         except parsing.AnswerError as err:
             errors[step] = f"{err} e.g. {EXAMPLES[step]}"
     if errors:
@@ -328,6 +470,7 @@ def register(router: Router) -> None:
 __all__ = [
     "CheckinFlow",
     "advance",
+    "answer_choice",
     "ask",
     "mark_day_off",
     "register",

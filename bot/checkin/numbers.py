@@ -4,7 +4,16 @@ Only the first 2,000 characters of any answer are read; text is NFKC-normalised 
 other scripts' digits become 0-9, fancy dashes become "-"), control characters and NUL bytes
 become spaces, and every regular expression is linear in its input. Numbers may be digits or
 English words up to the thousands ("twenty-one", "a dozen", "half a dozen", "a couple", "one
-hundred and five", "one and a half"); vague amounts ("a few", "some") are refused.
+hundred and five", "one and a half"); vague amounts ("a few", "some") are refused. Number words
+of other languages ("doce", "zwölf", "十二") are not read: the member is asked for digits.
+
+A number is read only where it stands clear of other characters (`unclear_numbers`): digits that
+touch letters or symbols ("1O", "Q4", "3rd", "1e9", "0x10", "1_000", "$2M", "alert(1)",
+"1時間半") are never read as a number. Where one likely reading exists — letters that look like
+digits ("1O" -> 10, "6o" -> 60), an ordinal ("3rd" -> 3), digit-group underscores
+("1_000" -> 1000), an approximation ("~7" -> 7) — it is offered as a guess for the member to
+confirm; a range ("3-4") is reported as a range. Units written onto a number ("45m", "1h30",
+"1.5h", "12calls") and clock durations ("1:30") are clear.
 """
 
 from __future__ import annotations
@@ -202,10 +211,11 @@ def _words_to_digits(text: str) -> str:
 
 _HOUR_UNITS = frozenset(
     {"h", "hr", "hrs", "hs", "hour", "hours", "hora", "horas", "std", "stunde", "stunden"}
-    | {"heure", "heures", "ora", "ore", "uur"}
+    | {"heure", "heures", "ora", "ore", "uur", "時間"}
 )
 _MINUTE_UNITS = frozenset(
     {"m", "min", "mins", "mn", "minute", "minutes", "minuto", "minutos", "minuten", "minuti"}
+    | {"分"}
 )
 _COUNT_UNITS = frozenset(
     {"call", "calls", "conversation", "conversations", "convo", "convos", "conv", "convs"}
@@ -218,7 +228,102 @@ _COUNT_MODIFIERS = frozenset(
     {"sales", "live", "buyer", "buyers", "client", "customer", "prospect", "phone", "discovery"}
     | {"cold", "warm", "video", "zoom", "demo", "intro", "real", "good", "great", "new", "quick"}
 )
+_GLUED_UNITS = _HOUR_UNITS | _MINUTE_UNITS | _COUNT_UNITS
 _UNIT_AFTER_NO = _HOUR_UNITS | _MINUTE_UNITS | _COUNT_UNITS | {"time", "sales"}
+
+# --------------------------------------------------------------------------------------------
+# Clear and unclear numbers
+
+
+_TOKEN_SPLIT_RE = re.compile(r"[\s;=]+|(?<![0-9])[,.:/-]|[,.:/-](?![0-9])")
+_TOKEN_EDGES = "()[]\"'"
+_TOKEN_TAIL = "!?"
+_CLEAR_NUMBER = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+(?:[.,][0-9]+)?|[.,][0-9]+)"
+_CLEAR_TOKEN_RE = re.compile(
+    rf"(?P<num>{_CLEAR_NUMBER})(?P<unit>[^\W\d_]*)"
+    r"|[0-9]+h[0-9]{1,2}(?:m|min|mins)?"
+    r"|[0-9]{1,2}:[0-5][0-9]"
+)
+_RANGE_RE = re.compile(rf"{_CLEAR_NUMBER}-{_CLEAR_NUMBER}")
+_LOOKALIKE_RE = re.compile(r"[0-9oli]*[0-9][0-9oli]*")
+_ORDINAL_RE = re.compile(r"([0-9]+)(?:st|nd|rd|th)")
+_UNDERSCORED_RE = re.compile(r"[0-9]{1,3}(?:_[0-9]{3})+")
+_DIGIT_RE = re.compile(r"[0-9]")
+
+UnclearKind = Literal["lookalike", "ordinal", "grouped", "approximate", "range", "unreadable"]
+
+
+@dataclass(frozen=True)
+class Unclear:
+    """Digits Needle will not read as a number by itself: where, why, and a likely reading."""
+
+    start: int
+    end: int
+    text: str
+    kind: UnclearKind
+    guess: str | None = None  # the digits it most likely means ("1O" -> "10"), or None
+
+
+def _unclear_token(token: str) -> tuple[UnclearKind, str | None] | None:
+    """Why a token holding digits is unclear (and its likely reading), or None when clear."""
+    lowered = token.lower()
+    m = _CLEAR_TOKEN_RE.fullmatch(lowered)
+    if m and (not m.group("unit") or m.group("unit") in _GLUED_UNITS):
+        return None
+    if _RANGE_RE.fullmatch(lowered):
+        return "range", None
+    if _LOOKALIKE_RE.fullmatch(lowered):
+        return "lookalike", lowered.replace("o", "0").replace("l", "1").replace("i", "1")
+    ordinal = _ORDINAL_RE.fullmatch(lowered)
+    if ordinal:
+        return "ordinal", ordinal.group(1)
+    if _UNDERSCORED_RE.fullmatch(lowered):
+        return "grouped", lowered.replace("_", "")
+    if lowered.startswith("~") and _CLEAR_TOKEN_RE.fullmatch(lowered[1:]):
+        return "approximate", lowered[1:]
+    return "unreadable", None
+
+
+def unclear_numbers(clean: str) -> list[Unclear]:
+    """Every place in cleaned text where digits touch letters or symbols, in order."""
+    found: list[Unclear] = []
+    pos = 0
+    for separator in [*_TOKEN_SPLIT_RE.finditer(clean), None]:
+        end = separator.start() if separator else len(clean)
+        start, stop = pos, end
+        while start < stop and clean[start] in _TOKEN_EDGES:
+            start += 1
+        while stop > start and clean[stop - 1] in _TOKEN_EDGES + _TOKEN_TAIL:
+            stop -= 1
+        token = clean[start:stop]
+        if _DIGIT_RE.search(token):
+            why = _unclear_token(token)
+            if why is not None:
+                found.append(Unclear(start, stop, token, *why))
+        pos = separator.end() if separator else end
+    return found
+
+
+def mask_unclear(clean: str, unclear: list[Unclear] | None = None) -> str:
+    """The text with the digits of unclear numbers blanked out, so nothing reads them."""
+    chars = list(clean)
+    for u in unclear_numbers(clean) if unclear is None else unclear:
+        for k in range(u.start, u.end):
+            if chars[k].isdigit():
+                chars[k] = "#"
+    return "".join(chars)
+
+
+def with_guesses(clean: str, unclear: list[Unclear]) -> str | None:
+    """The text with each unclear number replaced by its likely reading; None if one has none."""
+    if not unclear or any(u.guess is None for u in unclear):
+        return None
+    out, pos = [], 0
+    for u in unclear:
+        out += [clean[pos : u.start], u.guess or ""]
+        pos = u.end
+    return "".join(out) + clean[pos:]
+
 
 _QUANTITY_RE = re.compile(
     r"(?P<neg>(?<![\w.,)])-(?=[0-9])|\bminus\s+(?=[0-9]))?"
@@ -263,14 +368,23 @@ def find_quantities(text: str) -> list[_Quantity]:
         whole = m.group("int").replace(",", "")
         frac = m.group("frac") or ""
         value = Decimal(f"{whole}.{frac}" if frac else whole)
+        unit, unit2 = m.group("unit"), m.group("unit2")
+        kind = _unit_kind(unit, unit2)
+        # The quantity ends after the words that made its unit: "3 buyers with" ends at "buyers".
+        if kind == "count" and unit not in _COUNT_UNITS:
+            end = m.end()
+        elif kind in ("count", "hour", "minute"):
+            end = m.end("unit")
+        else:
+            end = m.end("frac") if m.group("frac") else m.end("int")
         found.append(
             _Quantity(
                 value=value,
                 negative=bool(m.group("neg")) and value != 0,
                 fractional=bool(frac.strip("0")),
-                kind=_unit_kind(m.group("unit"), m.group("unit2")),
+                kind=kind,
                 start=m.start(),
-                end=m.end(),
+                end=end,
             )
         )
     return found
@@ -308,7 +422,7 @@ def duration_text(clean: str) -> str:
 
 
 @dataclass
-class _Tally:
+class Tally:
     """Counts and durations found in one piece of text."""
 
     counts: list[_Quantity] = field(default_factory=list)
@@ -322,9 +436,9 @@ class _Tally:
         return bool(self.counts or self.times)
 
 
-def tally_quantities(text: str) -> _Tally:
+def tally_quantities(text: str) -> Tally:
     """Sort the numbers of duration-normalised text into counts, minutes and loose numbers."""
-    tally = _Tally()
+    tally = Tally()
     after_hours: _Quantity | None = None
     for q in find_quantities(text):
         sign = -1 if q.negative else 1
@@ -335,8 +449,16 @@ def tally_quantities(text: str) -> _Tally:
             tally.times.append(q)
             tally.minutes += sign * q.value * 60
             after_hours = q
-        elif q.kind == "minute" or (
-            after_hours is not None and text[after_hours.end : q.start].strip() in ("", "and")
+        elif (
+            q.kind == "minute"
+            or (
+                after_hours is not None
+                and q.kind in ("bare", "other")
+                and (
+                    after_hours.end == q.start  # "1h30 talking"
+                    or (q.kind == "bare" and text[after_hours.end : q.start].strip() in ("", "and"))
+                )
+            )
         ):
             # "1h30" and "2 hours 15": a unit-less number right after hours is minutes.
             tally.times.append(q)

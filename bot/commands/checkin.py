@@ -8,7 +8,12 @@ from datetime import date, timedelta
 
 from bot.checkin import flow as conversation
 from bot.checkin import parsing
-from bot.checkin.flow import mark_day_off, start_checkin, submit_values
+from bot.checkin.flow import (
+    answer_choice,
+    mark_day_off,
+    start_checkin,
+    submit_values,
+)
 from bot.checkin.numbers import MAX_CONVERSATIONS, MAX_MINUTES
 from bot.checkin.questions import EXAMPLES, LABELS, question, steps_for
 from bot.checkin.summary import against
@@ -46,6 +51,7 @@ def register(router: Router) -> None:
     router.add_action(Action.CHECKIN_START, start_button)
     router.add_action(Action.CHECKIN_EDIT, start_button)
     router.add_action(Action.CHECKIN_DAY_OFF, day_off_button)
+    router.add_action(Action.CHECKIN_CONFIRM, confirm_button)
     router.add_form(FormId.CHECKIN, submitted)
     conversation.register(router)
     router.add_message_handler(on_plain_message)
@@ -142,6 +148,11 @@ async def day_off_button(ctx: Context, value: str) -> list[Reply]:
     if isinstance(day, str):
         return [Reply(day, kind=ReplyKind.REFUSAL)]
     return await mark_day_off(ctx, day)
+
+
+async def confirm_button(ctx: Context, value: str) -> list[Reply]:
+    """The Yes/No buttons under "Did you mean 10 conversations?" in a check-in."""
+    return await answer_choice(ctx, value)
 
 
 async def submitted(ctx: Context, values: dict[str, str]) -> list[Reply]:
