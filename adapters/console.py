@@ -2,7 +2,8 @@
 
 It reads lines from standard input (typed or piped), hands them to the engine as direct
 messages, and prints replies as plain text. Charts and exports are saved to files and their
-paths printed. Scheduled prompts arrive through `send()` while the console is open.
+paths printed; a file never replaces one already there (a second one gets `-2`, `-3`, …).
+Scheduled prompts arrive through `send()` while the console is open.
 """
 
 from __future__ import annotations
@@ -27,6 +28,29 @@ def user_id_for(name: str) -> str:
     """A stable user id for a console name (`Ana Lima` -> `ana-lima`)."""
     slug = re.sub(r"[\W_]+", "-", name.casefold()).strip("-")
     return slug or "me"
+
+
+def save_new_file(folder: Path, name: str, data: bytes) -> Path:
+    """Write `data` under `folder` as a new file named after `name`, never over an existing one.
+
+    Only the last part of `name` is used, so a name cannot point outside `folder`. When the name
+    is taken, `-2`, `-3`, … goes before the extension; the file is created exclusively, so even
+    a file that appears meanwhile is not overwritten.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = Path(Path(name).name)
+    if wanted.name in ("", ".", ".."):
+        wanted = Path("needle-file")
+    candidate = folder / wanted
+    number = 1
+    while True:
+        try:
+            with candidate.open("xb") as file:
+                file.write(data)
+            return candidate
+        except FileExistsError:
+            number += 1
+            candidate = folder / f"{wanted.stem}-{number}{wanted.suffix}"
 
 
 def render_text(reply: Reply) -> str:
@@ -114,9 +138,7 @@ class ConsoleAdapter:
         for reply in replies:
             text = render_text(reply)
             for attachment_name, data in self._attachments(reply):
-                path = self.files_dir / attachment_name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
+                path = save_new_file(self.files_dir, attachment_name, data)
                 text += f"\n  (saved {path})"
             print(text, file=self.output, flush=True)
 

@@ -31,6 +31,7 @@ from bot.storage.db import Database
 from bot.storage.deliveries import MemberRow
 from bot.storage.events import EVENT_MEMORY, forget_events_before
 from bot.storage.models import Team
+from bot.storage.slack_oauth import forget_expired_oauth_states
 from scheduler.delivery import Deliverer, DeliveryReport, Work
 from scheduler.due import (
     DueSlot,
@@ -196,6 +197,7 @@ class Scheduler:
         async with self.database.transaction() as session:
             removed = await store.prune(session, before=(now - KEEP_DELIVERIES).date())
             forgotten = await forget_events_before(session, now - EVENT_MEMORY)
+            await forget_expired_oauth_states(session, now)
         if removed or forgotten:
             log.info(
                 "pruned %d delivery records older than %s and %d event ids older than %s",

@@ -35,7 +35,10 @@ async def test_export_own_data_with_versions(bot: MemoryAdapter, database: Datab
         await bot.say(answer)
     replies = await bot.command("export")
     reply = replies[0]
-    assert reply.kind == ReplyKind.EXPORT and reply.filename == "needle-export-2026-11-25.csv"
+    assert (
+        reply.kind == ReplyKind.EXPORT
+        and reply.filename == "needle-export-ana-2026-11-25-180000.csv"
+    )
     rows = rows_of(reply)
     assert [(r["record"], r["version"], r["conversations"]) for r in rows] == [
         ("replaced", "1", "3"),

@@ -6,10 +6,13 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import inspect
 
 from bot.storage.db import Database
 from bot.storage.migrate import alembic_config, current_revision, include_object, upgrade
 from bot.storage.models import Base
+
+TABLE = "slack_oauth_states"
 
 
 @pytest.mark.both_databases
@@ -35,3 +38,17 @@ async def test_downgrade_to_nothing_and_back(database: Database):
     assert await current_revision(database) is None
     await upgrade(database)
     assert await current_revision(database) == head
+
+
+@pytest.mark.both_databases
+async def test_oauth_states_are_looked_up_through_an_index(database: Database):
+    def indexed_columns(connection):  # type: ignore[no-untyped-def]
+        return [index["column_names"] for index in inspect(connection).get_indexes(TABLE)]
+
+    async with database.engine.connect() as conn:
+        assert ["state"] in await conn.run_sync(indexed_columns)
+    async with database.engine.begin() as conn:
+        await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), "-1"))
+    async with database.engine.connect() as conn:
+        assert ["state"] not in await conn.run_sync(indexed_columns)
+    await upgrade(database)

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import DateTime, column, select, table, text
 
 from adapters.base import DeliveryError
+from bot.clock import FakeClock
 from bot.engine import Engine
 from bot.messages import Address, Reply
 from bot.storage.db import Database
 from bot.storage.models import Member, Team, TeamMembership
 from tests.fakes.slack import event_callback
 from tests.forgotten import rows_mentioning
+from tests.scheduler_support import make_scheduler, outbox_for
 from tests.slack_harness import SlackHarness, slack_harness
 
 CLIENT_ID = "1111.2222"
@@ -38,12 +41,8 @@ async def oauth(settings: Any, engine: Engine) -> AsyncIterator[SlackHarness]:
         yield harness
 
 
-async def install(slack: SlackHarness, team_id: str, installer: str) -> str:
-    """Run the whole install flow for `team_id`; returns the bot token it got."""
-    token = f"xoxb-{team_id.lower()}"
-    code = f"code-{team_id}"
-    slack.fake.add_oauth_code(code, team_id=team_id, bot_token=token, installer=installer)
-    slack.fake.add_user(installer, team_id=team_id, name=f"Owner of {team_id}")
+async def start_install(slack: SlackHarness) -> tuple[str, str]:
+    """A visit to the install page (anyone's): the OAuth state it was given, and its cookie."""
     async with slack.http.get(slack.url + "/slack/install") as page:
         assert page.status == 200
         html = await page.text()
@@ -53,7 +52,16 @@ async def install(slack: SlackHarness, team_id: str, installer: str) -> str:
     query = parse_qs(urlparse(link.group(1).replace("&amp;", "&")).query)
     assert query["client_id"] == [CLIENT_ID]
     assert "chat:write" in query["scope"][0]
-    state = query["state"][0]
+    return query["state"][0], cookie
+
+
+async def install(slack: SlackHarness, team_id: str, installer: str) -> str:
+    """Run the whole install flow for `team_id`; returns the bot token it got."""
+    token = f"xoxb-{team_id.lower()}"
+    code = f"code-{team_id}"
+    slack.fake.add_oauth_code(code, team_id=team_id, bot_token=token, installer=installer)
+    slack.fake.add_user(installer, team_id=team_id, name=f"Owner of {team_id}")
+    state, cookie = await start_install(slack)
     redirect = f"{slack.url}/slack/oauth_redirect?code={code}&state={state}"
     async with slack.http.get(redirect, headers={"Cookie": cookie}) as done:
         assert done.status == 200, await done.text()
@@ -239,3 +247,44 @@ async def test_the_recap_channel_must_be_one_of_the_workspaces_own(
     with pytest.raises(DeliveryError):
         await oauth.adapter.send(Address("slack", "T0ALPHA01", "", "C0BRAVO"), Reply("Recap"))
     assert oauth.fake.messages("C0BRAVO") == []
+
+
+OAUTH_STATES = table("slack_oauth_states", column("state"), column("expire_at", DateTime()))
+
+
+async def oauth_states(database: Database) -> dict[str, datetime]:
+    """Every stored OAuth state and when it expires (UTC)."""
+    async with database.transaction() as session:
+        rows = (await session.execute(select(OAUTH_STATES.c.state, OAUTH_STATES.c.expire_at))).all()
+    return {state: expire_at.replace(tzinfo=UTC) for state, expire_at in rows}
+
+
+async def test_the_scheduler_tick_drops_expired_install_states_and_keeps_live_ones(
+    oauth: SlackHarness, database: Database, clock: FakeClock
+) -> None:
+    abandoned = [(await start_install(oauth))[0] for _ in range(200)]
+    stored = await oauth_states(database)
+    assert sorted(stored) == sorted(abandoned)
+    live = [await start_install(oauth) for _ in range(3)]
+    stored = await oauth_states(database)
+    assert len(stored) == 203
+    last_abandoned = max(stored[state] for state in abandoned)
+    first_live = min(stored[state] for state, _ in live)
+    assert last_abandoned < first_live
+
+    # A tick between the two expiries: the 200 abandoned states can no longer be used.
+    scheduler = make_scheduler(database, outbox_for(), clock)
+    await scheduler.tick(last_abandoned + (first_live - last_abandoned) / 2)
+
+    assert sorted(await oauth_states(database)) == sorted(state for state, _ in live)
+    # A state that was kept still completes its install.
+    state, cookie = live[0]
+    oauth.fake.add_oauth_code(
+        "code-T0LIVE001", team_id="T0LIVE001", bot_token="xoxb-live", installer="UOWNL"
+    )
+    oauth.fake.add_user("UOWNL", team_id="T0LIVE001", name="Owner of T0LIVE001")
+    redirect = f"{oauth.url}/slack/oauth_redirect?code=code-T0LIVE001&state={state}"
+    async with oauth.http.get(redirect, headers={"Cookie": cookie}) as done:
+        assert done.status == 200, await done.text()
+    await oauth.settle()
+    assert sorted(await oauth_states(database)) == sorted(state for state, _ in live[1:])

@@ -1,7 +1,9 @@
 """Data rights: `export` (CSV), `forget-me` (delete, after a confirmation), `ranking off|on`.
 
 - `export` sends the member's own check-ins, including earlier versions kept for audit, as a
-  CSV file. Admins may `export team` for the active members of their own team only.
+  CSV file. Admins may `export team` for the active members of their own team only. Text a
+  member typed is written so that a spreadsheet shows it and never runs it as a formula, and
+  each file is named after the member and the moment, so two exports never share a name.
 - `forget-me` asks first (buttons, or typed yes/no); the question stays open for ten minutes.
   Yes deletes the member's check-ins, activities, earlier versions, settings, memberships and
   scheduled-message records, then says what went. Someone who writes again starts fresh.
@@ -12,7 +14,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.checkin.draft import Draft
@@ -80,6 +83,32 @@ def register(router: Router) -> None:
     )
 
 
+# A cell starting with one of these is read as a formula by spreadsheet apps (OWASP, "CSV
+# injection"); the full-width forms too, since some apps fold them to the ASCII ones.
+FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+
+
+def spreadsheet_safe(cell: object) -> object:
+    """A text cell that could start a formula, prefixed with `'` so it stays text.
+
+    Leading whitespace doesn't save a cell (apps and importers trim it), so the first
+    non-blank character counts too. Numbers pass unchanged: the count columns hold integers
+    Needle validated (never negative, never typed text), and quoting them would turn them into
+    text a spreadsheet cannot add up. A note reading `-3`, being text, is quoted.
+    """
+    if not isinstance(cell, str) or not cell:
+        return cell
+    if cell[0] in FORMULA_STARTS or cell.lstrip()[:1] in FORMULA_STARTS:
+        return "'" + cell
+    return cell
+
+
+def export_filename(prefix: str, member_external_id: str, at: datetime) -> str:
+    """`<prefix>-<member>-<local date and time>.csv`: two members or two moments never clash."""
+    member = re.sub(r"[^A-Za-z0-9]+", "-", member_external_id).strip("-") or "member"
+    return f"{prefix}-{member}-{at.strftime('%Y-%m-%d-%H%M%S')}.csv"
+
+
 def export_csv(rows: list[ExportRow]) -> bytes:
     """Check-ins as CSV (UTF-8 with a BOM so spreadsheet apps read accents right)."""
     buffer = io.StringIO()
@@ -91,25 +120,24 @@ def export_csv(rows: list[ExportRow]) -> bytes:
             activities += [text, classification]
         activities += [""] * (6 - len(activities))
         more = " | ".join(text for text, _ in row.activities[3:])
-        writer.writerow(
-            [
-                row.member_external_id,
-                row.member_name,
-                row.local_date.isoformat(),
-                row.record,
-                row.version,
-                row.status,
-                "" if row.conversations is None else row.conversations,
-                "" if row.minutes is None else row.minutes,
-                *activities,
-                more,
-                "" if row.wins is None else row.wins,
-                row.wins_note or "",
-                row.note or "",
-                row.source,
-                row.recorded_at.isoformat(timespec="seconds"),
-            ]
-        )
+        cells = [
+            row.member_external_id,
+            row.member_name,
+            row.local_date.isoformat(),
+            row.record,
+            row.version,
+            row.status,
+            "" if row.conversations is None else row.conversations,
+            "" if row.minutes is None else row.minutes,
+            *activities,
+            more,
+            "" if row.wins is None else row.wins,
+            row.wins_note or "",
+            row.note or "",
+            row.source,
+            row.recorded_at.isoformat(timespec="seconds"),
+        ]
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -129,11 +157,13 @@ async def export_command(ctx: Context, args: str) -> list[Reply]:
             ]
         member_ids = await team_member_ids(ctx.session, ctx.team.id)
         rows = await export_rows(ctx.session, member_ids)
-        name = f"needle-team-export-{ctx.today.isoformat()}.csv"
+        name = export_filename(
+            "needle-team-export", ctx.member.external_id, ctx.profile.local(ctx.now)
+        )
         what = f"the team's check-ins ({len(member_ids)} members, {len(rows)} rows)"
     elif scope in ("", "me", "mine", "my"):
         rows = await export_rows(ctx.session, [ctx.member.id])
-        name = f"needle-export-{ctx.today.isoformat()}.csv"
+        name = export_filename("needle-export", ctx.member.external_id, ctx.profile.local(ctx.now))
         what = f"your check-ins ({len(rows)} rows, earlier versions included)"
     else:
         return [
