@@ -449,7 +449,7 @@ async def test_zero_conversations_with_minutes_is_questioned_once(
     replies = await bot.say("yes")
     assert "top activities" in replies[0].text.lower()
     replies = await bot.say("training new hires")
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
     checkin = await stored(database)
     assert checkin is not None and (checkin.conversations, checkin.minutes) == (0, 120)
 
@@ -465,7 +465,7 @@ async def test_a_number_answer_carrying_more_places_every_part(
 ):
     await bot.say("checkin")
     replies = await bot.say("9, 75 minutes, proposal for Globex")
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
     checkin = await stored(database)
     assert checkin is not None and (checkin.conversations, checkin.minutes) == (9, 75)
     assert [a.text for a in checkin.activities] == ["proposal for Globex"]
@@ -483,7 +483,7 @@ async def test_a_number_answer_carrying_more_places_every_part(
 
 async def test_numbers_inside_activities_stay_activities(bot: MemoryAdapter, database: Database):
     replies = await bot.say("8 calls | 70 min | Q3 forecast | €5k upsell for Stark")
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
     checkin = await stored(database)
     assert checkin is not None and (checkin.conversations, checkin.minutes) == (8, 70)
     assert [a.text for a in checkin.activities] == ["Q3 forecast", "€5k upsell for Stark"]
@@ -500,7 +500,7 @@ async def test_a_list_typed_one_line_per_message_keeps_every_item(
     replies = await bot.say("* call with Umbrella")
     assert "2 of 3" in replies[0].text
     replies = await bot.say("done")
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
     checkin = await stored(database)
     assert checkin is not None
     assert [a.text for a in checkin.activities] == ["prospect research", "call with Umbrella"]
@@ -511,7 +511,7 @@ async def test_a_list_typed_one_line_per_message_keeps_every_item(
     await bot.say("1. inbox", user="ben")
     await bot.say("2. demo for Soylent", user="ben")
     replies = await bot.say("3. quote for Tyrell", user="ben")  # the third closes the list
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
     checkin = await stored(database, user="ben")
     assert checkin is not None and len(checkin.activities) == 3
 
@@ -529,7 +529,7 @@ async def test_a_plain_wins_sentence_is_one_win_and_a_dash_is_none(
         await bot.say("65", user=user)
         await bot.say("negotiation", user=user)
         replies = await bot.say(answer, user=user)
-        assert replies[0].kind == "confirmation", replies[0].text
+        assert replies[0].kind == ReplyKind.SUMMARY, replies[0].text
         checkin = await stored(database, user=user)
         assert checkin is not None and (checkin.wins, checkin.wins_note) == expected
 
@@ -545,6 +545,6 @@ async def test_a_number_later_in_a_wins_sentence_is_asked_about(
     replies = await bot.say("no")
     assert "wins" in replies[-1].text.lower()
     replies = await bot.say("one - Initech renewal")
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
     checkin = await stored(database)
     assert checkin is not None and (checkin.wins, checkin.wins_note) == (1, "Initech renewal")

@@ -133,7 +133,7 @@ def parse_minutes(text: str) -> int:
 
 
 _LIST_MARKER_RE = re.compile(
-    r"^\s*(?:[-*+](?![0-9])\s*|[•◦▪‣·►→✓✔☐☑]\s*|\(?[0-9]{1,2}[.):](?:\s+|$)|\(?[0-9]{1,2}\)\s*)"
+    r"^\s*(?:[-*+](?![0-9])\s*|[•◦▪‣·►→✓✔☐☑]\s*|\(?[0-9]{1,2}[.):](?:\s+|$))"
 )
 ACTIVITY_LABEL_RE = re.compile(
     r"^\s*(?:my\s+)?(?:top(?:\s*(?:3|three))?(?:\s+activities)?|activities|highlights)"

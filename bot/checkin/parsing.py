@@ -378,8 +378,10 @@ def _read_piece(piece: str, builder: _DraftBuilder) -> bool:
 
 def _read_segment(segment: str, builder: _DraftBuilder, *, set_apart: bool) -> None:
     """Read one line or ';'-separated segment of a check-in message."""
-    segment = strip_marker(segment).strip()
-    if not segment:
+    typed, segment = segment, strip_marker(segment).strip()
+    if not any(ch.isalnum() for ch in segment):
+        if any(ch.isdigit() for ch in typed):
+            builder.unplace(typed.strip())  # a lone "3)" may be a number: kept, never guessed
         return
     if ACTIVITY_LABEL_RE.match(segment):
         builder.add_activities(split_activity_items(segment, commas=True), set_apart=True)
