@@ -33,7 +33,7 @@ DM = translate.Origin(
 
 
 def test_server_command_is_addressed_to_the_guild_and_channel() -> None:
-    incoming = translate.command_incoming(SERVER, "stats", ["week", None], "99")
+    incoming = translate.incoming_from_command(SERVER, "stats", ["week", None], "99")
     assert incoming.kind is IncomingKind.COMMAND
     assert (incoming.command, incoming.text) == ("stats", "week")
     assert incoming.address.team_id == "22"
@@ -46,7 +46,7 @@ def test_server_command_is_addressed_to_the_guild_and_channel() -> None:
 
 
 def test_dm_has_no_team_no_channel_and_unknown_admin() -> None:
-    incoming = translate.message_incoming(DM, "  12 calls, 90 min  ", "7")
+    incoming = translate.incoming_from_message(DM, "  12 calls, 90 min  ", "7")
     assert incoming.address.team_id == ""
     assert incoming.address.channel_id == ""
     assert incoming.is_direct is True
@@ -62,7 +62,7 @@ def test_mentions_become_at_ids() -> None:
 
 
 def test_form_submission_cannot_open_another_form() -> None:
-    incoming = translate.form_incoming(DM, "checkin.form:2026-11-25", {"minutes": "90"}, "8")
+    incoming = translate.incoming_from_form(DM, "checkin.form:2026-11-25", {"minutes": "90"}, "8")
     assert incoming.kind is IncomingKind.FORM
     assert incoming.action == "checkin.form:2026-11-25"
     assert incoming.values == {"minutes": "90"}

@@ -50,4 +50,5 @@ def build_discord_adapter(
         guild_id=settings.discord_guild_id,
         ack_seconds=ack_seconds,
         guild_ready_timeout=guild_ready_timeout,
+        capacity=settings.event_queue_max,
     )

@@ -135,7 +135,7 @@ def command_text(args: Iterable[object]) -> tuple[str, tuple[str, ...]]:
     return " ".join(w for w in words if w), tuple(mentions)
 
 
-def command_incoming(
+def incoming_from_command(
     origin: Origin, command: str, args: Sequence[object], event_id: str
 ) -> Incoming:
     """`/needle <command> <args…>` as an Incoming COMMAND."""
@@ -153,7 +153,7 @@ def command_incoming(
     )
 
 
-def message_incoming(origin: Origin, content: str, event_id: str) -> Incoming:
+def incoming_from_message(origin: Origin, content: str, event_id: str) -> Incoming:
     """Text typed in the DM as an Incoming MESSAGE (the engine spots commands and check-ins)."""
     text, mentions = clean_text(content)
     return Incoming(
@@ -168,7 +168,7 @@ def message_incoming(origin: Origin, content: str, event_id: str) -> Incoming:
     )
 
 
-def action_incoming(origin: Origin, action: str, value: str, event_id: str) -> Incoming:
+def incoming_from_action(origin: Origin, action: str, value: str, event_id: str) -> Incoming:
     """A button press as an Incoming ACTION."""
     return Incoming(
         address=address_of(origin),
@@ -182,7 +182,7 @@ def action_incoming(origin: Origin, action: str, value: str, event_id: str) -> I
     )
 
 
-def form_incoming(
+def incoming_from_form(
     origin: Origin, form_id: str, values: Mapping[str, str], event_id: str
 ) -> Incoming:
     """A submitted modal as an Incoming FORM."""

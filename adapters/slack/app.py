@@ -29,7 +29,7 @@ from adapters.slack.adapter import Mode, SlackAdapter
 from adapters.slack.delivery import Delivery, Pacer, Pacing
 from adapters.slack.listeners import register_all
 from adapters.slack.people import Directory
-from adapters.slack.relay import Relay, Where
+from adapters.slack.relay import Origin, Relay
 from adapters.slack.translate import PLATFORM
 from adapters.slack.workspaces import (
     Clients,
@@ -133,6 +133,7 @@ def build_slack_adapter(
         Directory(installer_of=workspaces.installer_of),
         Delivery(Pacer(pacing)),
         engine_concurrency=engine_concurrency(settings),
+        capacity=settings.event_queue_max,
     )
     if installation_store is not None:
         state_store = AsyncSQLAlchemyOAuthStateStore(
@@ -155,6 +156,9 @@ def build_slack_adapter(
             signing_secret=settings.slack_signing_secret,
             oauth_settings=oauth_settings,
             name="needle",
+            # Listeners only queue work, so Bolt runs them before answering Slack: that lets a
+            # listener answer "no room, send it again" (see adapters/slack/relay.py).
+            process_before_response=True,
             logger=logging.getLogger("needle.slack.bolt"),
         )
     else:
@@ -170,6 +174,9 @@ def build_slack_adapter(
             authorize=authorize,  # type: ignore[arg-type]
             request_verification_enabled=mode == "http",
             name="needle",
+            # Listeners only queue work, so Bolt runs them before answering Slack: that lets a
+            # listener answer "no room, send it again" (see adapters/slack/relay.py).
+            process_before_response=True,
             logger=logging.getLogger("needle.slack.bolt"),
         )
     register_all(bolt, relay, workspaces)
@@ -210,7 +217,14 @@ def _on_installed(
         installation = args.installation
         team_id, installer = installation.team_id or "", installation.user_id
         log.info("Needle was installed in slack/%s by %s", team_id, installer)
-        relay.spawn(_welcome(relay, workspaces, team_id, installer), name="slack-welcome")
+
+        async def welcome() -> None:
+            await _welcome(relay, workspaces, team_id, installer)
+
+        if not relay.accept(team_id, installer, welcome, name="slack-welcome"):
+            log.warning(
+                "no room to greet %s in slack/%s; they can type `start`", installer, team_id
+            )
         return await args.default.success(args)
 
     return success
@@ -233,6 +247,5 @@ async def _welcome(relay: Relay, workspaces: Workspaces, team_id: str, installer
         command="start",
         person=person,
     )
-    async with relay.turn(team_id, installer):
-        replies = [r for r in await relay.ask(incoming) if r.kind is not ReplyKind.UNKNOWN]
-        await relay.answer(Where(client, team_id, installer), replies)
+    replies = [r for r in await relay.ask(incoming) if r.kind is not ReplyKind.UNKNOWN]
+    await relay.answer(Origin(client, team_id, installer), replies)
