@@ -1,0 +1,259 @@
+"""The bridge as both adapters use it, through slack-bolt and discord.py against the fakes.
+
+One member's events are answered in arrival order even when the first is slow; a full queue
+is said at once (Slack: a 503 that Slack retries, or a busy note; Discord: a busy answer) and
+nothing is dropped; an event waiting for its turn past the platform's budget is deferred;
+`stop()` answers the accepted events before it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from adapters.discord.router import BUSY_TEXT as DISCORD_BUSY
+from adapters.slack.app import build_slack_adapter
+from adapters.slack.delivery import Pacing
+from adapters.slack.relay import BUSY_TEXT as SLACK_BUSY
+from bot.engine import Engine
+from bot.messages import Incoming, Reply
+from bot.storage.db import Database
+from bot.storage.models import Checkin
+from tests.discord_harness import fake  # noqa: F401  (fixture)
+from tests.fakes.discord import EPHEMERAL, FakeDiscord, start_needle_on
+from tests.fakes.slack import FakeSlack, dm_event
+from tests.slack_harness import SlackHarness, slack_harness, slack_settings
+
+ALL_AT_ONCE = "12 calls, 90 min; demo with Acme; proposal for Beta"
+
+
+class Gate:
+    """The real engine behind a gate: Incomings whose text (or command) is in `held` wait
+    until `open()`; `started` and `finished` record the order the engine saw them in."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.held: set[str] = set()
+        self._open = asyncio.Event()
+        self.waiting = asyncio.Event()
+        self.started: list[str] = []
+        self.finished: list[str] = []
+
+    def open(self) -> None:
+        """Let every held Incoming through."""
+        self._open.set()
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Answer like the engine, after the gate for held Incomings."""
+        label = incoming.text or incoming.command or incoming.action
+        self.started.append(label)
+        if label in self.held:
+            self.waiting.set()
+            await self._open.wait()
+        try:
+            return await self.engine.handle(incoming)
+        finally:
+            self.finished.append(label)
+
+
+async def checkins(database: Database) -> int:
+    async with database.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(Checkin)) or 0)
+
+
+# -- Slack ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def gate(engine: Engine) -> Gate:
+    return Gate(engine)
+
+
+@pytest.fixture
+async def tight_slack(settings: Any, gate: Gate) -> AsyncIterator[SlackHarness]:
+    """Slack with room for one accepted event."""
+    async with slack_harness(settings, gate, event_queue_max=1) as harness:
+        harness.fake.add_user("U1", name="Ana", tz="America/New_York")
+        harness.fake.add_user("U2", name="Bo", tz="Europe/Berlin")
+        yield harness
+
+
+async def test_slack_full_queue_asks_slack_to_retry_and_the_retry_is_recorded(
+    tight_slack: SlackHarness, gate: Gate, database: Database
+) -> None:
+    gate.held.add(ALL_AT_ONCE)
+    first = await tight_slack.event(dm_event("U1", ALL_AT_ONCE, event_id="EvFIRST"))
+    await asyncio.wait_for(gate.waiting.wait(), 5)
+    turned_away = dm_event("U2", ALL_AT_ONCE, event_id="EvSECOND")
+    refused = await tight_slack.event(turned_away)
+    assert (first.status, refused.status) == (200, 503)
+    gate.open()
+    await tight_slack.settle()
+    assert await checkins(database) == 1
+    retried = await tight_slack.event(turned_away, retry_num=1)
+    await tight_slack.settle()
+    assert retried.status == 200
+    assert await checkins(database) == 2  # nothing was dropped
+    assert "12 conversations" in tight_slack.dm_texts("U2")[-1]
+
+
+async def test_slack_full_queue_tells_a_slash_command_to_try_again(
+    tight_slack: SlackHarness, gate: Gate
+) -> None:
+    gate.held.add(ALL_AT_ONCE)
+    await tight_slack.dm("U1", ALL_AT_ONCE)
+    await asyncio.wait_for(gate.waiting.wait(), 5)
+    busy = await tight_slack.command("U2", "stats")
+    assert busy.status == 200
+    assert busy.text == SLACK_BUSY  # Slack shows a plain-text answer to the member
+    gate.open()
+    await tight_slack.settle()
+    assert "stats" not in gate.started  # told, not queued
+
+
+async def test_slack_answers_one_members_messages_in_order(
+    settings: Any, gate: Gate, database: Database
+) -> None:
+    async with slack_harness(settings, gate) as slack:
+        slack.fake.add_user("U1", name="Ana", tz="America/New_York")
+        gate.held.add("checkin")
+        await slack.dm("U1", "checkin")
+        await asyncio.wait_for(gate.waiting.wait(), 5)
+        await slack.dm("U1", "12")
+        await asyncio.sleep(0.1)
+        assert gate.started == ["checkin"]  # the second waits for the first
+        gate.open()
+        await slack.settle()
+        assert gate.finished == ["checkin", "12"]
+
+
+async def test_slack_stop_answers_accepted_events_before_returning(
+    settings: Any, gate: Gate, database: Database
+) -> None:
+    async with FakeSlack() as slack_fake:
+        slack_fake.add_user("U1", name="Ana", tz="America/New_York")
+        adapter = build_slack_adapter(
+            slack_settings(settings, slack_fake), gate, pacing=Pacing(per_channel_per_second=50.0)
+        )
+        await adapter.start()
+        harness = SlackHarness(slack_fake, adapter, aiohttp.ClientSession())
+        try:
+            gate.held.add(ALL_AT_ONCE)
+            assert (await harness.dm("U1", ALL_AT_ONCE)).status == 200
+            await asyncio.wait_for(gate.waiting.wait(), 5)
+            stopping = asyncio.create_task(adapter.stop())
+            await asyncio.sleep(0.2)
+            assert not stopping.done()  # waits for the accepted check-in
+            gate.open()
+            await asyncio.wait_for(stopping, 10)
+        finally:
+            await harness.http.close()
+        assert await checkins(database) == 1
+        assert "12 conversations" in harness.dm_texts("U1")[-1]
+
+
+# -- Discord -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(fake: FakeDiscord) -> dict[str, Any]:  # noqa: F811
+    ana = fake.add_user("Ana")
+    ben = fake.add_user("Ben")
+    acme = fake.add_guild("Acme Sales", owner=ben)
+    fake.add_member(acme, ana)
+    fake.add_member(acme, ben, manage_guild=True)
+    return {"ana": ana, "ben": ben, "acme": acme}
+
+
+def content(call: Any) -> str:
+    return str((call.json.get("data") or call.json).get("content") or "")
+
+
+async def test_discord_answers_one_members_messages_in_order(
+    fake: FakeDiscord,  # noqa: F811
+    gate: Gate,
+    people: dict[str, Any],
+) -> None:
+    adapter = await start_needle_on(fake, gate)
+    try:
+        ana = people["ana"]
+        gate.held.add("help")
+        await fake.dm(ana, "help")
+        await asyncio.wait_for(gate.waiting.wait(), 5)
+        await fake.dm(ana, "stats")
+        await asyncio.sleep(0.2)
+        assert gate.started == ["help"]  # the second waits for the first
+        gate.open()
+        first = await fake.wait_for_dm(ana)
+        second = await fake.wait_for_dm(ana, after=fake.calls.index(first) + 1)
+        assert gate.finished == ["help", "stats"]
+        assert "Here's what I can do" in content(first)  # the answers, in order too
+        assert "Here's what I can do" not in content(second)
+    finally:
+        await adapter.stop()
+
+
+async def test_discord_full_queue_gets_a_busy_answer_and_nothing_is_dropped(
+    fake: FakeDiscord,  # noqa: F811
+    gate: Gate,
+    people: dict[str, Any],
+) -> None:
+    adapter = await start_needle_on(fake, gate, event_queue_max=1)
+    try:
+        gate.held.add("help")
+        first = await fake.slash(people["ana"], "help", guild=people["acme"])
+        await asyncio.wait_for(gate.waiting.wait(), 5)
+        second = await fake.slash(people["ben"], "stats", guild=people["acme"])
+        busy = await fake.wait_for_callback(second)
+        assert content(busy) == DISCORD_BUSY
+        assert busy.json["data"]["flags"] & EPHEMERAL
+        gate.open()
+        answered = await fake.wait_for_answer(first)
+        assert content(answered)
+        assert gate.started == ["help"]
+    finally:
+        await adapter.stop()
+
+
+async def test_discord_defers_an_interaction_waiting_behind_a_slow_one(
+    fake: FakeDiscord,  # noqa: F811
+    gate: Gate,
+    people: dict[str, Any],
+) -> None:
+    adapter = await start_needle_on(fake, gate, ack_seconds=0.1)
+    try:
+        gate.held.add("help")
+        await fake.dm(people["ana"], "help")
+        await asyncio.wait_for(gate.waiting.wait(), 5)
+        queued = await fake.slash(people["ana"], "stats", guild=people["acme"])
+        thinking = await fake.wait_for_callback(queued)
+        assert thinking.json["type"] == 5  # deferred while waiting for its turn
+        assert gate.started == ["help"]
+        gate.open()
+        await fake.wait_for_call(lambda c: c.path.startswith("/webhooks/") and c.status == 200)
+        assert gate.finished == ["help", "stats"]
+    finally:
+        await adapter.stop()
+
+
+async def test_discord_stop_answers_accepted_interactions_before_returning(
+    fake: FakeDiscord,  # noqa: F811
+    gate: Gate,
+    people: dict[str, Any],
+) -> None:
+    adapter = await start_needle_on(fake, gate)
+    gate.held.add("help")
+    interaction = await fake.slash(people["ana"], "help", guild=people["acme"])
+    await asyncio.wait_for(gate.waiting.wait(), 5)
+    stopping = asyncio.create_task(adapter.stop())
+    await asyncio.sleep(0.2)
+    assert not stopping.done()  # waits for the accepted interaction
+    gate.open()
+    await asyncio.wait_for(stopping, 10)
+    answered = [c for c in fake.calls if interaction in c.path and c.status in (200, 204)]
+    assert answered, "the accepted interaction was answered before stop() returned"
