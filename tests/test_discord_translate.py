@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.discord import translate
-from adapters.discord.commands import matching_time_zones, minutes_word
+from adapters.discord.commands import minutes_word
 from adapters.discord.components import ChoiceButton, FormModal, FormShelf, parse_reopen_value
 from adapters.discord.render import render_form_note, render_reply, safe_filename
 from adapters.discord.router import with_answers
@@ -23,6 +23,7 @@ from bot.messages import (
     ReplyKind,
     Visibility,
 )
+from bot.timezones import matching_timezones
 
 SERVER = translate.Origin(
     user_id="11", display_name="Ana", guild_id="22", channel_id="33", is_admin=False
@@ -109,11 +110,11 @@ def test_modal_values_from_labels_and_action_rows() -> None:
 
 
 def test_time_zone_autocomplete() -> None:
-    assert matching_time_zones("berl")[0] == "Europe/Berlin"
-    assert "America/New_York" in matching_time_zones("new york")
-    assert len(matching_time_zones("a")) == 25
-    assert matching_time_zones("")[0] == "UTC"
-    assert matching_time_zones("no such place") == []
+    assert matching_timezones("berl")[0] == "Europe/Berlin"
+    assert "America/New_York" in matching_timezones("new york")
+    assert len(matching_timezones("a")) == 25
+    assert matching_timezones("")[0] == "UTC"
+    assert matching_timezones("no such place") == []
 
 
 def test_minutes_word() -> None:

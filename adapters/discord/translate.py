@@ -22,7 +22,11 @@ FORM_ID_PREFIX = "needle-form:"  # modals: needle-form:<form id>
 CUSTOM_ID_MAX = 100  # Discord's limit on a component's custom_id
 
 _MENTION = re.compile(r"<@!?(\d+)>")
-_CUSTOM_ID = re.compile(r"needle:(?P<action>[A-Za-z0-9_.\-]+)(?::(?P<value>.*))?", re.DOTALL)
+# A Needle button's custom_id, the one pattern for encoding (`custom_id_for`), decoding
+# (`parse_custom_id`) and discord.py's persistent-button template (`ChoiceButton`).
+CUSTOM_ID_PATTERN = re.compile(
+    re.escape(CUSTOM_ID_PREFIX) + r"(?P<action>[A-Za-z0-9_.\-]+)(?::(?P<value>.*))?", re.DOTALL
+)
 
 
 _CHANNEL_TYPES = (
@@ -208,7 +212,7 @@ def custom_id_for(action: str, value: str = "") -> str:
 
 def parse_custom_id(custom_id: str) -> tuple[str, str] | None:
     """`needle:<action>[:<value>]` -> (action, value); None for anybody else's component."""
-    match = _CUSTOM_ID.fullmatch(custom_id)
+    match = CUSTOM_ID_PATTERN.fullmatch(custom_id)
     if match is None:
         return None
     return match.group("action"), match.group("value") or ""
