@@ -24,7 +24,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from adapters.base import APOLOGY, CoachEngine
@@ -32,7 +32,7 @@ from bot.messages import Incoming, Reply
 
 log = logging.getLogger(__name__)
 
-# Incomings inside the engine at once (adapters pass 1 for SQLite).
+# Incomings inside the engine at once on PostgreSQL (SQLite gets one: a single writer).
 ENGINE_CONCURRENCY = 8
 
 # Workers running accepted events (lookups, the engine, delivery) at once.
@@ -48,6 +48,13 @@ STOP_SECONDS = 10.0
 MemberKey = tuple[str, str]
 Work = Callable[[], Coroutine[Any, Any, object]]
 Defer = Callable[[], Coroutine[Any, Any, object]]
+
+
+def engine_concurrency_for(database_url: str) -> int:
+    """Incomings handled by the engine at once: one for SQLite (a single writer gains nothing
+    from a crowd; a burst waits here, in order and without a deadline, instead of in the
+    connection pool, whose wait times out), ENGINE_CONCURRENCY otherwise."""
+    return 1 if database_url.startswith("sqlite") else ENGINE_CONCURRENCY
 
 
 class Deadline:
@@ -74,11 +81,7 @@ class Deadline:
         if self._settled:
             return
         self._deferring = asyncio.get_running_loop().create_task(self._defer(), name="bridge-defer")
-
-    @property
-    def deferred(self) -> bool:
-        """True once the budget ran out and the defer callback was started."""
-        return self._deferring is not None
+        self._deferring.add_done_callback(_log_failed_deferral)
 
     def cancel(self) -> None:
         """Never defer (the work ended without settling, e.g. it failed)."""
@@ -97,6 +100,11 @@ class Deadline:
         return False
 
 
+def _log_failed_deferral(task: asyncio.Task[object]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("could not defer an answer", exc_info=task.exception())
+
+
 @dataclass
 class _Event:
     """One accepted event: its work and, if the platform wants an answer in time, a deadline."""
@@ -104,13 +112,6 @@ class _Event:
     work: Work
     name: str
     deadline: Deadline | None = None
-
-
-@dataclass
-class _Member:
-    """The accepted events of one member still to run, oldest first."""
-
-    events: deque[_Event] = field(default_factory=deque)
 
 
 class Bridge:
@@ -131,7 +132,7 @@ class Bridge:
         self._engine_slots = asyncio.Semaphore(engine_concurrency)
         self._worker_count = workers
         self._workers: list[asyncio.Task[None]] = []
-        self._members: dict[MemberKey, _Member] = {}
+        self._members: dict[MemberKey, deque[_Event]] = {}
         # Members with an event ready to run; each member is here at most once, and not while
         # a worker runs one of their events.
         self._ready: asyncio.Queue[MemberKey] = asyncio.Queue()
@@ -178,9 +179,9 @@ class Bridge:
             deadline.arm()
         queued = self._members.get(member)
         if queued is None:
-            queued = self._members[member] = _Member()
+            queued = self._members[member] = deque()
             self._ready.put_nowait(member)
-        queued.events.append(_Event(work, name, deadline))
+        queued.append(_Event(work, name, deadline))
         self._start_workers()
         return True
 
@@ -197,7 +198,7 @@ class Bridge:
         while True:
             member = await self._ready.get()
             queued = self._members[member]
-            event = queued.events.popleft()
+            event = queued.popleft()
             try:
                 await event.work()
             except asyncio.CancelledError:
@@ -207,7 +208,7 @@ class Bridge:
             finally:
                 if event.deadline is not None:
                     event.deadline.cancel()  # a failed event must not defer afterwards
-                if queued.events:
+                if queued:
                     self._ready.put_nowait(member)  # the member's next event, behind others
                 else:
                     del self._members[member]

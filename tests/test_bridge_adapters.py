@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from adapters.discord.router import BUSY_TEXT as DISCORD_BUSY
 from adapters.slack.app import build_slack_adapter
 from adapters.slack.delivery import Pacing
+from adapters.slack.listeners import views
 from adapters.slack.relay import BUSY_TEXT as SLACK_BUSY
 from bot.engine import Engine
 from bot.messages import Incoming, Reply
@@ -26,7 +27,7 @@ from bot.storage.db import Database
 from bot.storage.models import Checkin
 from tests.discord_harness import fake  # noqa: F401  (fixture)
 from tests.fakes.discord import EPHEMERAL, FakeDiscord, start_needle_on
-from tests.fakes.slack import FakeSlack, dm_event
+from tests.fakes.slack import DEFAULT_APP_TOKEN, FakeSlack, dm_event
 from tests.slack_harness import SlackHarness, slack_harness, slack_settings
 
 ALL_AT_ONCE = "12 calls, 90 min; demo with Acme; proposal for Beta"
@@ -88,7 +89,7 @@ async def test_slack_full_queue_asks_slack_to_retry_and_the_retry_is_recorded(
 ) -> None:
     gate.held.add(ALL_AT_ONCE)
     first = await tight_slack.event(dm_event("U1", ALL_AT_ONCE, event_id="EvFIRST"))
-    await asyncio.wait_for(gate.waiting.wait(), 5)
+    await asyncio.wait_for(gate.waiting.wait(), 15)
     turned_away = dm_event("U2", ALL_AT_ONCE, event_id="EvSECOND")
     refused = await tight_slack.event(turned_away)
     assert (first.status, refused.status) == (200, 503)
@@ -102,18 +103,90 @@ async def test_slack_full_queue_asks_slack_to_retry_and_the_retry_is_recorded(
     assert "12 conversations" in tight_slack.dm_texts("U2")[-1]
 
 
+async def test_slack_socket_mode_leaves_an_event_it_has_no_room_for_unacknowledged(
+    settings: Any, gate: Gate, database: Database
+) -> None:
+    async with FakeSlack() as slack_fake:
+        slack_fake.add_user("U1", name="Ana", tz="America/New_York")
+        slack_fake.add_user("U2", name="Bo", tz="Europe/Berlin")
+        async with slack_harness(
+            settings,
+            gate,
+            slack_fake,
+            slack_app_token=DEFAULT_APP_TOKEN,
+            slack_signing_secret="",
+            event_queue_max=1,
+        ) as socket:
+            async with asyncio.timeout(10):
+                await socket.adapter.wait_ready()
+            gate.held.add(ALL_AT_ONCE)
+            first = await slack_fake.send_envelope("events_api", dm_event("U1", ALL_AT_ONCE))
+            async with asyncio.timeout(10):
+                await first.ack
+            await asyncio.wait_for(gate.waiting.wait(), 15)
+            declined = dm_event("U2", ALL_AT_ONCE, event_id="EvDECLINED")
+            second = await slack_fake.send_envelope("events_api", declined)
+            await asyncio.sleep(0.5)
+            assert not second.ack.done()  # no ack: Slack sends the event again
+            gate.open()
+            await socket.settle()
+            again = await slack_fake.send_envelope("events_api", declined)
+            async with asyncio.timeout(10):
+                await again.ack
+            await socket.settle()
+            assert await checkins(database) == 2
+
+
 async def test_slack_full_queue_tells_a_slash_command_to_try_again(
     tight_slack: SlackHarness, gate: Gate
 ) -> None:
     gate.held.add(ALL_AT_ONCE)
     await tight_slack.dm("U1", ALL_AT_ONCE)
-    await asyncio.wait_for(gate.waiting.wait(), 5)
+    await asyncio.wait_for(gate.waiting.wait(), 15)
     busy = await tight_slack.command("U2", "stats")
     assert busy.status == 200
     assert busy.text == SLACK_BUSY  # Slack shows a plain-text answer to the member
     gate.open()
     await tight_slack.settle()
     assert "stats" not in gate.started  # told, not queued
+
+
+async def test_slack_full_queue_shows_busy_on_the_modal_and_keeps_it_open(
+    tight_slack: SlackHarness, gate: Gate, database: Database
+) -> None:
+    await tight_slack.press("U2", "checkin.start")
+    await tight_slack.settle()
+    (opened,) = tight_slack.fake.calls_to("views.open")
+    gate.held.add(ALL_AT_ONCE)
+    await tight_slack.dm("U1", ALL_AT_ONCE)
+    await asyncio.wait_for(gate.waiting.wait(), 15)
+    values = {"conversations": "8", "minutes": "1h", "activities": "demo with Acme"}
+    busy = await tight_slack.submit("U2", opened.params["view"], values)
+    assert busy.json() == {"response_action": "errors", "errors": {"conversations": SLACK_BUSY}}
+    gate.open()
+    await tight_slack.settle()
+    assert await checkins(database) == 1  # U1's; U2 can submit the open modal again
+
+
+async def test_slack_closes_a_slow_modal_in_time_then_answers_in_the_dm(
+    settings: Any, gate: Gate, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "VERDICT_BUDGET_SECONDS", 0.2)
+    async with slack_harness(settings, gate) as slack:
+        slack.fake.add_user("U1", name="Ana", tz="America/New_York")
+        await slack.press("U1", "checkin.start")
+        await slack.settle()
+        (opened,) = slack.fake.calls_to("views.open")
+        view = opened.params["view"]
+        gate.held.add(view["callback_id"])
+        values = {"conversations": "8", "minutes": "1h", "activities": "demo with Acme"}
+        closed = await slack.submit("U1", view, values)
+        assert (closed.status, closed.text) == (200, "")  # closed before the engine answered
+        assert gate.finished == ["checkin.start"]
+        gate.open()
+        await slack.settle()
+        assert await checkins(database) == 1
+        assert "8 conversations" in slack.dm_texts("U1")[-1]
 
 
 async def test_slack_answers_one_members_messages_in_order(
@@ -123,7 +196,7 @@ async def test_slack_answers_one_members_messages_in_order(
         slack.fake.add_user("U1", name="Ana", tz="America/New_York")
         gate.held.add("checkin")
         await slack.dm("U1", "checkin")
-        await asyncio.wait_for(gate.waiting.wait(), 5)
+        await asyncio.wait_for(gate.waiting.wait(), 15)
         await slack.dm("U1", "12")
         await asyncio.sleep(0.1)
         assert gate.started == ["checkin"]  # the second waits for the first
@@ -145,7 +218,7 @@ async def test_slack_stop_answers_accepted_events_before_returning(
         try:
             gate.held.add(ALL_AT_ONCE)
             assert (await harness.dm("U1", ALL_AT_ONCE)).status == 200
-            await asyncio.wait_for(gate.waiting.wait(), 5)
+            await asyncio.wait_for(gate.waiting.wait(), 15)
             stopping = asyncio.create_task(adapter.stop())
             await asyncio.sleep(0.2)
             assert not stopping.done()  # waits for the accepted check-in
@@ -184,13 +257,13 @@ async def test_discord_answers_one_members_messages_in_order(
         ana = people["ana"]
         gate.held.add("help")
         await fake.dm(ana, "help")
-        await asyncio.wait_for(gate.waiting.wait(), 5)
+        await asyncio.wait_for(gate.waiting.wait(), 15)
         await fake.dm(ana, "stats")
         await asyncio.sleep(0.2)
         assert gate.started == ["help"]  # the second waits for the first
         gate.open()
-        first = await fake.wait_for_dm(ana)
-        second = await fake.wait_for_dm(ana, after=fake.calls.index(first) + 1)
+        first = await fake.wait_for_dm(ana, within=15)
+        second = await fake.wait_for_dm(ana, after=fake.calls.index(first) + 1, within=15)
         assert gate.finished == ["help", "stats"]
         assert "Here's what I can do" in content(first)  # the answers, in order too
         assert "Here's what I can do" not in content(second)
@@ -207,13 +280,13 @@ async def test_discord_full_queue_gets_a_busy_answer_and_nothing_is_dropped(
     try:
         gate.held.add("help")
         first = await fake.slash(people["ana"], "help", guild=people["acme"])
-        await asyncio.wait_for(gate.waiting.wait(), 5)
+        await asyncio.wait_for(gate.waiting.wait(), 15)
         second = await fake.slash(people["ben"], "stats", guild=people["acme"])
-        busy = await fake.wait_for_callback(second)
+        busy = await fake.wait_for_callback(second, within=15)
         assert content(busy) == DISCORD_BUSY
         assert busy.json["data"]["flags"] & EPHEMERAL
         gate.open()
-        answered = await fake.wait_for_answer(first)
+        answered = await fake.wait_for_answer(first, within=15)
         assert content(answered)
         assert gate.started == ["help"]
     finally:
@@ -229,9 +302,9 @@ async def test_discord_defers_an_interaction_waiting_behind_a_slow_one(
     try:
         gate.held.add("help")
         await fake.dm(people["ana"], "help")
-        await asyncio.wait_for(gate.waiting.wait(), 5)
+        await asyncio.wait_for(gate.waiting.wait(), 15)
         queued = await fake.slash(people["ana"], "stats", guild=people["acme"])
-        thinking = await fake.wait_for_callback(queued)
+        thinking = await fake.wait_for_callback(queued, within=15)
         assert thinking.json["type"] == 5  # deferred while waiting for its turn
         assert gate.started == ["help"]
         gate.open()
@@ -249,7 +322,7 @@ async def test_discord_stop_answers_accepted_interactions_before_returning(
     adapter = await start_needle_on(fake, gate)
     gate.held.add("help")
     interaction = await fake.slash(people["ana"], "help", guild=people["acme"])
-    await asyncio.wait_for(gate.waiting.wait(), 5)
+    await asyncio.wait_for(gate.waiting.wait(), 15)
     stopping = asyncio.create_task(adapter.stop())
     await asyncio.sleep(0.2)
     assert not stopping.done()  # waits for the accepted interaction

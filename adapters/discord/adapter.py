@@ -18,7 +18,7 @@ import aiohttp
 import discord
 
 from adapters.base import CoachEngine, DeliveryError, EngineHooks
-from adapters.bridge import CAPACITY, STOP_SECONDS
+from adapters.bridge import CAPACITY, ENGINE_CONCURRENCY, STOP_SECONDS
 from adapters.discord.client import NeedleClient
 from adapters.discord.router import Router
 from adapters.discord.translate import PLATFORM
@@ -61,13 +61,18 @@ class DiscordAdapter:
         ack_seconds: float = 2.0,
         guild_ready_timeout: float = 2.0,
         capacity: int = CAPACITY,
+        engine_concurrency: int = ENGINE_CONCURRENCY,
     ) -> None:
         self._token = token
         # Each member's DM channel id, once opened: discord.py keeps only 128 DM channels, and a
         # fan-out to more members would open each DM again before every message.
         self._dm_channels: OrderedDict[str, int] = OrderedDict()
         self.router = Router(
-            engine, send_direct=self.send, ack_seconds=ack_seconds, capacity=capacity
+            engine,
+            send_direct=self.send,
+            ack_seconds=ack_seconds,
+            capacity=capacity,
+            engine_concurrency=engine_concurrency,
         )
         self._hooks = engine if isinstance(engine, EngineHooks) else None
         self.client = NeedleClient(

@@ -14,6 +14,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from adapters.base import CoachEngine
+from adapters.bridge import engine_concurrency_for
 from adapters.discord.adapter import DiscordAdapter
 from bot.config import Settings
 
@@ -51,4 +52,5 @@ def build_discord_adapter(
         ack_seconds=ack_seconds,
         guild_ready_timeout=guild_ready_timeout,
         capacity=settings.event_queue_max,
+        engine_concurrency=engine_concurrency_for(settings.database_url),
     )

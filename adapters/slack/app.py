@@ -25,6 +25,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 
 from adapters.base import CoachEngine, EngineHooks
+from adapters.bridge import engine_concurrency_for
 from adapters.slack.adapter import Mode, SlackAdapter
 from adapters.slack.delivery import Delivery, Pacer, Pacing
 from adapters.slack.listeners import register_all
@@ -60,7 +61,6 @@ BOT_SCOPES = (
     "groups:read",
 )
 OAUTH_STATE_SECONDS = 600
-POSTGRES_ENGINE_CONCURRENCY = 8
 
 
 class SlackSettingsError(SettingsError):
@@ -92,11 +92,6 @@ def check_settings(settings: Settings) -> None:
         raise SlackSettingsError(f"{missing}: OAuth needs both SLACK_CLIENT_ID and the secret")
     if not uses_oauth(settings) and not settings.slack_bot_token:
         raise SlackSettingsError("SLACK_BOT_TOKEN: required (or SLACK_CLIENT_ID and SECRET)")
-
-
-def engine_concurrency(settings: Settings) -> int:
-    """Incomings handled by the engine at once: one for SQLite (a single writer), more else."""
-    return 1 if settings.database_url.startswith("sqlite") else POSTGRES_ENGINE_CONCURRENCY
 
 
 def build_slack_adapter(
@@ -132,7 +127,7 @@ def build_slack_adapter(
         engine,
         Directory(installer_of=workspaces.installer_of),
         Delivery(Pacer(pacing)),
-        engine_concurrency=engine_concurrency(settings),
+        engine_concurrency=engine_concurrency_for(settings.database_url),
         capacity=settings.event_queue_max,
     )
     if installation_store is not None:
