@@ -25,7 +25,7 @@ from bot.engine import Engine
 from bot.messages import Incoming, Reply
 from bot.storage.db import Database
 from bot.storage.models import Checkin
-from tests.discord_harness import fake  # noqa: F401  (fixture)
+from tests.discord_harness import content, needle_on
 from tests.fakes.discord import EPHEMERAL, FakeDiscord, start_needle_on
 from tests.fakes.slack import DEFAULT_APP_TOKEN, FakeSlack, dm_event
 from tests.slack_harness import SlackHarness, slack_harness, slack_settings
@@ -233,27 +233,10 @@ async def test_slack_stop_answers_accepted_events_before_returning(
 # -- Discord -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def people(fake: FakeDiscord) -> dict[str, Any]:  # noqa: F811
-    ana = fake.add_user("Ana")
-    ben = fake.add_user("Ben")
-    acme = fake.add_guild("Acme Sales", owner=ben)
-    fake.add_member(acme, ana)
-    fake.add_member(acme, ben, manage_guild=True)
-    return {"ana": ana, "ben": ben, "acme": acme}
-
-
-def content(call: Any) -> str:
-    return str((call.json.get("data") or call.json).get("content") or "")
-
-
 async def test_discord_answers_one_members_messages_in_order(
-    fake: FakeDiscord,  # noqa: F811
-    gate: Gate,
-    people: dict[str, Any],
+    fake: FakeDiscord, gate: Gate, people: dict[str, Any]
 ) -> None:
-    adapter = await start_needle_on(fake, gate)
-    try:
+    async with needle_on(fake, gate):
         ana = people["ana"]
         gate.held.add("help")
         await fake.dm(ana, "help")
@@ -267,17 +250,12 @@ async def test_discord_answers_one_members_messages_in_order(
         assert gate.finished == ["help", "stats"]
         assert "Here's what I can do" in content(first)  # the answers, in order too
         assert "Here's what I can do" not in content(second)
-    finally:
-        await adapter.stop()
 
 
 async def test_discord_full_queue_gets_a_busy_answer_and_nothing_is_dropped(
-    fake: FakeDiscord,  # noqa: F811
-    gate: Gate,
-    people: dict[str, Any],
+    fake: FakeDiscord, gate: Gate, people: dict[str, Any]
 ) -> None:
-    adapter = await start_needle_on(fake, gate, event_queue_max=1)
-    try:
+    async with needle_on(fake, gate, event_queue_max=1):
         gate.held.add("help")
         first = await fake.slash(people["ana"], "help", guild=people["acme"])
         await asyncio.wait_for(gate.waiting.wait(), 15)
@@ -289,17 +267,12 @@ async def test_discord_full_queue_gets_a_busy_answer_and_nothing_is_dropped(
         answered = await fake.wait_for_answer(first, within=15)
         assert content(answered)
         assert gate.started == ["help"]
-    finally:
-        await adapter.stop()
 
 
 async def test_discord_defers_an_interaction_waiting_behind_a_slow_one(
-    fake: FakeDiscord,  # noqa: F811
-    gate: Gate,
-    people: dict[str, Any],
+    fake: FakeDiscord, gate: Gate, people: dict[str, Any]
 ) -> None:
-    adapter = await start_needle_on(fake, gate, ack_seconds=0.1)
-    try:
+    async with needle_on(fake, gate, ack_seconds=0.1):
         gate.held.add("help")
         await fake.dm(people["ana"], "help")
         await asyncio.wait_for(gate.waiting.wait(), 15)
@@ -310,14 +283,10 @@ async def test_discord_defers_an_interaction_waiting_behind_a_slow_one(
         gate.open()
         await fake.wait_for_call(lambda c: c.path.startswith("/webhooks/") and c.status == 200)
         assert gate.finished == ["help", "stats"]
-    finally:
-        await adapter.stop()
 
 
 async def test_discord_stop_answers_accepted_interactions_before_returning(
-    fake: FakeDiscord,  # noqa: F811
-    gate: Gate,
-    people: dict[str, Any],
+    fake: FakeDiscord, gate: Gate, people: dict[str, Any]
 ) -> None:
     adapter = await start_needle_on(fake, gate)
     gate.held.add("help")
