@@ -44,6 +44,9 @@ CAPACITY = 2000
 # How long `stop()` waits for accepted events before cancelling what is left.
 STOP_SECONDS = 10.0
 
+# What a member reads when an adapter has no room for their event right now.
+BUSY_TEXT = "Needle is busy right now. Please try again in a moment."
+
 # A member of a team: (team id, user id). Their events are handled one at a time.
 MemberKey = tuple[str, str]
 Work = Callable[[], Coroutine[Any, Any, object]]

@@ -16,11 +16,10 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from adapters.discord.router import BUSY_TEXT as DISCORD_BUSY
+from adapters.bridge import BUSY_TEXT
 from adapters.slack.app import build_slack_adapter
 from adapters.slack.delivery import Pacing
 from adapters.slack.listeners import views
-from adapters.slack.relay import BUSY_TEXT as SLACK_BUSY
 from bot.engine import Engine
 from bot.messages import Incoming, Reply
 from bot.storage.db import Database
@@ -145,7 +144,7 @@ async def test_slack_full_queue_tells_a_slash_command_to_try_again(
     await asyncio.wait_for(gate.waiting.wait(), 15)
     busy = await tight_slack.command("U2", "stats")
     assert busy.status == 200
-    assert busy.text == SLACK_BUSY  # Slack shows a plain-text answer to the member
+    assert busy.text == BUSY_TEXT  # Slack shows a plain-text answer to the member
     gate.open()
     await tight_slack.settle()
     assert "stats" not in gate.started  # told, not queued
@@ -162,7 +161,7 @@ async def test_slack_full_queue_shows_busy_on_the_modal_and_keeps_it_open(
     await asyncio.wait_for(gate.waiting.wait(), 15)
     values = {"conversations": "8", "minutes": "1h", "activities": "demo with Acme"}
     busy = await tight_slack.submit("U2", opened.params["view"], values)
-    assert busy.json() == {"response_action": "errors", "errors": {"conversations": SLACK_BUSY}}
+    assert busy.json() == {"response_action": "errors", "errors": {"conversations": BUSY_TEXT}}
     gate.open()
     await tight_slack.settle()
     assert await checkins(database) == 1  # U1's; U2 can submit the open modal again
@@ -261,7 +260,7 @@ async def test_discord_full_queue_gets_a_busy_answer_and_nothing_is_dropped(
         await asyncio.wait_for(gate.waiting.wait(), 15)
         second = await fake.slash(people["ben"], "stats", guild=people["acme"])
         busy = await fake.wait_for_callback(second, within=15)
-        assert content(busy) == DISCORD_BUSY
+        assert content(busy) == BUSY_TEXT
         assert busy.json["data"]["flags"] & EPHEMERAL
         gate.open()
         answered = await fake.wait_for_answer(first, within=15)

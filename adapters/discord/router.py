@@ -21,7 +21,14 @@ from typing import Any
 import discord
 
 from adapters.base import CoachEngine, DeliveryError
-from adapters.bridge import CAPACITY, ENGINE_CONCURRENCY, Bridge, Deadline, MemberKey
+from adapters.bridge import (
+    BUSY_TEXT,
+    CAPACITY,
+    ENGINE_CONCURRENCY,
+    Bridge,
+    Deadline,
+    MemberKey,
+)
 from adapters.discord import translate
 from adapters.discord.components import (
     FORM_OPEN_ACTION,
@@ -41,7 +48,6 @@ log = logging.getLogger(__name__)
 
 DirectSender = Callable[[Address, Reply], Awaitable[None]]
 SHARED_BELOW = "Shared with the channel below."
-BUSY_TEXT = "Needle is busy right now. Please try again in a moment."
 
 
 def member_key(incoming: Incoming) -> MemberKey:

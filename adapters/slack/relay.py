@@ -9,7 +9,7 @@ with `RETRY_LATER`, an HTTP 503. Slack's Events API treats any answer other than
 failed delivery and sends the event again (at once, after a minute, after five minutes); in
 Socket Mode Bolt does not acknowledge an envelope whose answer is not a 200, and Slack sends an
 unacknowledged event again the same way. So an event Needle has no room for is never lost: it
-comes back when the burst has passed. Slash commands are answered with `BUSY_TEXT` instead
+comes back when the burst has passed. Slash commands are answered with the bridge's `BUSY_TEXT`
 (Slack does not retry them), modals with it as an error on the form.
 """
 
@@ -38,9 +38,6 @@ from bot.messages import (
 )
 
 log = logging.getLogger(__name__)
-
-# What a member reads when Needle has no room for their command or form right now.
-BUSY_TEXT = "Needle is busy right now. Please try again in a moment."
 
 # Reply kinds after which the member's App Home tab is published again: a check-in saved,
 # changed or logged to, and settings that change what Home shows (goals, pauses).

@@ -8,7 +8,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.relay import BUSY_TEXT, Origin, Relay
+from adapters.bridge import BUSY_TEXT
+from adapters.slack.relay import Origin, Relay
 from adapters.slack.translate import incoming_from_command, team_of
 
 # `/needle`, and renamed copies such as `/needle-dev` for a second app in one workspace.

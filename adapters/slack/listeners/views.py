@@ -18,9 +18,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.bridge import Deadline
+from adapters.bridge import BUSY_TEXT, Deadline
 from adapters.slack import render
-from adapters.slack.relay import BUSY_TEXT, HOME_REFRESH_KINDS, Origin, Relay, retry_later
+from adapters.slack.relay import HOME_REFRESH_KINDS, Origin, Relay, retry_later
 from adapters.slack.translate import incoming_from_submission, team_of, user_of, view_metadata
 from bot.messages import Reply
 
