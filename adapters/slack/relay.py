@@ -5,12 +5,13 @@ which runs it one member's input at a time in arrival order, with a bounded queu
 number of engine calls, and turns any engine failure into a short apology instead of silence.
 
 When the queue is full the listener is told at once (`accept` returns False) and answers Slack
-with `RETRY_LATER`, an HTTP 503. Slack's Events API treats any answer other than a 2xx as a
+with `retry_later()`, an HTTP 503. Slack's Events API treats any answer other than a 2xx as a
 failed delivery and sends the event again (at once, after a minute, after five minutes); in
 Socket Mode Bolt does not acknowledge an envelope whose answer is not a 200, and Slack sends an
 unacknowledged event again the same way. So an event Needle has no room for is never lost: it
 comes back when the burst has passed. Slash commands are answered with the bridge's `BUSY_TEXT`
-(Slack does not retry them), modals with it as an error on the form.
+(Slack does not retry them), modals with it as an error on the form, and a button press gets the
+503 too: Slack marks the press as failed, so the member sees it and presses again.
 """
 
 from __future__ import annotations
