@@ -27,8 +27,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.base import APOLOGY, CoachEngine
-from bot.messages import Incoming, Reply
+from adapters.base import CoachEngine
+from bot.messages import APOLOGY, Incoming, Reply
 
 log = logging.getLogger(__name__)
 
