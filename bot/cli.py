@@ -16,11 +16,11 @@ from typing import Any
 from adapters.base import Outbox
 from bot.clock import SystemClock
 from bot.commands import build_router
-from bot.commands.basics import find_timezone
 from bot.config import Settings, SettingsError, load_settings
 from bot.engine import Engine
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
+from bot.timezones import find_timezone, unknown_timezone
 from scheduler.service import build_scheduler
 
 log = logging.getLogger("needle")
@@ -170,9 +170,12 @@ async def chat(settings: Settings, name: str, timezone: str | None) -> int:
     """`needle chat`: the console coach with the scheduler, until input ends."""
     from adapters.console import ConsoleAdapter
 
-    if timezone is not None and find_timezone(timezone) is None:
-        print(f"needle: unknown time zone {timezone!r} (try Europe/Berlin)", file=sys.stderr)
-        return 2
+    if timezone is not None:
+        zone = find_timezone(timezone)
+        if zone is None:
+            print(f"needle: {unknown_timezone(timezone)}", file=sys.stderr)
+            return 2
+        timezone = zone.key
     database = await open_database(settings)
     engine = Engine(database, settings, SystemClock(), router=build_router())
     console = ConsoleAdapter(engine, name=name, timezone=timezone)

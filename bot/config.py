@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     catch_up_hours: float = Field(default=3.0, ge=0, le=48)
     claim_lease_seconds: int = Field(default=300, ge=10, le=86400)
     send_concurrency: int = Field(default=20, ge=1, le=500)
+    # Chat events an adapter holds accepted and unanswered before it turns new ones away.
+    event_queue_max: int = Field(default=2000, ge=1, le=1_000_000)
     instance_name: str = ""
 
     # Slack

@@ -1,12 +1,14 @@
 """Fixtures shared by the Discord tests: the loopback Discord fake and Needle started on it.
 
 `needle` uses the test module's `engine` (the real one from conftest, or a scripted one) and
-its `people` (the users and servers the module sets up on the fake).
+its `people` (the users and servers the module sets up on the fake; by default Ana and Ben in
+the server Acme Sales, Ben managing it). `needle_on` starts Needle with other options.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -29,3 +31,29 @@ async def needle(fake: FakeDiscord, engine: Any, people: dict[str, Any]) -> Asyn
     adapter = await start_needle_on(fake, engine)
     yield adapter
     await adapter.stop()
+
+
+@pytest.fixture
+def people(fake: FakeDiscord) -> dict[str, Any]:
+    """Ana and Ben in the server Acme Sales; Ben may manage it."""
+    ana = fake.add_user("Ana")
+    ben = fake.add_user("Ben")
+    acme = fake.add_guild("Acme Sales", owner=ben)
+    fake.add_member(acme, ana)
+    fake.add_member(acme, ben, manage_guild=True)
+    return {"ana": ana, "ben": ben, "acme": acme}
+
+
+@asynccontextmanager
+async def needle_on(fake: FakeDiscord, engine: Any, **options: Any) -> AsyncIterator[Any]:
+    """Needle's Discord adapter started on `fake` with `options`, stopped on the way out."""
+    adapter = await start_needle_on(fake, engine, **options)
+    try:
+        yield adapter
+    finally:
+        await adapter.stop()
+
+
+def content(call: Any) -> str:
+    """The text content of a message or interaction answer the bot sent."""
+    return str((call.json.get("data") or call.json).get("content") or "")

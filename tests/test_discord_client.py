@@ -28,6 +28,7 @@ from bot.messages import (
     ReplyKind,
     Visibility,
 )
+from tests.discord_harness import content
 from tests.fakes.discord import EPHEMERAL, FakeDiscord, start_needle_on
 
 Script = Callable[[Incoming], Awaitable[list[Reply]]]
@@ -61,20 +62,6 @@ class ScriptedEngine:
 @pytest.fixture
 def engine() -> ScriptedEngine:
     return ScriptedEngine()
-
-
-@pytest.fixture
-def people(fake: FakeDiscord) -> dict[str, Any]:
-    ana = fake.add_user("Ana")
-    ben = fake.add_user("Ben")
-    acme = fake.add_guild("Acme Sales", owner=ben)
-    fake.add_member(acme, ana)
-    fake.add_member(acme, ben, manage_guild=True)
-    return {"ana": ana, "ben": ben, "acme": acme}
-
-
-def content(call: Any) -> str:
-    return str((call.json.get("data") or call.json).get("content") or "")
 
 
 async def test_start_logs_in_and_syncs_one_needle_command_for_servers_and_dms(

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.discord import translate
-from adapters.discord.commands import matching_time_zones, minutes_word
+from adapters.discord.commands import minutes_word
 from adapters.discord.components import ChoiceButton, FormModal, FormShelf, parse_reopen_value
 from adapters.discord.render import render_form_note, render_reply, safe_filename
 from adapters.discord.router import with_answers
@@ -23,6 +23,7 @@ from bot.messages import (
     ReplyKind,
     Visibility,
 )
+from bot.timezones import matching_timezones
 
 SERVER = translate.Origin(
     user_id="11", display_name="Ana", guild_id="22", channel_id="33", is_admin=False
@@ -33,7 +34,7 @@ DM = translate.Origin(
 
 
 def test_server_command_is_addressed_to_the_guild_and_channel() -> None:
-    incoming = translate.command_incoming(SERVER, "stats", ["week", None], "99")
+    incoming = translate.incoming_from_command(SERVER, "stats", ["week", None], "99")
     assert incoming.kind is IncomingKind.COMMAND
     assert (incoming.command, incoming.text) == ("stats", "week")
     assert incoming.address.team_id == "22"
@@ -46,7 +47,7 @@ def test_server_command_is_addressed_to_the_guild_and_channel() -> None:
 
 
 def test_dm_has_no_team_no_channel_and_unknown_admin() -> None:
-    incoming = translate.message_incoming(DM, "  12 calls, 90 min  ", "7")
+    incoming = translate.incoming_from_message(DM, "  12 calls, 90 min  ", "7")
     assert incoming.address.team_id == ""
     assert incoming.address.channel_id == ""
     assert incoming.is_direct is True
@@ -62,7 +63,7 @@ def test_mentions_become_at_ids() -> None:
 
 
 def test_form_submission_cannot_open_another_form() -> None:
-    incoming = translate.form_incoming(DM, "checkin.form:2026-11-25", {"minutes": "90"}, "8")
+    incoming = translate.incoming_from_form(DM, "checkin.form:2026-11-25", {"minutes": "90"}, "8")
     assert incoming.kind is IncomingKind.FORM
     assert incoming.action == "checkin.form:2026-11-25"
     assert incoming.values == {"minutes": "90"}
@@ -109,11 +110,11 @@ def test_modal_values_from_labels_and_action_rows() -> None:
 
 
 def test_time_zone_autocomplete() -> None:
-    assert matching_time_zones("berl")[0] == "Europe/Berlin"
-    assert "America/New_York" in matching_time_zones("new york")
-    assert len(matching_time_zones("a")) == 25
-    assert matching_time_zones("")[0] == "UTC"
-    assert matching_time_zones("no such place") == []
+    assert matching_timezones("berl")[0] == "Europe/Berlin"
+    assert "America/New_York" in matching_timezones("new york")
+    assert len(matching_timezones("a")) == 25
+    assert matching_timezones("")[0] == "UTC"
+    assert matching_timezones("no such place") == []
 
 
 def test_minutes_word() -> None:

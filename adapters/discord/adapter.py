@@ -18,6 +18,7 @@ import aiohttp
 import discord
 
 from adapters.base import CoachEngine, DeliveryError, EngineHooks
+from adapters.bridge import CAPACITY, ENGINE_CONCURRENCY, STOP_SECONDS
 from adapters.discord.client import NeedleClient
 from adapters.discord.router import Router
 from adapters.discord.translate import PLATFORM
@@ -59,12 +60,20 @@ class DiscordAdapter:
         sync_commands: bool = True,
         ack_seconds: float = 2.0,
         guild_ready_timeout: float = 2.0,
+        capacity: int = CAPACITY,
+        engine_concurrency: int = ENGINE_CONCURRENCY,
     ) -> None:
         self._token = token
         # Each member's DM channel id, once opened: discord.py keeps only 128 DM channels, and a
         # fan-out to more members would open each DM again before every message.
         self._dm_channels: OrderedDict[str, int] = OrderedDict()
-        self.router = Router(engine, send_direct=self.send, ack_seconds=ack_seconds)
+        self.router = Router(
+            engine,
+            send_direct=self.send,
+            ack_seconds=ack_seconds,
+            capacity=capacity,
+            engine_concurrency=engine_concurrency,
+        )
         self._hooks = engine if isinstance(engine, EngineHooks) else None
         self.client = NeedleClient(
             self.router,
@@ -112,8 +121,14 @@ class DiscordAdapter:
         """Wait until the gateway said READY (and the servers are known)."""
         await asyncio.wait_for(self.client.wait_until_ready(), within)
 
-    async def stop(self) -> None:
-        """Close the gateway and the HTTP session; wait for the connection task to end."""
+    async def stop(self, drain_seconds: float = STOP_SECONDS) -> None:
+        """Stop taking events, answer the accepted ones (up to `drain_seconds`), then close the
+        gateway and the HTTP session and wait for the connection task to end.
+
+        Events arriving while the accepted ones finish get the busy answer; the accepted ones
+        are answered while the database is still open.
+        """
+        await self.router.bridge.stop(drain_seconds)
         await self.client.close()
         if self._connection is not None:
             self._connection.cancel()

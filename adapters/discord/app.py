@@ -14,6 +14,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from adapters.base import CoachEngine
+from adapters.bridge import engine_concurrency_for
 from adapters.discord.adapter import DiscordAdapter
 from bot.config import Settings
 
@@ -50,4 +51,6 @@ def build_discord_adapter(
         guild_id=settings.discord_guild_id,
         ack_seconds=ack_seconds,
         guild_ready_timeout=guild_ready_timeout,
+        capacity=settings.event_queue_max,
+        engine_concurrency=engine_concurrency_for(settings.database_url),
     )

@@ -9,12 +9,12 @@ Metrics and periods are choices; the time zone is autocompleted from the IANA da
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 from typing import Any, Literal, Protocol
-from zoneinfo import available_timezones
 
 import discord
 from discord import app_commands
+
+from bot.timezones import matching_timezones
 
 AUTOCOMPLETE_MAX = 25  # Discord shows at most 25 suggestions
 
@@ -40,41 +40,6 @@ class CommandRouter(Protocol):
         """Carry one subcommand to the engine and answer it."""
 
 
-@cache
-def _zones() -> tuple[str, ...]:
-    return tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
-
-
-def matching_time_zones(typed: str, limit: int = AUTOCOMPLETE_MAX) -> list[str]:
-    """IANA zones for what a member typed so far: prefix matches first, then any part.
-
-    `berl` -> Europe/Berlin; `new york` -> America/New_York; nothing typed -> common zones.
-    """
-    wanted = typed.strip().replace(" ", "_").casefold()
-    if not wanted:
-        common = (
-            "UTC",
-            "Europe/London",
-            "Europe/Berlin",
-            "America/New_York",
-            "America/Chicago",
-            "America/Los_Angeles",
-            "Asia/Kolkata",
-            "Australia/Sydney",
-        )
-        return list(common[:limit])
-    starts: list[str] = []
-    contains: list[str] = []
-    for zone in _zones():
-        folded = zone.casefold()
-        city = folded.rsplit("/", 1)[-1]
-        if folded.startswith(wanted) or city.startswith(wanted):
-            starts.append(zone)
-        elif wanted in folded:
-            contains.append(zone)
-    return (starts + contains)[:limit]
-
-
 class ChannelOption(app_commands.Transformer):
     """A text-channel option taken as Discord sends it (id and name), without the cache."""
 
@@ -95,7 +60,9 @@ class ChannelOption(app_commands.Transformer):
 
 def time_zone_choices(typed: str) -> list[app_commands.Choice[str]]:
     """Autocomplete suggestions for a time-zone option."""
-    return [app_commands.Choice(name=z, value=z) for z in matching_time_zones(typed)]
+    return [
+        app_commands.Choice(name=z, value=z) for z in matching_timezones(typed, AUTOCOMPLETE_MAX)
+    ]
 
 
 def minutes_word(minutes: str | None) -> str | None:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import discord
 
-from adapters.discord.translate import custom_id_for, form_custom_id
+from adapters.discord.translate import CUSTOM_ID_PATTERN, custom_id_for, form_custom_id
 from bot.messages import Action, Choice, Form
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def router_of(interaction: discord.Interaction[Any]) -> ActionRouter:
 
 class ChoiceButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=re.compile(r"needle:(?P<action>[A-Za-z0-9_.\-]+)(?::(?P<value>.*))?", re.DOTALL),
+    template=CUSTOM_ID_PATTERN,
 ):
     """A button that sends the engine an action id and value, before or after a restart."""
 

@@ -1,14 +1,18 @@
 """Carries Discord interactions and DMs to the engine, and the engine's replies back.
 
-Discord wants an answer to an interaction within 3 seconds. The Router gives the engine
-`ack_seconds` (2 s by default) to reply; a reply that comes in time is sent as the answer itself
-(so a form can open as a modal), a slower one is deferred ("Needle is thinking…") and sent as a
-follow-up. Errors we cause are logged and the user gets a short apology.
+Every interaction and DM is handed to the adapter's `Bridge` (`adapters/bridge.py`): a user's
+events are handled one at a time in arrival order, engine calls are bounded, and when the queue
+is full the user gets `BUSY_TEXT` at once (privately) instead of silence.
+
+Discord wants an answer to an interaction within 3 seconds. Each interaction gets a `Deadline`
+of `ack_seconds` (2 s by default), counted from when it was accepted: a reply that comes in time
+is sent as the answer itself (so a form can open as a modal); when the time runs out first, the
+bridge defers ("Needle is thinking…") and the reply is sent as a follow-up. An engine failure
+becomes the bridge's apology.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -16,7 +20,15 @@ from typing import Any
 
 import discord
 
-from adapters.base import APOLOGY, CoachEngine, DeliveryError
+from adapters.base import CoachEngine, DeliveryError
+from adapters.bridge import (
+    BUSY_TEXT,
+    CAPACITY,
+    ENGINE_CONCURRENCY,
+    Bridge,
+    Deadline,
+    MemberKey,
+)
 from adapters.discord import translate
 from adapters.discord.components import (
     FORM_OPEN_ACTION,
@@ -38,6 +50,12 @@ DirectSender = Callable[[Address, Reply], Awaitable[None]]
 SHARED_BELOW = "Shared with the channel below."
 
 
+def member_key(incoming: Incoming) -> MemberKey:
+    """Whose turn an event waits for: the Discord user, in every server and the DM alike (one
+    member, one check-in a day)."""
+    return ("", incoming.address.user_id)
+
+
 def with_answers(form: Form, values: dict[str, str]) -> Form:
     """`form` with the answers a user submitted as its fields' initial values."""
     fields = tuple(replace(f, initial=values[f.id]) if values.get(f.id) else f for f in form.fields)
@@ -54,8 +72,15 @@ class Router:
         send_direct: DirectSender,
         ack_seconds: float = 2.0,
         shelf: FormShelf | None = None,
+        engine_concurrency: int = ENGINE_CONCURRENCY,
+        capacity: int = CAPACITY,
     ) -> None:
-        self._engine = engine
+        self.bridge = Bridge(
+            engine,
+            platform=translate.PLATFORM,
+            engine_concurrency=engine_concurrency,
+            capacity=capacity,
+        )
         self._send_direct = send_direct
         self.ack_seconds = ack_seconds
         self.shelf = shelf or FormShelf()
@@ -67,8 +92,8 @@ class Router:
     ) -> None:
         """`/needle <command> …` in a server or a DM."""
         origin = translate.origin_of_interaction(interaction)
-        incoming = translate.command_incoming(origin, command, args, str(interaction.id))
-        await self._answer_interaction(interaction, incoming)
+        incoming = translate.incoming_from_command(origin, command, args, str(interaction.id))
+        await self._accept(interaction, incoming)
 
     async def on_action(
         self, interaction: discord.Interaction[Any], action: str, value: str
@@ -78,48 +103,59 @@ class Router:
             await self._reopen_form(interaction, value)
             return
         origin = translate.origin_of_interaction(interaction)
-        incoming = translate.action_incoming(origin, action, value, str(interaction.id))
-        await self._answer_interaction(interaction, incoming)
+        incoming = translate.incoming_from_action(origin, action, value, str(interaction.id))
+        await self._accept(interaction, incoming)
 
     async def on_form(
         self, interaction: discord.Interaction[Any], form_id: str, values: dict[str, str]
     ) -> None:
         """A Needle modal was submitted."""
         origin = translate.origin_of_interaction(interaction)
-        incoming = translate.form_incoming(origin, form_id, values, str(interaction.id))
-        await self._answer_interaction(interaction, incoming)
+        incoming = translate.incoming_from_form(origin, form_id, values, str(interaction.id))
+        await self._accept(interaction, incoming)
 
     async def on_message(self, message: discord.Message) -> None:
         """Text typed in the DM: commands, a check-in, or an answer to the current question."""
         origin = translate.origin_of_message(message)
-        incoming = translate.message_incoming(origin, message.content, str(message.id))
-        replies = await self._ask(incoming)
-        for reply in replies:
+        incoming = translate.incoming_from_message(origin, message.content, str(message.id))
+
+        async def answer() -> None:
+            await self._answer_message(message, incoming)
+
+        if not self.bridge.submit(member_key(incoming), answer, name="discord-dm"):
+            await self._deliver(message.channel.send(BUSY_TEXT))
+
+    async def _answer_message(self, message: discord.Message, incoming: Incoming) -> None:
+        for reply in await self.bridge.ask(incoming):
             rendered = self._render(reply, key=str(message.id), in_guild=False, as_modal=False)
             if isinstance(rendered, DiscordMessage):
                 await self._deliver(message.channel.send(**rendered.send_kwargs()))
 
-    # -- the engine ----------------------------------------------------------------------------
+    # -- interactions --------------------------------------------------------------------------
 
-    async def _ask(self, incoming: Incoming) -> list[Reply]:
-        try:
-            return await self._engine.handle(incoming)
-        except Exception:
-            log.exception("the engine failed on %s from %s", incoming.kind, incoming.address)
-            return [APOLOGY]
-
-    async def _answer_interaction(
-        self, interaction: discord.Interaction[Any], incoming: Incoming
-    ) -> None:
+    async def _accept(self, interaction: discord.Interaction[Any], incoming: Incoming) -> None:
+        """Queue the interaction on the bridge, or tell the user at once that Needle is busy."""
         in_guild = interaction.guild_id is not None
-        task = asyncio.ensure_future(self._ask(incoming))
-        done, _ = await asyncio.wait({task}, timeout=self.ack_seconds)
-        thinking_privately = False
-        if not done:
+
+        async def think() -> None:
             # Too slow for Discord's 3 s: show "thinking…" and answer with follow-ups.
             await self._deliver(interaction.response.defer(ephemeral=in_guild, thinking=True))
-            thinking_privately = in_guild
-        replies = await task
+
+        deadline = Deadline(self.ack_seconds, think)
+
+        async def answer() -> None:
+            await self._answer_interaction(interaction, incoming, deadline)
+
+        name = f"discord-{incoming.kind.value}"
+        if not self.bridge.submit(member_key(incoming), answer, name=name, deadline=deadline):
+            await self._deliver(interaction.response.send_message(BUSY_TEXT, ephemeral=True))
+
+    async def _answer_interaction(
+        self, interaction: discord.Interaction[Any], incoming: Incoming, deadline: Deadline
+    ) -> None:
+        in_guild = interaction.guild_id is not None
+        replies = await self.bridge.ask(incoming)
+        thinking_privately = in_guild and not await deadline.settle()
         if not replies:
             if not interaction.response.is_done():
                 await self._deliver(interaction.response.defer())
@@ -183,8 +219,8 @@ class Router:
             return
         # Forgotten (a restart): ask the engine to open the form afresh.
         origin = translate.origin_of_interaction(interaction)
-        incoming = translate.action_incoming(origin, action, ref, str(interaction.id))
-        await self._answer_interaction(interaction, incoming)
+        incoming = translate.incoming_from_action(origin, action, ref, str(interaction.id))
+        await self._accept(interaction, incoming)
 
     @staticmethod
     async def _deliver(call: Awaitable[Any]) -> bool:

@@ -22,7 +22,11 @@ FORM_ID_PREFIX = "needle-form:"  # modals: needle-form:<form id>
 CUSTOM_ID_MAX = 100  # Discord's limit on a component's custom_id
 
 _MENTION = re.compile(r"<@!?(\d+)>")
-_CUSTOM_ID = re.compile(r"needle:(?P<action>[A-Za-z0-9_.\-]+)(?::(?P<value>.*))?", re.DOTALL)
+# A Needle button's custom_id, the one pattern for encoding (`custom_id_for`), decoding
+# (`parse_custom_id`) and discord.py's persistent-button template (`ChoiceButton`).
+CUSTOM_ID_PATTERN = re.compile(
+    re.escape(CUSTOM_ID_PREFIX) + r"(?P<action>[A-Za-z0-9_.\-]+)(?::(?P<value>.*))?", re.DOTALL
+)
 
 
 _CHANNEL_TYPES = (
@@ -135,7 +139,7 @@ def command_text(args: Iterable[object]) -> tuple[str, tuple[str, ...]]:
     return " ".join(w for w in words if w), tuple(mentions)
 
 
-def command_incoming(
+def incoming_from_command(
     origin: Origin, command: str, args: Sequence[object], event_id: str
 ) -> Incoming:
     """`/needle <command> <args…>` as an Incoming COMMAND."""
@@ -153,7 +157,7 @@ def command_incoming(
     )
 
 
-def message_incoming(origin: Origin, content: str, event_id: str) -> Incoming:
+def incoming_from_message(origin: Origin, content: str, event_id: str) -> Incoming:
     """Text typed in the DM as an Incoming MESSAGE (the engine spots commands and check-ins)."""
     text, mentions = clean_text(content)
     return Incoming(
@@ -168,7 +172,7 @@ def message_incoming(origin: Origin, content: str, event_id: str) -> Incoming:
     )
 
 
-def action_incoming(origin: Origin, action: str, value: str, event_id: str) -> Incoming:
+def incoming_from_action(origin: Origin, action: str, value: str, event_id: str) -> Incoming:
     """A button press as an Incoming ACTION."""
     return Incoming(
         address=address_of(origin),
@@ -182,7 +186,7 @@ def action_incoming(origin: Origin, action: str, value: str, event_id: str) -> I
     )
 
 
-def form_incoming(
+def incoming_from_form(
     origin: Origin, form_id: str, values: Mapping[str, str], event_id: str
 ) -> Incoming:
     """A submitted modal as an Incoming FORM."""
@@ -208,7 +212,7 @@ def custom_id_for(action: str, value: str = "") -> str:
 
 def parse_custom_id(custom_id: str) -> tuple[str, str] | None:
     """`needle:<action>[:<value>]` -> (action, value); None for anybody else's component."""
-    match = _CUSTOM_ID.fullmatch(custom_id)
+    match = CUSTOM_ID_PATTERN.fullmatch(custom_id)
     if match is None:
         return None
     return match.group("action"), match.group("value") or ""

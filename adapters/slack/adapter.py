@@ -16,6 +16,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from adapters.base import DeliveryError
+from adapters.bridge import STOP_SECONDS
 from adapters.slack.delivery import delivery_error
 from adapters.slack.relay import Relay
 from adapters.slack.server import WebServer, build_web_app
@@ -132,8 +133,14 @@ class SlackAdapter:
             return
         log.info("Slack bot token belongs to %s (%s)", auth.get("team"), auth.get("team_id"))
 
-    async def stop(self) -> None:
-        """Stop taking events, finish the work in flight, close connections."""
+    async def stop(self, drain_seconds: float = STOP_SECONDS) -> None:
+        """Stop taking events, finish the accepted ones (up to `drain_seconds`), close connections.
+
+        From the first moment of `stop()` new events are answered "send it again later", so
+        another instance (or this one, restarted) takes them; the accepted ones are answered
+        before the clients (and the database Needle owns) close.
+        """
+        self.relay.bridge.close()
         self.ready = False
         self._ready_event.clear()
         if self._connecting is not None:
@@ -145,7 +152,7 @@ class SlackAdapter:
             await self._socket.close_async()
             self._socket = None
         await self.server.stop()
-        await self.relay.drain()
+        await self.relay.bridge.stop(drain_seconds)
         await self.clients.close()
         if self._owned_database is not None:
             await self._owned_database.dispose()

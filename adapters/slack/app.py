@@ -25,11 +25,12 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 
 from adapters.base import CoachEngine, EngineHooks
+from adapters.bridge import engine_concurrency_for
 from adapters.slack.adapter import Mode, SlackAdapter
 from adapters.slack.delivery import Delivery, Pacer, Pacing
 from adapters.slack.listeners import register_all
 from adapters.slack.people import Directory
-from adapters.slack.relay import Relay, Where
+from adapters.slack.relay import Origin, Relay
 from adapters.slack.translate import PLATFORM
 from adapters.slack.workspaces import (
     Clients,
@@ -60,7 +61,6 @@ BOT_SCOPES = (
     "groups:read",
 )
 OAUTH_STATE_SECONDS = 600
-POSTGRES_ENGINE_CONCURRENCY = 8
 
 
 class SlackSettingsError(SettingsError):
@@ -92,11 +92,6 @@ def check_settings(settings: Settings) -> None:
         raise SlackSettingsError(f"{missing}: OAuth needs both SLACK_CLIENT_ID and the secret")
     if not uses_oauth(settings) and not settings.slack_bot_token:
         raise SlackSettingsError("SLACK_BOT_TOKEN: required (or SLACK_CLIENT_ID and SECRET)")
-
-
-def engine_concurrency(settings: Settings) -> int:
-    """Incomings handled by the engine at once: one for SQLite (a single writer), more else."""
-    return 1 if settings.database_url.startswith("sqlite") else POSTGRES_ENGINE_CONCURRENCY
 
 
 def build_slack_adapter(
@@ -132,7 +127,8 @@ def build_slack_adapter(
         engine,
         Directory(installer_of=workspaces.installer_of),
         Delivery(Pacer(pacing)),
-        engine_concurrency=engine_concurrency(settings),
+        engine_concurrency=engine_concurrency_for(settings.database_url),
+        capacity=settings.event_queue_max,
     )
     if installation_store is not None:
         state_store = AsyncSQLAlchemyOAuthStateStore(
@@ -155,6 +151,9 @@ def build_slack_adapter(
             signing_secret=settings.slack_signing_secret,
             oauth_settings=oauth_settings,
             name="needle",
+            # Listeners only queue work, so Bolt runs them before answering Slack: that lets a
+            # listener answer "no room, send it again" (see adapters/slack/relay.py).
+            process_before_response=True,
             logger=logging.getLogger("needle.slack.bolt"),
         )
     else:
@@ -170,6 +169,9 @@ def build_slack_adapter(
             authorize=authorize,  # type: ignore[arg-type]
             request_verification_enabled=mode == "http",
             name="needle",
+            # Listeners only queue work, so Bolt runs them before answering Slack: that lets a
+            # listener answer "no room, send it again" (see adapters/slack/relay.py).
+            process_before_response=True,
             logger=logging.getLogger("needle.slack.bolt"),
         )
     register_all(bolt, relay, workspaces)
@@ -210,7 +212,14 @@ def _on_installed(
         installation = args.installation
         team_id, installer = installation.team_id or "", installation.user_id
         log.info("Needle was installed in slack/%s by %s", team_id, installer)
-        relay.spawn(_welcome(relay, workspaces, team_id, installer), name="slack-welcome")
+
+        async def welcome() -> None:
+            await _welcome(relay, workspaces, team_id, installer)
+
+        if not relay.accept(team_id, installer, welcome, name="slack-welcome"):
+            log.warning(
+                "no room to greet %s in slack/%s; they can type `start`", installer, team_id
+            )
         return await args.default.success(args)
 
     return success
@@ -233,6 +242,5 @@ async def _welcome(relay: Relay, workspaces: Workspaces, team_id: str, installer
         command="start",
         person=person,
     )
-    async with relay.turn(team_id, installer):
-        replies = [r for r in await relay.ask(incoming) if r.kind is not ReplyKind.UNKNOWN]
-        await relay.answer(Where(client, team_id, installer), replies)
+    replies = [r for r in await relay.ask(incoming) if r.kind is not ReplyKind.UNKNOWN]
+    await relay.answer(Origin(client, team_id, installer), replies)

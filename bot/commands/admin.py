@@ -19,12 +19,12 @@ from typing import Any
 from bot.checkin import parsing
 from bot.checkin.questions import DEFAULT_QUESTIONS, STEPS, question
 from bot.coaching.classify import DEFAULT_HIGH_VALUE, DEFAULT_LOW_VALUE, normalize_keyword
-from bot.commands.basics import find_timezone
 from bot.context import Context
 from bot.messages import Fact, Reply, ReplyKind
 from bot.profile import WEEKDAY_NAMES, describe_workdays, parse_workday_digits, workday_digits
 from bot.router import Router
 from bot.storage.people import find_team_member_by_name, get_member
+from bot.timezones import find_timezone
 
 log = logging.getLogger(__name__)
 
@@ -210,11 +210,11 @@ async def set_workdays(ctx: Context, rest: str) -> list[Reply]:
 
 async def set_timezone(ctx: Context, rest: str) -> list[Reply]:
     """The team's time zone: the default for members and the zone of the recap time."""
-    zone_name = find_timezone(rest) if rest else None
-    if zone_name is None:
+    zone = find_timezone(rest) if rest else None
+    if zone is None:
         return reask("I don't know that time zone.", "admin timezone Europe/Berlin")
-    ctx.team.timezone = zone_name
-    return done(ctx, f"the team's time zone is {zone_name}.")
+    ctx.team.timezone = zone.key
+    return done(ctx, f"the team's time zone is {zone.key}.")
 
 
 async def set_nudge(ctx: Context, rest: str) -> list[Reply]:

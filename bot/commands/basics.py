@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import partial
-from zoneinfo import available_timezones
 
 from bot.checkin import parsing
 from bot.context import Context
 from bot.messages import Action, Reply, ReplyKind
 from bot.profile import describe_date, describe_workdays, workday_digits
 from bot.router import Router
-
-_ZONES_BY_FOLDED: dict[str, str] = {}
+from bot.timezones import find_timezone, unknown_timezone
 
 
 def register(router: Router) -> None:
@@ -51,17 +49,6 @@ def register(router: Router) -> None:
     router.add_action(Action.MEMBER_PROFILE, profile_changed, members_only=True)
 
 
-def find_timezone(name: str) -> str | None:
-    """The IANA zone a member means (`europe/berlin`, `Berlin`, `New York`), or None."""
-    if not _ZONES_BY_FOLDED:
-        for zone_name in available_timezones():
-            _ZONES_BY_FOLDED[zone_name.casefold()] = zone_name
-            city = zone_name.rsplit("/", 1)[-1].replace("_", " ").casefold()
-            _ZONES_BY_FOLDED.setdefault(city, zone_name)
-    wanted = name.strip().replace(" ", "_").casefold()
-    return _ZONES_BY_FOLDED.get(wanted) or _ZONES_BY_FOLDED.get(wanted.replace("_", " "))
-
-
 async def help_command(router: Router, ctx: Context, _args: str) -> list[Reply]:
     """List the commands of `router` a member can use."""
     lines = ["Here's what I can do (in a DM you can type these without `/needle`):"]
@@ -88,15 +75,10 @@ async def timezone_command(ctx: Context, args: str) -> list[Reply]:
                 kind=ReplyKind.SETTINGS,
             )
         ]
-    zone_name = find_timezone(args)
-    if zone_name is None:
-        return [
-            Reply(
-                f"I don't know the time zone “{args.strip()[:60]}”. Use an IANA name like "
-                "`Europe/Berlin`, `America/New_York` or `Asia/Kolkata`.",
-                kind=ReplyKind.REASK,
-            )
-        ]
+    zone = find_timezone(args)
+    if zone is None:
+        return [Reply(unknown_timezone(args), kind=ReplyKind.REASK)]
+    zone_name = zone.key
     ctx.member.timezone = zone_name
     ctx.member.timezone_chosen = True
     ctx.refresh_profile()

@@ -823,6 +823,7 @@ async def start_needle_on(
     *,
     guild_id: str = "",
     ack_seconds: float = 2.0,
+    event_queue_max: int = 2000,
 ) -> Any:
     """Build and start Needle's Discord adapter against `fake`, as `needle run` does.
 
@@ -837,6 +838,7 @@ async def start_needle_on(
         discord_api_url=fake.api_url,
         discord_gateway_url=fake.gateway_url,
         discord_guild_id=guild_id,
+        event_queue_max=event_queue_max,
     )
     adapter = build_discord_adapter(
         settings, engine, ack_seconds=ack_seconds, guild_ready_timeout=0.05

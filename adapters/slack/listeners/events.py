@@ -1,6 +1,8 @@
 """Events API listeners: DMs, App Home opened, profile changes, uninstalls and revoked tokens.
 
-Bolt acknowledges events itself before these run; the work is handed to the relay.
+Each listener hands its work to the relay and returns; Bolt acknowledges the event when it
+returns. When the relay has no room the listener returns `retry_later()` instead, and Slack
+sends the event again later (see `adapters/slack/relay.py`).
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.relay import Relay, Where
+from adapters.slack.relay import Origin, Relay, retry_later
 from adapters.slack.translate import (
     PLATFORM,
     incoming_from_message,
@@ -28,33 +31,46 @@ def register(app: AsyncApp, relay: Relay, workspaces: Workspaces) -> None:
     """Register the event listeners on `app`."""
 
     @app.event("message")
-    async def direct_message(body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def direct_message(body: dict[str, Any], client: AsyncWebClient) -> BoltResponse | None:
         """A member typed in their DM with Needle."""
         sender = message_sender(body)
         if sender is None:
-            return
-        relay.spawn(_converse(relay, body, client, *sender), name="slack-dm")
+            return None
+        team_id, user_id = sender
+
+        async def converse() -> None:
+            await _converse(relay, body, client, team_id, user_id)
+
+        return None if relay.accept(team_id, user_id, converse, name="slack-dm") else retry_later()
 
     @app.event("app_home_opened")
     async def home_opened(
         event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
+    ) -> BoltResponse | None:
         """Publish the App Home tab whenever a member opens it."""
         if event.get("tab", "home") != "home" or not event.get("user"):
-            return
-        where = Where(client, team_of(body), str(event["user"]))
-        relay.spawn(_home(relay, where), name="slack-home")
+            return None
+        origin = Origin(client, team_of(body), str(event["user"]))
+
+        async def refresh() -> None:
+            await relay.refresh_home(origin)
+
+        accepted = relay.accept(origin.team_id, origin.user_id, refresh, name="slack-home")
+        return None if accepted else retry_later()
 
     @app.event("user_change")
-    async def user_changed(event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def user_changed(event: dict[str, Any], body: dict[str, Any]) -> BoltResponse | None:
         """A member's profile changed: take the new time zone and admin flag."""
         user = event.get("user") or {}
         team_id = team_of(body) or str(user.get("team_id", ""))
         if not user.get("id") or user.get("is_bot"):
-            return
-        relay.spawn(
-            _profile_changed(relay, team_id, user, body.get("event_id")), name="slack-profile"
-        )
+            return None
+
+        async def changed() -> None:
+            await _profile_changed(relay, team_id, user, body.get("event_id"))
+
+        accepted = relay.accept(team_id, str(user["id"]), changed, name="slack-profile")
+        return None if accepted else retry_later()
 
     @app.event("app_uninstalled")
     async def uninstalled(body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -89,18 +105,11 @@ async def _ignore() -> None:
 async def _converse(
     relay: Relay, body: dict[str, Any], client: AsyncWebClient, team_id: str, user_id: str
 ) -> None:
-    async with relay.turn(team_id, user_id):
-        person = await relay.person(client, team_id, user_id)
-        incoming = incoming_from_message(body, person)
-        if incoming is None:
-            return
-        where = Where(client, team_id, user_id, incoming.address.channel_id)
-        await relay.converse(incoming, where)
-
-
-async def _home(relay: Relay, where: Where) -> None:
-    async with relay.turn(where.team_id, where.user_id):
-        await relay.refresh_home(where)
+    person = await relay.person(client, team_id, user_id)
+    incoming = incoming_from_message(body, person)
+    if incoming is None:
+        return
+    await relay.converse(incoming, Origin(client, team_id, user_id, incoming.address.channel_id))
 
 
 async def _profile_changed(
@@ -109,8 +118,7 @@ async def _profile_changed(
     """Refresh the cached Person and tell the engine, which applies it to a member of the team
     and drops it for anyone else (`member.profile` is for members only)."""
     person = await relay.directory.refresh(team_id, user)
-    async with relay.turn(team_id, str(user["id"])):
-        await relay.ask(_profile_incoming(team_id, user, person, event_id))
+    await relay.ask(_profile_incoming(team_id, user, person, event_id))
 
 
 def _profile_incoming(
