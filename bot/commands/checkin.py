@@ -8,12 +8,8 @@ from datetime import date, timedelta
 
 from bot.checkin import flow as conversation
 from bot.checkin import parsing
-from bot.checkin.flow import (
-    answer_choice,
-    mark_day_off,
-    start_checkin,
-    submit_values,
-)
+from bot.checkin.dayoff import REASONS, DayOffFlow, keep_checkin, mark_day_off, record_day_off
+from bot.checkin.flow import answer_choice, start_checkin, submit_values
 from bot.checkin.numbers import MAX_CONVERSATIONS, MAX_MINUTES
 from bot.checkin.questions import EXAMPLES, LABELS, question, steps_for
 from bot.checkin.summary import against
@@ -52,8 +48,11 @@ def register(router: Router) -> None:
     router.add_action(Action.CHECKIN_EDIT, start_button)
     router.add_action(Action.CHECKIN_DAY_OFF, day_off_button)
     router.add_action(Action.CHECKIN_CONFIRM, confirm_button)
+    router.add_action(Action.DAY_OFF_CONFIRM, day_off_confirmed)
+    router.add_action(Action.DAY_OFF_KEEP, day_off_declined)
     router.add_form(FormId.CHECKIN, submitted)
     conversation.register(router)
+    router.add_flow(DayOffFlow())
     router.add_message_handler(on_plain_message)
 
 
@@ -155,6 +154,23 @@ async def confirm_button(ctx: Context, value: str) -> list[Reply]:
     return await answer_choice(ctx, value)
 
 
+async def day_off_confirmed(ctx: Context, value: str) -> list[Reply]:
+    """Yes on the day-off question: the day becomes a day off for the reason it named."""
+    when, _, reason = value.strip().partition(" ")
+    day = day_of_value(ctx, when)
+    if isinstance(day, str):
+        return [Reply(day, kind=ReplyKind.REFUSAL)]
+    return await record_day_off(ctx, day, reason if reason in REASONS else "off")
+
+
+async def day_off_declined(ctx: Context, value: str) -> list[Reply]:
+    """No on the day-off question: the day's check-in stays."""
+    day = day_of_value(ctx, value)
+    if isinstance(day, str):
+        return [Reply(day, kind=ReplyKind.REFUSAL)]
+    return await keep_checkin(ctx, day)
+
+
 async def submitted(ctx: Context, values: dict[str, str]) -> list[Reply]:
     """A submitted check-in form: inline errors, or the saved check-in's confirmation."""
     day = day_of_value(ctx, values.get("_ref", ""))
@@ -231,7 +247,7 @@ async def on_plain_message(ctx: Context, text: str) -> list[Reply] | None:
     """A message that is no command and answers no open question: a day off, a check-in
     told in one message, or a greeting; None for anything else."""
     if parsing.is_day_off(text):
-        return await mark_day_off(ctx, ctx.today)
+        return await mark_day_off(ctx, ctx.today, text)
     if parsing.looks_like_checkin(text):
         return await start_checkin(ctx, ctx.today, initial_text=text)
     if text.lower().strip("!. ") in GREETINGS:

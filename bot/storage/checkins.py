@@ -18,6 +18,7 @@ class CheckinRecord:
     """What a check-in says, apart from its bookkeeping; what `save_checkin` writes."""
 
     status: str  # complete | partial | day_off
+    day_off_reason: str | None = None  # sick | vacation | holiday | pto | off, for a day off
     conversations: int | None = None
     minutes: int | None = None
     activities: tuple[tuple[str, str], ...] = ()  # (text, classification)
@@ -53,6 +54,7 @@ async def save_checkin(
                 local_date=local_date,
                 version=checkin.version,
                 status=checkin.status,
+                day_off_reason=checkin.day_off_reason,
                 conversations=checkin.conversations,
                 minutes=checkin.minutes,
                 wins=checkin.wins,
@@ -66,6 +68,7 @@ async def save_checkin(
         )
         checkin.version += 1
     checkin.status = record.status
+    checkin.day_off_reason = record.day_off_reason if record.status == "day_off" else None
     checkin.conversations = record.conversations
     checkin.minutes = record.minutes
     checkin.wins = record.wins
@@ -85,6 +88,7 @@ def record_of(checkin: Checkin) -> CheckinRecord:
     """The record a stored check-in holds (to change one field and save it again)."""
     return CheckinRecord(
         status=checkin.status,
+        day_off_reason=checkin.day_off_reason,
         conversations=checkin.conversations,
         minutes=checkin.minutes,
         activities=tuple((a.text, a.classification) for a in checkin.activities),
