@@ -3,6 +3,7 @@ the form, the check-in conversation and the check-in typed as a plain message.""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -22,6 +23,12 @@ from bot.storage.checkins import CheckinRecord, get_checkin, record_of, save_che
 from bot.storage.conversations import load_state
 from bot.storage.models import Checkin
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# A day named in `log`: `yesterday`, `today`, a weekday name or an ISO date, maybe after `on`.
+LOG_DAY_RE = re.compile(
+    r"(?:\bon\s+)?\b(yesterday|today|" + "|".join(WEEKDAYS) + r"|\d{4}-\d{2}-\d{2})\b",
+    re.IGNORECASE,
+)
 GREETINGS = frozenset({"hi", "hello", "hey", "hola", "yo", "good morning", "good evening"})
 
 
@@ -40,8 +47,8 @@ def register(router: Router) -> None:
     router.add_command(
         "log",
         log_command,
-        usage="log 3 calls 40m",
-        summary="add conversations and minutes to today",
+        usage="log 3 calls 40m [yesterday]",
+        summary="add conversations and minutes to today (yesterday until noon)",
         aliases=("add",),
     )
     router.add_action(Action.CHECKIN_START, start_button)
@@ -211,15 +218,47 @@ async def greet(ctx: Context, _args: str) -> list[Reply]:
     return await start_checkin(ctx, ctx.today, intro=intro)
 
 
+def log_day(ctx: Context, args: str) -> tuple[date | str, str]:
+    """The day a `log` names (today when none) and the rest of its words; a refusal text
+    instead of the day when it names a day that can't be changed any more (or several)."""
+    found = {match.group(1).lower() for match in LOG_DAY_RE.finditer(args)}
+    rest = " ".join(LOG_DAY_RE.sub(" ", args).split())
+    if not found:
+        return ctx.today, rest
+    if len(found) > 1:
+        return "Log one day at a time, e.g. `log 3 calls 40m yesterday`.", rest
+    word = found.pop()
+    if word in WEEKDAYS:
+        back = (ctx.today.weekday() - WEEKDAYS.index(word)) % 7
+        day = ctx.today - timedelta(days=back)
+    elif word in ("today", "yesterday"):
+        day = ctx.today - timedelta(days=0 if word == "today" else 1)
+    else:
+        try:
+            day = date.fromisoformat(word)
+        except ValueError:
+            return f"{word} isn't a date I know. Use a date like 2026-11-24.", rest
+    if day > ctx.today:
+        return f"{describe_date(day, ctx.today).capitalize()} hasn't happened yet.", rest
+    checked = day_from(ctx, day.isoformat())
+    if isinstance(checked, str):
+        return f"{checked} Nothing was logged.", rest
+    return checked, rest
+
+
 async def log_command(ctx: Context, args: str) -> list[Reply]:
-    """Add a quick log to today's check-in (created as partial if there is none yet)."""
+    """Add a quick log to a day's check-in (created as partial if there is none yet): today,
+    or the day the log names while it is still open (yesterday until noon)."""
+    day, args = log_day(ctx, args)
+    if isinstance(day, str):
+        return [Reply(day, kind=ReplyKind.REFUSAL)]
     try:
         added = parsing.parse_quick_log(args)
     except parsing.AnswerError as err:
         return [
             Reply(f"{err} Try `log 3 calls 40m`, `log 2 calls` or `log 45m`.", kind=ReplyKind.REASK)
         ]
-    existing = await get_checkin(ctx.session, ctx.member.id, ctx.today)
+    existing = await get_checkin(ctx.session, ctx.member.id, day)
     if existing is None or existing.status == "day_off":
         record = CheckinRecord(status="partial", conversations=0, minutes=0, source="log")
     else:
@@ -230,13 +269,14 @@ async def log_command(ctx: Context, args: str) -> list[Reply]:
     saved = await save_checkin(
         ctx.session,
         ctx.member.id,
-        ctx.today,
+        day,
         replace(record, status=status, conversations=conversations, minutes=minutes),
         now=ctx.now,
     )
+    when = "Today" if day == ctx.today else describe_date(day, ctx.today).capitalize()
     return [
         Reply(
-            f"Logged. Today so far: {against(saved.conversations, ctx.profile.min_conversations)}"
+            f"Logged. {when} so far: {against(saved.conversations, ctx.profile.min_conversations)}"
             f" conversations, {against(saved.minutes, ctx.profile.min_minutes)} minutes.",
             kind=ReplyKind.LOGGED,
         )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -97,6 +97,25 @@ def record_of(checkin: Checkin) -> CheckinRecord:
         note=checkin.note,
         source=checkin.source,
     )
+
+
+async def days_off_by_reason(
+    session: AsyncSession, member_id: int, start: date, end: date
+) -> dict[str, int]:
+    """How many days off the member had in [start, end], by reason (`off` when none was
+    given), most frequent first."""
+    reason = func.coalesce(Checkin.day_off_reason, "off")
+    rows = await session.execute(
+        select(reason, func.count())
+        .where(
+            Checkin.member_id == member_id,
+            Checkin.status == "day_off",
+            Checkin.local_date.between(start, end),
+        )
+        .group_by(reason)
+        .order_by(func.count().desc(), reason)
+    )
+    return {str(name): int(count) for name, count in rows.all()}
 
 
 async def checkin_versions(
