@@ -8,7 +8,7 @@ conversation or write one, so a new end path can't quietly drop answers.
 from __future__ import annotations
 
 import ast
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,6 @@ from sqlalchemy import select
 from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
 from bot.messages import ReplyKind
-from bot.storage.checkins import get_checkin
 from bot.storage.conversations import (
     ConversationStillOpen,
     is_mid_conversation,
@@ -25,19 +24,20 @@ from bot.storage.conversations import (
     save_state,
 )
 from bot.storage.db import Database
-from bot.storage.models import Checkin, ConversationState
+from bot.storage.models import ConversationState
 from bot.storage.people import find_member
-from tests.scheduler_support import THU, WED, at, join, make_scheduler, outbox_for, update_team
+from tests.scheduler_support import (
+    THU,
+    WED,
+    at,
+    checkin_of,
+    join,
+    make_scheduler,
+    outbox_for,
+    update_team,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-async def day_of(database: Database, user: str, day: date) -> Checkin | None:
-    """The user's stored check-in of a day."""
-    async with database.transaction() as session:
-        member = await find_member(session, "memory", user)
-        assert member is not None
-        return await get_checkin(session, member.id, day)
 
 
 async def open_state(database: Database, user: str) -> ConversationState | None:
@@ -59,7 +59,7 @@ async def test_answers_stay_when_the_late_answer_window_closes(
     clock.set(at(THU, 13))  # past noon: Wednesday's questions can't be answered any more
     replies = await bot.say("hello", user="priya")
     assert replies[-1].kind == ReplyKind.QUESTION  # Thursday's check-in, not Wednesday's
-    kept = await day_of(database, "priya", WED)
+    kept = await checkin_of(database, "priya", WED)
     assert kept is not None and kept.status == "partial"
     assert (kept.conversations, kept.minutes, kept.wins) == (9, 45, None)
     assert [a.text for a in kept.activities] == ["discovery call with Globex"]
@@ -79,7 +79,7 @@ async def test_a_new_days_prompt_ends_the_old_questions_with_their_answers_kept(
     assert len(bot.sent_to("tomas", ReplyKind.PROMPT)) == 1
     clock.set(at(THU, 8, 40))
     await bot.say("65", user="tomas")
-    kept = await day_of(database, "tomas", WED)
+    kept = await checkin_of(database, "tomas", WED)
     assert kept is not None and (kept.status, kept.conversations, kept.minutes) == (
         "partial",
         7,
@@ -97,7 +97,7 @@ async def test_starting_another_days_checkin_keeps_the_open_ones_answers(
     await bot.say("11", user="lena")
     replies = await bot.say("checkin", user="lena")
     assert replies[-1].kind == ReplyKind.QUESTION
-    kept = await day_of(database, "lena", WED)
+    kept = await checkin_of(database, "lena", WED)
     assert kept is not None and (kept.status, kept.conversations) == ("partial", 11)
     state = await open_state(database, "lena")
     assert state is not None and state.local_date == THU
@@ -111,7 +111,7 @@ async def test_coming_back_after_the_window_keeps_the_answers(
     clock.set(at(THU, 15))
     replies = await bot.command("start", user="omar")  # the console greets on every start
     assert replies[-1].kind == ReplyKind.QUESTION
-    kept = await day_of(database, "omar", WED)
+    kept = await checkin_of(database, "omar", WED)
     assert kept is not None and (kept.status, kept.conversations, kept.minutes) == (
         "partial",
         3,
@@ -125,12 +125,12 @@ async def test_forget_me_keeps_the_checkin_in_progress_and_no_resumes_it(
     for answer in ("checkin", "8"):
         await bot.say(answer, user="yuki")
     await bot.say("forget-me", user="yuki")
-    kept = await day_of(database, "yuki", WED)
+    kept = await checkin_of(database, "yuki", WED)
     assert kept is not None and (kept.status, kept.conversations) == ("partial", 8)
     clock.advance(minutes=15)
     replies = await bot.say("yes", user="yuki")  # too late: the question expired
     assert "expired" in replies[0].text
-    still = await day_of(database, "yuki", WED)
+    still = await checkin_of(database, "yuki", WED)
     assert still is not None and still.conversations == 8
 
     for answer in ("checkin", "5", "forget-me"):
@@ -139,7 +139,7 @@ async def test_forget_me_keeps_the_checkin_in_progress_and_no_resumes_it(
     assert replies[-1].kind == ReplyKind.QUESTION and "minutes" in replies[-1].text
     for answer in ("30 min", "renewal call with Initech"):
         await bot.say(answer, user="ines")
-    done = await day_of(database, "ines", WED)
+    done = await checkin_of(database, "ines", WED)
     assert done is not None and (done.status, done.conversations, done.minutes) == (
         "complete",
         5,
@@ -167,7 +167,7 @@ async def test_cancel_keeps_the_answers_and_settles_the_days_prompt(
     await scheduler.tick(at(WED, 17, 0, 30))
     assert bot.sent_to("raúl", ReplyKind.PROMPT) == []  # no "how did today go?" right after
     assert len(bot.sent_to("keiko", ReplyKind.PROMPT)) == 1
-    kept = await day_of(database, "raúl", WED)
+    kept = await checkin_of(database, "raúl", WED)
     assert kept is not None and (kept.status, kept.conversations) == ("partial", 4)
 
 

@@ -5,24 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
 from bot.messages import Action, Reply, ReplyKind
-from bot.storage.checkins import checkin_versions, get_checkin
+from bot.storage.checkins import checkin_versions
 from bot.storage.db import Database
-from bot.storage.models import Checkin
 from bot.storage.people import find_member
-from tests.scheduler_support import TUE, WED, at
-
-
-async def day_of(database: Database, user: str, day: date = WED) -> Checkin | None:
-    """The user's stored check-in of a day."""
-    async with database.transaction() as session:
-        member = await find_member(session, "memory", user)
-        assert member is not None
-        return await get_checkin(session, member.id, day)
+from tests.scheduler_support import TUE, WED, at, checkin_of
 
 
 def choice_value(reply: Reply, action: Action) -> str:
@@ -44,12 +34,12 @@ async def test_off_after_a_finished_checkin_asks_first_and_shows_what_it_replace
     assert "pricing call with Umbrella" in text and "2 activities" in text
     actions = [choice.action for choice in replies[0].choices]
     assert actions == [Action.DAY_OFF_CONFIRM, Action.DAY_OFF_KEEP]
-    still = await day_of(database, "mei")
+    still = await checkin_of(database, "mei", WED)
     assert still is not None and still.status == "complete"  # nothing replaced yet
 
     replies = await bot.say("yes", user="mei")
     assert replies[0].kind == ReplyKind.DAY_OFF and "Enjoy it!" in replies[0].text
-    off = await day_of(database, "mei")
+    off = await checkin_of(database, "mei", WED)
     assert off is not None and (off.status, off.day_off_reason) == ("day_off", "pto")
     async with database.transaction() as session:
         member = await find_member(session, "memory", "mei")
@@ -64,7 +54,7 @@ async def test_no_keeps_the_checkin_and_buttons_answer_too(
     await bot.say("6 calls, 75 min; contract review with Hooli", user="dev")
     asked = await bot.say("feeling ill", user="dev")
     await bot.press(Action.DAY_OFF_KEEP, choice_value(asked[0], Action.DAY_OFF_KEEP), user="dev")
-    kept = await day_of(database, "dev")
+    kept = await checkin_of(database, "dev", WED)
     assert kept is not None and (kept.status, kept.conversations) == ("complete", 6)
 
     asked = await bot.say("sick", user="dev")
@@ -75,7 +65,7 @@ async def test_no_keeps_the_checkin_and_buttons_answer_too(
     replies = await bot.press(Action.DAY_OFF_CONFIRM, value, user="dev")
     assert replies[0].kind == ReplyKind.DAY_OFF
     assert "Get well" in replies[0].text and "Enjoy" not in replies[0].text
-    off = await day_of(database, "dev")
+    off = await checkin_of(database, "dev", WED)
     assert off is not None and (off.status, off.day_off_reason) == ("day_off", "sick")
 
 
@@ -87,7 +77,7 @@ async def test_off_mid_checkin_with_answers_asks_and_keeps_them_on_no(
     asked = await bot.say("holiday", user="ada")
     assert asked[0].kind == ReplyKind.CONFIRM and "12 conversations" in asked[0].text
     await bot.say("no", user="ada")
-    kept = await day_of(database, "ada")
+    kept = await checkin_of(database, "ada", WED)
     assert kept is not None and (kept.status, kept.conversations) == ("partial", 12)
 
 
@@ -99,8 +89,8 @@ async def test_the_reply_fits_the_reason(bot: MemoryAdapter, database: Database)
     assert "Get well" in sick[0].text and "Enjoy" not in sick[0].text
     holiday = await bot.say("bank holiday", user="sol")
     assert "Enjoy it!" in holiday[0].text
-    assert (await day_of(database, "kim")).day_off_reason == "off"  # type: ignore[union-attr]
-    assert (await day_of(database, "sol")).day_off_reason == "holiday"  # type: ignore[union-attr]
+    assert (await checkin_of(database, "kim", WED)).day_off_reason == "off"  # type: ignore[union-attr]
+    assert (await checkin_of(database, "sol", WED)).day_off_reason == "holiday"  # type: ignore[union-attr]
 
 
 async def test_stats_and_export_show_the_reasons(

@@ -3,24 +3,11 @@ reason otherwise; never silently to today."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
 from bot.messages import ReplyKind
-from bot.storage.checkins import get_checkin
 from bot.storage.db import Database
-from bot.storage.models import Checkin
-from bot.storage.people import find_member
-from tests.scheduler_support import MON, THU, WED, at
-
-
-async def day_of(database: Database, user: str, day: date) -> Checkin | None:
-    """The user's stored check-in of a day."""
-    async with database.transaction() as session:
-        member = await find_member(session, "memory", user)
-        assert member is not None
-        return await get_checkin(session, member.id, day)
+from tests.scheduler_support import MON, THU, WED, at, checkin_of
 
 
 async def test_log_yesterday_before_noon_goes_to_yesterday(
@@ -29,13 +16,13 @@ async def test_log_yesterday_before_noon_goes_to_yesterday(
     clock.set(at(THU, 10, 30))
     replies = await bot.say("log 4 calls 25m yesterday", user="hana")
     assert replies[0].kind == ReplyKind.LOGGED and "Yesterday so far" in replies[0].text
-    logged = await day_of(database, "hana", WED)
+    logged = await checkin_of(database, "hana", WED)
     assert logged is not None and (logged.conversations, logged.minutes) == (4, 25)
-    assert await day_of(database, "hana", THU) is None
+    assert await checkin_of(database, "hana", THU) is None
 
     await bot.say("log 1 call on wednesday", user="hana")
     await bot.say(f"log 10m {WED.isoformat()}", user="hana")
-    logged = await day_of(database, "hana", WED)
+    logged = await checkin_of(database, "hana", WED)
     assert logged is not None and (logged.conversations, logged.minutes) == (5, 35)
 
 
@@ -50,7 +37,7 @@ async def test_a_closed_day_is_refused_with_the_reason(
     ahead = await bot.say("log 1 call 2026-11-30", user="ravi")
     assert ahead[0].kind == ReplyKind.REFUSAL and "hasn't happened" in ahead[0].text
     for day in (MON, WED, THU):
-        assert await day_of(database, "ravi", day) is None
+        assert await checkin_of(database, "ravi", day) is None
 
 
 async def test_today_and_todays_weekday_log_to_today(
@@ -59,5 +46,5 @@ async def test_today_and_todays_weekday_log_to_today(
     clock.set(at(THU, 16))
     await bot.say("log 2 calls thursday", user="ivo")
     await bot.say("log 20m today", user="ivo")
-    logged = await day_of(database, "ivo", THU)
+    logged = await checkin_of(database, "ivo", THU)
     assert logged is not None and (logged.conversations, logged.minutes) == (2, 20)

@@ -47,8 +47,8 @@ def register(router: Router) -> None:
     router.add_command(
         "log",
         log_command,
-        usage="log 3 calls 40m [yesterday]",
-        summary="add conversations and minutes to today (yesterday until noon)",
+        usage="log 3 calls 40m",
+        summary="add conversations and minutes to today (`yesterday` until noon)",
         aliases=("add",),
     )
     router.add_action(Action.CHECKIN_START, start_button)
