@@ -12,7 +12,6 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
@@ -241,13 +240,3 @@ def test_every_end_of_a_conversation_goes_through_end_conversation() -> None:
     found["delete_state"].discard("bot/storage/conversations.py")
     found["save_state"].discard("bot/storage/conversations.py")
     assert found == ALLOWED
-
-
-async def test_only_one_conversation_row_per_member(
-    bot: MemoryAdapter, clock: FakeClock, database: Database
-) -> None:
-    await bot.say("checkin", user="sana")
-    await bot.say("forget-me", user="sana")
-    async with database.transaction() as session:
-        rows = (await session.scalars(select(ConversationState))).all()
-    assert [row.flow for row in rows] == ["forget_me"]

@@ -25,6 +25,11 @@ async def test_log_yesterday_before_noon_goes_to_yesterday(
     logged = await checkin_of(database, "hana", WED)
     assert logged is not None and (logged.conversations, logged.minutes) == (5, 35)
 
+    await bot.say("log 2 calls thursday", user="hana")  # today's weekday: today
+    await bot.say("log 20m today", user="hana")
+    today = await checkin_of(database, "hana", THU)
+    assert today is not None and (today.conversations, today.minutes) == (2, 20)
+
 
 async def test_a_closed_day_is_refused_with_the_reason(
     bot: MemoryAdapter, clock: FakeClock, database: Database
@@ -38,13 +43,3 @@ async def test_a_closed_day_is_refused_with_the_reason(
     assert ahead[0].kind == ReplyKind.REFUSAL and "hasn't happened" in ahead[0].text
     for day in (MON, WED, THU):
         assert await checkin_of(database, "ravi", day) is None
-
-
-async def test_today_and_todays_weekday_log_to_today(
-    bot: MemoryAdapter, clock: FakeClock, database: Database
-) -> None:
-    clock.set(at(THU, 16))
-    await bot.say("log 2 calls thursday", user="ivo")
-    await bot.say("log 20m today", user="ivo")
-    logged = await checkin_of(database, "ivo", THU)
-    assert logged is not None and (logged.conversations, logged.minutes) == (2, 20)
