@@ -1,7 +1,7 @@
 """checkins, checkin_versions: day_off_reason (sick, vacation, holiday, pto or off)
 
-Revision ID: 0006_day_off_reason
-Revises: 0005_team_manager_fk
+Revision ID: 0007_day_off_reason
+Revises: 0006_slack_oauth_state_index
 Create Date: 2026-11-26 11:30:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_day_off_reason"
-down_revision: str | None = "0005_team_manager_fk"
+revision: str = "0007_day_off_reason"
+down_revision: str | None = "0006_slack_oauth_state_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
