@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from adapters.base import CoachEngine
+from adapters.base import CoachEngine, DeliveryError
 from bot.messages import Address, Incoming, IncomingKind, Person, Reply, ReplyKind
 
 PLATFORM = "console"
@@ -130,7 +130,16 @@ class ConsoleAdapter:
             self._task.cancel()
 
     async def send(self, address: Address, reply: Reply) -> None:
-        """Print a scheduled message (a prompt, a nudge, a recap)."""
+        """Print a scheduled message (a prompt, a nudge, a recap) meant for this member.
+
+        Anyone else's message is refused (DeliveryError, not permanent): printed here it would
+        reach the wrong person and be recorded as sent, so its owner would never get it; it
+        stays due for their own console instead. A team message (a recap, no user) is shown.
+        """
+        if address.user_id and address.user_id != self.user_id:
+            raise DeliveryError(
+                f"the console of {self.user_id!r} can't deliver to {address.user_id!r}"
+            )
         self.show([reply])
 
     def show(self, replies: list[Reply]) -> None:

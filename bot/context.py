@@ -13,7 +13,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.messages import Address, Incoming
 from bot.profile import Profile
-from bot.storage.models import Member, Team, TeamMembership
+from bot.storage.conversations import EndReason
+from bot.storage.models import ConversationState, Member, Team, TeamMembership
 from bot.storage.people import personal_team_id
 
 log = logging.getLogger(__name__)
@@ -22,17 +23,21 @@ log = logging.getLogger(__name__)
 ChannelCheck = Callable[[str, str], Awaitable[bool]]
 # (platform, platform user id), called once a person's data was deleted.
 ForgetListener = Callable[[str, str], None]
+# A flow's `close(ctx, state, reason)`: keeps what a conversation holds before it ends.
+ConversationCloser = Callable[["Context", ConversationState, EndReason], Awaitable[None]]
 
 
 @dataclass
 class Services:
-    """What the engine was given at start: settings and the clock, and what adapters lent it:
-    a check that a channel belongs to a team, and who to tell when a person is forgotten."""
+    """What the engine was given at start: settings, the clock and how each conversation
+    flow keeps its answers when it ends; and what adapters lent it: a check that a channel
+    belongs to a team, and who to tell when a person is forgotten."""
 
     settings: Settings
     clock: Clock
     channel_checks: dict[str, ChannelCheck] = field(default_factory=dict)
     forget_listeners: list[ForgetListener] = field(default_factory=list)
+    conversation_closers: dict[str, ConversationCloser] = field(default_factory=dict)
 
     async def channel_in_team(self, platform: str, team_id: str, channel_id: str) -> bool | None:
         """Whether the channel belongs to the team, as the platform says (None: the platform

@@ -23,10 +23,11 @@ from bot.context import (
     Services,
     is_personal_team,
 )
+from bot.conversation import EndReason, end_conversation
 from bot.messages import APOLOGY, Incoming, IncomingKind, Reply, ReplyKind
 from bot.router import Command, Router
 from bot.stats.charts import draw_charts
-from bot.storage.conversations import clear_state, load_state
+from bot.storage.conversations import load_state
 from bot.storage.db import Database
 from bot.storage.events import remember_event
 from bot.storage.models import Member, Team, TeamMembership
@@ -54,6 +55,8 @@ class Engine:
         self.database = database
         self.services = Services(settings=settings, clock=clock)
         self.router = router
+        for flow in router.flows():
+            self.services.conversation_closers[flow.name] = flow.close
 
     @property
     def clock(self) -> Clock:
@@ -238,7 +241,7 @@ class Engine:
         if state is not None:
             flow = self.router.flow(state.flow)
             if flow is None:
-                await clear_state(ctx.session, ctx.member.id)  # a conversation no one answers
+                await end_conversation(ctx, EndReason.UNROUTED)  # a conversation no one answers
                 state = None
             elif await flow.close_if_expired(ctx, state):
                 state = None

@@ -50,6 +50,8 @@ class Action(StrEnum):
     CHECKIN_EDIT = "checkin.edit"  # value: the day to redo
     CHECKIN_DAY_OFF = "checkin.day_off"  # value: the day (ISO date) or "" for today
     CHECKIN_CONFIRM = "checkin.confirm"  # value: "yes" or "no" to "Did you mean …?"
+    DAY_OFF_CONFIRM = "checkin.day_off_confirm"  # value: "<ISO date> <reason>"
+    DAY_OFF_KEEP = "checkin.day_off_keep"  # value: the day whose check-in stays
     SETTINGS_OPEN = "settings.open"
     FORGET_CONFIRM = "forget_me.confirm"
     FORGET_CANCEL = "forget_me.cancel"

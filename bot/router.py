@@ -14,6 +14,7 @@ from typing import Protocol
 
 from bot.context import Context
 from bot.messages import Reply
+from bot.storage.conversations import EndReason
 from bot.storage.models import ConversationState
 
 CommandHandler = Callable[[Context, str], Awaitable[list[Reply]]]
@@ -43,10 +44,15 @@ class Flow(Protocol):
     """A multi-step conversation kept in ConversationState (`state.flow` is its name).
 
     The engine hands a member's plain messages to the open flow, and asks the flow whether a
-    command may interrupt it and what to say after one did.
+    command may interrupt it and what to say after one did. Every end of a conversation goes
+    through `bot.conversation.end_conversation`, which calls the flow's `close` first.
     """
 
     name: str
+
+    async def close(self, ctx: Context, state: ConversationState, reason: EndReason) -> None:
+        """Keep what the conversation holds before it ends for `reason` (it is removed after)."""
+        ...
 
     async def close_if_expired(self, ctx: Context, state: ConversationState) -> bool:
         """Close the conversation when it can no longer be answered; True when it was."""
@@ -171,6 +177,10 @@ class Router:
     def flow(self, name: str) -> Flow | None:
         """The conversation named `name`, if any."""
         return self._flows.get(name)
+
+    def flows(self) -> tuple[Flow, ...]:
+        """Every routed conversation flow."""
+        return tuple(self._flows.values())
 
     @property
     def message_handlers(self) -> tuple[MessageHandler, ...]:

@@ -172,6 +172,8 @@ def test_ids_on_the_wire_keep_their_values() -> None:
         "CHECKIN_EDIT": "checkin.edit",
         "CHECKIN_DAY_OFF": "checkin.day_off",
         "CHECKIN_CONFIRM": "checkin.confirm",
+        "DAY_OFF_CONFIRM": "checkin.day_off_confirm",
+        "DAY_OFF_KEEP": "checkin.day_off_keep",
         "SETTINGS_OPEN": "settings.open",
         "FORGET_CONFIRM": "forget_me.confirm",
         "FORGET_CANCEL": "forget_me.cancel",

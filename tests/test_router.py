@@ -18,7 +18,7 @@ from bot.context import Context
 from bot.engine import Engine
 from bot.messages import Reply
 from bot.router import Command, DuplicateRoute, Router
-from bot.storage.conversations import load_state, save_state
+from bot.storage.conversations import EndReason, load_state, save_state
 from bot.storage.db import Database
 from bot.storage.models import ConversationState
 from bot.storage.people import find_member
@@ -149,6 +149,9 @@ class Survey:
     async def reask(self, ctx: Context, state: ConversationState, after: Command) -> list[Reply]:
         return [Reply(f"back to the survey after {after.name}", kind="question")]
 
+    async def close(self, ctx: Context, state: ConversationState, reason: EndReason) -> None:
+        self.answers.append(f"closed: {reason}")
+
 
 async def open_survey(database: Database, user: str, now: datetime) -> None:
     async with database.transaction() as session:
@@ -174,7 +177,7 @@ async def test_an_open_flow_decides_what_interrupts_it_and_what_follows(
     survey = Survey()
     router.add_flow(survey)
     bot = engine_with(router, database, settings, clock)
-    await bot.say("hi")  # the member exists
+    await bot.command("help")  # the member exists, in no conversation
     await open_survey(database, "ana", clock.now())
 
     replies = await bot.say("stats week")
@@ -189,7 +192,7 @@ async def test_a_conversation_the_router_does_not_hold_is_closed(
     database: Database, settings: Settings, clock: FakeClock
 ) -> None:
     bot = engine_with(build_router(), database, settings, clock)
-    await bot.say("hi")
+    await bot.command("help")
     await open_survey(database, "ana", datetime(2026, 11, 25, 18, 0, tzinfo=UTC))
     replies = await bot.say("stats week")
     assert replies[0].kind == "stats"

@@ -8,6 +8,10 @@ after three failed tries Needle saves what it has and says how to finish.
 `CheckinFlow` is how the engine reaches it: answers, what may interrupt a question, the
 late-answer window's close, and the reminder of the open question after a command.
 
+However it ends — finished, `cancel`, its window closed, a new day's prompt, another
+conversation taking its place — it ends through `bot.conversation.end_conversation`, and
+`CheckinFlow.close` keeps what was answered as a partial check-in first.
+
 When unsure, Needle asks and records nothing until the member confirms: a reading that needs
 a yes ("Did you mean 10 conversations?", or "0 conversations but 150 minutes with buyers — is
 that right?", asked once per check-in) waits in the draft's `pending` with Yes/No buttons and
@@ -29,17 +33,20 @@ from dataclasses import replace
 from datetime import date
 
 from bot.checkin import parsing
+from bot.checkin.dayoff import mark_day_off
 from bot.checkin.draft import Draft
 from bot.checkin.questions import EXAMPLES, LABELS, question, steps_for
 from bot.checkin.summary import confirmation
 from bot.coaching.classify import DEFAULT_HIGH_VALUE, DEFAULT_LOW_VALUE, classify_activity
 from bot.context import Context
+from bot.conversation import EndReason, end_conversation, open_conversation
 from bot.messages import Action, Choice, Reply, ReplyKind
 from bot.profile import describe_date
 from bot.router import Command, Router
-from bot.storage.checkins import CheckinRecord, get_checkin, save_checkin
-from bot.storage.conversations import clear_state, load_state, save_state
+from bot.storage.checkins import CheckinRecord, get_checkin, record_of, save_checkin
+from bot.storage.conversations import load_state
 from bot.storage.models import ConversationState
+from bot.storage.prompts import prompt_sent_after, settle_prompt
 
 MAX_TRIES = 3
 FLOW = "checkin"
@@ -105,7 +112,7 @@ async def start_checkin(
     kept: tuple[str, ...] = ()
     if initial_text:
         if parsing.is_day_off(initial_text):
-            return await mark_day_off(ctx, day)
+            return await mark_day_off(ctx, day, initial_text)
         reading = parsing.parse_checkin_message(initial_text)
         draft, kept = draft.merged(reading), reading.unplaced
     return replies + await advance(ctx, day, draft, source="chat", kept=kept)
@@ -140,19 +147,9 @@ async def advance(
     shown = [kept_reply(kept)] if kept else []
     step = open_step(ctx, draft)
     if step is not None:
-        await save_state(
-            ctx.session,
-            ctx.member.id,
-            team_id=ctx.team.id,
-            flow=FLOW,
-            step=step,
-            local_date=day,
-            data=draft.to_json(),
-            attempts=0,
-            now=ctx.now,
-        )
+        await open_conversation(ctx, flow=FLOW, step=step, local_date=day, data=draft.to_json())
         return [*shown, ask(ctx, step, day, draft)]
-    await clear_state(ctx.session, ctx.member.id)
+    await end_conversation(ctx, EndReason.COMPLETED, flow=FLOW, local_date=day)
     checkin = await save_checkin(
         ctx.session, ctx.member.id, day, record_from(ctx, draft, source=source), now=ctx.now
     )
@@ -220,7 +217,7 @@ async def on_answer(ctx: Context, state: ConversationState, text: str) -> list[R
     if draft.editing and lowered in KEEP_WORDS:
         return await advance(ctx, day, keep_previous(draft, step), source="chat")
     if parsing.is_day_off(answer):
-        return await mark_day_off(ctx, day)
+        return await mark_day_off(ctx, day, answer)
     if step in ("conversations", "minutes"):
         reading = parsing.read_checkin(answer, first=step)
         if reading.placed() > 1 or (reading.placed() and reading.unplaced):
@@ -320,19 +317,16 @@ async def retry(ctx: Context, state: ConversationState, draft: Draft, reason: st
     """Re-ask after an unusable answer; after the third, save what there is and stop."""
     attempts = state.attempts + 1
     step = state.step
-    if attempts >= MAX_TRIES:
-        return await give_up(ctx, state.local_date, draft)
-    await save_state(
-        ctx.session,
-        ctx.member.id,
-        team_id=state.team_id,
+    await open_conversation(
+        ctx,
         flow=FLOW,
         step=step,
         local_date=state.local_date,
         data=draft.to_json(),
         attempts=attempts,
-        now=ctx.now,
     )
+    if attempts >= MAX_TRIES:
+        return await give_up(ctx, state.local_date, draft)
     return [
         Reply(
             f"{reason} Try something like {EXAMPLES[step]}.\n{question(ctx.team, step)}",
@@ -344,16 +338,13 @@ async def retry(ctx: Context, state: ConversationState, draft: Draft, reason: st
 
 async def give_up(ctx: Context, day: date, draft: Draft) -> list[Reply]:
     """Save a partial check-in after three unusable answers and say how to finish."""
-    await clear_state(ctx.session, ctx.member.id)
+    await end_conversation(ctx, EndReason.GAVE_UP, flow=FLOW, local_date=day)
     if draft.editing:
         text = (
             "Let's leave it there — your earlier check-in stays as it was. "
             "Type `checkin` to try again whenever you like."
         )
     else:
-        await save_checkin(
-            ctx.session, ctx.member.id, day, record_from(ctx, draft, source="chat"), now=ctx.now
-        )
         text = (
             "Let's not get stuck — I've saved what we have so far, including what you typed. "
             "Type `checkin` when you're ready to finish"
@@ -370,34 +361,20 @@ async def give_up(ctx: Context, day: date, draft: Draft) -> list[Reply]:
 
 
 async def cancel(ctx: Context, day: date, draft: Draft) -> list[Reply]:
-    """Stop the check-in; answers given so far are kept as a partial check-in."""
-    await clear_state(ctx.session, ctx.member.id)
-    if draft.editing or draft.is_empty():
+    """Stop the check-in; answers given so far are kept as a partial check-in. The day's
+    prompt is settled too: the member just left today's questions, so it would only ask
+    them again."""
+    await end_conversation(ctx, EndReason.CANCELLED, flow=FLOW, local_date=day)
+    if day == ctx.today:
+        await settle_prompt(
+            ctx.session, ctx.member.id, day, reason="the member cancelled the check-in", now=ctx.now
+        )
+    if not holds_answers(draft):
         return [Reply("Okay, stopped. Nothing changed.", kind=ReplyKind.INFO)]
-    await save_checkin(
-        ctx.session, ctx.member.id, day, record_from(ctx, draft, source="chat"), now=ctx.now
-    )
     return [
         Reply(
             "Okay, stopped. I kept what you answered; type `checkin` to finish later.",
             kind=ReplyKind.INFO,
-        )
-    ]
-
-
-async def mark_day_off(ctx: Context, day: date) -> list[Reply]:
-    """Mark `day` as a day off: it neither counts against minimums nor breaks a streak."""
-    await clear_state(ctx.session, ctx.member.id)
-    await save_checkin(
-        ctx.session, ctx.member.id, day, CheckinRecord(status="day_off", source="chat"), now=ctx.now
-    )
-    when = describe_date(day, ctx.today)
-    return [
-        Reply(
-            f"Day off noted for {when}. It won't count against your minimums or break your "
-            "streak. Enjoy it!",
-            kind=ReplyKind.DAY_OFF,
-            choices=(Choice("Undo — check in instead", Action.CHECKIN_EDIT, day.isoformat()),),
         )
     ]
 
@@ -424,7 +401,7 @@ async def submit_values(
             errors[step] = f"{err} e.g. {EXAMPLES[step]}"
     if errors:
         return errors
-    await clear_state(ctx.session, ctx.member.id)
+    await end_conversation(ctx, EndReason.COMPLETED, flow=FLOW, local_date=day)
     checkin = await save_checkin(
         ctx.session, ctx.member.id, day, record_from(ctx, draft, source="form"), now=ctx.now
     )
@@ -438,11 +415,23 @@ class CheckinFlow:
 
     async def close_if_expired(self, ctx: Context, state: ConversationState) -> bool:
         """Close the conversation once its day's late-answer window (noon the next day)
-        has passed; True when it was closed."""
-        if ctx.profile.late_answer_open(state.local_date, ctx.now):
+        has passed, or a later day's prompt was sent since its last question (an answer now
+        is about that day); True when it was closed, its answers kept."""
+        if ctx.profile.late_answer_open(state.local_date, ctx.now) and not (
+            await prompt_sent_after(
+                ctx.session, ctx.member.id, later_than=state.local_date, since=state.updated_at
+            )
+        ):
             return False
-        await clear_state(ctx.session, ctx.member.id)
+        await end_conversation(ctx, EndReason.EXPIRED)
         return True
+
+    async def close(self, ctx: Context, state: ConversationState, reason: EndReason) -> None:
+        """Keep what was answered as a partial check-in, unless the conversation ended with
+        its day saved (finished, or marked off)."""
+        if reason in (EndReason.COMPLETED, EndReason.DAY_OFF):
+            return
+        await keep_answers(ctx, state.local_date, Draft.from_json(state.data))
 
     def may_interrupt(self, command: Command, state: ConversationState) -> bool:
         """Any command interrupts a question, except while the top activities are asked
@@ -462,6 +451,49 @@ class CheckinFlow:
         return [ask(ctx, state.step, state.local_date, Draft.from_json(state.data))]
 
 
+async def keep_answers(ctx: Context, day: date, draft: Draft) -> None:
+    """Save an unfinished check-in's answers as the day's partial check-in.
+
+    A redo keeps the earlier check-in as it was; a finished check-in or day off saved
+    meanwhile (a form, the Day off button) stands; a partial one saved meanwhile (`log`)
+    keeps what the draft did not answer. A reading still waiting for a yes is kept in the
+    note, unconfirmed.
+    """
+    if draft.pending:
+        draft = draft.with_note(f"Unconfirmed: {draft.pending.get('question', '')}")
+    if not holds_answers(draft):
+        return
+    existing = await get_checkin(ctx.session, ctx.member.id, day)
+    if existing is not None and existing.status in ("complete", "day_off"):
+        return
+    record = record_from(ctx, draft, source="chat")
+    if existing is not None:
+        earlier = record_of(existing)
+        record = replace(
+            record,
+            conversations=pick(record.conversations, earlier.conversations),
+            minutes=pick(record.minutes, earlier.minutes),
+            activities=record.activities or earlier.activities,
+            wins=pick(record.wins, earlier.wins),
+            wins_note=record.wins_note or earlier.wins_note,
+            note=record.note or earlier.note,
+        )
+    await save_checkin(ctx.session, ctx.member.id, day, record, now=ctx.now)
+
+
+def holds_answers(draft: Draft) -> bool:
+    """True when an unfinished draft holds something to keep: an answer, or a typed answer
+    kept in its note (a redo holds none: the earlier check-in stands)."""
+    if draft.editing:
+        return False
+    return not draft.is_empty() or bool(draft.notes) or draft.wins is not None
+
+
+def pick(answered: int | None, earlier: int | None) -> int | None:
+    """The draft's answer, else what the stored check-in already said."""
+    return answered if answered is not None else earlier
+
+
 def register(router: Router) -> None:
     """Route check-in answers to the check-in conversation."""
     router.add_flow(CheckinFlow())
@@ -472,7 +504,7 @@ __all__ = [
     "advance",
     "answer_choice",
     "ask",
-    "mark_day_off",
+    "keep_answers",
     "register",
     "start_checkin",
     "submit_values",

@@ -3,17 +3,14 @@ the form, the check-in conversation and the check-in typed as a plain message.""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.checkin import flow as conversation
 from bot.checkin import parsing
-from bot.checkin.flow import (
-    answer_choice,
-    mark_day_off,
-    start_checkin,
-    submit_values,
-)
+from bot.checkin.dayoff import REASONS, DayOffFlow, keep_checkin, mark_day_off, record_day_off
+from bot.checkin.flow import answer_choice, start_checkin, submit_values
 from bot.checkin.numbers import MAX_CONVERSATIONS, MAX_MINUTES
 from bot.checkin.questions import EXAMPLES, LABELS, question, steps_for
 from bot.checkin.summary import against
@@ -26,6 +23,12 @@ from bot.storage.checkins import CheckinRecord, get_checkin, record_of, save_che
 from bot.storage.conversations import load_state
 from bot.storage.models import Checkin
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# A day named in `log`: `yesterday`, `today`, a weekday name or an ISO date, maybe after `on`.
+LOG_DAY_RE = re.compile(
+    r"(?:\bon\s+)?\b(yesterday|today|" + "|".join(WEEKDAYS) + r"|\d{4}-\d{2}-\d{2})\b",
+    re.IGNORECASE,
+)
 GREETINGS = frozenset({"hi", "hello", "hey", "hola", "yo", "good morning", "good evening"})
 
 
@@ -45,15 +48,18 @@ def register(router: Router) -> None:
         "log",
         log_command,
         usage="log 3 calls 40m",
-        summary="add conversations and minutes to today",
+        summary="add conversations and minutes to today (`yesterday` until noon)",
         aliases=("add",),
     )
     router.add_action(Action.CHECKIN_START, start_button)
     router.add_action(Action.CHECKIN_EDIT, start_button)
     router.add_action(Action.CHECKIN_DAY_OFF, day_off_button)
     router.add_action(Action.CHECKIN_CONFIRM, confirm_button)
+    router.add_action(Action.DAY_OFF_CONFIRM, day_off_confirmed)
+    router.add_action(Action.DAY_OFF_KEEP, day_off_declined)
     router.add_form(FormId.CHECKIN, submitted)
     conversation.register(router)
+    router.add_flow(DayOffFlow())
     router.add_message_handler(on_plain_message)
 
 
@@ -155,6 +161,23 @@ async def confirm_button(ctx: Context, value: str) -> list[Reply]:
     return await answer_choice(ctx, value)
 
 
+async def day_off_confirmed(ctx: Context, value: str) -> list[Reply]:
+    """Yes on the day-off question: the day becomes a day off for the reason it named."""
+    when, _, reason = value.strip().partition(" ")
+    day = day_of_value(ctx, when)
+    if isinstance(day, str):
+        return [Reply(day, kind=ReplyKind.REFUSAL)]
+    return await record_day_off(ctx, day, reason if reason in REASONS else "off")
+
+
+async def day_off_declined(ctx: Context, value: str) -> list[Reply]:
+    """No on the day-off question: the day's check-in stays."""
+    day = day_of_value(ctx, value)
+    if isinstance(day, str):
+        return [Reply(day, kind=ReplyKind.REFUSAL)]
+    return await keep_checkin(ctx, day)
+
+
 async def submitted(ctx: Context, values: dict[str, str]) -> list[Reply]:
     """A submitted check-in form: inline errors, or the saved check-in's confirmation."""
     day = day_of_value(ctx, values.get("_ref", ""))
@@ -195,15 +218,47 @@ async def greet(ctx: Context, _args: str) -> list[Reply]:
     return await start_checkin(ctx, ctx.today, intro=intro)
 
 
+def log_day(ctx: Context, args: str) -> tuple[date | str, str]:
+    """The day a `log` names (today when none) and the rest of its words; a refusal text
+    instead of the day when it names a day that can't be changed any more (or several)."""
+    found = {match.group(1).lower() for match in LOG_DAY_RE.finditer(args)}
+    rest = " ".join(LOG_DAY_RE.sub(" ", args).split())
+    if not found:
+        return ctx.today, rest
+    if len(found) > 1:
+        return "Log one day at a time, e.g. `log 3 calls 40m yesterday`.", rest
+    word = found.pop()
+    if word in WEEKDAYS:
+        back = (ctx.today.weekday() - WEEKDAYS.index(word)) % 7
+        day = ctx.today - timedelta(days=back)
+    elif word in ("today", "yesterday"):
+        day = ctx.today - timedelta(days=0 if word == "today" else 1)
+    else:
+        try:
+            day = date.fromisoformat(word)
+        except ValueError:
+            return f"{word} isn't a date I know. Use a date like 2026-11-24.", rest
+    if day > ctx.today:
+        return f"{describe_date(day, ctx.today).capitalize()} hasn't happened yet.", rest
+    checked = day_from(ctx, day.isoformat())
+    if isinstance(checked, str):
+        return f"{checked} Nothing was logged.", rest
+    return checked, rest
+
+
 async def log_command(ctx: Context, args: str) -> list[Reply]:
-    """Add a quick log to today's check-in (created as partial if there is none yet)."""
+    """Add a quick log to a day's check-in (created as partial if there is none yet): today,
+    or the day the log names while it is still open (yesterday until noon)."""
+    day, args = log_day(ctx, args)
+    if isinstance(day, str):
+        return [Reply(day, kind=ReplyKind.REFUSAL)]
     try:
         added = parsing.parse_quick_log(args)
     except parsing.AnswerError as err:
         return [
             Reply(f"{err} Try `log 3 calls 40m`, `log 2 calls` or `log 45m`.", kind=ReplyKind.REASK)
         ]
-    existing = await get_checkin(ctx.session, ctx.member.id, ctx.today)
+    existing = await get_checkin(ctx.session, ctx.member.id, day)
     if existing is None or existing.status == "day_off":
         record = CheckinRecord(status="partial", conversations=0, minutes=0, source="log")
     else:
@@ -214,13 +269,14 @@ async def log_command(ctx: Context, args: str) -> list[Reply]:
     saved = await save_checkin(
         ctx.session,
         ctx.member.id,
-        ctx.today,
+        day,
         replace(record, status=status, conversations=conversations, minutes=minutes),
         now=ctx.now,
     )
+    when = "Today" if day == ctx.today else describe_date(day, ctx.today).capitalize()
     return [
         Reply(
-            f"Logged. Today so far: {against(saved.conversations, ctx.profile.min_conversations)}"
+            f"Logged. {when} so far: {against(saved.conversations, ctx.profile.min_conversations)}"
             f" conversations, {against(saved.minutes, ctx.profile.min_minutes)} minutes.",
             kind=ReplyKind.LOGGED,
         )
@@ -231,7 +287,7 @@ async def on_plain_message(ctx: Context, text: str) -> list[Reply] | None:
     """A message that is no command and answers no open question: a day off, a check-in
     told in one message, or a greeting; None for anything else."""
     if parsing.is_day_off(text):
-        return await mark_day_off(ctx, ctx.today)
+        return await mark_day_off(ctx, ctx.today, text)
     if parsing.looks_like_checkin(text):
         return await start_checkin(ctx, ctx.today, initial_text=text)
     if text.lower().strip("!. ") in GREETINGS:

@@ -22,9 +22,10 @@ from bot.checkin.draft import Draft
 from bot.checkin.flow import FLOW as CHECKIN_FLOW
 from bot.checkin.flow import ask
 from bot.context import Context
+from bot.conversation import EndReason, end_conversation, open_conversation
 from bot.messages import Action, Choice, Reply, ReplyKind
 from bot.router import Command, Router
-from bot.storage.conversations import clear_state, load_state, save_state
+from bot.storage.conversations import load_state
 from bot.storage.data import ExportRow, export_rows, forget_member, team_member_ids
 from bot.storage.models import ConversationState
 
@@ -39,6 +40,7 @@ CSV_COLUMNS = (
     "record",
     "version",
     "status",
+    "day_off_reason",
     "conversations",
     "minutes",
     "activity_1",
@@ -127,6 +129,7 @@ def export_csv(rows: list[ExportRow]) -> bytes:
             row.record,
             row.version,
             row.status,
+            row.day_off_reason or "",
             "" if row.conversations is None else row.conversations,
             "" if row.minutes is None else row.minutes,
             *activities,
@@ -192,7 +195,8 @@ async def forget_me_command(ctx: Context, _args: str) -> list[Reply]:
     state = await load_state(ctx.session, ctx.member.id)
     paused: dict[str, Any] = {}
     if state is not None and state.flow == CHECKIN_FLOW:
-        # Keep the check-in in progress, to resume it if the answer is no.
+        # The check-in in progress ends here with its answers kept (as partial); its place is
+        # remembered, to resume it if the answer is no.
         paused = {
             "flow": state.flow,
             "step": state.step,
@@ -200,16 +204,14 @@ async def forget_me_command(ctx: Context, _args: str) -> list[Reply]:
             "data": state.data,
             "attempts": state.attempts,
         }
-    await save_state(
-        ctx.session,
-        ctx.member.id,
-        team_id=ctx.team.id,
+    if state is not None and state.flow == FORGET_FLOW:
+        await end_conversation(ctx, EndReason.REPLACED)  # asked again: the clock restarts
+    await open_conversation(
+        ctx,
         flow=FORGET_FLOW,
         step="confirm",
         local_date=ctx.today,
         data={"paused": paused} if paused else {},
-        attempts=0,
-        now=ctx.now,
     )
     return [
         Reply(
@@ -262,20 +264,17 @@ async def cancelled(ctx: Context, state: ConversationState) -> list[Reply]:
     """Close the forget-me question without deleting anything; resume a paused check-in."""
     replies = [Reply("Okay, nothing deleted. Your data stays as it is.", kind=ReplyKind.INFO)]
     paused = (state.data or {}).get("paused")
+    await end_conversation(ctx, EndReason.ANSWERED, flow=FORGET_FLOW)
     if not paused:
-        await clear_state(ctx.session, ctx.member.id)
         return replies
     day = date.fromisoformat(paused["local_date"])
-    await save_state(
-        ctx.session,
-        ctx.member.id,
-        team_id=state.team_id,
+    await open_conversation(
+        ctx,
         flow=paused["flow"],
         step=paused["step"],
         local_date=day,
         data=paused["data"],
         attempts=int(paused.get("attempts", 0)),
-        now=ctx.now,
     )
     return [*replies, ask(ctx, paused["step"], day, Draft.from_json(paused["data"]))]
 
@@ -301,12 +300,16 @@ class ForgetMeFlow:
         """Nothing: the question stays open, unrepeated, until answered or expired."""
         return []
 
+    async def close(self, ctx: Context, state: ConversationState, reason: EndReason) -> None:
+        """Nothing to keep: a paused check-in's answers were saved when the question was
+        asked."""
+
 
 async def on_forget_answer(ctx: Context, state: ConversationState, text: str) -> list[Reply]:
     """A typed answer to the forget-me question."""
     answer = text.strip().lower().rstrip(".!")
     if not pending(state, ctx):
-        await clear_state(ctx.session, ctx.member.id)
+        await end_conversation(ctx, EndReason.EXPIRED)
         return [
             Reply(
                 "That question expired, so nothing was deleted. Type `forget-me` to ask again.",

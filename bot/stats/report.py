@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
 
@@ -27,6 +27,7 @@ from bot.messages import Fact, Image, Reply, ReplyKind
 from bot.profile import Profile, describe_date, workday_digits
 from bot.stats.streaks import params_of
 from bot.storage.activities import member_highlights
+from bot.storage.checkins import days_off_by_reason
 from bot.storage.days import daily_points
 from bot.storage.models import Member
 from bot.storage.sql import EPOCH
@@ -125,6 +126,7 @@ class MemberStats:
     before_wins: list[tuple[str, int]]
     delegate: tuple[str, int] | None
     today: date
+    days_off: dict[str, int] = field(default_factory=dict)  # by reason (sick, vacation, …)
 
 
 async def member_stats(
@@ -164,6 +166,11 @@ async def member_stats(
         delegate_between=(today - timedelta(days=DELEGATE_WINDOW_DAYS - 1), today),
     )
     before_wins, delegate = highlights.before_wins, highlights.delegate
+    days_off = (
+        await days_off_by_reason(session, member.id, period.start, period.end)
+        if totals.days_off
+        else {}
+    )
     return MemberStats(
         member=member,
         profile=profile,
@@ -175,7 +182,17 @@ async def member_stats(
         before_wins=before_wins,
         delegate=delegate,
         today=today,
+        days_off=days_off,
     )
+
+
+def days_off_text(by_reason: dict[str, int]) -> str:
+    """`2 (1 sick, 1 vacation)`; a plain count when every day off gave no reason."""
+    total = sum(by_reason.values())
+    if set(by_reason) <= {"off"}:
+        return str(total)
+    parts = ", ".join(f"{count} {reason}" for reason, count in by_reason.items())
+    return f"{total} ({parts})"
 
 
 def change(current: int, previous: int | None, versus: str) -> str:
@@ -227,6 +244,7 @@ def stats_reply(stats: MemberStats, *, track_wins: bool, about_self: bool) -> Re
             )
             + (f" ({plural(totals.days_off, 'day')} off)" if totals.days_off else ""),
         ),
+        *([Fact("Days off", days_off_text(stats.days_off))] if stats.days_off else []),
         Fact("Current streak", plural(stats.streaks.current, "workday")),
         Fact("Best streak", plural(stats.streaks.best, "workday")),
     ]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +18,7 @@ class CheckinRecord:
     """What a check-in says, apart from its bookkeeping; what `save_checkin` writes."""
 
     status: str  # complete | partial | day_off
+    day_off_reason: str | None = None  # sick | vacation | holiday | pto | off, for a day off
     conversations: int | None = None
     minutes: int | None = None
     activities: tuple[tuple[str, str], ...] = ()  # (text, classification)
@@ -53,6 +54,7 @@ async def save_checkin(
                 local_date=local_date,
                 version=checkin.version,
                 status=checkin.status,
+                day_off_reason=checkin.day_off_reason,
                 conversations=checkin.conversations,
                 minutes=checkin.minutes,
                 wins=checkin.wins,
@@ -66,6 +68,7 @@ async def save_checkin(
         )
         checkin.version += 1
     checkin.status = record.status
+    checkin.day_off_reason = record.day_off_reason if record.status == "day_off" else None
     checkin.conversations = record.conversations
     checkin.minutes = record.minutes
     checkin.wins = record.wins
@@ -85,6 +88,7 @@ def record_of(checkin: Checkin) -> CheckinRecord:
     """The record a stored check-in holds (to change one field and save it again)."""
     return CheckinRecord(
         status=checkin.status,
+        day_off_reason=checkin.day_off_reason,
         conversations=checkin.conversations,
         minutes=checkin.minutes,
         activities=tuple((a.text, a.classification) for a in checkin.activities),
@@ -93,6 +97,25 @@ def record_of(checkin: Checkin) -> CheckinRecord:
         note=checkin.note,
         source=checkin.source,
     )
+
+
+async def days_off_by_reason(
+    session: AsyncSession, member_id: int, start: date, end: date
+) -> dict[str, int]:
+    """How many days off the member had in [start, end], by reason (`off` when none was
+    given), most frequent first."""
+    reason = func.coalesce(Checkin.day_off_reason, "off")
+    rows = await session.execute(
+        select(reason, func.count())
+        .where(
+            Checkin.member_id == member_id,
+            Checkin.status == "day_off",
+            Checkin.local_date.between(start, end),
+        )
+        .group_by(reason)
+        .order_by(func.count().desc(), reason)
+    )
+    return {str(name): int(count) for name, count in rows.all()}
 
 
 async def checkin_versions(

@@ -42,6 +42,7 @@ class ExportRow:
     note: str | None
     source: str
     recorded_at: datetime
+    day_off_reason: str | None = None  # sick | vacation | holiday | pto | off, for a day off
 
 
 async def export_rows(session: AsyncSession, member_ids: Sequence[int]) -> list[ExportRow]:
@@ -88,6 +89,7 @@ async def export_rows(session: AsyncSession, member_ids: Sequence[int]) -> list[
                 checkin.note,
                 checkin.source,
                 checkin.updated_at,
+                checkin.day_off_reason,
             )
         )
     versions = await session.scalars(
@@ -111,6 +113,7 @@ async def export_rows(session: AsyncSession, member_ids: Sequence[int]) -> list[
                 old.note,
                 old.source,
                 old.recorded_at,
+                old.day_off_reason,
             )
         )
     rows.sort(

@@ -168,6 +168,8 @@ class Checkin(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     local_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))  # complete | partial | day_off
+    # Why a day off: sick | vacation | holiday | pto | off (None for other statuses).
+    day_off_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
     conversations: Mapped[int | None] = mapped_column(Integer, nullable=True)
     minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     wins: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -214,6 +216,7 @@ class CheckinVersion(Base):
     local_date: Mapped[date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
+    day_off_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
     conversations: Mapped[int | None] = mapped_column(Integer, nullable=True)
     minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     wins: Mapped[int | None] = mapped_column(Integer, nullable=True)
