@@ -48,7 +48,9 @@ async def test_oauth_states_are_looked_up_through_an_index(database: Database):
     async with database.engine.connect() as conn:
         assert ["state"] in await conn.run_sync(indexed_columns)
     async with database.engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), "-1"))
+        await conn.run_sync(
+            lambda sync: command.downgrade(alembic_config(sync), "0005_team_manager_fk")
+        )
     async with database.engine.connect() as conn:
         assert ["state"] not in await conn.run_sync(indexed_columns)
     await upgrade(database)

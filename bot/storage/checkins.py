@@ -37,9 +37,19 @@ async def get_checkin(session: AsyncSession, member_id: int, local_date: date) -
 
 
 async def save_checkin(
-    session: AsyncSession, member_id: int, local_date: date, record: CheckinRecord, *, now: datetime
+    session: AsyncSession,
+    member_id: int,
+    local_date: date,
+    record: CheckinRecord,
+    *,
+    now: datetime,
+    recorded_by: int | None = None,
 ) -> Checkin:
-    """Write the day's check-in; an existing one is replaced and its old version kept for audit."""
+    """Write the day's check-in; an existing one is replaced and its old version kept for audit.
+
+    `recorded_by` is the member who wrote it when that is not the member themself (an admin's
+    correction); it is kept with the record and with the version it later becomes.
+    """
     checkin = await get_checkin(session, member_id, local_date)
     if checkin is None:
         checkin = Checkin(
@@ -60,6 +70,7 @@ async def save_checkin(
                 note=checkin.note,
                 activities=[activity.text for activity in checkin.activities],
                 source=checkin.source,
+                recorded_by_id=checkin.recorded_by_id,
                 recorded_at=checkin.updated_at,
                 replaced_at=now,
             )
@@ -72,6 +83,7 @@ async def save_checkin(
     checkin.wins_note = record.wins_note
     checkin.note = record.note
     checkin.source = record.source
+    checkin.recorded_by_id = recorded_by
     checkin.updated_at = now
     checkin.activities = [
         Activity(position=position, text=text[:500], classification=classification)
