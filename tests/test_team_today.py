@@ -54,6 +54,7 @@ async def test_the_roll_call_at_the_end_of_the_day(bot: MemoryAdapter, database:
     await bot.command("ranking", "off", user="fay")
     await bot.command("log", "2 calls", user="fay")
     await bot.command("schedule", "17:00 sat-sun", user="gus")
+    await bot.command("schedule", "off", user="hal")
 
     replies = await bot.command("team", "today", user="lead", is_admin=True)
     assert replies[0].kind == ReplyKind.STATS
@@ -66,6 +67,7 @@ async def test_the_roll_call_at_the_end_of_the_day(bot: MemoryAdapter, database:
     assert shown["Not yet"] == [
         "Ben — it's 10:00 there, prompt at 17:00",
         "Eve — it's 07:00 there, prompt at 17:00",
+        "Hal — it's 18:00 there, prompts off",
         "Lead — it's 18:00 there, prompt at 17:00",
     ]
     assert shown["Day off"] == ["Cleo (dentist)"]
@@ -74,7 +76,7 @@ async def test_the_roll_call_at_the_end_of_the_day(bot: MemoryAdapter, database:
     facts = {f.label: f.value for f in replies[0].facts}
     assert facts == {
         "Checked in": "2",
-        "Not yet": "3",
+        "Not yet": "4",
         "Day off": "1",
         "Paused": "1",
         "Not a workday": "1",
