@@ -26,6 +26,7 @@ from bot.profile import Profile, describe_date, workday_digits
 from bot.stats.periods import Period, period_of
 from bot.stats.streaks import params_of
 from bot.storage.activities import member_highlights
+from bot.storage.checkins import corrections_between
 from bot.storage.days import daily_points
 from bot.storage.models import Member
 from bot.storage.sql import EPOCH
@@ -57,6 +58,7 @@ class MemberStats:
     before_wins: list[tuple[str, int]]
     delegate: tuple[str, int] | None
     today: date
+    corrections: list[tuple[date, str | None]]  # days an admin fixed, and who
 
 
 async def member_stats(
@@ -107,6 +109,7 @@ async def member_stats(
         before_wins=before_wins,
         delegate=delegate,
         today=today,
+        corrections=await corrections_between(session, member.id, period.start, period.end),
     )
 
 
@@ -189,6 +192,11 @@ def stats_reply(stats: MemberStats, *, track_wins: bool, about_self: bool) -> Re
         lines.append(
             f"“{text}” came up {count} times in the last four weeks — a candidate to delegate."
         )
+    if stats.corrections:
+        fixed = ", ".join(
+            describe_date(day) + (f" (by {who})" if who else "") for day, who in stats.corrections
+        )
+        lines.append(f"Corrected by an admin: {fixed}.")
     name = stats.member.display_name or stats.member.external_id
     title = f"{'Your' if about_self else name + '’s'} stats — {period.label} ({span_text(period)})"
     return Reply("\n".join(lines), kind=ReplyKind.STATS, title=title, facts=tuple(facts))

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
-from bot.storage.models import Activity, Checkin, CheckinVersion
+from bot.storage.models import Activity, Checkin, CheckinVersion, Member
 
 
 @dataclass(frozen=True)
@@ -117,3 +117,25 @@ async def checkin_versions(
         .order_by(CheckinVersion.version)
     )
     return result.all()
+
+
+async def corrections_between(
+    session: AsyncSession, member_id: int, start: date, end: date
+) -> list[tuple[date, str | None]]:
+    """The member's days in [start, end] whose current record an admin wrote (`admin fix`),
+    with that admin's name (None once the admin's data was deleted), oldest first."""
+    writer = aliased(Member)
+    rows = await session.execute(
+        select(
+            Checkin.local_date,
+            func.coalesce(func.nullif(writer.display_name, ""), writer.external_id),
+        )
+        .outerjoin(writer, writer.id == Checkin.recorded_by_id)
+        .where(
+            Checkin.member_id == member_id,
+            Checkin.local_date.between(start, end),
+            Checkin.source == "admin",
+        )
+        .order_by(Checkin.local_date)
+    )
+    return [(day, name) for day, name in rows.all()]
