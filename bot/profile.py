@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.storage.models import Team
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-LATE_ANSWER_CUTOFF = time(12, 0)  # yesterday's check-in can be filled in until noon
+LATE_ANSWER_CUTOFF = time(12, 0)  # the oldest day open to a late check-in closes at noon
+MAX_BACKFILL_DAYS = 7
 
 
 def zone(name: str | None, fallback: str = "UTC") -> ZoneInfo:
@@ -69,6 +70,8 @@ class MemberSettings(Protocol):
     def goal_minutes(self) -> int | None: ...
     @property
     def paused_until(self) -> date | None: ...
+    @property
+    def prompts_off(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ class Profile:
     team_min_conversations: int
     team_min_minutes: int
     paused_until: date | None
+    prompts_off: bool = False  # `schedule off`: no prompts or nudges, stats as usual
+    backfill_days: int = 1  # the team's: how many days back a check-in may be filled in
 
     @classmethod
     def of(cls, member: MemberSettings, team: Team, default_timezone: str = "UTC") -> Profile:
@@ -96,6 +101,8 @@ class Profile:
             team_min_conversations=team.min_conversations,
             team_min_minutes=team.min_minutes,
             paused_until=member.paused_until,
+            prompts_off=bool(member.prompts_off),
+            backfill_days=team.backfill_days or 1,
         )
 
     def local(self, instant: datetime) -> datetime:
@@ -117,10 +124,14 @@ class Profile:
     def late_answer_open(self, day: date, instant: datetime) -> bool:
         """True while a check-in for `day` may still be filled in or corrected.
 
-        Today is always open; yesterday until noon local time; older days are closed.
+        Today is always open, and so are the team's `backfill_days` days before it, the
+        oldest of them until noon local time (the default, 1: yesterday until noon). Older
+        days and days to come are closed.
         """
         local = self.local(instant)
-        today = local.date()
-        if day == today:
+        back = (local.date() - day).days
+        if back < 0:
+            return False
+        if back < self.backfill_days:
             return True
-        return day == today - timedelta(days=1) and local.time() < LATE_ANSWER_CUTOFF
+        return back == self.backfill_days and local.time() < LATE_ANSWER_CUTOFF

@@ -246,7 +246,7 @@ def profile_due(
             return None
         if not is_due(fire, now, grace):
             return None
-        if not profile.is_workday(day) or profile.is_paused(day):
+        if not profile.is_workday(day) or profile.is_paused(day) or profile.prompts_off:
             return None
         if nudge and (
             memo.quiet(tz, rules.quiet_start, rules.quiet_end, fire)

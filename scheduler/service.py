@@ -46,7 +46,7 @@ from scheduler.due import (
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY = timedelta(hours=6)
-# The columns of a MemberRow that Profile.of reads: timezone through paused_until.
+# The columns of a MemberRow that Profile.of reads: timezone through prompts_off.
 MEMBER_SETTINGS = slice(MemberRow._fields.index("timezone"), len(MemberRow._fields))
 KEEP_DELIVERIES = timedelta(days=90)
 STOP_TIMEOUT_SECONDS = 15.0
@@ -154,7 +154,7 @@ class Scheduler:
         for candidate in members:
             team, row = candidate.team, candidate.member
             team_id = team.id
-            # The team, the member's own settings (timezone … paused_until) and what is settled.
+            # The team, the member's own settings (timezone … prompts_off) and what is settled.
             group_key = (team_id, row[MEMBER_SETTINGS], candidate.settled)
             group = groups.get(group_key)
             if group is None:

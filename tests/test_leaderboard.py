@@ -107,9 +107,9 @@ async def test_only_the_askers_team(bot: MemoryAdapter, database: Database) -> N
 
 
 async def test_unknown_words_get_a_reask(bot: MemoryAdapter) -> None:
-    replies = await bot.command("leaderboard", "calls yearly")
+    replies = await bot.command("leaderboard", "calls fortnightly")
     assert replies[0].kind == ReplyKind.REASK
-    assert "yearly" in replies[0].text
+    assert "fortnightly" in replies[0].text
 
 
 async def test_empty_period_says_so(bot: MemoryAdapter, database: Database) -> None:

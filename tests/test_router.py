@@ -43,7 +43,7 @@ async def test_an_engine_knows_only_the_families_its_router_was_given(
     bot = engine_with(router, database, settings, clock)
 
     listed = (await bot.say("help"))[0].text
-    assert "`stats [today|week|month|all] [@member]`" in listed
+    assert "`stats [today|week|last week|month|last month|quarter|2026-10|all] [@member]`" in listed
     assert "`goal " not in listed and "`checkin" not in listed and "`export" not in listed
     assert (await bot.say("goal calls 8"))[0].kind == "unknown"
     assert (await bot.say("checkin"))[0].kind == "unknown"
@@ -62,6 +62,7 @@ def test_build_router_lists_the_families_in_help_order() -> None:
         "log",
         "stats",
         "leaderboard",
+        "team",
         "goal",
         "help",
         "timezone",

@@ -19,6 +19,7 @@ from typing import Any
 from bot.checkin import parsing
 from bot.checkin.questions import DEFAULT_QUESTIONS, STEPS, question
 from bot.coaching.classify import DEFAULT_HIGH_VALUE, DEFAULT_LOW_VALUE, normalize_keyword
+from bot.commands.corrections import describe_backfill, fix_checkin, set_backfill
 from bot.context import Context
 from bot.messages import Fact, Reply, ReplyKind
 from bot.profile import WEEKDAY_NAMES, describe_workdays, parse_workday_digits, workday_digits
@@ -63,6 +64,8 @@ def settings_router() -> Router:
         (("manager", "partner"), "manager @ben | manager none", set_manager),
         (("keywords", "keyword"), "keywords high add cold call | keywords low reset", set_keywords),
         (("wins",), "wins on | wins off", set_wins),
+        (("backfill", "late"), "backfill 7  (days back a check-in may be filled in)", set_backfill),
+        (("fix", "correct"), "fix @ana 2026-11-20 9 75  (a member's day)", fix_checkin),
         (
             ("question", "questions"),
             "question minutes How long did you talk to buyers?",
@@ -119,6 +122,7 @@ async def settings_facts(ctx: Context) -> tuple[Fact, ...]:
         Fact("Manager", manager.display_name if manager else "none"),
         Fact("Keywords", f"high-value: {high}; low-value: {low}"),
         Fact("Wins question", "on" if team.track_wins else "off"),
+        Fact("Late check-ins", describe_backfill(team.backfill_days)),
         Fact(
             "Reworded questions",
             ", ".join(k for k in STEPS if (team.questions or {}).get(k)) or "none",

@@ -33,8 +33,8 @@ def register(router: Router) -> None:
     router.add_command(
         "schedule",
         schedule_command,
-        usage="schedule 16:30 mon-fri",
-        summary="your own check-in time and workdays",
+        usage="schedule 16:30 mon-fri | schedule off | schedule on",
+        summary="your own check-in time and workdays; `off` stops prompts, stats go on",
     )
     router.add_command(
         "pause",
@@ -93,14 +93,25 @@ async def timezone_command(ctx: Context, args: str) -> list[Reply]:
 
 
 async def schedule_command(ctx: Context, args: str) -> list[Reply]:
-    """Show or set the member's check-in time and workdays."""
+    """Show or set the member's check-in time and workdays, or turn prompts off and on."""
     profile = ctx.profile
-    if not args.strip():
+    word = args.strip().lower()
+    if word in ("off", "on"):
+        return prompts_switched(ctx, on=word == "on")
+    if not word:
+        if profile.prompts_off:
+            return [
+                Reply(
+                    "Prompts are off: I don't message you, but your check-ins, stats and "
+                    "streak count as usual. `schedule on` brings the prompts back.",
+                    kind=ReplyKind.SETTINGS,
+                )
+            ]
         return [
             Reply(
                 f"I check in with you at {profile.checkin_time.strftime('%H:%M')} "
                 f"({profile.timezone.key}), {describe_workdays(profile.workdays)}. "
-                "Change it with `schedule 16:30 mon-fri`.",
+                "Change it with `schedule 16:30 mon-fri`; `schedule off` stops the prompts.",
                 kind=ReplyKind.SETTINGS,
             )
         ]
@@ -124,6 +135,25 @@ async def schedule_command(ctx: Context, args: str) -> list[Reply]:
             kind=ReplyKind.SETTINGS,
         )
     ]
+
+
+def prompts_switched(ctx: Context, *, on: bool) -> list[Reply]:
+    """`schedule off`: no prompts, reminders or nudges, while stats and streaks go on (unlike
+    a pause, missed workdays still count); `schedule on` brings them back."""
+    ctx.member.prompts_off = not on
+    ctx.refresh_profile()
+    if on:
+        text = (
+            f"Prompts are back: I'll check in at {ctx.profile.checkin_time.strftime('%H:%M')} "
+            f"({ctx.profile.timezone.key}), {describe_workdays(ctx.profile.workdays)}."
+        )
+    else:
+        text = (
+            "Prompts off: no check-in prompts, reminders or nudges from me. Your stats and "
+            "streak go on as usual, so check in yourself with `checkin` (use `pause` when "
+            "you're away). `schedule on` brings the prompts back."
+        )
+    return [Reply(text, kind=ReplyKind.SETTINGS)]
 
 
 async def pause_command(ctx: Context, args: str) -> list[Reply]:

@@ -64,7 +64,8 @@ def register(router: Router) -> None:
 
 
 def day_from(ctx: Context, args: str) -> date | str:
-    """The day a `checkin` is for: today, or yesterday until noon; else a refusal text."""
+    """The day a `checkin` is for: today, or an earlier day inside the team's backfill window
+    (yesterday until noon by default); else a refusal text."""
     word = args.strip().lower()
     if word in ("", "today"):
         return ctx.today
@@ -79,10 +80,14 @@ def day_from(ctx: Context, args: str) -> date | str:
         return "Use `checkin`, `checkin yesterday` (until noon) or `checkin 2026-11-24`."
     if ctx.profile.late_answer_open(day, ctx.now):
         return day
-    return (
-        f"The check-in for {describe_date(day, ctx.today)} is closed — a day can be filled in "
-        "or corrected until noon the next day."
-    )
+    if ctx.profile.backfill_days <= 1:
+        window = "a day can be filled in or corrected until noon the next day"
+    else:
+        window = (
+            f"a day can be filled in or corrected up to {ctx.profile.backfill_days} days back, "
+            "the oldest until noon"
+        )
+    return f"The check-in for {describe_date(day, ctx.today)} is closed — {window}."
 
 
 async def checkin_command(ctx: Context, args: str) -> list[Reply]:

@@ -1,4 +1,8 @@
-"""`stats [today|week|month|all] [@member]` and `leaderboard [metric] [period]`.
+"""`stats [period] [@member]` and `leaderboard [metric] [period]`.
+
+Both read their period with one parser (bot/stats/periods.py): `week`, `last month`,
+`quarter`, `2026-10`, `oct 2026` and the rest; a word that can only be a period is never
+looked up as a member.
 
 A member sees their own stats; a team admin or the team's manager may name another member of
 the same team (`@<platform user id>` or their display name). Members are looked up only
@@ -13,15 +17,18 @@ from bot.context import Context
 from bot.messages import Reply, ReplyKind
 from bot.profile import Profile
 from bot.router import Router
-from bot.stats.leaderboard import LEADERBOARD_PERIODS, METRICS, board_reply, build_board
-from bot.stats.report import member_stats, period_word, stats_chart, stats_reply
+from bot.stats.leaderboard import METRICS, board_reply, build_board
+from bot.stats.periods import PERIOD_USAGE, PeriodError, parse_period
+from bot.stats.report import member_stats, stats_chart, stats_reply
 from bot.storage.models import Member
 from bot.storage.people import find_team_member_by_name
 
-STATS_USAGE = "Try `stats`, `stats month`, `stats all` or (admins) `stats week @ana`."
+STATS_USAGE = (
+    "Try `stats`, `stats month`, `stats last week`, `stats 2026-10` or (admins) `stats week @ana`."
+)
 LEADERBOARD_USAGE = (
-    "Try `leaderboard`, `leaderboard minutes month`, `leaderboard streak` or "
-    "`leaderboard goal today`."
+    "Try `leaderboard`, `leaderboard minutes month`, `leaderboard calls last week`, "
+    "`leaderboard streak` or `leaderboard goal today`."
 )
 
 
@@ -30,14 +37,14 @@ def register(router: Router) -> None:
     router.add_command(
         "stats",
         stats_command,
-        usage="stats [today|week|month|all] [@member]",
+        usage="stats [today|week|last week|month|last month|quarter|2026-10|all] [@member]",
         summary="your numbers, streaks and focus, with a chart",
         aliases=("stat", "statistics", "me"),
     )
     router.add_command(
         "leaderboard",
         leaderboard_command,
-        usage="leaderboard [calls|minutes|streak|goal] [today|week|month]",
+        usage="leaderboard [calls|minutes|streak|goal] [today|week|month|last week|quarter|…]",
         summary="your team's ranking",
         aliases=("leaders", "ranking-board", "lb", "board"),
     )
@@ -67,14 +74,11 @@ async def named_member(ctx: Context, words: list[str]) -> Member | str | None:
 
 async def stats_command(ctx: Context, args: str) -> list[Reply]:
     """Stats for oneself, or (admins and the manager) for a member of the team."""
-    period = "week"
-    rest: list[str] = []
-    for word in args.split():
-        found = period_word(word)
-        if found is not None:
-            period = found
-        else:
-            rest.append(word)
+    try:
+        named, rest = parse_period(args.split(), ctx.today)
+    except PeriodError as err:
+        return [Reply(f"{err} {PERIOD_USAGE}", kind=ReplyKind.REASK)]
+    period = named or "week"
     target = await named_member(ctx, rest)
     if isinstance(target, str):
         return [Reply(target + " " + STATS_USAGE, kind=ReplyKind.REFUSAL)]
@@ -107,16 +111,20 @@ async def stats_command(ctx: Context, args: str) -> list[Reply]:
 
 async def leaderboard_command(ctx: Context, args: str) -> list[Reply]:
     """The team's leaderboard, shareable in the channel."""
-    metric, period = "calls", "week"
-    for word in args.lower().split():
-        if word in METRICS:
-            metric = METRICS[word]
-        elif period_word(word) in LEADERBOARD_PERIODS:
-            period = period_word(word) or period
-        else:
+    metric = "calls"
+    try:
+        named, rest = parse_period(args.lower().split(), ctx.today)
+    except PeriodError as err:
+        return [Reply(f"{err} {PERIOD_USAGE}", kind=ReplyKind.REASK)]
+    period = named or "week"
+    for word in rest:
+        if word not in METRICS:
             return [
                 Reply(f"I don't know “{word[:40]}” here. {LEADERBOARD_USAGE}", kind=ReplyKind.REASK)
             ]
+        metric = METRICS[word]
+    if period == "all":
+        return [Reply(f"I don't know “all” here. {LEADERBOARD_USAGE}", kind=ReplyKind.REASK)]
     board = await build_board(
         ctx.session, ctx.team, metric, period, ctx.today, asker_id=ctx.member.id
     )

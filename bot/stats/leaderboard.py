@@ -2,8 +2,9 @@
 
 Decisions (the rules are in docs/behaviour.md#streaks and docs/coaching.md):
 
-- Periods are the asker's today, this week (Monday on) or this month; each member's check-ins
-  are counted by their own local dates inside that range.
+- Periods are the asker's, read by bot/stats/periods.py (today, this week from Monday, this
+  month, last week, a named month, this or last quarter…; not "all"); each member's
+  check-ins are counted by their own local dates inside that range.
 - Ties share a rank and the next rank skips (1, 2, 2, 4); tied members are listed by name.
 - `streak` ranks the current streak as of the asker's today (a streak has no period).
 - `goal` is goal attainment: the share of workdays so far in the period on which the member
@@ -22,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Reply, ReplyKind, Visibility
 from bot.profile import describe_date, parse_workday_digits
-from bot.stats.report import Period, period_of, plural, span_text, workdays_between
+from bot.stats.periods import Period, period_of
+from bot.stats.report import plural, span_text, workdays_between
 from bot.storage.models import Team
 from bot.storage.rankings import ranked_totals
 from bot.storage.streaks import team_current_streaks
@@ -50,7 +52,6 @@ METRIC_TITLES = {
     "streak": "current streak",
     "goal": "goal attainment",
 }
-LEADERBOARD_PERIODS = ("today", "week", "month")
 SHOWN = 10
 
 
@@ -192,7 +193,11 @@ def board_reply(board: Board, *, asker_id: int, asker_hidden: bool) -> Reply:
     if any(standing.value for standing in board.standings):
         lines = board_lines(board, asker_id=asker_id)
     elif board.standings:
-        lines = [f"Nothing logged {board.period.label} yet — the first check-in takes the lead."]
+        lines = [
+            f"Nothing logged {board.period.label}."
+            if board.period.finished
+            else f"Nothing logged {board.period.label} yet — the first check-in takes the lead."
+        ]
     else:
         lines = ["Nobody to rank yet — check-ins will show up here."]
     if asker_hidden:

@@ -1,12 +1,10 @@
-"""A member's stats for today, this week, this month or all time, as text and as a chart.
+"""A member's stats over a period (bot/stats/periods.py), as text and as a chart.
 
 Decisions (the rules are in docs/behaviour.md#minimums and docs/coaching.md):
 
 - Periods are in the member's own local dates: the week runs Monday to today, the month from
-  the 1st to today, "all" from their first check-in.
-- "Change" compares with the same stretch of the previous period (Monday–Wednesday of last
-  week when it's Wednesday), so a half-finished week is not measured against a whole one;
-  today compares with the previous workday.
+  the 1st to today, "all" from their first check-in; the period module says the rest and what
+  each is compared with.
 - "Days at minimum" counts the member's workdays in the period that met their personal minimum,
   out of the workdays so far (days off excluded, today only once it has a check-in, nothing
   before their first day with Needle).
@@ -25,83 +23,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Fact, Image, Reply, ReplyKind
 from bot.profile import Profile, describe_date, workday_digits
+from bot.stats.periods import Period, period_of
 from bot.stats.streaks import params_of
 from bot.storage.activities import member_highlights
-from bot.storage.checkins import days_off_by_reason
+from bot.storage.checkins import corrections_between, days_off_by_reason
 from bot.storage.days import daily_points
 from bot.storage.models import Member
 from bot.storage.sql import EPOCH
 from bot.storage.streaks import Streaks, finish, workday_ordinal
 from bot.storage.totals import PeriodTotals, member_summary
 
-PERIODS = ("today", "week", "month", "all")
-PERIOD_ALIASES = {
-    "day": "today",
-    "daily": "today",
-    "weekly": "week",
-    "this-week": "week",
-    "monthly": "month",
-    "this-month": "month",
-    "alltime": "all",
-    "all-time": "all",
-    "ever": "all",
-    "total": "all",
-}
 DELEGATE_WINDOW_DAYS = 28
-
-
-@dataclass(frozen=True)
-class Period:
-    """A stretch of local dates and the one it is compared with."""
-
-    name: str  # today | week | month | all
-    start: date
-    end: date
-    previous: tuple[date, date] | None
-    label: str  # "this week"
-    versus: str  # "the same days last week"
-
-
-def period_word(word: str) -> str | None:
-    """The period a word names (`week`, `weekly`, `all-time`), or None."""
-    word = word.strip().lower()
-    return word if word in PERIODS else PERIOD_ALIASES.get(word)
-
-
-def previous_workday(day: date, workdays: frozenset[int]) -> date:
-    """The last workday before `day` (a week back at most)."""
-    for back in range(1, 8):
-        candidate = day - timedelta(days=back)
-        if candidate.weekday() in workdays:
-            return candidate
-    return day - timedelta(days=1)
-
-
-def period_of(name: str, today: date, workdays: frozenset[int], first: date | None) -> Period:
-    """The period `name` as of `today`, with the stretch it is compared with."""
-    if name == "today":
-        before = previous_workday(today, workdays)
-        return Period(name, today, today, (before, before), "today", describe_date(before, today))
-    if name == "week":
-        start = today - timedelta(days=today.weekday())
-        back = timedelta(days=7)
-        return Period(
-            name, start, today, (start - back, today - back), "this week", "the same days last week"
-        )
-    if name == "month":
-        start = today.replace(day=1)
-        previous_end = start - timedelta(days=1)
-        previous_start = previous_end.replace(day=1)
-        same_day = min(today.day, previous_end.day)
-        return Period(
-            name,
-            start,
-            today,
-            (previous_start, previous_start.replace(day=same_day)),
-            "this month",
-            "the same days last month",
-        )
-    return Period("all", first or today, today, None, "all time", "")
 
 
 def workdays_between(start: date, end: date, workdays: frozenset[int]) -> int:
@@ -126,6 +58,7 @@ class MemberStats:
     before_wins: list[tuple[str, int]]
     delegate: tuple[str, int] | None
     today: date
+    corrections: list[tuple[date, str | None]]  # days an admin fixed, and who
     days_off: dict[str, int] = field(default_factory=dict)  # by reason (sick, vacation, …)
 
 
@@ -182,6 +115,7 @@ async def member_stats(
         before_wins=before_wins,
         delegate=delegate,
         today=today,
+        corrections=await corrections_between(session, member.id, period.start, period.end),
         days_off=days_off,
     )
 
@@ -275,6 +209,11 @@ def stats_reply(stats: MemberStats, *, track_wins: bool, about_self: bool) -> Re
         lines.append(
             f"“{text}” came up {count} times in the last four weeks — a candidate to delegate."
         )
+    if stats.corrections:
+        fixed = ", ".join(
+            describe_date(day) + (f" (by {who})" if who else "") for day, who in stats.corrections
+        )
+        lines.append(f"Corrected by an admin: {fixed}.")
     name = stats.member.display_name or stats.member.external_id
     title = f"{'Your' if about_self else name + '’s'} stats — {period.label} ({span_text(period)})"
     return Reply("\n".join(lines), kind=ReplyKind.STATS, title=title, facts=tuple(facts))
@@ -295,7 +234,8 @@ async def stats_chart(session: AsyncSession, stats: MemberStats) -> Callable[[],
 
     period = stats.period
     start = period.start
-    if period.name == "today":
+    one_day = period.start == period.end
+    if one_day:
         start = period.end - timedelta(days=13)
     weekly = (period.end - start).days > 62
     points = await daily_points(session, stats.member.id, start, period.end, weekly=weekly)
@@ -308,10 +248,10 @@ async def stats_chart(session: AsyncSession, stats: MemberStats) -> Callable[[],
         values = [
             (day, logged.get(day, 0.0))
             for day in days
-            if day in logged or (stats.profile.is_workday(day) and day < period.end)
+            if day in logged or (stats.profile.is_workday(day) and day < stats.today)
         ]
     name = stats.member.display_name or stats.member.external_id
-    label = "the last two weeks" if period.name == "today" else period.label
+    label = "the last two weeks" if one_day else period.label
     return partial(
         member_chart,
         title=f"{name}: conversations, {label}",

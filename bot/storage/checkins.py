@@ -8,9 +8,9 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
-from bot.storage.models import Activity, Checkin, CheckinVersion
+from bot.storage.models import Activity, Checkin, CheckinVersion, Member
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,19 @@ async def get_checkin(session: AsyncSession, member_id: int, local_date: date) -
 
 
 async def save_checkin(
-    session: AsyncSession, member_id: int, local_date: date, record: CheckinRecord, *, now: datetime
+    session: AsyncSession,
+    member_id: int,
+    local_date: date,
+    record: CheckinRecord,
+    *,
+    now: datetime,
+    recorded_by: int | None = None,
 ) -> Checkin:
-    """Write the day's check-in; an existing one is replaced and its old version kept for audit."""
+    """Write the day's check-in; an existing one is replaced and its old version kept for audit.
+
+    `recorded_by` is the member who wrote it when that is not the member themself (an admin's
+    correction); it is kept with the record and with the version it later becomes.
+    """
     checkin = await get_checkin(session, member_id, local_date)
     if checkin is None:
         checkin = Checkin(
@@ -62,6 +72,7 @@ async def save_checkin(
                 note=checkin.note,
                 activities=[activity.text for activity in checkin.activities],
                 source=checkin.source,
+                recorded_by_id=checkin.recorded_by_id,
                 recorded_at=checkin.updated_at,
                 replaced_at=now,
             )
@@ -75,6 +86,7 @@ async def save_checkin(
     checkin.wins_note = record.wins_note
     checkin.note = record.note
     checkin.source = record.source
+    checkin.recorded_by_id = recorded_by
     checkin.updated_at = now
     checkin.activities = [
         Activity(position=position, text=text[:500], classification=classification)
@@ -128,3 +140,25 @@ async def checkin_versions(
         .order_by(CheckinVersion.version)
     )
     return result.all()
+
+
+async def corrections_between(
+    session: AsyncSession, member_id: int, start: date, end: date
+) -> list[tuple[date, str | None]]:
+    """The member's days in [start, end] whose current record an admin wrote (`admin fix`),
+    with that admin's name (None once the admin's data was deleted), oldest first."""
+    writer = aliased(Member)
+    rows = await session.execute(
+        select(
+            Checkin.local_date,
+            func.coalesce(func.nullif(writer.display_name, ""), writer.external_id),
+        )
+        .outerjoin(writer, writer.id == Checkin.recorded_by_id)
+        .where(
+            Checkin.member_id == member_id,
+            Checkin.local_date.between(start, end),
+            Checkin.source == "admin",
+        )
+        .order_by(Checkin.local_date)
+    )
+    return [(day, name) for day, name in rows.all()]

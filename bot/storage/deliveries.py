@@ -84,6 +84,7 @@ class MemberRow(NamedTuple):
     goal_conversations: int | None
     goal_minutes: int | None
     paused_until: date | None
+    prompts_off: bool
 
 
 class MemberCandidate(NamedTuple):
@@ -163,7 +164,7 @@ def _candidates_sql(kinds: tuple[str, ...]) -> TextClause:
         f"""
         SELECT m.id, m.platform, m.external_id, m.display_name, m.timezone, m.checkin_time,
                m.workdays, m.goal_conversations, m.goal_minutes, m.paused_until,
-               tm.team_id, tm.joined_at{held}
+               m.prompts_off, tm.team_id, tm.joined_at{held}
         FROM members AS m JOIN team_memberships AS tm ON tm.member_id = m.id
         WHERE tm.active AND m.platform IN :platforms AND m.undeliverable_since IS NULL
           AND (m.paused_until IS NULL OR m.paused_until < :paused_before)
@@ -217,7 +218,7 @@ async def member_candidates(
     params.update(platforms=platforms, now=now, paused_before=now.date() + timedelta(days=2))
     connection = await session.connection()
     rows = (await connection.execute(_candidates_sql(kinds), params)).all()
-    team_ids = {row[10] for row in rows}
+    team_ids = {row[11] for row in rows}
     teams = {
         team.id: team
         for team in (await session.scalars(select(Team).where(Team.id.in_(team_ids)))).all()
@@ -246,9 +247,10 @@ async def member_candidates(
             row[7],
             row[8],
             None if row[9] is None else paused_until(row[9]),
+            bool(row[10]),
         )
-        settled = tuple(map(day, row[12:]))
-        candidates.append(MemberCandidate(member, teams[row[10]], joined_at(row[11]), settled))
+        settled = tuple(map(day, row[13:]))
+        candidates.append(MemberCandidate(member, teams[row[11]], joined_at(row[12]), settled))
     return candidates
 
 

@@ -91,6 +91,8 @@ class Team(Base):
     track_wins: Mapped[bool] = mapped_column(Boolean, default=False)
     questions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     channel_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # How many days back a member may fill in a check-in (1: yesterday until noon).
+    backfill_days: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime]
 
     memberships: Mapped[list[TeamMembership]] = relationship(
@@ -117,6 +119,8 @@ class Member(Base):
     goal_conversations: Mapped[int | None] = mapped_column(Integer, nullable=True)
     goal_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # `schedule off`: no prompts, reminders or nudges; stats and streaks go on as usual.
+    prompts_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     undeliverable_since: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime]
 
@@ -176,6 +180,10 @@ class Checkin(Base):
     wins_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)  # answers Needle couldn't use
     source: Mapped[str] = mapped_column(String(20), default="chat")
+    # Who wrote this record when it was not the member themself (an admin's `admin fix`).
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), nullable=True
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -224,6 +232,10 @@ class CheckinVersion(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     activities: Mapped[list[str]] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(20))
+    # Who wrote this version when it was not the member themself (see Checkin.recorded_by_id).
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), nullable=True
+    )
     recorded_at: Mapped[datetime]
     replaced_at: Mapped[datetime]
 

@@ -1,0 +1,100 @@
+"""`team today`: the lead's roll call — who checked in (numbers against minimums), who
+hasn't yet, who is off, paused or not working today, each by their own local date.
+
+Decisions (docs/coaching.md, Team today):
+
+- Every active member of the team is listed, including those who turned ranking off: this is
+  a roll call for the lead, not a ranking, and nobody is compared with anybody.
+- A check-in (complete or partial) or a day off on the member's local date decides first;
+  otherwise a pause through today, then a day that is not one of their workdays, then
+  "not yet". Members with `schedule off` are marked, since no prompt will remind them.
+- A day off shows its note when one was stored with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.checkin.summary import against
+from bot.messages import Fact, Reply, ReplyKind
+from bot.profile import Profile, describe_date
+from bot.storage.models import Checkin, Member, Team
+from bot.storage.roster import active_members, checkins_on
+
+SECTIONS = ("Checked in", "Not yet", "Day off", "Paused", "Not a workday")
+
+
+@dataclass(frozen=True)
+class RollCall:
+    """One member's line in `team today`, and the section it belongs to."""
+
+    section: str
+    name: str
+    line: str
+
+
+def display_name(member: Member) -> str:
+    """How a member is named to their lead."""
+    return member.display_name or member.external_id
+
+
+def roll_call_of(
+    member: Member, profile: Profile, today: date, checkin: Checkin | None, now: datetime
+) -> RollCall:
+    """Where one member stands on their `today`."""
+    name = display_name(member)
+    if checkin is not None and checkin.status == "day_off":
+        reason = f" ({checkin.note})" if checkin.note else ""
+        return RollCall("Day off", name, f"{name}{reason}")
+    if checkin is not None:
+        partial = " (partial)" if checkin.status == "partial" else ""
+        numbers = (
+            f"{against(checkin.conversations, profile.min_conversations)} conversations, "
+            f"{against(checkin.minutes, profile.min_minutes)} min"
+        )
+        return RollCall("Checked in", name, f"{name} — {numbers}{partial}")
+    if profile.is_paused(today):
+        until = describe_date(profile.paused_until) if profile.paused_until else ""
+        return RollCall("Paused", name, f"{name} — through {until}")
+    if not profile.is_workday(today):
+        return RollCall("Not a workday", name, f"{name} — {describe_date(today)}")
+    local = profile.local(now).strftime("%H:%M")
+    prompt = (
+        "prompts off"
+        if member.prompts_off
+        else f"prompt at {profile.checkin_time.strftime('%H:%M')}"
+    )
+    return RollCall("Not yet", name, f"{name} — it's {local} there, {prompt}")
+
+
+async def team_today(
+    session: AsyncSession, team: Team, now: datetime, default_timezone: str
+) -> Reply:
+    """The team's day so far as one reply for its lead (not shared in the channel)."""
+    members = await active_members(session, team.id)
+    profiles = {m.id: Profile.of(m, team, default_timezone) for m in members}
+    days = {m.id: profiles[m.id].local_date(now) for m in members}
+    checkins = await checkins_on(session, days)
+    calls = sorted(
+        (roll_call_of(m, profiles[m.id], days[m.id], checkins.get(m.id), now) for m in members),
+        key=lambda call: call.name.casefold(),
+    )
+    lines: list[str] = []
+    facts: list[Fact] = []
+    for section in SECTIONS:
+        inside = [call.line for call in calls if call.section == section]
+        if inside:
+            facts.append(Fact(section, str(len(inside))))
+            lines.append(f"*{section}*")
+            lines.extend(f"• {line}" for line in inside)
+    if not calls:
+        lines.append("Nobody in this team has talked to me yet.")
+    return Reply(
+        "\n".join(lines),
+        kind=ReplyKind.STATS,
+        title=f"Team today — {team.name or team.external_id} (each member's own date)",
+        facts=tuple(facts),
+    )
