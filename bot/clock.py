@@ -42,3 +42,18 @@ class FakeClock:
         """Move forward by `delta` or by keyword parts (`minutes=5`) and return the new now."""
         self._now += delta if delta is not None else timedelta(**kwargs)
         return self._now
+
+
+class ShiftedClock:
+    """The real clock's pace from another starting instant: `needle chat --at` lets a person
+    try a week of check-ins (Monday's prompt, Friday's streak) without waiting for it."""
+
+    def __init__(self, start: datetime, real: Clock | None = None) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self._real = real or SystemClock()
+        self._offset = start.astimezone(UTC) - self._real.now()
+
+    def now(self) -> datetime:
+        """The shifted instant in UTC: the start plus the real time elapsed since."""
+        return self._real.now() + self._offset
