@@ -260,7 +260,7 @@ async def test_a_claim_that_fails_for_good_lets_sends_in_flight_finish_and_count
             claims += 1
             gave_up.set() if claims == 4 else None
             if claims > 1:
-                raise OperationalError("INSERT INTO deliveries", {}, OSError("disk I/O error"))
+                raise OperationalError("INSERT INTO deliveries", {}, Exception("disk I/O error"))
         return await write(fn, *args)
 
     scheduler.deliverer.write = second_claim_fails  # type: ignore[method-assign]
