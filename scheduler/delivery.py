@@ -32,11 +32,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.base import DeliveryError, Outbox
-from bot.profile import Profile
 from bot.storage import deliveries as store
 from bot.storage.db import Database, is_connection_error
-from bot.storage.deliveries import Claim, DeliveryKey, MemberRow
-from bot.storage.models import Team
+from bot.storage.deliveries import Claim, DeliveryKey
 from scheduler.compose import (
     Composed,
     Job,
@@ -47,7 +45,7 @@ from scheduler.compose import (
     compose,
     compose_prompt,
 )
-from scheduler.due import DueWork, Kind, member_target
+from scheduler.due import DueWork, Kind, Work, member_target
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -68,15 +66,6 @@ LEASE_MARGIN = 0.2
 RETRY_FIRST_SECONDS = 0.1
 RETRY_MAX_SECONDS = 2.0
 WRITE_TRIES = 6
-
-
-class Work(NamedTuple):
-    """Due work with what its message needs: the team and, for a member, their profile."""
-
-    due: DueWork
-    team: Team
-    profile: Profile | None = None
-    member: MemberRow | None = None  # for a member: the columns the tick read
 
 
 @dataclass
