@@ -40,7 +40,6 @@ from scheduler.compose import (
     Job,
     Later,
     Message,
-    PromptTemplates,
     Skip,
     compose,
     compose_prompt,
@@ -192,7 +191,6 @@ class _Run:
         self.tick_now = now
         self.report = DeliveryReport()
         self.unsent: set[int] = set()
-        self.prompts: PromptTemplates = {}  # one daily prompt per team and day, names apart
         # Claimed jobs for the senders; the producer claims more when few are left.
         self.jobs: deque[Job] = deque()
         self.claiming = True
@@ -269,15 +267,12 @@ class _Run:
         self.report.claimed += len(claims)
         # Every claim of the chunk holds until `now + lease`: send none too close to its end.
         deadline = claimed_at + self.d.lease.total_seconds() * (1 - LEASE_MARGIN)
-        prompts = self.prompts
         jobs: list[Job] = []
         for claim in claims:
             item = by_key[claim.key]
             member_id = item.due.member_id
             status = statuses.get((member_id, claim.local_date)) if member_id else None
-            job = Job(
-                item.due, claim, item.team, item.member, item.profile, status, deadline, prompts
-            )
+            job = Job(item.due, claim, item.team, item.member, item.profile, status, deadline)
             if claim.kind == Kind.PROMPT:
                 # Composed here, a chunk at a time, so a sender only sends: most of a fan-out
                 # is prompts, which need nothing from the database.
