@@ -169,7 +169,7 @@ class Deliverer:
         return run.report
 
 
-KIND_ORDER = {kind: n for n, kind in enumerate(Kind.ALL)}
+KIND_ORDER = {kind: n for n, kind in enumerate(Kind)}
 
 
 def _claim_order(item: Work) -> tuple[int, str, date]:
@@ -252,7 +252,7 @@ class _Run:
             self.jobs_ready.set()
 
     async def _claim(self, chunk: list[Work]) -> list[Job]:
-        by_key = {item.due.key: item for item in chunk}
+        by_key: dict[DeliveryKey, Work] = {item.due.key: item for item in chunk}
         # Whether each member has checked in decides what their prompt or nudge says.
         asked = [item.due for item in chunk if item.due.kind in MEMBER_MESSAGE_KINDS]
         claimed_at = time.monotonic()

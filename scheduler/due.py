@@ -24,7 +24,8 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Final, NamedTuple
+from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.profile import Profile, zone
@@ -38,19 +39,16 @@ LONGEST_GAP = timedelta(hours=25)
 LOOKBACK_DAYS = 8
 
 
-class Kind:
-    """The kinds of scheduled delivery; with target and local date they key a claim.
+class Kind(StrEnum):
+    """The kinds of scheduled delivery; with target and local date they key a claim (stored
+    as their value)."""
 
-    Plain strings, not an Enum: a busy tick compares and hashes them tens of thousands of times.
-    """
-
-    PROMPT: Final = "prompt"
-    REMINDER: Final = "reminder"
-    ESCALATION: Final = "escalation"
-    MANAGER_NOTE: Final = "manager_note"
-    PACE: Final = "pace"
-    RECAP: Final = "recap"
-    ALL: Final = (PROMPT, REMINDER, ESCALATION, MANAGER_NOTE, PACE, RECAP)
+    PROMPT = "prompt"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    MANAGER_NOTE = "manager_note"
+    PACE = "pace"
+    RECAP = "recap"
 
 
 # The manager's note follows the member's stronger nudge by a little, so the nudge is settled
@@ -140,7 +138,7 @@ def is_due(fire: datetime, now: datetime, grace: timedelta) -> bool:
 class DueWork(NamedTuple):
     """One delivery to claim now: its key (kind, target, local date) and when it fired."""
 
-    kind: str
+    kind: Kind
     target: str
     local_date: date
     fire_at: datetime
@@ -148,7 +146,7 @@ class DueWork(NamedTuple):
     team_id: int | None = None
 
     @property
-    def key(self) -> tuple[str, str, date]:
+    def key(self) -> tuple[Kind, str, date]:
         """The claim's unique key."""
         return (self.kind, self.target, self.local_date)
 
@@ -211,7 +209,7 @@ class DueSlot(NamedTuple):
     who joined after it gets nothing.
     """
 
-    kind: str
+    kind: Kind
     local_date: date
     fire_at: datetime
     starts_at: datetime
@@ -221,7 +219,7 @@ def profile_due(
     now: datetime,
     profile: Profile,
     rules: TeamRules,
-    settled: Mapping[str, date | None],
+    settled: Mapping[Kind, date | None],
     grace: timedelta,
     occurrences: Occurrences | None = None,
 ) -> list[DueSlot]:
@@ -240,7 +238,7 @@ def profile_due(
     tz = profile.timezone
     slots: list[DueSlot] = []
 
-    def add(kind: str, at: time, offset: timedelta, *, nudge: bool) -> DueSlot | None:
+    def add(kind: Kind, at: time, offset: timedelta, *, nudge: bool) -> DueSlot | None:
         found = memo.latest(tz, at, offset)
         if found is None:
             return None
@@ -291,7 +289,7 @@ def for_member(
 def member_work(
     now: datetime,
     schedule: MemberSchedule,
-    settled: Mapping[str, date | None],
+    settled: Mapping[Kind, date | None],
     grace: timedelta,
     occurrences: Occurrences | None = None,
 ) -> list[DueWork]:
@@ -331,7 +329,7 @@ class Work(NamedTuple):
     member: MemberRow | None = None  # for a member: the columns the tick read
 
 
-def kinds_in_use(in_use: NudgesInUse) -> list[str]:
+def kinds_in_use(in_use: NudgesInUse) -> list[Kind]:
     """The member delivery kinds worth asking about: prompts and reminders always, the optional
     nudges when a team on the served platforms has them on."""
     optional = (
@@ -373,7 +371,7 @@ def due_work(
     now: datetime,
     members: Sequence[MemberCandidate],
     teams: Sequence[TeamCandidate],
-    kinds: Sequence[str],
+    kinds: Sequence[Kind],
     *,
     grace: timedelta,
     default_timezone: str,
