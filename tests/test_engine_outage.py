@@ -8,7 +8,6 @@ the real one over a real database.
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 
 import pytest
 
@@ -18,24 +17,13 @@ from bot.commands import build_router
 from bot.config import Settings
 from bot.engine import Engine
 from bot.messages import APOLOGY_TEXT, NOT_SAVED, NOT_SAVED_TEXT
-from bot.storage.checkins import get_checkin
 from bot.storage.conversations import load_state
 from bot.storage.db import Database
-from bot.storage.models import Checkin
 from bot.storage.people import find_member
 from tests.pg import PostgresServer
+from tests.test_postgres_engine import stored
 
 pytestmark = pytest.mark.postgres
-
-TODAY = date(2026, 11, 25)
-
-
-async def checkin_of(database: Database, user: str = "ana") -> Checkin | None:
-    """The member's stored check-in for today, if any."""
-    async with database.transaction() as session:
-        member = await find_member(session, "memory", user)
-        assert member is not None
-        return await get_checkin(session, member.id, TODAY)
 
 
 async def open_step(database: Database, user: str = "ana") -> str | None:
@@ -78,7 +66,7 @@ async def test_an_answer_sent_while_postgres_restarts_is_saved_and_answered_late
     assert replies[0].text not in (APOLOGY_TEXT, NOT_SAVED_TEXT)
     replies = await bot.say("demo with Acme; proposal for Beta")
     assert replies[0].kind == "confirmation"
-    checkin = await checkin_of(database)
+    checkin = await stored(database)
     assert checkin is not None
     assert (checkin.conversations, checkin.minutes) == (12, 90)
 
@@ -108,8 +96,8 @@ async def test_past_the_outage_limit_the_member_is_told_it_was_not_saved(
     assert wait.elapsed == settings.outage_retry_seconds == 60
     # Nothing half-saved: the check-in still waits on the same question, and goes on from it.
     assert await open_step(database) == step
-    assert await checkin_of(database) is None
+    assert await stored(database) is None
     assert [r.kind for r in await bot.say("1h30")] == ["question"]
     assert (await bot.say("demo with Acme"))[0].kind == "confirmation"
-    checkin = await checkin_of(database)
+    checkin = await stored(database)
     assert checkin is not None and (checkin.conversations, checkin.minutes) == (12, 90)
