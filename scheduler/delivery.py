@@ -245,7 +245,15 @@ class _Run:
                 chunk = ordered[start : start + size]
                 start += size
                 size = min(self.d.claim_batch, size * 2)
-                self.jobs.extend(await self._claim(chunk))
+                claiming = asyncio.ensure_future(self._claim(chunk))
+                try:
+                    self.jobs.extend(await asyncio.shield(claiming))
+                except asyncio.CancelledError:
+                    # Stopping mid-claim: the claim may commit all the same. Wait for it, so
+                    # its claims are among those given back, not left to run out their lease.
+                    with contextlib.suppress(Exception):
+                        await claiming
+                    raise
                 self.jobs_ready.set()
         finally:
             self.claiming = False

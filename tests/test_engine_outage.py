@@ -16,7 +16,7 @@ from bot.clock import FakeClock
 from bot.commands import build_router
 from bot.config import Settings
 from bot.engine import Engine
-from bot.messages import APOLOGY_TEXT, NOT_SAVED, NOT_SAVED_TEXT
+from bot.messages import APOLOGY_TEXT, NOT_SAVED, NOT_SAVED_TEXT, ReplyKind
 from bot.storage.conversations import load_state
 from bot.storage.db import Database
 from bot.storage.people import find_member
@@ -54,7 +54,7 @@ class FakeWait:
 async def test_an_answer_sent_while_postgres_restarts_is_saved_and_answered_late(
     bot: MemoryAdapter, database: Database, postgres_outage: PostgresServer
 ) -> None:
-    assert [r.kind for r in await bot.say("checkin")] == ["question"]
+    assert [r.kind for r in await bot.say("checkin")] == [ReplyKind.QUESTION]
     await bot.say("12")
     await asyncio.to_thread(postgres_outage.halt)
     answer = asyncio.create_task(bot.say("1h30"))
@@ -62,10 +62,10 @@ async def test_an_answer_sent_while_postgres_restarts_is_saved_and_answered_late
     assert not answer.done()
     await asyncio.to_thread(postgres_outage.resume)
     replies = await asyncio.wait_for(answer, 30)
-    assert [r.kind for r in replies] == ["question"]  # answered: the next question
+    assert [r.kind for r in replies] == [ReplyKind.QUESTION]  # answered: the next question
     assert replies[0].text not in (APOLOGY_TEXT, NOT_SAVED_TEXT)
     replies = await bot.say("demo with Acme; proposal for Beta")
-    assert replies[0].kind == "confirmation"
+    assert replies[0].kind == ReplyKind.SUMMARY
     checkin = await stored(database)
     assert checkin is not None
     assert (checkin.conversations, checkin.minutes) == (12, 90)
@@ -97,7 +97,7 @@ async def test_past_the_outage_limit_the_member_is_told_it_was_not_saved(
     # Nothing half-saved: the check-in still waits on the same question, and goes on from it.
     assert await open_step(database) == step
     assert await stored(database) is None
-    assert [r.kind for r in await bot.say("1h30")] == ["question"]
-    assert (await bot.say("demo with Acme"))[0].kind == "confirmation"
+    assert [r.kind for r in await bot.say("1h30")] == [ReplyKind.QUESTION]
+    assert (await bot.say("demo with Acme"))[0].kind == ReplyKind.SUMMARY
     checkin = await stored(database)
     assert checkin is not None and (checkin.conversations, checkin.minutes) == (12, 90)
