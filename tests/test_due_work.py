@@ -45,6 +45,7 @@ def a_member(member_id: int, **values: Any) -> MemberRow:
         "goal_conversations": None,
         "goal_minutes": None,
         "paused_until": None,
+        "prompts_off": False,
     }
     row.update(values)
     return MemberRow(member_id, "memory", f"rep-{member_id}", f"Rep {member_id}", **row)
