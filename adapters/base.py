@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Coroutine
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from bot.context import ChannelCheck, ForgetListener
 from bot.messages import APOLOGY, Address, Incoming, Outgoing, Reply
@@ -85,15 +84,12 @@ class Outbox:
         """The platforms that currently have an adapter."""
         return frozenset(self._adapters)
 
-    def send(self, outgoing: Outgoing) -> Coroutine[Any, Any, None]:
-        """Deliver one Outgoing (await the result); DeliveryError when no adapter serves it.
-
-        Returns the adapter's own `send` coroutine rather than wrapping it in another: a
-        fan-out awaits thousands of these, and every frame is resumed at each wait.
-        """
+    async def send(self, outgoing: Outgoing) -> None:
+        """Deliver one Outgoing through its platform's adapter; DeliveryError when no adapter
+        serves it or the adapter cannot deliver it."""
         adapter = self._adapters.get(outgoing.address.platform)
         if adapter is None:
             raise DeliveryError(
                 f"no adapter for platform {outgoing.address.platform!r}", permanent=False
             )
-        return adapter.send(outgoing.address, outgoing.reply)
+        await adapter.send(outgoing.address, outgoing.reply)

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     default_timezone: str = "UTC"
 
+    # Seconds a message waits for the database to come back (a restart) before the member is
+    # told it was not saved.
+    outage_retry_seconds: int = Field(default=60, ge=0, le=600)
+
     # Console coach
     console_user: str = ""
 

@@ -3,12 +3,17 @@
 Every Incoming is handled in one database transaction: the event id is remembered (so a
 retried event does nothing twice), the team and member are found or created, and the message,
 command, button or form is routed to its handler. Errors Needle caused are logged with context
-and the user gets a short apology.
+and the user gets a short apology. While the database is out of reach (a restart) a message
+waits for it, trying again with growing pauses, and is answered late; past
+OUTAGE_RETRY_SECONDS the member is told plainly that it was not saved.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -24,11 +29,11 @@ from bot.context import (
     is_personal_team,
 )
 from bot.conversation import EndReason, end_conversation
-from bot.messages import APOLOGY, Incoming, IncomingKind, Reply, ReplyKind
+from bot.messages import APOLOGY, NOT_SAVED, Incoming, IncomingKind, Reply, ReplyKind
 from bot.router import Command, Router
 from bot.stats.charts import draw_charts
 from bot.storage.conversations import load_state
-from bot.storage.db import Database
+from bot.storage.db import Database, is_connection_error
 from bot.storage.events import remember_event
 from bot.storage.models import Member, Team, TeamMembership
 from bot.storage.people import (
@@ -43,6 +48,10 @@ from bot.storage.people import (
 
 log = logging.getLogger(__name__)
 
+# Pauses between tries while the database is out of reach: doubling from the first, capped.
+OUTAGE_FIRST_PAUSE = 0.25
+OUTAGE_LONGEST_PAUSE = 5.0
+CONFLICT_TRIES = 3
 MAX_TEXT = 4000
 
 
@@ -50,13 +59,23 @@ class Engine:
     """Needle's platform-neutral core."""
 
     def __init__(
-        self, database: Database, settings: Settings, clock: Clock, *, router: Router
+        self,
+        database: Database,
+        settings: Settings,
+        clock: Clock,
+        *,
+        router: Router,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.database = database
         self.services = Services(settings=settings, clock=clock)
         self.router = router
         for flow in router.flows():
             self.services.conversation_closers[flow.name] = flow.close
+        # How the outage retries wait and measure (injected so tests need not wait).
+        self._sleep = sleep
+        self._monotonic = monotonic
 
     @property
     def clock(self) -> Clock:
@@ -64,14 +83,44 @@ class Engine:
         return self.services.clock
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Answer one Incoming; never raises for a user's input."""
-        for attempt in range(3):
+        """Answer one Incoming; never raises for a user's input.
+
+        Each try is one transaction, rolled back whole when it fails. A lost or refused
+        database connection is tried again with growing pauses for up to
+        OUTAGE_RETRY_SECONDS, then answered with NOT_SAVED; a conflict (two first contacts
+        racing) or a busy database a few times at once; anything else gets the apology.
+        """
+        conflicts = 0
+        pause = OUTAGE_FIRST_PAUSE
+        give_up_at: float | None = None
+        while True:
             try:
                 return await self._handle_once(incoming)
-            except (IntegrityError, OperationalError) as err:
-                # Two first contacts racing to create the same member, or a busy database.
-                log.warning("retrying %s after %s (attempt %d)", incoming.kind, err, attempt + 1)
-            except Exception:
+            except Exception as err:
+                if is_connection_error(err):
+                    now = self._monotonic()
+                    if give_up_at is None:
+                        give_up_at = now + self.services.settings.outage_retry_seconds
+                        log.warning("database out of reach handling %s: %r", incoming.kind, err)
+                    if now >= give_up_at:
+                        log.error(
+                            "database out of reach for %d s; %s from %s/%s was not saved",
+                            self.services.settings.outage_retry_seconds,
+                            incoming.kind,
+                            incoming.address.platform,
+                            incoming.address.user_id,
+                        )
+                        return [NOT_SAVED]
+                    await self._sleep(min(pause, give_up_at - now))
+                    pause = min(pause * 2, OUTAGE_LONGEST_PAUSE)
+                    continue
+                conflicts += 1
+                if isinstance(err, (IntegrityError, OperationalError)) and (
+                    conflicts < CONFLICT_TRIES
+                ):
+                    # Two first contacts racing to create the same member, or a busy database.
+                    log.warning("retrying %s after %s (attempt %d)", incoming.kind, err, conflicts)
+                    continue
                 log.exception(
                     "failed to handle %s from %s/%s/%s",
                     incoming.kind,
@@ -80,7 +129,6 @@ class Engine:
                     incoming.address.user_id,
                 )
                 return [APOLOGY]
-        return [APOLOGY]
 
     def add_channel_check(self, platform: str, check: ChannelCheck) -> None:
         """Let `check(team_id, channel_id)` tell whether a channel is one of a team's own on

@@ -239,13 +239,19 @@ class Reply:
     draw: Callable[[], Image] | None = field(default=None, compare=False, repr=False)
 
 
-APOLOGY_TEXT = (
-    "Sorry — something went wrong on my side. Nothing you typed is lost; please try again."
-)
+# Every failed try of the engine is rolled back whole: what the member sent was not saved.
+APOLOGY_TEXT = "Sorry — something went wrong on my side, so I didn't save that. Please try again."
 
 # What the engine says when it failed on an Incoming, and an adapter when the engine could
 # not be reached or raised.
 APOLOGY = Reply(APOLOGY_TEXT, kind=ReplyKind.ERROR)
+
+# What the engine says when the database stayed out of reach past OUTAGE_RETRY_SECONDS.
+NOT_SAVED_TEXT = (
+    "I couldn't save that: my database has been out of reach for a while. "
+    "Please send it again in a few minutes."
+)
+NOT_SAVED = Reply(NOT_SAVED_TEXT, kind=ReplyKind.ERROR)
 
 
 @dataclass(frozen=True)

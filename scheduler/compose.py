@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.coaching.nudges import Named, daily_prompt, first_name
-from bot.messages import Address, Outgoing, Reply
+from bot.coaching.nudges import daily_prompt
+from bot.messages import Address, Outgoing
 from bot.profile import Profile
 from bot.storage.deliveries import CLAIMED, SENT, Claim, MemberRow, find_delivery
 from bot.storage.models import Member, Team
@@ -27,10 +27,6 @@ from scheduler.due import DueWork, Kind, member_target
 CHECKED_IN = ("complete", "day_off")
 # Opens a transaction (the scheduler's own, serialized on SQLite).
 Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
-# The daily prompt of each (team id, local date) with a mark where the member's name goes:
-# a fan-out builds it once per team and day, then only puts in each member's name.
-PromptTemplates = dict[tuple[int, date], Reply]
-NAME_MARK = "\x00first-name\x00"  # one word: first_name() keeps it whole
 
 
 @dataclass(slots=True)
@@ -44,7 +40,6 @@ class Job:
     profile: Profile | None = None
     checkin_status: str | None = None  # the member's check-in on the delivery's local date
     deadline: float = float("inf")  # time.monotonic() after which the claim is not sent
-    prompts: PromptTemplates | None = None  # shared by the jobs of one fan-out
     composed: Composed | None = None  # when composed ahead of sending (daily prompts)
 
 
@@ -122,44 +117,6 @@ async def _attached(session: AsyncSession, member: MemberRow) -> Member:
     return found
 
 
-class _NameMark:
-    """A stand-in member for `daily_prompt`: its name is the mark the real name replaces."""
-
-    display_name = NAME_MARK
-
-
-NAME_MARK_MEMBER = _NameMark()
-
-
-def daily_prompt_for(
-    member: Named, team: Team, local_date: date, templates: PromptTemplates | None
-) -> Reply:
-    """`daily_prompt(member, team, local_date)`, built once per team and date in `templates`.
-
-    Every member of a team gets the same prompt on a day but for their first name, so a
-    fan-out of thousands builds it once and puts each name in (the same Reply, field by field).
-    """
-    if templates is None:
-        return daily_prompt(member, team, local_date)
-    key = (team.id, local_date)
-    template = templates.get(key)
-    if template is None:
-        template = templates[key] = daily_prompt(NAME_MARK_MEMBER, team, local_date)
-    return Reply(  # every field of the template (dataclasses.replace costs more than the rest)
-        template.text.replace(NAME_MARK, first_name(member)),
-        template.kind,
-        template.title,
-        template.facts,
-        template.choices,
-        template.form,
-        template.image,
-        template.visibility,
-        template.file,
-        template.filename,
-        template.draw,
-    )
-
-
 def compose_prompt(job: Job) -> Composed:
     """The daily prompt of a claimed delivery (no database needed: `compose` without a wait)."""
     member = job.member
@@ -167,7 +124,7 @@ def compose_prompt(job: Job) -> Composed:
         return Skip("the member is gone")
     if job.checkin_status in CHECKED_IN:
         return Skip(f"already checked in ({job.checkin_status})")
-    reply = daily_prompt_for(member, job.team, job.work.local_date, job.prompts)
+    reply = daily_prompt(member, job.team, job.work.local_date)
     return Message(Outgoing(member_address(member, job.team), reply), member.id)
 
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections import Counter, deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
@@ -31,22 +32,19 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.base import DeliveryError, Outbox
-from bot.profile import Profile
 from bot.storage import deliveries as store
-from bot.storage.db import Database
-from bot.storage.deliveries import Claim, DeliveryKey, MemberRow
-from bot.storage.models import Team
+from bot.storage.db import Database, is_connection_error
+from bot.storage.deliveries import Claim, DeliveryKey
 from scheduler.compose import (
     Composed,
     Job,
     Later,
     Message,
-    PromptTemplates,
     Skip,
     compose,
     compose_prompt,
 )
-from scheduler.due import DueWork, Kind, member_target
+from scheduler.due import DueWork, Kind, Work, member_target
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,15 +60,11 @@ ACK_WAIT_SECONDS = 0.05
 LOW_WATER = 1000
 # A claim is sent only while this share of its lease is still ahead.
 LEASE_MARGIN = 0.2
-
-
-class Work(NamedTuple):
-    """Due work with what its message needs: the team and, for a member, their profile."""
-
-    due: DueWork
-    team: Team
-    profile: Profile | None = None
-    member: MemberRow | None = None  # for a member: the columns the tick read
+# A write that fails on a lost connection is tried again after a pause growing from the
+# first to the longest, until the claims' leases run out; other database errors get a few tries.
+RETRY_FIRST_SECONDS = 0.1
+RETRY_MAX_SECONDS = 2.0
+WRITE_TRIES = 6
 
 
 @dataclass
@@ -175,7 +169,7 @@ class Deliverer:
         return run.report
 
 
-KIND_ORDER = {kind: n for n, kind in enumerate(Kind.ALL)}
+KIND_ORDER = {kind: n for n, kind in enumerate(Kind)}
 
 
 def _claim_order(item: Work) -> tuple[int, str, date]:
@@ -197,7 +191,6 @@ class _Run:
         self.tick_now = now
         self.report = DeliveryReport()
         self.unsent: set[int] = set()
-        self.prompts: PromptTemplates = {}  # one daily prompt per team and day, names apart
         # Claimed jobs for the senders; the producer claims more when few are left.
         self.jobs: deque[Job] = deque()
         self.claiming = True
@@ -252,41 +245,42 @@ class _Run:
                 chunk = ordered[start : start + size]
                 start += size
                 size = min(self.d.claim_batch, size * 2)
-                self.jobs.extend(await self._claim(chunk))
+                claiming = asyncio.ensure_future(self._claim(chunk))
+                try:
+                    self.jobs.extend(await asyncio.shield(claiming))
+                except asyncio.CancelledError:
+                    # Stopping mid-claim: the claim may commit all the same. Wait for it, so
+                    # its claims are among those given back, not left to run out their lease.
+                    with contextlib.suppress(Exception):
+                        await claiming
+                    raise
                 self.jobs_ready.set()
         finally:
             self.claiming = False
             self.jobs_ready.set()
 
     async def _claim(self, chunk: list[Work]) -> list[Job]:
-        by_key = {item.due.key: item for item in chunk}
+        by_key: dict[DeliveryKey, Work] = {item.due.key: item for item in chunk}
         # Whether each member has checked in decides what their prompt or nudge says.
         asked = [item.due for item in chunk if item.due.kind in MEMBER_MESSAGE_KINDS]
         claimed_at = time.monotonic()
         now = self.now()
-        for attempt in range(3):
-            try:
-                claims, statuses = await self.d.write(
-                    _claim_chunk, list(by_key), asked, self.d.owner, now, self.d.lease
-                )
-                break
-            except DBAPIError as err:  # a deadlock or a busy database: the claim is retried
-                if attempt == 2:
-                    raise
-                log.warning("claiming %d deliveries failed (%s); retrying", len(chunk), err)
-                await asyncio.sleep(0.1 * (attempt + 1))
+        claims, statuses = await self._persist(
+            f"claiming {len(chunk)} deliveries",
+            lambda: self.d.write(
+                _claim_chunk, list(by_key), asked, self.d.owner, now, self.d.lease
+            ),
+            until=now + self.d.lease,
+        )
         self.report.claimed += len(claims)
         # Every claim of the chunk holds until `now + lease`: send none too close to its end.
         deadline = claimed_at + self.d.lease.total_seconds() * (1 - LEASE_MARGIN)
-        prompts = self.prompts
         jobs: list[Job] = []
         for claim in claims:
             item = by_key[claim.key]
             member_id = item.due.member_id
             status = statuses.get((member_id, claim.local_date)) if member_id else None
-            job = Job(
-                item.due, claim, item.team, item.member, item.profile, status, deadline, prompts
-            )
+            job = Job(item.due, claim, item.team, item.member, item.profile, status, deadline)
             if claim.kind == Kind.PROMPT:
                 # Composed here, a chunk at a time, so a sender only sends: most of a fan-out
                 # is prompts, which need nothing from the database.
@@ -386,18 +380,48 @@ class _Run:
                 return
             self._arm_flush()  # for what piled up meanwhile
 
-    async def _settle(self, batch: list[_Outcome]) -> None:
-        for attempt in range(6):
+    async def _persist(self, what: str, write: Callable[[], Awaitable[T]], until: datetime) -> T:
+        """`write()`, tried again after database errors: a lost or refused connection (the
+        database restarting) with a growing pause until `until`, any other database error (a
+        deadlock, a busy database) up to WRITE_TRIES times. Raises the last error after that."""
+        pause = RETRY_FIRST_SECONDS
+        for tries in itertools.count(1):
             try:
-                newly_unreachable = await self._write(batch)
-                break
-            except DBAPIError as err:
-                if attempt == 5:
-                    log.error("could not record %d delivery outcomes: %s", len(batch), err)
-                    if not self.finished:  # tried again with the next batch
-                        self.outcomes[:0] = batch
-                    return
-                await asyncio.sleep(0.2 * 2**attempt)
+                result = await write()
+            except Exception as err:
+                lost = is_connection_error(err)
+                if not lost and not isinstance(err, DBAPIError):
+                    raise
+                if lost:
+                    if self.now() + timedelta(seconds=pause) > until:
+                        raise
+                elif tries >= WRITE_TRIES:
+                    raise
+                if tries == 1:
+                    log.warning("%s failed (%r); trying again", what, err)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RETRY_MAX_SECONDS)
+                continue
+            if tries > 1:
+                log.info("%s succeeded after %d tries", what, tries)
+            return result
+        raise AssertionError("unreachable")
+
+    async def _settle(self, batch: list[_Outcome]) -> None:
+        # Kept here, in memory, until written: the database may be restarting. Past the last
+        # lease of the batch another instance may have taken its claims over.
+        until = max(o.job.claim.lease_until for o in batch)
+        try:
+            newly_unreachable = await self._persist(
+                f"recording {len(batch)} delivery outcomes", lambda: self._write(batch), until
+            )
+        except Exception as err:
+            if not is_connection_error(err) and not isinstance(err, DBAPIError):
+                raise
+            log.error("could not record %d delivery outcomes: %r", len(batch), err)
+            if not self.finished and self.now() < until:  # tried again with the next batch
+                self.outcomes[:0] = batch
+            return
         for outcome in batch:
             self._count(outcome)
         for member_id, reason in newly_unreachable:
@@ -439,8 +463,12 @@ class _Run:
 
     async def _release(self) -> None:
         ids = sorted(self.unsent)
-        with contextlib.suppress(DBAPIError):
+        try:
             await self.d.write(_release, ids, self.d.owner, self.now())
+        except Exception as err:  # their leases run out instead
+            if not is_connection_error(err) and not isinstance(err, DBAPIError):
+                raise
+            log.warning("could not give back %d claims: %r", len(ids), err)
         self.unsent.clear()
 
 

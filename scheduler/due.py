@@ -1,8 +1,10 @@
 """What is due at an instant: pure functions over local times, daylight saving and grace.
 
-Nothing here touches the database or a clock. Given `now`, a member's resolved schedule and the
-newest local date already settled for each kind of delivery, `member_work` says which
-deliveries should be claimed now; `team_work` does the same for a team's weekly recap.
+Nothing here touches the database or a clock. `due_work` is a tick's whole question: given
+`now` and the members and teams the database says may be due (with the newest local date
+already settled for each kind of delivery), it returns the typed work items to claim and send
+now. Underneath, `profile_due` and `member_work` answer for one member's resolved schedule and
+`team_recap_work` for a team's weekly recap.
 
 Daylight saving rules:
 - a wall time that does not exist on a day (inside the hour skipped when clocks go forward)
@@ -19,13 +21,16 @@ earlier day's delivery is no longer due.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Final, NamedTuple
+from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from bot.profile import Profile
+from bot.profile import Profile, zone
+from bot.storage.deliveries import MemberCandidate, MemberRow, NudgesInUse, TeamCandidate
+from bot.storage.models import Team
 
 MINUTE = timedelta(minutes=1)
 # Longest stretch of wall time a zone has skipped in one transition (Pacific/Apia skipped a
@@ -34,19 +39,16 @@ LONGEST_GAP = timedelta(hours=25)
 LOOKBACK_DAYS = 8
 
 
-class Kind:
-    """The kinds of scheduled delivery; with target and local date they key a claim.
+class Kind(StrEnum):
+    """The kinds of scheduled delivery; with target and local date they key a claim (stored
+    as their value)."""
 
-    Plain strings, not an Enum: a busy tick compares and hashes them tens of thousands of times.
-    """
-
-    PROMPT: Final = "prompt"
-    REMINDER: Final = "reminder"
-    ESCALATION: Final = "escalation"
-    MANAGER_NOTE: Final = "manager_note"
-    PACE: Final = "pace"
-    RECAP: Final = "recap"
-    ALL: Final = (PROMPT, REMINDER, ESCALATION, MANAGER_NOTE, PACE, RECAP)
+    PROMPT = "prompt"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    MANAGER_NOTE = "manager_note"
+    PACE = "pace"
+    RECAP = "recap"
 
 
 # The manager's note follows the member's stronger nudge by a little, so the nudge is settled
@@ -136,7 +138,7 @@ def is_due(fire: datetime, now: datetime, grace: timedelta) -> bool:
 class DueWork(NamedTuple):
     """One delivery to claim now: its key (kind, target, local date) and when it fired."""
 
-    kind: str
+    kind: Kind
     target: str
     local_date: date
     fire_at: datetime
@@ -144,7 +146,7 @@ class DueWork(NamedTuple):
     team_id: int | None = None
 
     @property
-    def key(self) -> tuple[str, str, date]:
+    def key(self) -> tuple[Kind, str, date]:
         """The claim's unique key."""
         return (self.kind, self.target, self.local_date)
 
@@ -207,7 +209,7 @@ class DueSlot(NamedTuple):
     who joined after it gets nothing.
     """
 
-    kind: str
+    kind: Kind
     local_date: date
     fire_at: datetime
     starts_at: datetime
@@ -217,7 +219,7 @@ def profile_due(
     now: datetime,
     profile: Profile,
     rules: TeamRules,
-    settled: Mapping[str, date | None],
+    settled: Mapping[Kind, date | None],
     grace: timedelta,
     occurrences: Occurrences | None = None,
 ) -> list[DueSlot]:
@@ -236,7 +238,7 @@ def profile_due(
     tz = profile.timezone
     slots: list[DueSlot] = []
 
-    def add(kind: str, at: time, offset: timedelta, *, nudge: bool) -> DueSlot | None:
+    def add(kind: Kind, at: time, offset: timedelta, *, nudge: bool) -> DueSlot | None:
         found = memo.latest(tz, at, offset)
         if found is None:
             return None
@@ -287,7 +289,7 @@ def for_member(
 def member_work(
     now: datetime,
     schedule: MemberSchedule,
-    settled: Mapping[str, date | None],
+    settled: Mapping[Kind, date | None],
     grace: timedelta,
     occurrences: Occurrences | None = None,
 ) -> list[DueWork]:
@@ -316,3 +318,102 @@ def team_recap_work(
     if not is_due(fire, now, grace):
         return None
     return DueWork(Kind.RECAP, team_target(team_id), day, fire, None, team_id)
+
+
+class Work(NamedTuple):
+    """Due work with what its message needs: the team and, for a member, their profile."""
+
+    due: DueWork
+    team: Team
+    profile: Profile | None = None
+    member: MemberRow | None = None  # for a member: the columns the tick read
+
+
+def kinds_in_use(in_use: NudgesInUse) -> list[Kind]:
+    """The member delivery kinds worth asking about: prompts and reminders always, the optional
+    nudges when a team on the served platforms has them on."""
+    optional = (
+        (Kind.ESCALATION, in_use.escalation),
+        (Kind.MANAGER_NOTE, in_use.manager_note),
+        (Kind.PACE, in_use.pace),
+    )
+    return [Kind.PROMPT, Kind.REMINDER, *(kind for kind, wanted in optional if wanted)]
+
+
+def team_rules_of(team: Team) -> TeamRules:
+    """A team's nudge settings as `profile_due` reads them."""
+    return TeamRules(
+        team_id=team.id,
+        nudge_after=timedelta(minutes=team.nudge_after_minutes),
+        quiet_start=team.quiet_start,
+        quiet_end=team.quiet_end,
+        pace_check_time=team.pace_check_time,
+        has_manager=team.manager_member_id is not None,
+        escalate_after_days=team.escalate_after_days,
+    )
+
+
+def own_settings(member: MemberRow) -> tuple[object, ...]:
+    """The member's own settings that `Profile.of` resolves against their team's (and whether
+    they turned prompts off)."""
+    return (
+        member.timezone,
+        member.checkin_time,
+        member.workdays,
+        member.goal_conversations,
+        member.goal_minutes,
+        member.paused_until,
+        member.prompts_off,
+    )
+
+
+def due_work(
+    now: datetime,
+    members: Sequence[MemberCandidate],
+    teams: Sequence[TeamCandidate],
+    kinds: Sequence[Kind],
+    *,
+    grace: timedelta,
+    default_timezone: str,
+) -> list[Work]:
+    """Everything due at `now`: each member's deliveries and each team's recap, as work items.
+
+    `members` and `teams` are what the database says may be due; each member's `settled` dates
+    follow `kinds`, in order. Members of a team with the same own settings and the same dates
+    settled share a profile and what is due, worked out once; each member then only checks
+    when they joined.
+    """
+    work: list[Work] = []
+    occurrences = Occurrences(now)
+    rules: dict[int, TeamRules] = {}
+    groups: dict[tuple[object, ...], tuple[Profile, list[DueSlot]]] = {}
+    for candidate in members:
+        team, member = candidate.team, candidate.member
+        key = (team.id, own_settings(member), candidate.settled)
+        group = groups.get(key)
+        if group is None:
+            team_rules = rules.get(team.id)
+            if team_rules is None:
+                team_rules = rules[team.id] = team_rules_of(team)
+            profile = Profile.of(member, team, default_timezone)
+            settled = dict(zip(kinds, candidate.settled, strict=True))
+            slots = profile_due(now, profile, team_rules, settled, grace, occurrences)
+            group = groups[key] = (profile, slots)
+        profile, slots = group
+        if slots:
+            for due in for_member(slots, member.id, team.id, candidate.joined_at):
+                work.append(Work(due, team, profile, member))
+    for team_candidate in teams:
+        team = team_candidate.team
+        recap = team_recap_work(
+            now,
+            team_id=team.id,
+            tz=zone(team.timezone, default_timezone),
+            weekday=team.recap_weekday,
+            at=team.recap_time,
+            settled=team_candidate.settled,
+            grace=grace,
+        )
+        if recap is not None:
+            work.append(Work(recap, team))
+    return work

@@ -1,9 +1,10 @@
 """The scheduler service: an APScheduler tick on the running loop that sends what is due.
 
 The scheduler holds no live objects. Each tick reads the injected clock, asks the database
-who might be due (members and teams on the platforms this process serves), works out local
-times in Python (scheduler.due), and hands the due work to the Deliverer, which claims each
-delivery in the database before sending it. Restarts, catch-up after downtime and several
+who might be due (members and teams on the platforms this process serves), has
+`scheduler.due.due_work` (pure: local times, daylight saving, grace) say what is due now, and
+hands those work items to the Deliverer (`scheduler.delivery`), which claims each delivery in
+the database before sending it. Restarts, catch-up after downtime and several
 instances on one PostgreSQL all follow from the claims; APScheduler only paces the ticks.
 """
 
@@ -25,29 +26,16 @@ from apscheduler.triggers.interval import IntervalTrigger
 from adapters.base import Outbox
 from bot.clock import Clock
 from bot.config import Settings
-from bot.profile import Profile, zone
 from bot.storage import deliveries as store
 from bot.storage.db import Database
-from bot.storage.deliveries import MemberRow
 from bot.storage.events import EVENT_MEMORY, forget_events_before
-from bot.storage.models import Team
 from bot.storage.slack_oauth import forget_expired_oauth_states
-from scheduler.delivery import Deliverer, DeliveryReport, Work
-from scheduler.due import (
-    DueSlot,
-    Kind,
-    Occurrences,
-    TeamRules,
-    for_member,
-    profile_due,
-    team_recap_work,
-)
+from scheduler.delivery import Deliverer, DeliveryReport
+from scheduler.due import Kind, due_work, kinds_in_use
 
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY = timedelta(hours=6)
-# The columns of a MemberRow that Profile.of reads: timezone through prompts_off.
-MEMBER_SETTINGS = slice(MemberRow._fields.index("timezone"), len(MemberRow._fields))
 KEEP_DELIVERIES = timedelta(days=90)
 STOP_TIMEOUT_SECONDS = 15.0
 
@@ -55,19 +43,6 @@ STOP_TIMEOUT_SECONDS = 15.0
 def instance_name(settings: Settings) -> str:
     """This process's name in delivery claims: INSTANCE_NAME, or host name and process id."""
     return settings.instance_name or f"{socket.gethostname()}:{os.getpid()}"
-
-
-def team_rules_of(team: Team) -> TeamRules:
-    """A team's nudge settings as `member_work` reads them."""
-    return TeamRules(
-        team_id=team.id,
-        nudge_after=timedelta(minutes=team.nudge_after_minutes),
-        quiet_start=team.quiet_start,
-        quiet_end=team.quiet_end,
-        pace_check_time=team.pace_check_time,
-        has_manager=team.manager_member_id is not None,
-        escalate_after_days=team.escalate_after_days,
-    )
 
 
 @dataclass(frozen=True)
@@ -127,61 +102,21 @@ class Scheduler:
         now = now or self.clock.now()
         platforms = self.outbox.platforms
         async with self.database.transaction() as session:
-            in_use = await store.nudges_in_use(session, platforms=platforms)
-            kinds = [
-                kind
-                for kind, wanted in (
-                    (Kind.PROMPT, True),
-                    (Kind.REMINDER, True),
-                    (Kind.ESCALATION, in_use.escalation),
-                    (Kind.MANAGER_NOTE, in_use.manager_note),
-                    (Kind.PACE, in_use.pace),
-                )
-                if wanted
-            ]
+            kinds = kinds_in_use(await store.nudges_in_use(session, platforms=platforms))
             members = await store.member_candidates(
                 session, platforms=platforms, kinds=kinds, now=now
             )
             teams = await store.recap_candidates(
                 session, platforms=platforms, kind=Kind.RECAP, now=now
             )
-        work: list[Work] = []
-        occurrences = Occurrences(now)
-        rules: dict[int, TeamRules] = {}
-        # Members of a team with the same settings and the same deliveries settled share a
-        # profile and what is due; each member then only checks when they joined.
-        groups: dict[tuple[Any, ...], tuple[Profile, list[DueSlot]]] = {}
-        for candidate in members:
-            team, row = candidate.team, candidate.member
-            team_id = team.id
-            # The team, the member's own settings (timezone … prompts_off) and what is settled.
-            group_key = (team_id, row[MEMBER_SETTINGS], candidate.settled)
-            group = groups.get(group_key)
-            if group is None:
-                team_rules = rules.get(team_id)
-                if team_rules is None:
-                    team_rules = rules[team_id] = team_rules_of(team)
-                profile = Profile.of(row, team, self.default_timezone)
-                settled = dict(zip(kinds, candidate.settled, strict=True))
-                slots = profile_due(now, profile, team_rules, settled, self.grace, occurrences)
-                group = groups[group_key] = (profile, slots)
-            profile, slots = group
-            if slots:
-                for due in for_member(slots, row.id, team_id, candidate.joined_at):
-                    work.append(Work(due, team, profile, row))
-        for team_candidate in teams:
-            team = team_candidate.team
-            recap = team_recap_work(
-                now,
-                team_id=team.id,
-                tz=zone(team.timezone, self.default_timezone),
-                weekday=team.recap_weekday,
-                at=team.recap_time,
-                settled=team_candidate.settled,
-                grace=self.grace,
-            )
-            if recap is not None:
-                work.append(Work(recap, team))
+        work = due_work(
+            now,
+            members,
+            teams,
+            kinds,
+            grace=self.grace,
+            default_timezone=self.default_timezone,
+        )
         report = await self.deliverer.deliver(work, now, started)
         if report.due:
             log.info(

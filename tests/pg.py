@@ -6,6 +6,9 @@ on a free loopback port, one migrated template database, then one fresh database
 copied from the template. At the end of the session the server is stopped and the folder
 removed.
 
+A test may stop the server and start it again mid-test (`PostgresServer.halt` and `resume`,
+through the `postgres_outage` fixture) to see Needle through a database restart.
+
 Tests choose their databases with markers:
 - `@pytest.mark.both_databases`: every test using `database_url` runs on SQLite and on
   PostgreSQL (the PostgreSQL run is also marked `postgres`, so `-m postgres` selects it);
@@ -142,32 +145,55 @@ class PostgresServer:
             raise RuntimeError(f"initdb failed: {init.stderr or init.stdout}")
         for _ in range(5):
             self.port = free_port()
-            options = (
-                f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                "-c max_connections=300"
-            )
-            started = self._run_as_owner(
-                [
-                    self._tool("pg_ctl"),
-                    "-D",
-                    str(self.data),
-                    "-l",
-                    str(self.log),
-                    "-o",
-                    options,
-                    "-w",
-                    "-t",
-                    "60",
-                    "start",
-                ]
-            )
+            started = self._pg_ctl_start()
             if started.returncode == 0:
                 self.running = True
                 atexit.register(self.stop)
                 return
         log = self.log.read_text() if self.log.exists() else started.stderr
         raise RuntimeError(f"pg_ctl start failed: {log[-2000:]}")
+
+    def _pg_ctl_start(self) -> subprocess.CompletedProcess[str]:
+        """`pg_ctl start` on `self.port` and the data folder, waiting until it accepts."""
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=300"
+        )
+        return self._run_as_owner(
+            [
+                self._tool("pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
+
+    def halt(self) -> None:
+        """Stop the server like an operator restarting it (`pg_ctl stop -m fast`: open
+        connections are cut, new ones refused), keeping its data folder and port for `resume`.
+        Blocking: from a test's event loop call it through `asyncio.to_thread`."""
+        done = self._run_as_owner(
+            [self._tool("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"pg_ctl stop failed: {done.stderr or done.stdout}")
+        self.running = False
+
+    def resume(self) -> None:
+        """Start the server `halt` stopped, on the same port with the same data. Blocking."""
+        started = self._pg_ctl_start()
+        if started.returncode != 0:
+            log = self.log.read_text() if self.log.exists() else started.stderr
+            raise RuntimeError(f"pg_ctl start failed: {log[-2000:]}")
+        self.running = True
 
     def stop(self) -> None:
         """Stop the server at once and remove its folder."""
@@ -233,6 +259,15 @@ class PostgresServer:
     def drop_database(self, name: str) -> None:
         """Drop a test's database, closing whatever is still connected."""
         self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_outage(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
+    """The suite's server for a test that stops and starts it (`halt`, `resume`); it runs
+    again after the test whatever the test did, for the tests after it."""
+    yield postgres_server
+    if not postgres_server.running:
+        postgres_server.resume()
 
 
 def missing_postgres(reason: str) -> None:

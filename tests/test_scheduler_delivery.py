@@ -260,7 +260,7 @@ async def test_a_claim_that_fails_for_good_lets_sends_in_flight_finish_and_count
             claims += 1
             gave_up.set() if claims == 4 else None
             if claims > 1:
-                raise OperationalError("INSERT INTO deliveries", {}, OSError("disk I/O error"))
+                raise OperationalError("INSERT INTO deliveries", {}, Exception("disk I/O error"))
         return await write(fn, *args)
 
     scheduler.deliverer.write = second_claim_fails  # type: ignore[method-assign]
@@ -289,3 +289,29 @@ async def test_an_unreachable_member_who_writes_again_gets_prompts_again(  # typ
     await join(bot, clock, "ana", when=at(THU + timedelta(days=1), 20, 0))
     await scheduler.tick(at(THU + timedelta(days=4), 17, 0))  # Monday
     assert kinds_sent(bot, "ana")[0] == "prompt"
+
+
+async def test_outcomes_wait_in_memory_while_the_database_is_out_of_reach(  # type: ignore[no-untyped-def]
+    bot, clock, database
+) -> None:
+    users = [f"member-{n}" for n in range(6)]
+    for user in users:
+        await join(bot, clock, user)
+    scheduler = make_scheduler(database, outbox_for(bot), clock, concurrency=2)
+    write, refused = scheduler.deliverer.write, 0
+
+    async def outcomes_refused_at_first(fn, *args):  # type: ignore[no-untyped-def]
+        nonlocal refused
+        if fn.__name__ == "_write_outcomes" and refused < 3:
+            refused += 1
+            raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+        return await write(fn, *args)
+
+    scheduler.deliverer.write = outcomes_refused_at_first  # type: ignore[method-assign]
+    report = await scheduler.tick(at(THU, 17, 0, 30))
+    assert refused == 3
+    assert report.delivery.sent_by_kind["prompt"] == len(users)
+    rows = await delivery_rows(database)
+    assert [row.status for row in rows if row.kind == "prompt"] == ["sent"] * len(users)
+    await scheduler.tick(at(THU, 17, 10))  # past the leases: nothing is sent again
+    assert all(kinds_sent(bot, user) == ["prompt"] for user in users)

@@ -5,6 +5,8 @@ a sync Connection as one transaction, for batch writes that must cost the event 
 (the scheduler's claims and outcomes): on an SQLite file it runs whole in one worker thread
 with a connection of its own, so the loop hands it over once instead of once per statement
 and row; on PostgreSQL it runs on the async engine like any other transaction.
+`is_connection_error` tells a lost or refused connection (worth waiting out) from an error in
+the work itself.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+from asyncpg import exceptions as asyncpg_errors
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import exc as sa_errors
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,6 +30,39 @@ from sqlalchemy.ext.asyncio import (
 from bot.config import async_database_url
 
 T = TypeVar("T")
+
+# Errors that say the database could not be reached or the connection broke off, whichever
+# layer raises them: the socket (refused, reset), asyncpg (connection gone or closed, server
+# starting or shutting down), SQLAlchemy's InterfaceError, pool disconnects and timeouts. An
+# OperationalError or other DBAPIError counts when it wraps one of these (`orig` and causes)
+# or SQLAlchemy saw the connection drop; by itself it may be a full disk or a locked file.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg_errors.PostgresConnectionError,
+    asyncpg_errors.CannotConnectNowError,
+    asyncpg_errors.AdminShutdownError,
+    asyncpg_errors.CrashShutdownError,
+    asyncpg_errors.InterfaceError,
+    sa_errors.InterfaceError,
+    sa_errors.DisconnectionError,
+    sa_errors.TimeoutError,
+)
+
+
+def is_connection_error(err: BaseException) -> bool:
+    """True when `err`, or an error it wraps or was raised from, is a lost or refused database
+    connection (see CONNECTION_ERRORS); False for errors in the work itself (a constraint)."""
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, CONNECTION_ERRORS):
+            return True
+        if isinstance(current, sa_errors.DBAPIError) and current.connection_invalidated:
+            return True
+        orig = current.orig if isinstance(current, sa_errors.DBAPIError) else None
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+    return False
 
 
 class Database:
