@@ -15,7 +15,8 @@ same database through the same driver (the floor). Prints median and p95 of each
 
     python bench/leaderboard.py [--members 1000] [--years 2] [--runs 60] [--database PATH]
 
-With `--database PATH` an existing benchmark database is reused (built there if missing).
+With `--database PATH` an existing benchmark database is reused (built there if missing,
+migrated to this code's schema if older).
 """
 
 from __future__ import annotations
@@ -304,8 +305,8 @@ async def main() -> int:
         path = args.database
     database = Database(f"sqlite:///{path}")
     fresh = not path.exists()
+    await upgrade(database)  # a reused database is brought up to this code's schema
     if fresh:
-        await upgrade(database)
         started = time.perf_counter()
         rows = await asyncio.to_thread(build, path, args.members, args.years)
         print(
