@@ -1,4 +1,12 @@
-"""The `needle` command: run, chat, demo and db upgrade."""
+"""The `needle` command: run, chat, demo and db upgrade.
+
+Start-up is kept light: this module imports only the standard library, so `needle --help`
+and argument errors answer at once; a subcommand loads the engine, storage, scheduler and
+adapters when it runs (see the deferred imports at the top of `run`, `chat`, `open_database`,
+`running` and `main`'s demo branch). Whatever stops a command while it starts is printed as
+one line naming the setting to fix (bot/startup.py), with exit status 2; the traceback
+follows only with LOG_LEVEL=DEBUG.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +16,19 @@ import contextlib
 import gc
 import getpass
 import logging
+import os
 import signal
 import sys
+import traceback
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from adapters.base import Outbox
-from bot.clock import SystemClock
-from bot.commands import build_router
-from bot.config import Settings, SettingsError, load_settings
-from bot.engine import Engine
-from bot.storage.db import Database
-from bot.storage.migrate import upgrade
-from bot.timezones import find_timezone, unknown_timezone
-from scheduler.service import build_scheduler
+from bot.startup import DatabaseSetting, StartupPhase, explain, safe_url
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.engine import Engine
+    from bot.storage.db import Database
 
 log = logging.getLogger("needle")
 
@@ -90,11 +97,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if args.command == "db" and args.db_command != "upgrade":
+        parser.parse_args(["db", "--help"])
+    phase = StartupPhase()
+    settings: Settings | None = None
     try:
+        # Deferred: pydantic (and SQLAlchemy, for the URL's form) only once a command runs.
+        from bot.config import load_settings
+
         settings = load_settings()
-    except SettingsError as err:
-        print(f"needle: bad setting {err}", file=sys.stderr)
+        configure_logging(settings)
+        if args.command in ("chat", "demo"):
+            quiet_logs_for_the_console(settings)
+        if args.command == "run":
+            return asyncio.run(run(settings, phase))
+        if args.command == "chat":
+            return asyncio.run(chat(settings, args.name or default_name(), args.timezone, phase))
+        if args.command == "demo":
+            # Deferred: the demo's seed data and the console adapter, for `needle demo` only.
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo(settings, args.database))
+        return asyncio.run(db_upgrade(settings))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:
+        database = DatabaseSetting(
+            "--database" if args.command == "demo" else "DATABASE_URL",
+            args.database
+            if args.command == "demo"
+            else (settings.database_url if settings else os.environ.get("DATABASE_URL", "")),
+        )
+        line = explain(
+            err,
+            database,
+            host=settings.host if settings else "",
+            port=settings.port if settings else None,
+        )
+        if line is None and not phase.starting:
+            raise  # the running program failed: a bug to read in full, not a setting
+        debug = (settings.log_level if settings else os.environ.get("LOG_LEVEL", "")).upper()
+        if debug == "DEBUG":
+            traceback.print_exception(err, file=sys.stderr)
+        print(f"needle: {line or could_not_start(err)}", file=sys.stderr, flush=True)
         return 2
+
+
+def could_not_start(err: BaseException) -> str:
+    """The line for a start-up failure of no foreseen kind."""
+    return f"could not start: {type(err).__name__}: {err} (LOG_LEVEL=DEBUG shows where)"
+
+
+def configure_logging(settings: Settings) -> None:
+    """Log to stderr at LOG_LEVEL; Alembic and APScheduler only warn unless debugging."""
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -103,29 +158,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.log_level != "DEBUG":
         logging.getLogger("alembic").setLevel(logging.WARNING)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    if args.command in ("chat", "demo"):
-        quiet_logs_for_the_console(settings)
-    try:
-        if args.command == "run":
-            try:
-                return asyncio.run(run(settings))
-            except SettingsError as err:  # e.g. an incomplete Slack setup, a refused token
-                print(f"needle: bad setting {err}", file=sys.stderr)
-                return 2
-        if args.command == "chat":
-            return asyncio.run(chat(settings, args.name or default_name(), args.timezone))
-        if args.command == "demo":
-            from bot.demo import run_demo
-
-            return asyncio.run(run_demo(settings, args.database))
-        if args.command == "db":
-            if args.db_command != "upgrade":
-                parser.parse_args(["db", "--help"])
-            return asyncio.run(db_upgrade(settings))
-    except KeyboardInterrupt:
-        return 130
-    parser.print_help()
-    return 2
 
 
 def quiet_logs_for_the_console(settings: Settings) -> None:
@@ -143,8 +175,16 @@ def default_name() -> str:
 
 async def open_database(settings: Settings) -> Database:
     """Open the database and bring its schema up to date."""
+    # Deferred: SQLAlchemy's engine and Alembic load only for the commands that use them.
+    from bot.storage.db import Database
+    from bot.storage.migrate import upgrade
+
     database = Database(settings.database_url)
-    await upgrade(database)
+    try:
+        await upgrade(database)
+    except BaseException:
+        await database.dispose()
+        raise
     return database
 
 
@@ -156,19 +196,16 @@ async def db_upgrade(settings: Settings) -> int:
     return 0
 
 
-def safe_url(url: str) -> str:
-    """A database URL without its password, for messages."""
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest:
-        credentials, _, host = rest.rpartition("@")
-        user = credentials.split(":", 1)[0]
-        rest = f"{user}:***@{host}"
-    return f"{scheme}{sep}{rest}"
-
-
-async def chat(settings: Settings, name: str, timezone: str | None) -> int:
+async def chat(
+    settings: Settings, name: str, timezone: str | None, phase: StartupPhase | None = None
+) -> int:
     """`needle chat`: the console coach with the scheduler, until input ends."""
+    # Deferred: the engine, its commands and the console adapter load when the chat starts.
     from adapters.console import ConsoleAdapter
+    from bot.clock import SystemClock
+    from bot.commands import build_router
+    from bot.engine import Engine
+    from bot.timezones import find_timezone, unknown_timezone
 
     if timezone is not None:
         zone = find_timezone(timezone)
@@ -181,16 +218,36 @@ async def chat(settings: Settings, name: str, timezone: str | None) -> int:
     console = ConsoleAdapter(engine, name=name, timezone=timezone)
     try:
         async with running(settings, database, engine, [console]):
+            if phase is not None:
+                phase.ready()
             await console.wait_closed()
     finally:
         await database.dispose()
     return 0
 
 
-async def run(settings: Settings) -> int:
+async def run(settings: Settings, phase: StartupPhase | None = None) -> int:
     """`needle run`: every configured adapter and the scheduler, until a signal."""
+    # Deferred: the engine and its commands load when Needle starts; each chat platform's
+    # adapter (slack-bolt, discord.py) below, only when that platform is configured.
+    from bot.clock import SystemClock
+    from bot.commands import build_router
+    from bot.engine import Engine
+
     database = await open_database(settings)
     engine = Engine(database, settings, SystemClock(), router=build_router())
+    try:
+        await serve(settings, database, engine, phase)
+    finally:
+        await database.dispose()
+    return 0
+
+
+async def serve(
+    settings: Settings, database: Database, engine: Engine, phase: StartupPhase | None
+) -> None:
+    """Start the configured adapters (the console coach when no platform is set) and the
+    scheduler, and run until a signal or, on the console, the end of input."""
     adapters: list[Any] = []
     if settings.slack_enabled:
         from adapters.slack.app import build_slack_adapter
@@ -215,22 +272,24 @@ async def run(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    try:
-        async with running(settings, database, engine, adapters):
-            waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
-            if console is not None:
-                waiters.append(asyncio.create_task(console.wait_closed()))
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
-    finally:
-        await database.dispose()
-    return 0
+    async with running(settings, database, engine, adapters):
+        if phase is not None:
+            phase.ready()
+        waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
+        if console is not None:
+            waiters.append(asyncio.create_task(console.wait_closed()))
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
 
 
 @contextlib.asynccontextmanager
 async def running(settings: Settings, database: Database, engine: Engine, adapters: list[Any]):  # type: ignore[no-untyped-def]
     """Start the adapters and the scheduler on this loop; stop them all on the way out."""
+    # Deferred: the outbox and the scheduler (APScheduler) load once Needle starts.
+    from adapters.base import Outbox
+    from scheduler.service import build_scheduler
+
     outbox = Outbox()
     for adapter in adapters:
         outbox.register(adapter)
@@ -238,8 +297,8 @@ async def running(settings: Settings, database: Database, engine: Engine, adapte
     started: list[Any] = []
     try:
         for adapter in adapters:
+            started.append(adapter)  # stopped on the way out even if its start fails halfway
             await adapter.start()
-            started.append(adapter)
         # What start-up built lives as long as the process: keep it out of the collector's
         # full passes, which a scheduler fan-out of thousands of messages would otherwise
         # repeat over every module and pool object (about 0.08 s per 10,000 messages).

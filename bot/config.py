@@ -1,12 +1,31 @@
-"""Needle's settings: read once from the environment and `.env`, validated, then passed in."""
+"""Needle's settings: read once from the environment and `.env`, validated, then passed in.
+
+A bad value stops start-up with one line naming the setting (`load_settings`); the values
+checked here are those that can be told wrong without connecting anywhere: the database URL's
+form and driver, time zones, numbers in range, and the form of the chat platforms' tokens.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.startup import safe_url
+
+URL_EXAMPLE = "sqlite:///needle.db or postgresql://user:password@host:5432/needle"
+ASYNC_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+SECRET_SETTINGS = frozenset(
+    {"slack_bot_token", "slack_app_token", "slack_signing_secret", "slack_client_secret"}
+    | {"discord_token"}
+)
+# A Discord bot token is three base64url parts joined by dots.
+DISCORD_TOKEN_FORM = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 class SettingsError(Exception):
@@ -22,14 +41,21 @@ def async_database_url(url: str) -> str:
     """
     scheme, sep, rest = url.partition("://")
     if not sep:
-        raise ValueError("expected a URL such as sqlite:///needle.db or postgresql://host/db")
-    if "+" in scheme:
-        return url
+        raise ValueError(f"not a database URL; use one like {URL_EXAMPLE}")
     if scheme == "sqlite":
-        return f"sqlite+aiosqlite://{rest}"
-    if scheme in ("postgresql", "postgres"):
-        return f"postgresql+asyncpg://{rest}"
-    raise ValueError(f"unsupported database {scheme!r}: use sqlite or postgresql")
+        url = f"sqlite+aiosqlite://{rest}"
+    elif scheme in ("postgresql", "postgres"):
+        url = f"postgresql+asyncpg://{rest}"
+    elif scheme not in ASYNC_DRIVERS:
+        raise ValueError(f"unsupported database or driver {scheme!r}; use one like {URL_EXAMPLE}")
+    try:
+        port = make_url(url).port
+    except (ArgumentError, ValueError) as err:
+        # Not the parser's words: they repeat the URL, password included.
+        raise ValueError(f"malformed URL; use one like {URL_EXAMPLE}") from err
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"port {port} is out of range; use one like {URL_EXAMPLE}")
+    return url
 
 
 class Settings(BaseSettings):
@@ -78,13 +104,44 @@ class Settings(BaseSettings):
     def _database_url(cls, value: str) -> str:
         return async_database_url(value.strip())
 
+    @field_validator(*SECRET_SETTINGS)
+    @classmethod
+    def _secret(cls, value: str) -> str:
+        value = value.strip()
+        if any(char.isspace() or char in "\"'" or not char.isascii() for char in value):
+            raise ValueError(
+                "malformed: it holds a space, a quote or a non-ASCII character; paste the "
+                "value alone"
+            )
+        return value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _slack_bot_token(cls, value: str) -> str:
+        if value and not value.startswith("xoxb-"):
+            raise ValueError(
+                "malformed: a bot token starts with xoxb-; copy the Bot User OAuth Token "
+                "from the app's OAuth & Permissions page"
+            )
+        return value
+
+    @field_validator("discord_token")
+    @classmethod
+    def _discord_token(cls, value: str) -> str:
+        if value and not DISCORD_TOKEN_FORM.fullmatch(value):
+            raise ValueError(
+                "malformed: a bot token holds only letters, digits, '.', '_' and '-'; copy it "
+                "again from the Developer Portal (Bot, Reset Token)"
+            )
+        return value
+
     @field_validator("default_timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as err:
-            raise ValueError(f"unknown time zone {value!r}") from err
+            raise ValueError(f"unknown time zone {value!r}; use one like Europe/Berlin") from err
         return value
 
     @field_validator("log_level")
@@ -116,6 +173,19 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as err:
-        first = err.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise SettingsError(f"{name}: {first['msg']}") from err
+        raise SettingsError(describe(err)) from err
+
+
+def describe(err: ValidationError) -> str:
+    """One line for the first bad setting: its name, its value (never a secret's), the problem,
+    and where to fix it."""
+    first = err.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else ""
+    name = field.upper() or "settings"
+    problem = str(first["msg"]).removeprefix("Value error, ")
+    problem = problem[:1].lower() + problem[1:]
+    value = first.get("input")
+    shown = ""
+    if isinstance(value, str) and field not in SECRET_SETTINGS:
+        shown = f"={(safe_url(value) if field == 'database_url' else value)!r}"
+    return f"{name}{shown}: {problem} (set {name} in the environment or .env)"
