@@ -21,7 +21,9 @@ import signal
 import sys
 import traceback
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from bot.startup import DatabaseSetting, StartupPhase, explain, safe_url
 
@@ -70,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--tz", dest="timezone", default=None, help="your time zone, e.g. Europe/Berlin"
     )
+    chat.add_argument(
+        "--at",
+        dest="start",
+        default=None,
+        help="start the clock at this local time, e.g. 2026-11-23T16:55, to try a week quickly",
+    )
     demo = commands.add_parser(
         "demo",
         help="fill a demo database with a team and six weeks of check-ins, and show them",
@@ -112,7 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return asyncio.run(run(settings, phase))
         if args.command == "chat":
-            return asyncio.run(chat(settings, args.name or default_name(), args.timezone, phase))
+            return asyncio.run(
+                chat(settings, args.name or default_name(), args.timezone, phase, args.start)
+            )
         if args.command == "demo":
             # Deferred: the demo's seed data and the console adapter, for `needle demo` only.
             from bot.demo import run_demo
@@ -197,12 +207,17 @@ async def db_upgrade(settings: Settings) -> int:
 
 
 async def chat(
-    settings: Settings, name: str, timezone: str | None, phase: StartupPhase | None = None
+    settings: Settings,
+    name: str,
+    timezone: str | None,
+    phase: StartupPhase | None = None,
+    start: str | None = None,
 ) -> int:
-    """`needle chat`: the console coach with the scheduler, until input ends."""
+    """`needle chat`: the console coach with the scheduler, until input ends; `start` (local
+    ISO time) runs the clock from another instant at the real pace."""
     # Deferred: the engine, its commands and the console adapter load when the chat starts.
     from adapters.console import ConsoleAdapter
-    from bot.clock import SystemClock
+    from bot.clock import Clock, ShiftedClock, SystemClock
     from bot.commands import build_router
     from bot.engine import Engine
     from bot.timezones import find_timezone, unknown_timezone
@@ -213,8 +228,18 @@ async def chat(
             print(f"needle: {unknown_timezone(timezone)}", file=sys.stderr)
             return 2
         timezone = zone.key
+    clock: Clock = SystemClock()
+    if start is not None:
+        try:
+            instant = datetime.fromisoformat(start)
+        except ValueError:
+            print(f"needle: --at {start!r}: use a time like 2026-11-23T16:55", file=sys.stderr)
+            return 2
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=ZoneInfo(timezone or settings.default_timezone))
+        clock = ShiftedClock(instant)
     database = await open_database(settings)
-    engine = Engine(database, settings, SystemClock(), router=build_router())
+    engine = Engine(database, settings, clock, router=build_router())
     console = ConsoleAdapter(engine, name=name, timezone=timezone)
     try:
         async with running(settings, database, engine, [console]):

@@ -91,3 +91,21 @@ def test_demo_prints_a_leaderboard(tmp_path: Path):
     assert "8 members" in result.stdout
     assert "$ needle leaderboard calls week" in result.stdout
     assert "I don't know the command" not in result.stdout
+
+
+def test_chat_at_another_time_counts_that_day(tmp_path: Path):
+    # A Saturday in Chicago: the check-in is for that local date, and the week is that week.
+    result = run(
+        ["chat", "--as", "Rita", "--tz", "America/Chicago", "--at", "2026-11-28T10:00"],
+        tmp_path,
+        stdin="7 calls, 65 min; demo with Acme\nstats week\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Check-in saved for today" in result.stdout
+    assert "this week (Mon 23 Nov – Sat 28 Nov)" in result.stdout
+
+
+def test_chat_at_an_unreadable_time_is_refused(tmp_path: Path):
+    result = run(["chat", "--at", "next tuesday"], tmp_path)
+    assert result.returncode == 2
+    assert "--at" in result.stderr and len(result.stderr.strip().splitlines()) == 1
