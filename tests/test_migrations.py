@@ -6,10 +6,17 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
+from adapters.memory import MemoryAdapter
 from bot.storage.db import Database
-from bot.storage.migrate import alembic_config, current_revision, include_object, upgrade
+from bot.storage.migrate import (
+    alembic_config,
+    current_revision,
+    downgrade,
+    include_object,
+    upgrade,
+)
 from bot.storage.models import Base
 
 TABLE = "slack_oauth_states"
@@ -53,3 +60,42 @@ async def test_oauth_states_are_looked_up_through_an_index(database: Database):
     async with database.engine.connect() as conn:
         assert ["state"] not in await conn.run_sync(indexed_columns)
     await upgrade(database)
+
+
+@pytest.mark.both_databases
+async def test_migrating_down_and_up_keeps_every_row(bot: MemoryAdapter, database: Database):
+    # A week of check-ins by two members, a correction, a day off and an open conversation:
+    # rows in every table that holds a member's data. SQLite rebuilds a table to change its
+    # constraints, and a rebuilt `members` once took every check-in with it.
+    for user in ("ana", "ben"):
+        await bot.say("7 calls, 70 min; demo with Acme; proposal for Beta", user=user)
+    await bot.say("checkin", user="ana")
+    for answer in ("9", "same", "same"):
+        await bot.say(answer, user="ana")
+    await bot.say("off", user="ben")
+    await bot.say("checkin", user="ben")
+
+    async def counts() -> dict[str, int]:
+        async with database.engine.connect() as conn:
+            return {
+                table: (await conn.execute(text(f"SELECT COUNT(*) FROM {table}"))).scalar_one()
+                for table in ROW_TABLES
+            }
+
+    before = await counts()
+    assert before["checkins"] >= 2 and before["activities"] >= 2
+    assert before["checkin_versions"] >= 1 and before["members"] == 2
+    await downgrade(database, "0005_team_manager_fk")
+    await upgrade(database)
+    assert await counts() == before
+
+
+ROW_TABLES = (
+    "teams",
+    "members",
+    "team_memberships",
+    "checkins",
+    "activities",
+    "checkin_versions",
+    "conversation_states",
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -31,9 +32,48 @@ def include_object(
 
 
 async def upgrade(database: Database, revision: str = "head") -> None:
-    """Bring the database schema up to `revision`."""
-    async with database.engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+    """Bring the database schema up to `revision`, keeping every row."""
+    async with database.engine.connect() as conn:
+        await conn.run_sync(_migrate, command.upgrade, revision)
+
+
+async def downgrade(database: Database, revision: str) -> None:
+    """Take the database schema back to `revision` (tests and rollbacks), keeping every row
+    the older schema can hold."""
+    async with database.engine.connect() as conn:
+        await conn.run_sync(_migrate, command.downgrade, revision)
+
+
+def _migrate(connection: Connection, step: Callable[[Config, str], None], revision: str) -> None:
+    """Run the migrations in one transaction; on SQLite with foreign keys off meanwhile.
+
+    SQLite changes a table's constraints by building a copy and dropping the original, and
+    with foreign keys on, dropping `members` deletes every check-in through ON DELETE CASCADE.
+    The pragma is ignored inside a transaction, so it is set on the driver's connection before
+    the transaction begins; the keys are checked before the commit and switched on again after.
+    """
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
+    try:
+        with connection.begin():
+            step(alembic_config(connection), revision)
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left rows without their parent: {broken[:5]}")
+    finally:
+        if sqlite:
+            _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _sqlite_pragma(connection: Connection, statement: str) -> None:
+    """Run a pragma on the driver's connection, outside any transaction."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
 
 
 async def current_revision(database: Database) -> str | None:
