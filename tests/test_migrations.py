@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect
 
 from bot.storage.db import Database
 from bot.storage.migrate import alembic_config, current_revision, include_object, upgrade
@@ -16,8 +18,8 @@ TABLE = "slack_oauth_states"
 
 
 @pytest.mark.both_databases
-async def test_migrated_schema_matches_the_models(database: Database):
-    def differences(connection):  # type: ignore[no-untyped-def]
+async def test_migrated_schema_matches_the_models(database: Database) -> None:
+    def differences(connection: Connection) -> list[Any]:
         context = MigrationContext.configure(
             connection,
             opts={"compare_type": True, "include_object": include_object},
@@ -30,7 +32,7 @@ async def test_migrated_schema_matches_the_models(database: Database):
 
 
 @pytest.mark.both_databases
-async def test_downgrade_to_nothing_and_back(database: Database):
+async def test_downgrade_to_nothing_and_back(database: Database) -> None:
     head = await current_revision(database)
     assert head is not None
     async with database.engine.begin() as conn:

@@ -114,15 +114,20 @@ async def test_admin_reads_a_member_by_mention_or_name(
     assert facts(by_mention)["Conversations"].startswith("9")
     by_name = await bot.command("stats", "ben month", is_admin=True)
     assert by_name[0].title.startswith("Ben’s stats — this month")
+    assert facts(by_name)["Conversations"].startswith("9")
 
 
 async def test_the_manager_may_read_members(bot: MemoryAdapter, database: Database) -> None:
     await join(bot, "ana", admin=True)
     await join(bot, "mia")
     await join(bot, "ben")
+    await seed(database, "ben", {MON: (9, 100)})
+    await seed(database, "mia", {MON: (2, 15)})
     await bot.command("admin", "manager @mia", mentions=("mia",), is_admin=True)
     replies = await bot.command("stats", "@ben", user="mia", mentions=("ben",))
     assert replies[0].kind == ReplyKind.STATS
+    assert replies[0].title.startswith("Ben’s stats")  # about Ben, not the manager asking
+    assert facts(replies)["Conversations"].startswith("9")
 
 
 async def test_another_teams_member_cannot_be_named(bot: MemoryAdapter, database: Database) -> None:

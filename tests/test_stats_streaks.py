@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from adapters.memory import MemoryAdapter
+from bot.messages import Reply
 from bot.profile import Profile, parse_workday_digits
 from bot.stats.streaks import member_streaks
 from bot.storage.db import Database
@@ -31,15 +34,15 @@ LOW = (2, 70)
 async def streaks(
     bot: MemoryAdapter,
     database: Database,
-    days: dict[date, Day],
+    days: Mapping[date, Day],
     today: date = WED,
-    **changes: object,
+    **changes: Any,
 ) -> Streaks:
     await join(bot, "ana")
     await seed(database, "ana", days)
     member_id, profile = await profile_of(database, "ana")
     if changes:
-        profile = replace(profile, **changes)  # type: ignore[arg-type]
+        profile = replace(profile, **changes)
     async with database.transaction() as session:
         return await member_streaks(session, member_id, profile, today)
 
@@ -130,7 +133,7 @@ async def test_streak_follows_the_members_own_date(bot: MemoryAdapter, database:
     assert _facts(replies)["Current streak"].startswith("3")
 
 
-def _facts(replies: list) -> dict[str, str]:  # type: ignore[type-arg]
+def _facts(replies: list[Reply]) -> dict[str, str]:
     return {f.label: f.value for r in replies for f in r.facts}
 
 
