@@ -4,7 +4,7 @@ The rules it checks are in docs/behaviour.md#questions."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -13,28 +13,12 @@ from bot.clock import FakeClock
 from bot.commands import build_router
 from bot.config import Settings
 from bot.engine import Engine
-from bot.messages import Incoming, IncomingKind, Person, Reply, ReplyKind
-from bot.storage.checkins import checkin_versions, get_checkin
+from bot.messages import Incoming, IncomingKind, Person, ReplyKind
+from bot.storage.checkins import checkin_versions
 from bot.storage.db import Database
 from bot.storage.models import Checkin, ConversationState, Member
 from bot.storage.people import find_member
-
-TODAY = date(2026, 11, 25)
-
-
-def kinds(replies: list[Reply]) -> list[ReplyKind]:
-    return [r.kind for r in replies]
-
-
-def facts(reply: Reply) -> dict[str, str]:
-    return {f.label: f.value for f in reply.facts}
-
-
-async def stored(database: Database, user: str = "ana", day: date = TODAY) -> Checkin | None:
-    async with database.transaction() as session:
-        member = await find_member(session, "memory", user)
-        assert member is not None
-        return await get_checkin(session, member.id, day)
+from tests.support import TODAY, facts, kinds, stored
 
 
 async def test_one_question_at_a_time_then_confirmation(
@@ -52,7 +36,7 @@ async def test_one_question_at_a_time_then_confirmation(
 
     replies = await bot.say("demo with Acme; proposal for Beta; inbox")
     assert replies[0].kind == ReplyKind.SUMMARY
-    shown = facts(replies[0])
+    shown = facts(replies[:1])
     assert shown["Conversations"].startswith("12 / 5")
     assert shown["Minutes with buyers"].startswith("90 / 60")
     assert shown["High-value activities"] == "2 of 3 (67%)"

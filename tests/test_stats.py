@@ -7,19 +7,16 @@ from datetime import date, timedelta
 import pytest
 
 from adapters.memory import MemoryAdapter
-from bot.messages import Reply, ReplyKind
+from bot.messages import ReplyKind
 from bot.storage.db import Database
 from tests.stats_helpers import join, seed
+from tests.support import facts
 
 pytestmark = pytest.mark.both_databases
 
 WED = date(2026, 11, 25)
 MON, TUE = WED - timedelta(days=2), WED - timedelta(days=1)
 LAST_MON, LAST_TUE = MON - timedelta(days=7), TUE - timedelta(days=7)
-
-
-def facts(replies: list[Reply]) -> dict[str, str]:
-    return {f.label: f.value for r in replies for f in r.facts}
 
 
 async def test_week_stats_with_change_and_focus(bot: MemoryAdapter, database: Database) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from adapters.memory import MemoryAdapter
-from bot.messages import Reply
 from bot.profile import Profile, parse_workday_digits
 from bot.stats.streaks import member_streaks
 from bot.storage.db import Database
@@ -20,6 +19,7 @@ from bot.storage.people import find_member, find_team
 from bot.storage.streaks import Streaks, team_current_streaks
 from tests.stats_helpers import Day, join, profile_of, seed
 from tests.streak_reference import reference
+from tests.support import facts
 
 pytestmark = pytest.mark.both_databases
 
@@ -124,17 +124,13 @@ async def test_streak_follows_the_members_own_date(bot: MemoryAdapter, database:
     for user in ("kiri", "lou"):
         await seed(database, user, {MON: MET, TUE: MET})
     replies = await bot.command("stats", "week", user="kiri")
-    assert "Current streak" in _facts(replies)
-    assert _facts(replies)["Current streak"].startswith("0")
+    assert "Current streak" in facts(replies)
+    assert facts(replies)["Current streak"].startswith("0")
     replies = await bot.command("stats", "week", user="lou")
-    assert _facts(replies)["Current streak"].startswith("2")
+    assert facts(replies)["Current streak"].startswith("2")
     await seed(database, "kiri", {WED: MET})
     replies = await bot.command("stats", "week", user="kiri")
-    assert _facts(replies)["Current streak"].startswith("3")
-
-
-def _facts(replies: list[Reply]) -> dict[str, str]:
-    return {f.label: f.value for r in replies for f in r.facts}
+    assert facts(replies)["Current streak"].startswith("3")
 
 
 async def test_sql_matches_the_day_by_day_rules(bot: MemoryAdapter, database: Database) -> None:
