@@ -399,7 +399,7 @@ async def pending_reading(database: Database, user: str = "ana") -> dict[str, ob
 
 async def test_a_likely_reading_is_asked_about_and_counts_only_once_confirmed(
     bot: MemoryAdapter, database: Database
-):
+) -> None:
     await bot.say("checkin")
     replies = await bot.say("2l")
     assert kinds(replies) == ["confirm"]
@@ -427,7 +427,7 @@ async def test_a_likely_reading_is_asked_about_and_counts_only_once_confirmed(
 
 async def test_digits_touching_symbols_are_never_read_and_negatives_are_refused(
     bot: MemoryAdapter, database: Database
-):
+) -> None:
     await bot.say("checkin")
     replies = await bot.say("-4")
     assert replies[0].kind == "reask" and "negative" in replies[0].text.lower()
@@ -442,7 +442,7 @@ async def test_digits_touching_symbols_are_never_read_and_negatives_are_refused(
 
 async def test_zero_conversations_with_minutes_is_questioned_once(
     bot: MemoryAdapter, database: Database
-):
+) -> None:
     await bot.say("checkin")
     await bot.say("zero")
     replies = await bot.say("2h")
@@ -464,7 +464,7 @@ async def test_zero_conversations_with_minutes_is_questioned_once(
 
 async def test_a_number_answer_carrying_more_places_every_part(
     bot: MemoryAdapter, database: Database
-):
+) -> None:
     await bot.say("checkin")
     replies = await bot.say("9, 75 minutes, proposal for Globex")
     assert replies[0].kind == ReplyKind.SUMMARY
@@ -483,7 +483,9 @@ async def test_a_number_answer_carrying_more_places_every_part(
     assert checkin.note is not None and "with 4 clients" in checkin.note
 
 
-async def test_numbers_inside_activities_stay_activities(bot: MemoryAdapter, database: Database):
+async def test_numbers_inside_activities_stay_activities(
+    bot: MemoryAdapter, database: Database
+) -> None:
     replies = await bot.say("8 calls | 70 min | Q3 forecast | €5k upsell for Stark")
     assert replies[0].kind == ReplyKind.SUMMARY
     checkin = await stored(database)
@@ -493,7 +495,7 @@ async def test_numbers_inside_activities_stay_activities(bot: MemoryAdapter, dat
 
 async def test_a_list_typed_one_line_per_message_keeps_every_item(
     bot: MemoryAdapter, database: Database
-):
+) -> None:
     await bot.say("checkin")
     await bot.say("7")
     await bot.say("50")
@@ -520,7 +522,7 @@ async def test_a_list_typed_one_line_per_message_keeps_every_item(
 
 async def test_a_plain_wins_sentence_is_one_win_and_a_dash_is_none(
     bot: MemoryAdapter, database: Database
-):
+) -> None:
     await bot.command("admin", "wins on", is_admin=True)
     for user, answer, expected in (
         ("ana", "Globex renewed their license!", (1, "Globex renewed their license!")),
@@ -538,7 +540,7 @@ async def test_a_plain_wins_sentence_is_one_win_and_a_dash_is_none(
 
 async def test_a_number_later_in_a_wins_sentence_is_asked_about(
     bot: MemoryAdapter, database: Database
-):
+) -> None:
     await bot.command("admin", "wins on", is_admin=True)
     for answer in ("checkin", "6", "65", "negotiation"):
         await bot.say(answer)

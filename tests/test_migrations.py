@@ -43,8 +43,8 @@ async def test_downgrade_to_nothing_and_back(database: Database) -> None:
 
 
 @pytest.mark.both_databases
-async def test_oauth_states_are_looked_up_through_an_index(database: Database):
-    def indexed_columns(connection):  # type: ignore[no-untyped-def]
+async def test_oauth_states_are_looked_up_through_an_index(database: Database) -> None:
+    def indexed_columns(connection: Connection) -> list[list[str | None]]:
         return [index["column_names"] for index in inspect(connection).get_indexes(TABLE)]
 
     async with database.engine.connect() as conn:
