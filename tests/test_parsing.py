@@ -1014,9 +1014,11 @@ def test_huge_inputs_are_read_from_a_prefix(token: str, repeat: int) -> None:
         (parse_wins, "won over 4 accounts", 4),
     ],
 )
-def test_a_likely_reading_is_offered_not_taken(call: object, text: str, value: int | None) -> None:
+def test_a_likely_reading_is_offered_not_taken(
+    call: Callable[[str], object], text: str, value: int | None
+) -> None:
     with pytest.raises(AnswerError) as raised:
-        call(text)  # type: ignore[operator]
+        call(text)
     if value is not None:
         assert isinstance(raised.value, parsing.Unsure)
         assert raised.value.value == value and str(value) in str(raised.value)
