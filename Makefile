@@ -33,7 +33,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot adapters scheduler
+	$(BIN)/mypy bot adapters scheduler tests bench
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -499,8 +499,8 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.phase:
-        phase = {"needle": needle_phase, "floor": floor_phase, "claims": claims_phase}
-        print(json.dumps(asyncio.run(phase[args.phase](args))))
+        runners = {"needle": needle_phase, "floor": floor_phase, "claims": claims_phase}
+        print(json.dumps(asyncio.run(runners[args.phase](args))))
         return
 
     # The claims side is a SQLite reference; with --database-url only floor and Needle run.

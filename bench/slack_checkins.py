@@ -87,7 +87,9 @@ def run_fake(users: list[str], pipe: Connection) -> None:
 # -- the members, in sender processes ----------------------------------------------------------
 
 
-def run_sender(url: str, bodies: list[str], retry: int | None, start_at: float, pipe: Connection):  # type: ignore[no-untyped-def]
+def run_sender(
+    url: str, bodies: list[str], retry: int | None, start_at: float, pipe: Connection
+) -> None:
     """POST every body at `start_at` (wall clock); send back (status, seconds to ack) each."""
 
     async def fire() -> list[tuple[int, float]]:
@@ -193,7 +195,7 @@ async def main(members: int, senders: int, database_url: str | None) -> int:
     url = database_url or f"sqlite:///{tempfile.mkdtemp(prefix='needle-bench-')}/bench.db"
     database = Database(url)
     await upgrade(database)
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None,
         database_url=url,
         slack_bot_token=DEFAULT_BOT_TOKEN,

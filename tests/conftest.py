@@ -73,7 +73,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings for tests: no .env, no environment surprises."""
-    return Settings(_env_file=None, database_url=database_url, default_timezone="UTC")  # type: ignore[call-arg]
+    return Settings(_env_file=None, database_url=database_url, default_timezone="UTC")
 
 
 @pytest.fixture

@@ -25,6 +25,16 @@ async def fake() -> AsyncIterator[FakeDiscord]:
     await server.stop()
 
 
+def acme_sales(fake: FakeDiscord, ana_name: str = "Ana Lopez") -> dict[str, Any]:
+    """Ana, a member, and Ben, who owns and manages the "Acme Sales" server, on the fake."""
+    ana = fake.add_user(ana_name)
+    ben = fake.add_user("Ben")
+    acme = fake.add_guild("Acme Sales", owner=ben)
+    fake.add_member(acme, ana)
+    fake.add_member(acme, ben, manage_guild=True)
+    return {"ana": ana, "ben": ben, "acme": acme}
+
+
 @pytest.fixture
 async def needle(fake: FakeDiscord, engine: Any, people: dict[str, Any]) -> AsyncIterator[Any]:
     """Needle's Discord adapter connected to the fake, after `people` are set up."""
@@ -36,12 +46,7 @@ async def needle(fake: FakeDiscord, engine: Any, people: dict[str, Any]) -> Asyn
 @pytest.fixture
 def people(fake: FakeDiscord) -> dict[str, Any]:
     """Ana and Ben in the server Acme Sales; Ben may manage it."""
-    ana = fake.add_user("Ana")
-    ben = fake.add_user("Ben")
-    acme = fake.add_guild("Acme Sales", owner=ben)
-    fake.add_member(acme, ana)
-    fake.add_member(acme, ben, manage_guild=True)
-    return {"ana": ana, "ben": ben, "acme": acme}
+    return acme_sales(fake, ana_name="Ana")
 
 
 @asynccontextmanager

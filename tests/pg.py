@@ -39,7 +39,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -77,14 +77,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_async(factory: Callable[[], Awaitable[T]]) -> T:
+def run_async(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a coroutine to completion on a loop of its own (safe inside a running test loop)."""
     result: list[T] = []
     errors: list[BaseException] = []
 
     def target() -> None:
         try:
-            result.append(asyncio.run(factory()))  # type: ignore[arg-type]
+            result.append(asyncio.run(factory()))
         except BaseException as err:
             errors.append(err)
 

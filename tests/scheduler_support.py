@@ -12,9 +12,9 @@ from adapters.base import Outbox
 from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
 from bot.messages import ReplyKind
-from bot.storage.checkins import CheckinRecord, get_checkin, save_checkin
+from bot.storage.checkins import CheckinRecord, save_checkin
 from bot.storage.db import Database
-from bot.storage.models import Checkin, Delivery, Member, Team, TeamMembership
+from bot.storage.models import Delivery, Member, Team, TeamMembership
 from bot.storage.people import find_member, find_team
 from scheduler.service import Scheduler
 
@@ -133,14 +133,6 @@ async def record_checkin(
             CheckinRecord(status=status, conversations=conversations, minutes=minutes),
             now=now or at(day, 12),
         )
-
-
-async def checkin_of(database: Database, external_id: str, day: date) -> Checkin | None:
-    """A member's stored check-in of a day (None when there is none)."""
-    async with database.transaction() as session:
-        member = await find_member(session, "memory", external_id)
-        assert member is not None, external_id
-        return await get_checkin(session, member.id, day)
 
 
 async def delivery_rows(database: Database) -> list[Delivery]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time
 
 from adapters.memory import MemoryAdapter
@@ -28,7 +29,7 @@ async def join(
 async def seed(
     database: Database,
     user: str,
-    days: dict[date, Day],
+    days: Mapping[date, Day],
     *,
     platform: str = "memory",
     classification: str = "neutral",

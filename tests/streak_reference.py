@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from bot.storage.streaks import Streaks
@@ -9,7 +10,7 @@ from tests.stats_helpers import Day
 
 
 def reference(
-    days: dict[date, Day],
+    days: Mapping[date, Day],
     today: date,
     *,
     workdays: frozenset[int],
@@ -20,9 +21,9 @@ def reference(
     """Current and best streak of `days` ((conversations, minutes) or "off") as of `today`."""
 
     def met(value: Day) -> bool:
-        return (
-            value != "off" and value[0] >= min_conversations and value[1] >= min_minutes  # type: ignore[operator]
-        )
+        if isinstance(value, str):  # "off": a day off
+            return False
+        return value[0] >= min_conversations and value[1] >= min_minutes
 
     def is_workday(day: date) -> bool:
         return day.weekday() in workdays

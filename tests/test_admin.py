@@ -19,8 +19,9 @@ async def team(database: Database, team_id: str = "team-1") -> Team:
         return found
 
 
-async def admin(bot: MemoryAdapter, args: str, **kwargs: object) -> str:
-    replies = await bot.command("admin", args, is_admin=True, **kwargs)  # type: ignore[arg-type]
+async def admin(bot: MemoryAdapter, args: str, *, mentions: tuple[str, ...] = ()) -> str:
+    """What a team admin reads back after `/needle admin <args>`."""
+    replies = await bot.command("admin", args, is_admin=True, mentions=mentions)
     return replies[0].text
 
 
@@ -125,14 +126,17 @@ async def test_keywords(bot: MemoryAdapter, database: Database) -> None:
     )
 
 
-async def test_keyword_list_cannot_be_emptied(bot: MemoryAdapter) -> None:
+async def test_keyword_list_cannot_be_emptied(bot: MemoryAdapter, database: Database) -> None:
     await bot.command("admin", "keywords low remove inbox", is_admin=True)
+    left = list((await team(database)).low_value_keywords)
+    assert "inbox" not in left and left
     text = await admin(
         bot,
         "keywords low remove email cleanup, social media, admin, bookkeeping, formatting, "
         "research without outreach",
     )
     assert "can't be empty" in text
+    assert (await team(database)).low_value_keywords == left  # refused as a whole
 
 
 async def test_wins_and_questions(bot: MemoryAdapter, database: Database) -> None:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from bot.coaching.classify import (
     DEFAULT_HIGH_VALUE,
     DEFAULT_LOW_VALUE,
+    Classification,
     classify_activity,
     high_value_share,
     keyword_stems,
@@ -160,9 +161,9 @@ def test_keyword_stems(text: str, stems: tuple[str, ...]) -> None:
         (["high", "high", "low", "neutral"], 0.5),
     ],
 )
-def test_high_value_share(classes: list[str], share: float | None) -> None:
-    assert high_value_share(classes) == share  # type: ignore[arg-type]
-    assert high_value_share(iter(classes)) == share  # type: ignore[arg-type]
+def test_high_value_share(classes: list[Classification], share: float | None) -> None:
+    assert high_value_share(classes) == share
+    assert high_value_share(iter(classes)) == share
 
 
 @pytest.mark.parametrize(
@@ -221,8 +222,8 @@ def test_classify_is_total(text: str, high: list[str], low: list[str]) -> None:
 
 @FUZZ
 @given(st.lists(st.sampled_from(["high", "low", "neutral"])))
-def test_share_is_a_fraction(classes: list[str]) -> None:
-    share = high_value_share(classes)  # type: ignore[arg-type]
+def test_share_is_a_fraction(classes: list[Classification]) -> None:
+    share = high_value_share(classes)
     if classes:
         assert share is not None
         assert 0.0 <= share <= 1.0

@@ -33,7 +33,7 @@ def run(
     )
 
 
-def test_scripted_chat_prints_questions_and_confirmation(tmp_path: Path):
+def test_scripted_chat_prints_questions_and_confirmation(tmp_path: Path) -> None:
     result = run(
         ["chat", "--as", "Ana"],
         tmp_path,
@@ -47,7 +47,7 @@ def test_scripted_chat_prints_questions_and_confirmation(tmp_path: Path):
     assert "12 / 5" in out and "90 / 60" in out
 
 
-def test_chat_resumes_after_the_process_restarts(tmp_path: Path):
+def test_chat_resumes_after_the_process_restarts(tmp_path: Path) -> None:
     first = run(["chat", "--as", "Ben"], tmp_path, stdin="7\n")
     assert first.returncode == 0
     second = run(["chat", "--as", "Ben"], tmp_path, stdin="45\ncalls with prospects\n")
@@ -56,7 +56,7 @@ def test_chat_resumes_after_the_process_restarts(tmp_path: Path):
     assert "7 / 5" in second.stdout and "45 / 60" in second.stdout
 
 
-def test_bad_setting_stops_with_one_line_naming_it(tmp_path: Path):
+def test_bad_setting_stops_with_one_line_naming_it(tmp_path: Path) -> None:
     result = run(["db", "upgrade"], tmp_path, DATABASE_URL="mysql://nope")
     assert result.returncode == 2
     assert "DATABASE_URL" in result.stderr and len(result.stderr.strip().splitlines()) == 1
@@ -64,7 +64,7 @@ def test_bad_setting_stops_with_one_line_naming_it(tmp_path: Path):
     assert result.returncode == 2 and "TICK_SECONDS" in result.stderr
 
 
-def test_unknown_timezone_is_refused(tmp_path: Path):
+def test_unknown_timezone_is_refused(tmp_path: Path) -> None:
     result = run(["chat", "--tz", "Mars/Base"], tmp_path)
     assert result.returncode == 2 and "Mars/Base" in result.stderr
 
@@ -72,20 +72,20 @@ def test_unknown_timezone_is_refused(tmp_path: Path):
 @pytest.mark.parametrize(
     "args", [["--help"], ["run", "--help"], ["chat", "--help"], ["demo", "--help"]]
 )
-def test_help_is_clear(tmp_path: Path, args: list[str]):
+def test_help_is_clear(tmp_path: Path, args: list[str]) -> None:
     result = run(args, tmp_path)
     assert result.returncode == 0
     assert "usage: needle" in result.stdout
 
 
-def test_db_upgrade_creates_the_schema(tmp_path: Path):
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     result = run(["db", "upgrade"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "up to date" in result.stdout
     assert (tmp_path / "needle.db").exists()
 
 
-def test_demo_prints_a_leaderboard(tmp_path: Path):
+def test_demo_prints_a_leaderboard(tmp_path: Path) -> None:
     result = run(["demo", "--database", f"sqlite:///{tmp_path / 'demo.db'}"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "8 members" in result.stdout
@@ -93,7 +93,7 @@ def test_demo_prints_a_leaderboard(tmp_path: Path):
     assert "I don't know the command" not in result.stdout
 
 
-def test_chat_at_another_time_counts_that_day(tmp_path: Path):
+def test_chat_at_another_time_counts_that_day(tmp_path: Path) -> None:
     # A Saturday in Chicago: the check-in is for that local date, and the week is that week.
     result = run(
         ["chat", "--as", "Rita", "--tz", "America/Chicago", "--at", "2026-11-28T10:00"],
@@ -105,7 +105,7 @@ def test_chat_at_another_time_counts_that_day(tmp_path: Path):
     assert "this week (Mon 23 Nov – Sat 28 Nov)" in result.stdout
 
 
-def test_chat_at_an_unreadable_time_is_refused(tmp_path: Path):
+def test_chat_at_an_unreadable_time_is_refused(tmp_path: Path) -> None:
     result = run(["chat", "--at", "next tuesday"], tmp_path)
     assert result.returncode == 2
     assert "--at" in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -29,12 +29,12 @@ from tests.scheduler_support import (
     THU,
     WED,
     at,
-    checkin_of,
     join,
     make_scheduler,
     outbox_for,
     update_team,
 )
+from tests.support import stored
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,7 +58,7 @@ async def test_answers_stay_when_the_late_answer_window_closes(
     clock.set(at(THU, 13))  # past noon: Wednesday's questions can't be answered any more
     replies = await bot.say("hello", user="priya")
     assert replies[-1].kind == ReplyKind.QUESTION  # Thursday's check-in, not Wednesday's
-    kept = await checkin_of(database, "priya", WED)
+    kept = await stored(database, "priya", WED)
     assert kept is not None and kept.status == "partial"
     assert (kept.conversations, kept.minutes, kept.wins) == (9, 45, None)
     assert [a.text for a in kept.activities] == ["discovery call with Globex"]
@@ -78,7 +78,7 @@ async def test_a_new_days_prompt_ends_the_old_questions_with_their_answers_kept(
     assert len(bot.sent_to("tomas", ReplyKind.PROMPT)) == 1
     clock.set(at(THU, 8, 40))
     await bot.say("65", user="tomas")
-    kept = await checkin_of(database, "tomas", WED)
+    kept = await stored(database, "tomas", WED)
     assert kept is not None and (kept.status, kept.conversations, kept.minutes) == (
         "partial",
         7,
@@ -96,7 +96,7 @@ async def test_starting_another_days_checkin_keeps_the_open_ones_answers(
     await bot.say("11", user="lena")
     replies = await bot.say("checkin", user="lena")
     assert replies[-1].kind == ReplyKind.QUESTION
-    kept = await checkin_of(database, "lena", WED)
+    kept = await stored(database, "lena", WED)
     assert kept is not None and (kept.status, kept.conversations) == ("partial", 11)
     state = await open_state(database, "lena")
     assert state is not None and state.local_date == THU
@@ -110,7 +110,7 @@ async def test_coming_back_after_the_window_keeps_the_answers(
     clock.set(at(THU, 15))
     replies = await bot.command("start", user="omar")  # the console greets on every start
     assert replies[-1].kind == ReplyKind.QUESTION
-    kept = await checkin_of(database, "omar", WED)
+    kept = await stored(database, "omar", WED)
     assert kept is not None and (kept.status, kept.conversations, kept.minutes) == (
         "partial",
         3,
@@ -124,12 +124,12 @@ async def test_forget_me_keeps_the_checkin_in_progress_and_no_resumes_it(
     for answer in ("checkin", "8"):
         await bot.say(answer, user="yuki")
     await bot.say("forget-me", user="yuki")
-    kept = await checkin_of(database, "yuki", WED)
+    kept = await stored(database, "yuki", WED)
     assert kept is not None and (kept.status, kept.conversations) == ("partial", 8)
     clock.advance(minutes=15)
     replies = await bot.say("yes", user="yuki")  # too late: the question expired
     assert "expired" in replies[0].text
-    still = await checkin_of(database, "yuki", WED)
+    still = await stored(database, "yuki", WED)
     assert still is not None and still.conversations == 8
 
     for answer in ("checkin", "5", "forget-me"):
@@ -138,7 +138,7 @@ async def test_forget_me_keeps_the_checkin_in_progress_and_no_resumes_it(
     assert replies[-1].kind == ReplyKind.QUESTION and "minutes" in replies[-1].text
     for answer in ("30 min", "renewal call with Initech"):
         await bot.say(answer, user="ines")
-    done = await checkin_of(database, "ines", WED)
+    done = await stored(database, "ines", WED)
     assert done is not None and (done.status, done.conversations, done.minutes) == (
         "complete",
         5,
@@ -166,7 +166,7 @@ async def test_cancel_keeps_the_answers_and_settles_the_days_prompt(
     await scheduler.tick(at(WED, 17, 0, 30))
     assert bot.sent_to("raúl", ReplyKind.PROMPT) == []  # no "how did today go?" right after
     assert len(bot.sent_to("keiko", ReplyKind.PROMPT)) == 1
-    kept = await checkin_of(database, "raúl", WED)
+    kept = await stored(database, "raúl", WED)
     assert kept is not None and (kept.status, kept.conversations) == ("partial", 4)
 
 

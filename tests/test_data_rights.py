@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from adapters.memory import MemoryAdapter
+from bot.clock import FakeClock
 from bot.messages import Reply, ReplyKind
 from bot.storage.db import Database
 from bot.storage.models import Activity, Checkin, CheckinVersion, Member, TeamMembership
@@ -130,7 +131,9 @@ async def test_forget_me_by_button_and_cancel(bot: MemoryAdapter, database: Data
     assert await counts(database, "ana") == {}
 
 
-async def test_forget_me_question_expires(bot: MemoryAdapter, database: Database, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_forget_me_question_expires(
+    bot: MemoryAdapter, database: Database, clock: FakeClock
+) -> None:
     await join(bot, "ana")
     await seed(database, "ana", {MON: (6, 70)})
     await bot.command("forget-me")

@@ -12,7 +12,8 @@ from bot.messages import Action, Reply, ReplyKind
 from bot.storage.checkins import checkin_versions
 from bot.storage.db import Database
 from bot.storage.people import find_member
-from tests.scheduler_support import TUE, WED, at, checkin_of
+from tests.scheduler_support import TUE, WED, at
+from tests.support import stored
 
 
 def choice_value(reply: Reply, action: Action) -> str:
@@ -34,12 +35,12 @@ async def test_off_after_a_finished_checkin_asks_first_and_shows_what_it_replace
     assert "pricing call with Umbrella" in text and "2 activities" in text
     actions = [choice.action for choice in replies[0].choices]
     assert actions == [Action.DAY_OFF_CONFIRM, Action.DAY_OFF_KEEP]
-    still = await checkin_of(database, "mei", WED)
+    still = await stored(database, "mei", WED)
     assert still is not None and still.status == "complete"  # nothing replaced yet
 
     replies = await bot.say("yes", user="mei")
     assert replies[0].kind == ReplyKind.DAY_OFF and "Enjoy it!" in replies[0].text
-    off = await checkin_of(database, "mei", WED)
+    off = await stored(database, "mei", WED)
     assert off is not None and (off.status, off.day_off_reason) == ("day_off", "pto")
     async with database.transaction() as session:
         member = await find_member(session, "memory", "mei")
@@ -54,7 +55,7 @@ async def test_no_keeps_the_checkin_and_buttons_answer_too(
     await bot.say("6 calls, 75 min; contract review with Hooli", user="dev")
     asked = await bot.say("feeling ill", user="dev")
     await bot.press(Action.DAY_OFF_KEEP, choice_value(asked[0], Action.DAY_OFF_KEEP), user="dev")
-    kept = await checkin_of(database, "dev", WED)
+    kept = await stored(database, "dev", WED)
     assert kept is not None and (kept.status, kept.conversations) == ("complete", 6)
 
     asked = await bot.say("sick", user="dev")
@@ -65,7 +66,7 @@ async def test_no_keeps_the_checkin_and_buttons_answer_too(
     replies = await bot.press(Action.DAY_OFF_CONFIRM, value, user="dev")
     assert replies[0].kind == ReplyKind.DAY_OFF
     assert "Get well" in replies[0].text and "Enjoy" not in replies[0].text
-    off = await checkin_of(database, "dev", WED)
+    off = await stored(database, "dev", WED)
     assert off is not None and (off.status, off.day_off_reason) == ("day_off", "sick")
 
 
@@ -77,7 +78,7 @@ async def test_off_mid_checkin_with_answers_asks_and_keeps_them_on_no(
     asked = await bot.say("holiday", user="ada")
     assert asked[0].kind == ReplyKind.CONFIRM and "12 conversations" in asked[0].text
     await bot.say("no", user="ada")
-    kept = await checkin_of(database, "ada", WED)
+    kept = await stored(database, "ada", WED)
     assert kept is not None and (kept.status, kept.conversations) == ("partial", 12)
 
 
@@ -89,8 +90,9 @@ async def test_the_reply_fits_the_reason(bot: MemoryAdapter, database: Database)
     assert "Get well" in sick[0].text and "Enjoy" not in sick[0].text
     holiday = await bot.say("bank holiday", user="sol")
     assert "Enjoy it!" in holiday[0].text
-    assert (await checkin_of(database, "kim", WED)).day_off_reason == "off"  # type: ignore[union-attr]
-    assert (await checkin_of(database, "sol", WED)).day_off_reason == "holiday"  # type: ignore[union-attr]
+    kim, sol = await stored(database, "kim", WED), await stored(database, "sol", WED)
+    assert kim is not None and kim.day_off_reason == "off"
+    assert sol is not None and sol.day_off_reason == "holiday"
 
 
 async def test_stats_and_export_show_the_reasons(

@@ -19,24 +19,18 @@ from bot.clock import FakeClock
 from bot.coaching.nudges import daily_prompt
 from bot.engine import Engine
 from bot.messages import Address
-from bot.storage.checkins import get_checkin
 from bot.storage.db import Database
 from bot.storage.models import Member, Team
 from bot.storage.people import find_member, teams_of
 from scheduler.service import Scheduler
+from tests.discord_harness import acme_sales
 from tests.fakes.discord import EPHEMERAL, Call, FakeDiscord, start_needle_on
-
-TODAY = date(2026, 11, 25)  # conftest's clock: Wednesday 25 November 2026, 18:00 UTC
+from tests.support import TODAY, stored
 
 
 @pytest.fixture
 def people(fake: FakeDiscord) -> dict[str, Any]:
-    ana = fake.add_user("Ana Lopez")
-    ben = fake.add_user("Ben")
-    acme = fake.add_guild("Acme Sales", owner=ben)
-    fake.add_member(acme, ana)
-    fake.add_member(acme, ben, manage_guild=True)
-    return {"ana": ana, "ben": ben, "acme": acme}
+    return acme_sales(fake)
 
 
 def text_of(call: Call) -> str:
@@ -59,21 +53,20 @@ def buttons_of(call: Call) -> dict[str, str]:
     }
 
 
-async def stored_checkin(database: Database, user_id: str, day: date = TODAY) -> Any:
+async def stored_checkin(
+    database: Database, user_id: str, day: date = TODAY
+) -> dict[str, Any] | None:
     """The member's check-in for `day` as stored, or None."""
-    async with database.transaction() as session:
-        member = await find_member(session, "discord", user_id)
-        assert member is not None
-        checkin = await get_checkin(session, member.id, day)
-        if checkin is None:
-            return None
-        return {
-            "status": checkin.status,
-            "conversations": checkin.conversations,
-            "minutes": checkin.minutes,
-            "activities": [a.text for a in checkin.activities],
-            "source": checkin.source,
-        }
+    checkin = await stored(database, user_id, day, platform="discord")
+    if checkin is None:
+        return None
+    return {
+        "status": checkin.status,
+        "conversations": checkin.conversations,
+        "minutes": checkin.minutes,
+        "activities": [a.text for a in checkin.activities],
+        "source": checkin.source,
+    }
 
 
 class Dm:
@@ -212,7 +205,7 @@ async def test_day_off_button(
     )
     pressed = await fake.click(ana, message, "needle:checkin.day_off:2026-11-25")
     assert "Day off noted for today" in text_of(await fake.wait_for_callback(pressed))
-    assert (await stored_checkin(database, ana["id"]))["status"] == "day_off"
+    assert (await stored_checkin(database, ana["id"]) or {}).get("status") == "day_off"
 
 
 async def test_admin_command_is_refused_to_a_member_without_manage_server(
@@ -248,7 +241,7 @@ async def test_checkin_interrupted_by_a_dropped_gateway_between_modal_and_submit
     assert "Conversations: 3 / 5" in text_of(confirmation)
     assert confirmation.json["data"]["flags"] & EPHEMERAL
     assert fake.resumes == 1
-    assert (await stored_checkin(database, ana["id"]))["conversations"] == 3
+    assert (await stored_checkin(database, ana["id"]) or {}).get("conversations") == 3
 
 
 async def test_one_checkin_a_day_for_a_member_of_two_servers(
@@ -269,7 +262,7 @@ async def test_one_checkin_a_day_for_a_member_of_two_servers(
             assert member is not None
             teams = {t.external_id for t in await teams_of(session, member.id)}
         assert teams == {acme.id, beta.id}  # one member, in both teams, with one check-in
-        assert (await stored_checkin(database, ana["id"]))["conversations"] == 12
+        assert (await stored_checkin(database, ana["id"]) or {}).get("conversations") == 12
         for guild in (acme, beta):
             board = await fake.slash(ana, "leaderboard", {"period": "today"}, guild=guild)
             assert "Ana" in text_of(await fake.wait_for_callback(board))

@@ -13,17 +13,14 @@ from adapters.base import DeliveryError
 from bot.messages import Address, Reply
 from bot.storage.db import Database
 from bot.storage.models import TeamMembership
+from tests.discord_harness import acme_sales
 from tests.fakes.discord import FakeDiscord
 from tests.test_discord_coach import Dm, text_of
 
 
 @pytest.fixture
 def people(fake: FakeDiscord) -> dict[str, Any]:
-    ana, ben = fake.add_user("Ana Lopez"), fake.add_user("Ben")
-    acme, other = fake.add_guild("Acme Sales", owner=ben), fake.add_guild("Other Co")
-    fake.add_member(acme, ana)
-    fake.add_member(acme, ben, manage_guild=True)
-    return {"ana": ana, "ben": ben, "acme": acme, "other": other}
+    return {**acme_sales(fake), "other": fake.add_guild("Other Co")}
 
 
 async def test_admin_commands_from_a_dm_are_refused_with_where_to_use_them(

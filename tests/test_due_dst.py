@@ -227,7 +227,7 @@ def run_ticks(
     schedule: MemberSchedule, ticks: list[datetime], grace: timedelta = GRACE
 ) -> list[tuple[DueWork, datetime]]:
     """What a scheduler ticking at these instants claims (the dict stands in for the table)."""
-    settled: dict[str, date | None] = {}
+    settled: dict[Kind, date | None] = {}
     claimed: set[tuple[str, str, date]] = set()
     sent: list[tuple[DueWork, datetime]] = []
     for now in ticks:

@@ -15,6 +15,7 @@ from bot.clock import FakeClock
 from bot.commands import build_router
 from bot.config import Settings
 from bot.engine import Engine
+from bot.messages import ReplyKind
 from bot.storage.db import Database
 from tests.conftest import START
 
@@ -47,19 +48,19 @@ messages = st.one_of(
 )
 
 
-async def converse(template: Path, folder: Path, texts: list[str]) -> list[list[str]]:
+async def converse(template: Path, folder: Path, texts: list[str]) -> list[list[ReplyKind]]:
     path = folder / f"prop-{next(_counter)}.db"
     shutil.copy(template, path)
     database = Database(f"sqlite:///{path}")
     try:
         engine = Engine(
             database,
-            Settings(_env_file=None, database_url=f"sqlite:///{path}"),  # type: ignore[call-arg]
+            Settings(_env_file=None, database_url=f"sqlite:///{path}"),
             FakeClock(START),
             router=build_router(),
         )
         bot = MemoryAdapter(engine)
-        kinds = []
+        kinds: list[list[ReplyKind]] = []
         for text in texts:
             replies = await bot.say(text)
             kinds.append([r.kind for r in replies])
@@ -79,6 +80,6 @@ async def converse(template: Path, folder: Path, texts: list[str]) -> list[list[
 @given(texts=st.lists(messages, min_size=1, max_size=8))
 def test_any_conversation_gets_replies_and_never_an_error(
     migrated_sqlite: Path, tmp_path: Path, texts: list[str]
-):
+) -> None:
     kinds = asyncio.run(converse(migrated_sqlite, tmp_path, texts))
-    assert not any("error" in k for k in kinds), kinds
+    assert not any(ReplyKind.ERROR in k for k in kinds), kinds

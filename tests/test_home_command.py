@@ -8,6 +8,7 @@ from adapters.memory import MemoryAdapter
 from bot.checkin.arguments import parse_schedule
 from bot.messages import Reply, ReplyKind
 from bot.profile import describe_workdays
+from tests.support import facts
 
 CHECKIN = "12 calls, 90 min; demo with Acme; proposal for Beta"
 
@@ -15,11 +16,6 @@ CHECKIN = "12 calls, 90 min; demo with Acme; proposal for Beta"
 def actions(replies: list[Reply]) -> list[str]:
     """Every button's action id in the replies."""
     return [c.action for r in replies for c in r.choices]
-
-
-def facts(replies: list[Reply]) -> dict[str, str]:
-    """Every fact of the replies, label -> value."""
-    return {f.label: f.value for r in replies for f in r.facts}
 
 
 async def test_home_before_a_check_in(bot: MemoryAdapter) -> None:

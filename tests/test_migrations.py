@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
 from adapters.memory import MemoryAdapter
 from bot.storage.db import Database
@@ -23,8 +25,8 @@ TABLE = "slack_oauth_states"
 
 
 @pytest.mark.both_databases
-async def test_migrated_schema_matches_the_models(database: Database):
-    def differences(connection):  # type: ignore[no-untyped-def]
+async def test_migrated_schema_matches_the_models(database: Database) -> None:
+    def differences(connection: Connection) -> list[Any]:
         context = MigrationContext.configure(
             connection,
             opts={"compare_type": True, "include_object": include_object},
@@ -37,7 +39,7 @@ async def test_migrated_schema_matches_the_models(database: Database):
 
 
 @pytest.mark.both_databases
-async def test_downgrade_to_nothing_and_back(database: Database):
+async def test_downgrade_to_nothing_and_back(database: Database) -> None:
     head = await current_revision(database)
     assert head is not None
     async with database.engine.begin() as conn:
@@ -48,8 +50,8 @@ async def test_downgrade_to_nothing_and_back(database: Database):
 
 
 @pytest.mark.both_databases
-async def test_oauth_states_are_looked_up_through_an_index(database: Database):
-    def indexed_columns(connection):  # type: ignore[no-untyped-def]
+async def test_oauth_states_are_looked_up_through_an_index(database: Database) -> None:
+    def indexed_columns(connection: Connection) -> list[list[str | None]]:
         return [index["column_names"] for index in inspect(connection).get_indexes(TABLE)]
 
     async with database.engine.connect() as conn:
@@ -63,7 +65,9 @@ async def test_oauth_states_are_looked_up_through_an_index(database: Database):
 
 
 @pytest.mark.both_databases
-async def test_migrating_down_and_up_keeps_every_row(bot: MemoryAdapter, database: Database):
+async def test_migrating_down_and_up_keeps_every_row(
+    bot: MemoryAdapter, database: Database
+) -> None:
     # A week of check-ins by two members, a correction, a day off and an open conversation:
     # rows in every table that holds a member's data. SQLite rebuilds a table to change its
     # constraints, and a rebuilt `members` once took every check-in with it.

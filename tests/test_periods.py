@@ -11,17 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.memory import MemoryAdapter
-from bot.messages import Reply, ReplyKind
+from bot.messages import ReplyKind
 from bot.stats.periods import PeriodError, parse_period, period_of
 from bot.storage.db import Database
 from tests.stats_helpers import join, seed
+from tests.support import facts
 
 WED = date(2026, 11, 25)  # the fake clock's today
 WORKDAYS = frozenset(range(5))
-
-
-def facts(replies: list[Reply]) -> dict[str, str]:
-    return {f.label: f.value for r in replies for f in r.facts}
 
 
 @pytest.mark.both_databases

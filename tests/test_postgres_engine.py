@@ -7,28 +7,18 @@ Every test runs on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from adapters.memory import MemoryAdapter
 from bot.messages import ReplyKind
-from bot.storage.checkins import checkin_versions, get_checkin
+from bot.storage.checkins import checkin_versions
 from bot.storage.db import Database
 from bot.storage.models import Checkin, Member, ProcessedEvent
-from bot.storage.people import find_member
+from tests.support import TODAY, stored
 
 pytestmark = pytest.mark.both_databases
-
-TODAY = date(2026, 11, 25)
-
-
-async def stored(database: Database, user: str = "ana") -> Checkin | None:
-    async with database.transaction() as session:
-        member = await find_member(session, "memory", user)
-        assert member is not None
-        return await get_checkin(session, member.id, TODAY)
 
 
 async def test_checkin_conversation_is_stored(bot: MemoryAdapter, database: Database) -> None:

@@ -16,7 +16,7 @@ from bot.commands.admin import settings_router
 from bot.config import Settings
 from bot.context import Context
 from bot.engine import Engine
-from bot.messages import Reply
+from bot.messages import Reply, ReplyKind
 from bot.router import Command, DuplicateRoute, Router
 from bot.storage.conversations import EndReason, load_state, save_state
 from bot.storage.db import Database
@@ -30,7 +30,9 @@ async def nothing(_ctx: Context, _args: str) -> list[Reply]:
     return []
 
 
-def engine_with(router: Router, database: Database, settings: Settings, clock: FakeClock):
+def engine_with(
+    router: Router, database: Database, settings: Settings, clock: FakeClock
+) -> MemoryAdapter:
     return MemoryAdapter(Engine(database, settings, clock, router=router))
 
 
@@ -145,10 +147,10 @@ class Survey:
 
     async def answer(self, ctx: Context, state: ConversationState, text: str) -> list[Reply]:
         self.answers.append(text)
-        return [Reply(f"noted: {text}", kind="info")]
+        return [Reply(f"noted: {text}", kind=ReplyKind.INFO)]
 
     async def reask(self, ctx: Context, state: ConversationState, after: Command) -> list[Reply]:
-        return [Reply(f"back to the survey after {after.name}", kind="question")]
+        return [Reply(f"back to the survey after {after.name}", kind=ReplyKind.QUESTION)]
 
     async def close(self, ctx: Context, state: ConversationState, reason: EndReason) -> None:
         self.answers.append(f"closed: {reason}")

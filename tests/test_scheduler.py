@@ -16,6 +16,7 @@ from bot.messages import ReplyKind
 from bot.storage.db import Database
 from bot.storage.events import remember_event
 from bot.storage.models import ProcessedEvent
+from scheduler.service import Scheduler
 from tests.scheduler_support import (
     FRI,
     MON,
@@ -40,12 +41,14 @@ pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture
-def scheduler(database: Database, bot: MemoryAdapter, clock: FakeClock):  # type: ignore[no-untyped-def]
+def scheduler(database: Database, bot: MemoryAdapter, clock: FakeClock) -> Scheduler:
     """A scheduler delivering into the in-memory adapter."""
     return make_scheduler(database, outbox_for(bot), clock)
 
 
-async def test_prompt_comes_at_checkin_time_once(bot, clock, scheduler) -> None:  # type: ignore[no-untyped-def]
+async def test_prompt_comes_at_checkin_time_once(
+    bot: MemoryAdapter, clock: FakeClock, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
     await scheduler.tick(at(THU, 16, 59, 30))
     assert bot.sent_to("ana") == []
@@ -59,8 +62,8 @@ async def test_prompt_comes_at_checkin_time_once(bot, clock, scheduler) -> None:
 
 
 async def test_prompt_follows_the_members_own_time_and_zone(
-    bot, clock, database, scheduler
-) -> None:  # type: ignore[no-untyped-def]
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
     await update_member(database, "ana", timezone="America/New_York", checkin_time=time(16, 30))
     await scheduler.tick(at(THU, 17, 0))  # 17:00 UTC is 12:00 in New York
@@ -69,24 +72,34 @@ async def test_prompt_follows_the_members_own_time_and_zone(
     assert kinds_sent(bot, "ana") == ["prompt"]
 
 
-async def test_nothing_on_a_non_workday(bot, clock, scheduler) -> None:  # type: ignore[no-untyped-def]
+async def test_nothing_on_a_non_workday(
+    bot: MemoryAdapter, clock: FakeClock, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
     await scheduler.tick(at(SAT, 17, 1))
     await scheduler.tick(at(SAT, 19, 1))
     assert bot.sent_to("ana") == []
+    await scheduler.tick(at(SAT + timedelta(days=2), 17, 1))  # Monday: a workday again
+    assert len(bot.sent_to("ana", ReplyKind.PROMPT)) == 1
 
 
-async def test_paused_member_gets_nothing_until_resumed(bot, clock, database, scheduler) -> None:  # type: ignore[no-untyped-def]
+async def test_paused_member_gets_nothing_until_resumed(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
+    await join(bot, clock, "bo")
     await update_member(database, "ana", paused_until=THU)
     await scheduler.tick(at(THU, 17, 1))
     await scheduler.tick(at(THU, 19, 1))
     assert bot.sent_to("ana") == []
+    assert kinds_sent(bot, "bo") == ["prompt", "reminder"]  # the team's day goes on
     await scheduler.tick(at(THU + timedelta(days=1), 17, 1))
     assert kinds_sent(bot, "ana") == ["prompt"]
 
 
-async def test_member_who_left_gets_nothing(bot, clock, database, scheduler) -> None:  # type: ignore[no-untyped-def]
+async def test_member_who_left_gets_nothing(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
     await join(bot, clock, "bo")
     await leave(database, "bo")
@@ -95,35 +108,46 @@ async def test_member_who_left_gets_nothing(bot, clock, database, scheduler) -> 
     assert bot.sent_to("bo") == []
 
 
-async def test_undeliverable_member_gets_nothing(bot, clock, database, scheduler) -> None:  # type: ignore[no-untyped-def]
+async def test_undeliverable_member_gets_nothing(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
+    await join(bot, clock, "bo")
     await update_member(database, "ana", undeliverable_since=at(WED, 9))
     await scheduler.tick(at(THU, 17, 1))
-    assert bot.sent == []
+    assert bot.sent_to("ana") == []
+    assert kinds_sent(bot, "bo") == ["prompt"]
 
 
 async def test_day_off_marked_ahead_gets_no_prompt_and_no_reminder(
-    bot, clock, database, scheduler
-) -> None:  # type: ignore[no-untyped-def]
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
+    await join(bot, clock, "bo")
     await record_checkin(database, "ana", THU, status="day_off", conversations=None, minutes=None)
     await scheduler.tick(at(THU, 17, 1))
     await scheduler.tick(at(THU, 19, 1))
-    assert bot.sent == []
-    rows = {row.kind: row for row in await delivery_rows(database)}
+    assert bot.sent_to("ana") == []
+    assert kinds_sent(bot, "bo") == ["prompt", "reminder"]
+    ana = f"member:{await member_id(database, 'ana')}"
+    rows = {row.kind: row for row in await delivery_rows(database) if row.target == ana}
     assert rows["prompt"].status == "skipped" and "day_off" in (rows["prompt"].error or "")
 
 
-async def test_checked_in_before_the_prompt_gets_none(bot, clock, database, scheduler) -> None:  # type: ignore[no-untyped-def]
+async def test_checked_in_before_the_prompt_gets_none(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
+    await join(bot, clock, "bo")
     await record_checkin(database, "ana", THU)
     await scheduler.tick(at(THU, 17, 1))
     await scheduler.tick(at(THU, 19, 1))
-    assert bot.sent == []
+    assert bot.sent_to("ana") == []
+    assert kinds_sent(bot, "bo") == ["prompt", "reminder"]
 
 
-async def test_members_sharing_a_schedule_are_each_judged_on_their_own(  # type: ignore[no-untyped-def]
-    bot, clock, database, scheduler
+async def test_members_sharing_a_schedule_are_each_judged_on_their_own(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
 ) -> None:
     # One tick works out what is due once for everyone with the same settings; each member
     # is still judged on when they joined and whether they checked in, and a member with
@@ -145,8 +169,8 @@ async def test_members_sharing_a_schedule_are_each_judged_on_their_own(  # type:
     assert len(bot.sent) == 2
 
 
-async def test_member_of_two_teams_gets_one_prompt_on_their_first_teams_schedule(  # type: ignore[no-untyped-def]
-    bot, clock, database, scheduler
+async def test_member_of_two_teams_gets_one_prompt_on_their_first_teams_schedule(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
 ) -> None:
     await join(bot, clock, "ana", team_id="team-1")
     await join(bot, clock, "ana", team_id="team-2", when=at(WED, 18, 5))
@@ -160,7 +184,9 @@ async def test_member_of_two_teams_gets_one_prompt_on_their_first_teams_schedule
     assert bot.sent[0].address.team_id == "team-1"
 
 
-async def test_reminder_when_no_checkin_by_nudge_time_once(bot, clock, database, scheduler) -> None:  # type: ignore[no-untyped-def]
+async def test_reminder_when_no_checkin_by_nudge_time_once(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
     await join(bot, clock, "bo")
     await join(bot, clock, "cy")
@@ -178,8 +204,8 @@ async def test_reminder_when_no_checkin_by_nudge_time_once(bot, clock, database,
 
 
 async def test_no_reminder_when_the_nudge_time_is_in_quiet_hours(
-    bot, clock, database, scheduler
-) -> None:  # type: ignore[no-untyped-def]
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
     await update_team(database, checkin_time=time(20, 0))  # reminder due 22:00, quiet 21-08
     for hour, minute in ((20, 0), (22, 0), (22, 30), (23, 59)):
@@ -189,8 +215,8 @@ async def test_no_reminder_when_the_nudge_time_is_in_quiet_hours(
 
 
 async def test_no_reminder_sent_during_quiet_hours_after_downtime(
-    bot, clock, database, scheduler
-) -> None:  # type: ignore[no-untyped-def]
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
     await update_team(database, checkin_time=time(18, 0), nudge_after_minutes=120)
     await scheduler.tick(at(THU, 18, 0))
@@ -199,7 +225,7 @@ async def test_no_reminder_sent_during_quiet_hours_after_downtime(
     assert kinds_sent(bot, "ana") == ["prompt"]
 
 
-async def _three_days_below(bot, clock, database) -> None:  # type: ignore[no-untyped-def]
+async def _three_days_below(bot: MemoryAdapter, clock: FakeClock, database: Database) -> None:
     await join(bot, clock, "ana", when=at(MON, 8))
     await join(bot, clock, "maria", when=at(MON, 8))
     for day in (MON, TUE, WED):
@@ -207,8 +233,8 @@ async def _three_days_below(bot, clock, database) -> None:  # type: ignore[no-un
         await record_checkin(database, "maria", day)
 
 
-async def test_stronger_nudge_after_n_workdays_below_minimum_and_note_to_manager(  # type: ignore[no-untyped-def]
-    bot, clock, database, scheduler
+async def test_stronger_nudge_after_n_workdays_below_minimum_and_note_to_manager(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
 ) -> None:
     await _three_days_below(bot, clock, database)
     await update_team(database, manager_member_id=await member_id(database, "maria"))
@@ -222,8 +248,8 @@ async def test_stronger_nudge_after_n_workdays_below_minimum_and_note_to_manager
     assert sorted(kinds_sent(bot, "ana")) == ["escalation", "prompt"]
 
 
-async def test_no_stronger_nudge_before_n_days_and_no_note_without_manager(  # type: ignore[no-untyped-def]
-    bot, clock, database, scheduler
+async def test_no_stronger_nudge_before_n_days_and_no_note_without_manager(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
 ) -> None:
     await _three_days_below(bot, clock, database)
     await update_team(database, escalate_after_days=4)
@@ -239,7 +265,9 @@ async def test_no_stronger_nudge_before_n_days_and_no_note_without_manager(  # t
     assert bot.sent_to("maria", ReplyKind.MANAGER_NOTE) == []
 
 
-async def test_pace_check_when_enabled_for_members_behind(bot, clock, database, scheduler) -> None:  # type: ignore[no-untyped-def]
+async def test_pace_check_when_enabled_for_members_behind(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
     await join(bot, clock, "bo")
     await scheduler.tick(at(THU, 12, 30))
@@ -255,7 +283,9 @@ async def test_pace_check_when_enabled_for_members_behind(bot, clock, database, 
     assert bot.sent_to("bo") == []
 
 
-async def test_downtime_catch_up_within_grace(bot, clock, database, scheduler) -> None:  # type: ignore[no-untyped-def]
+async def test_downtime_catch_up_within_grace(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
     # Needle was down from 16:00 until 19:30: the 17:00 prompt is 2.5 h late, within 3 h.
     await scheduler.tick(at(THU, 19, 30))
@@ -265,8 +295,8 @@ async def test_downtime_catch_up_within_grace(bot, clock, database, scheduler) -
 
 
 async def test_downtime_beyond_grace_is_skipped_not_sent_in_a_burst(
-    bot, clock, database, scheduler
-) -> None:  # type: ignore[no-untyped-def]
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
     await update_team(database, nudge_after_minutes=60)
     # Down from 16:00 until 20:30: prompt 3.5 h late (skipped), reminder 2.5 h late (sent).
@@ -278,7 +308,9 @@ async def test_downtime_beyond_grace_is_skipped_not_sent_in_a_burst(
     assert bot.sent == []
 
 
-async def test_catch_up_across_midnight(bot, clock, database, scheduler) -> None:  # type: ignore[no-untyped-def]
+async def test_catch_up_across_midnight(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
     await update_team(database, checkin_time=time(23, 30))
     await scheduler.tick(at(THU + timedelta(days=1), 0, 45))  # Thursday's prompt, 75 min late
@@ -287,8 +319,8 @@ async def test_catch_up_across_midnight(bot, clock, database, scheduler) -> None
 
 
 async def test_member_who_joined_after_todays_time_waits_for_tomorrow(
-    bot, clock, scheduler
-) -> None:  # type: ignore[no-untyped-def]
+    bot: MemoryAdapter, clock: FakeClock, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana", when=at(THU, 17, 30))
     await scheduler.tick(at(THU, 17, 31))
     assert bot.sent == []
@@ -296,8 +328,8 @@ async def test_member_who_joined_after_todays_time_waits_for_tomorrow(
     assert kinds_sent(bot, "ana") == ["prompt"]
 
 
-async def test_old_delivery_records_and_event_ids_are_pruned(  # type: ignore[no-untyped-def]
-    bot, clock, database, scheduler
+async def test_old_delivery_records_and_event_ids_are_pruned(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
 ) -> None:
     await join(bot, clock, "ana", when=at(MON - timedelta(days=120), 9))
     async with database.transaction() as session:
@@ -311,7 +343,9 @@ async def test_old_delivery_records_and_event_ids_are_pruned(  # type: ignore[no
         assert list(kept) == ["recent"]
 
 
-async def test_weekly_recap_goes_to_the_team_channel_once(bot, clock, database, scheduler) -> None:  # type: ignore[no-untyped-def]
+async def test_weekly_recap_goes_to_the_team_channel_once(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana", when=at(MON, 8))
     for day in (MON, TUE, WED, THU):
         await record_checkin(database, "ana", day)
@@ -333,7 +367,9 @@ async def test_weekly_recap_goes_to_the_team_channel_once(bot, clock, database, 
     assert recaps[0].reply.draw is None
 
 
-async def test_weekly_recap_follows_the_team_time_zone(bot, clock, database, scheduler) -> None:  # type: ignore[no-untyped-def]
+async def test_weekly_recap_follows_the_team_time_zone(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
+) -> None:
     await join(bot, clock, "ana")
     await update_team(
         database, timezone="Asia/Tokyo", recap_channel_id="C-RECAP", recap_time=time(9, 0)

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
 from adapters.base import DeliveryError
 from adapters.memory import MemoryAdapter
+from bot.clock import FakeClock
 from bot.messages import Address, Reply, ReplyKind
 from bot.storage import deliveries as store
 from bot.storage.db import Database
@@ -64,8 +67,8 @@ async def test_claim_is_won_once_and_taken_over_only_after_its_lease(database: D
     assert again == []  # a sent delivery is never claimed again
 
 
-async def test_two_instances_ticking_together_send_each_prompt_once(  # type: ignore[no-untyped-def]
-    bot, clock, database, database_url
+async def test_two_instances_ticking_together_send_each_prompt_once(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, database_url: str
 ) -> None:
     for n in range(40):
         await join(bot, clock, f"member-{n}")
@@ -84,8 +87,8 @@ async def test_two_instances_ticking_together_send_each_prompt_once(  # type: ig
     assert len(rows) == 40 and {row.status for row in rows} == {"sent"}
 
 
-async def test_a_crashed_claim_is_retried_after_its_lease_by_another_instance(  # type: ignore[no-untyped-def]
-    bot, clock, database
+async def test_a_crashed_claim_is_retried_after_its_lease_by_another_instance(
+    bot: MemoryAdapter, clock: FakeClock, database: Database
 ) -> None:
     await join(bot, clock, "ana")
     ana = await member_id(database, "ana")
@@ -111,17 +114,21 @@ async def test_a_crashed_claim_is_retried_after_its_lease_by_another_instance(  
     assert (prompt.status, prompt.claimed_by, prompt.attempts) == ("sent", "survivor", 2)
 
 
-async def test_restart_does_not_send_again(bot, clock, database) -> None:  # type: ignore[no-untyped-def]
+async def test_restart_does_not_send_again(
+    bot: MemoryAdapter, clock: FakeClock, database: Database
+) -> None:
     await join(bot, clock, "ana")
     first = make_scheduler(database, outbox_for(bot), clock, owner="before-restart")
     await first.tick(at(THU, 17, 0, 30))
     restarted = make_scheduler(database, outbox_for(bot), clock, owner="after-restart")
     await restarted.tick(at(THU, 17, 1))
     await restarted.tick(at(THU, 19, 30))
-    assert kinds_sent(bot, "ana").count("prompt") == 1
+    assert kinds_sent(bot, "ana").count(ReplyKind.PROMPT) == 1
 
 
-async def test_transient_failure_is_retried_with_backoff(bot, clock, database) -> None:  # type: ignore[no-untyped-def]
+async def test_transient_failure_is_retried_with_backoff(
+    bot: MemoryAdapter, clock: FakeClock, database: Database
+) -> None:
     await join(bot, clock, "ana")
     scheduler = make_scheduler(database, outbox_for(bot), clock, retry_base=timedelta(minutes=1))
     bot.failures["ana"] = DeliveryError("timeout talking to the platform")
@@ -139,7 +146,9 @@ async def test_transient_failure_is_retried_with_backoff(bot, clock, database) -
     assert (prompt.status, prompt.attempts) == ("sent", 3)
 
 
-async def test_a_send_that_keeps_failing_is_given_up(bot, clock, database) -> None:  # type: ignore[no-untyped-def]
+async def test_a_send_that_keeps_failing_is_given_up(
+    bot: MemoryAdapter, clock: FakeClock, database: Database
+) -> None:
     await join(bot, clock, "ana")
     scheduler = make_scheduler(
         database, outbox_for(bot), clock, max_attempts=3, retry_base=timedelta(minutes=1)
@@ -152,8 +161,8 @@ async def test_a_send_that_keeps_failing_is_given_up(bot, clock, database) -> No
     assert "connection reset" in (prompt.error or "")
 
 
-async def test_permanent_failure_marks_the_member_and_is_logged_once(  # type: ignore[no-untyped-def]
-    bot, clock, database, caplog
+async def test_permanent_failure_marks_the_member_and_is_logged_once(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     await join(bot, clock, "ana")
     await join(bot, clock, "bo")
@@ -177,7 +186,9 @@ async def test_permanent_failure_marks_the_member_and_is_logged_once(  # type: i
     assert kinds_sent(bot, "bo") == ["prompt", "reminder", "prompt"]
 
 
-async def test_a_member_whose_deliveries_keep_failing_is_marked(bot, clock, database) -> None:  # type: ignore[no-untyped-def]
+async def test_a_member_whose_deliveries_keep_failing_is_marked(
+    bot: MemoryAdapter, clock: FakeClock, database: Database
+) -> None:
     await join(bot, clock, "ana")
     scheduler = make_scheduler(
         database, outbox_for(bot), clock, max_attempts=1, retry_base=timedelta(minutes=1)
@@ -210,7 +221,9 @@ class GatedAdapter(MemoryAdapter):
         await super().send(address, reply)
 
 
-async def test_fan_out_is_bounded_by_the_concurrency_setting(bot, clock, database) -> None:  # type: ignore[no-untyped-def]
+async def test_fan_out_is_bounded_by_the_concurrency_setting(
+    bot: MemoryAdapter, clock: FakeClock, database: Database
+) -> None:
     for n in range(30):
         await join(bot, clock, f"member-{n}")
     gated = GatedAdapter(bot)
@@ -227,7 +240,9 @@ async def test_fan_out_is_bounded_by_the_concurrency_setting(bot, clock, databas
     assert len({out.address.user_id for out in gated.sent}) == 30
 
 
-async def test_stopping_mid_fan_out_gives_back_unsent_claims(bot, clock, database) -> None:  # type: ignore[no-untyped-def]
+async def test_stopping_mid_fan_out_gives_back_unsent_claims(
+    bot: MemoryAdapter, clock: FakeClock, database: Database
+) -> None:
     for n in range(12):
         await join(bot, clock, f"member-{n}")
     gated = GatedAdapter(bot)
@@ -245,8 +260,8 @@ async def test_stopping_mid_fan_out_gives_back_unsent_claims(bot, clock, databas
     assert len(delivered) == 10  # all but the two cut off mid-send (their lease decides)
 
 
-async def test_a_claim_that_fails_for_good_lets_sends_in_flight_finish_and_count(  # type: ignore[no-untyped-def]
-    bot, clock, database
+async def test_a_claim_that_fails_for_good_lets_sends_in_flight_finish_and_count(
+    bot: MemoryAdapter, clock: FakeClock, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for n in range(12):
         await join(bot, clock, f"member-{n}")
@@ -254,7 +269,7 @@ async def test_a_claim_that_fails_for_good_lets_sends_in_flight_finish_and_count
     scheduler = make_scheduler(database, outbox_for(gated), clock, concurrency=2)
     write, claims, gave_up = scheduler.deliverer.write, 0, asyncio.Event()
 
-    async def second_claim_fails(fn, *args):  # type: ignore[no-untyped-def]
+    async def second_claim_fails(fn: Callable[..., Any], *args: Any) -> Any:
         nonlocal claims
         if fn.__name__ == "_claim_chunk":
             claims += 1
@@ -263,7 +278,7 @@ async def test_a_claim_that_fails_for_good_lets_sends_in_flight_finish_and_count
                 raise OperationalError("INSERT INTO deliveries", {}, Exception("disk I/O error"))
         return await write(fn, *args)
 
-    scheduler.deliverer.write = second_claim_fails  # type: ignore[method-assign]
+    monkeypatch.setattr(scheduler.deliverer, "write", second_claim_fails)
     tick = asyncio.create_task(scheduler.tick(at(THU, 17, 0, 30)))
     # The first chunk (4) claimed, then the next one failed three times.
     await asyncio.wait_for(gave_up.wait(), 30)
@@ -276,8 +291,8 @@ async def test_a_claim_that_fails_for_good_lets_sends_in_flight_finish_and_count
     assert sorted(row.status for row in await delivery_rows(database)) == ["sent"] * 4
 
 
-async def test_an_unreachable_member_who_writes_again_gets_prompts_again(  # type: ignore[no-untyped-def]
-    bot, clock, database
+async def test_an_unreachable_member_who_writes_again_gets_prompts_again(
+    bot: MemoryAdapter, clock: FakeClock, database: Database
 ) -> None:
     await join(bot, clock, "ana")
     scheduler = make_scheduler(database, outbox_for(bot), clock)

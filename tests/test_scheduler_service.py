@@ -35,7 +35,7 @@ async def eventually(condition: Callable[[], bool]) -> None:
     raise AssertionError("the condition never held")
 
 
-async def test_start_ticks_at_once_on_the_running_loop_and_stop_is_clean(  # type: ignore[no-untyped-def]
+async def test_start_ticks_at_once_on_the_running_loop_and_stop_is_clean(
     bot: MemoryAdapter, clock: FakeClock, database: Database, settings: Settings, engine: Engine
 ) -> None:
     await join(bot, clock, "ana")
@@ -53,7 +53,7 @@ async def test_start_ticks_at_once_on_the_running_loop_and_stop_is_clean(  # typ
     assert kinds_sent(bot, "ana") == ["prompt"]
 
 
-async def test_needle_runs_the_scheduler_next_to_its_adapters(  # type: ignore[no-untyped-def]
+async def test_needle_runs_the_scheduler_next_to_its_adapters(
     bot: MemoryAdapter, clock: FakeClock, database: Database, settings: Settings, engine: Engine
 ) -> None:
     await join(bot, clock, "ana")
@@ -63,7 +63,7 @@ async def test_needle_runs_the_scheduler_next_to_its_adapters(  # type: ignore[n
     assert kinds_sent(bot, "ana") == ["prompt"]
 
 
-async def test_console_coach_gets_its_prompt_at_its_checkin_time_once(  # type: ignore[no-untyped-def]
+async def test_console_coach_gets_its_prompt_at_its_checkin_time_once(
     clock: FakeClock, database: Database, settings: Settings, engine: Engine
 ) -> None:
     output = io.StringIO()

@@ -172,7 +172,7 @@ async def test_an_uninstall_stops_sending(slack: SlackHarness) -> None:
 
 def test_a_rate_limit_left_after_retries_is_not_permanent() -> None:
     response = AsyncSlackResponse(
-        client=None,  # type: ignore[arg-type]
+        client=None,
         http_verb="POST",
         api_url="http://x/api/chat.postMessage",
         req_args={},

@@ -36,7 +36,8 @@ async def socket(settings: Any, engine: Engine) -> AsyncIterator[SlackHarness]:
 async def ack_of(envelope: Any) -> dict[str, Any]:
     """The client's ack of an envelope (bounded wait: a missing ack fails the test)."""
     async with asyncio.timeout(10):
-        return await envelope.ack  # type: ignore[no-any-return]
+        ack: dict[str, Any] = await envelope.ack
+        return ack
 
 
 async def test_connects_with_the_app_token(socket: SlackHarness) -> None:
@@ -95,9 +96,9 @@ async def test_start_returns_while_slack_is_unreachable(settings: Any, engine: E
         )
         await adapter.start()  # returns although the connection keeps failing
         assert adapter.ready is False
-        async with adapter.clients.base.session.get(  # type: ignore[union-attr]
-            f"http://127.0.0.1:{adapter.port}/healthz"
-        ) as response:
+        session = adapter.clients.base.session
+        assert session is not None
+        async with session.get(f"http://127.0.0.1:{adapter.port}/healthz") as response:
             assert response.status == 503
         await fake.wait_for("apps.connections.open")
         await adapter.stop()

@@ -73,6 +73,7 @@ def test_edits_bots_and_channels_are_ignored() -> None:
     in_channel["event"]["channel_type"] = "channel"
     for body in (edited, from_bot, in_channel):
         assert incoming_from_message(body) is None
+    assert incoming_from_message(dm_event("U1", "x")) is not None  # the same DM, untouched
 
 
 def test_slash_command_splits_subcommand_and_arguments() -> None:

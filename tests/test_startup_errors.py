@@ -45,17 +45,17 @@ def assert_one_line(result: subprocess.CompletedProcess, setting: str, *words: s
 
 
 @pytest.mark.parametrize("command", STARTING_COMMANDS, ids=lambda c: " ".join(c))
-def test_a_missing_sqlite_folder_is_one_line(tmp_path: Path, command: list[str]):
+def test_a_missing_sqlite_folder_is_one_line(tmp_path: Path, command: list[str]) -> None:
     result = run(command, tmp_path, DATABASE_URL=MISSING_FOLDER)
     assert_one_line(result, "DATABASE_URL", "/nonexistent/dir does not exist", "create it")
 
 
-def test_demo_names_its_database_option(tmp_path: Path):
+def test_demo_names_its_database_option(tmp_path: Path) -> None:
     result = run(["demo", "--database", MISSING_FOLDER], tmp_path)
     assert_one_line(result, "--database", "/nonexistent/dir does not exist")
 
 
-def test_the_traceback_comes_only_with_debug_logging(tmp_path: Path):
+def test_the_traceback_comes_only_with_debug_logging(tmp_path: Path) -> None:
     result = run(["run"], tmp_path, DATABASE_URL=MISSING_FOLDER, LOG_LEVEL="DEBUG")
     assert result.returncode == 2
     assert "Traceback" in result.stderr and "sqlite3.OperationalError" in result.stderr
@@ -63,18 +63,18 @@ def test_the_traceback_comes_only_with_debug_logging(tmp_path: Path):
     assert last.startswith("needle: DATABASE_URL: the folder /nonexistent/dir does not exist")
 
 
-def test_a_folder_needle_cannot_write_in_is_one_line(tmp_path: Path):
+def test_a_folder_needle_cannot_write_in_is_one_line(tmp_path: Path) -> None:
     # /proc takes no new files, not even from root.
     result = run(["db", "upgrade"], tmp_path, DATABASE_URL="sqlite:////proc/needle.db")
     assert_one_line(result, "DATABASE_URL", "/proc/needle.db", "write access")
 
 
-def test_a_folder_as_the_database_file_is_one_line(tmp_path: Path):
+def test_a_folder_as_the_database_file_is_one_line(tmp_path: Path) -> None:
     result = run(["db", "upgrade"], tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}")
     assert_one_line(result, "DATABASE_URL", "is a folder")
 
 
-def test_a_file_that_is_no_database_is_one_line(tmp_path: Path):
+def test_a_file_that_is_no_database_is_one_line(tmp_path: Path) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("not a database, just some notes\n" * 200)
     result = run(["run"], tmp_path, DATABASE_URL=f"sqlite:///{notes}")
@@ -91,7 +91,7 @@ def test_a_file_that_is_no_database_is_one_line(tmp_path: Path):
         ("postgresql://needle:s3cret@localhost:99999/needle", "port 99999 is out of range"),
     ],
 )
-def test_a_malformed_or_unsupported_url_is_one_line(tmp_path: Path, url: str, problem: str):
+def test_a_malformed_or_unsupported_url_is_one_line(tmp_path: Path, url: str, problem: str) -> None:
     result = run(["run"], tmp_path, DATABASE_URL=url)
     line = assert_one_line(result, "DATABASE_URL", problem, "sqlite:///needle.db")
     assert "s3cret" not in line
@@ -107,7 +107,9 @@ def test_a_malformed_or_unsupported_url_is_one_line(tmp_path: Path, url: str, pr
         ("PORT", "http", "valid integer"),
     ],
 )
-def test_a_bad_setting_value_is_one_line(tmp_path: Path, setting: str, value: str, problem: str):
+def test_a_bad_setting_value_is_one_line(
+    tmp_path: Path, setting: str, value: str, problem: str
+) -> None:
     result = run(["chat"], tmp_path, **{setting: value})
     assert_one_line(result, f"{setting}={value!r}", problem, "environment or .env")
 
@@ -123,13 +125,13 @@ def test_a_bad_setting_value_is_one_line(tmp_path: Path, setting: str, value: st
 )
 def test_a_malformed_token_is_one_line_without_the_token(
     tmp_path: Path, setting: str, value: str, problem: str
-):
+) -> None:
     result = run(["run"], tmp_path, **{setting: value, "SLACK_SIGNING_SECRET": "secret"})
     line = assert_one_line(result, f"{setting}:", problem)
     assert value not in line
 
 
-def test_a_token_with_surrounding_spaces_is_accepted(tmp_path: Path):
+def test_a_token_with_surrounding_spaces_is_accepted(tmp_path: Path) -> None:
     result = run(["db", "upgrade"], tmp_path, DISCORD_TOKEN="  MTIz.abc.def-_x\n")
     assert result.returncode == 0, result.stderr
 
@@ -154,7 +156,9 @@ def password_user(postgres_server: PostgresServer) -> Iterator[str]:
 
 
 @pytest.mark.postgres
-def test_postgres_refusing_connections_is_one_line(tmp_path: Path, postgres_server):
+def test_postgres_refusing_connections_is_one_line(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
     closed = free_port()
     url = f"postgresql://postgres:pw@127.0.0.1:{closed}/needle"
     for command in (["run"], ["db", "upgrade"]):
@@ -163,7 +167,9 @@ def test_postgres_refusing_connections_is_one_line(tmp_path: Path, postgres_serv
 
 
 @pytest.mark.postgres
-def test_postgres_without_the_database_is_one_line(tmp_path: Path, postgres_server):
+def test_postgres_without_the_database_is_one_line(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
     url = postgres_server.url("needle_never_created")
     result = run(["run"], tmp_path, DATABASE_URL=url)
     assert_one_line(result, "DATABASE_URL", "no database 'needle_never_created'", "createdb")
@@ -172,7 +178,7 @@ def test_postgres_without_the_database_is_one_line(tmp_path: Path, postgres_serv
 @pytest.mark.postgres
 def test_postgres_rejecting_the_password_is_one_line(
     tmp_path: Path, postgres_server: PostgresServer, password_user: str
-):
+) -> None:
     server = f"127.0.0.1:{postgres_server.port}"
     wrong = f"postgresql://{password_user}:wrong-password@{server}/postgres"
     result = run(["run"], tmp_path, DATABASE_URL=wrong)
@@ -209,7 +215,7 @@ async def needle_async(tmp_path: Path, *args: str, **env: str) -> subprocess.Com
     return subprocess.CompletedProcess(args, process.returncode, out.decode(), err.decode())
 
 
-async def test_a_port_in_use_is_one_line(tmp_path: Path):
+async def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -228,7 +234,7 @@ async def test_a_port_in_use_is_one_line(tmp_path: Path):
     assert_one_line(result, "PORT", f"127.0.0.1:{port} is already in use", "set PORT")
 
 
-async def test_a_slack_token_slack_refuses_is_one_line(tmp_path: Path):
+async def test_a_slack_token_slack_refuses_is_one_line(tmp_path: Path) -> None:
     async with FakeSlack() as slack:
         result = await needle_async(
             tmp_path,
@@ -242,7 +248,7 @@ async def test_a_slack_token_slack_refuses_is_one_line(tmp_path: Path):
     assert_one_line(result, "SLACK_BOT_TOKEN", "refused")
 
 
-async def test_a_discord_token_discord_refuses_is_one_line(tmp_path: Path):
+async def test_a_discord_token_discord_refuses_is_one_line(tmp_path: Path) -> None:
     async def unauthorized(request: web.Request) -> web.Response:
         return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
 
@@ -266,7 +272,7 @@ async def test_a_discord_token_discord_refuses_is_one_line(tmp_path: Path):
     assert_one_line(result, "DISCORD_TOKEN", "refused the token")
 
 
-def test_needle_help_loads_no_engine(tmp_path: Path):
+def test_needle_help_loads_no_engine(tmp_path: Path) -> None:
     """`needle --help` answers from the standard library alone: no engine, SQLAlchemy,
     pydantic or chat platform library is imported."""
     probe = (

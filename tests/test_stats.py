@@ -7,19 +7,16 @@ from datetime import date, timedelta
 import pytest
 
 from adapters.memory import MemoryAdapter
-from bot.messages import Reply, ReplyKind
+from bot.messages import ReplyKind
 from bot.storage.db import Database
 from tests.stats_helpers import join, seed
+from tests.support import facts
 
 pytestmark = pytest.mark.both_databases
 
 WED = date(2026, 11, 25)
 MON, TUE = WED - timedelta(days=2), WED - timedelta(days=1)
 LAST_MON, LAST_TUE = MON - timedelta(days=7), TUE - timedelta(days=7)
-
-
-def facts(replies: list[Reply]) -> dict[str, str]:
-    return {f.label: f.value for r in replies for f in r.facts}
 
 
 async def test_week_stats_with_change_and_focus(bot: MemoryAdapter, database: Database) -> None:
@@ -114,15 +111,20 @@ async def test_admin_reads_a_member_by_mention_or_name(
     assert facts(by_mention)["Conversations"].startswith("9")
     by_name = await bot.command("stats", "ben month", is_admin=True)
     assert by_name[0].title.startswith("Ben’s stats — this month")
+    assert facts(by_name)["Conversations"].startswith("9")
 
 
 async def test_the_manager_may_read_members(bot: MemoryAdapter, database: Database) -> None:
     await join(bot, "ana", admin=True)
     await join(bot, "mia")
     await join(bot, "ben")
+    await seed(database, "ben", {MON: (9, 100)})
+    await seed(database, "mia", {MON: (2, 15)})
     await bot.command("admin", "manager @mia", mentions=("mia",), is_admin=True)
     replies = await bot.command("stats", "@ben", user="mia", mentions=("ben",))
     assert replies[0].kind == ReplyKind.STATS
+    assert replies[0].title.startswith("Ben’s stats")  # about Ben, not the manager asking
+    assert facts(replies)["Conversations"].startswith("9")
 
 
 async def test_another_teams_member_cannot_be_named(bot: MemoryAdapter, database: Database) -> None:

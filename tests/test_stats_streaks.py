@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,7 @@ from bot.storage.people import find_member, find_team
 from bot.storage.streaks import Streaks, team_current_streaks
 from tests.stats_helpers import Day, join, profile_of, seed
 from tests.streak_reference import reference
+from tests.support import facts
 
 pytestmark = pytest.mark.both_databases
 
@@ -31,15 +34,15 @@ LOW = (2, 70)
 async def streaks(
     bot: MemoryAdapter,
     database: Database,
-    days: dict[date, Day],
+    days: Mapping[date, Day],
     today: date = WED,
-    **changes: object,
+    **changes: Any,
 ) -> Streaks:
     await join(bot, "ana")
     await seed(database, "ana", days)
     member_id, profile = await profile_of(database, "ana")
     if changes:
-        profile = replace(profile, **changes)  # type: ignore[arg-type]
+        profile = replace(profile, **changes)
     async with database.transaction() as session:
         return await member_streaks(session, member_id, profile, today)
 
@@ -121,17 +124,13 @@ async def test_streak_follows_the_members_own_date(bot: MemoryAdapter, database:
     for user in ("kiri", "lou"):
         await seed(database, user, {MON: MET, TUE: MET})
     replies = await bot.command("stats", "week", user="kiri")
-    assert "Current streak" in _facts(replies)
-    assert _facts(replies)["Current streak"].startswith("0")
+    assert "Current streak" in facts(replies)
+    assert facts(replies)["Current streak"].startswith("0")
     replies = await bot.command("stats", "week", user="lou")
-    assert _facts(replies)["Current streak"].startswith("2")
+    assert facts(replies)["Current streak"].startswith("2")
     await seed(database, "kiri", {WED: MET})
     replies = await bot.command("stats", "week", user="kiri")
-    assert _facts(replies)["Current streak"].startswith("3")
-
-
-def _facts(replies: list) -> dict[str, str]:  # type: ignore[type-arg]
-    return {f.label: f.value for r in replies for f in r.facts}
+    assert facts(replies)["Current streak"].startswith("3")
 
 
 async def test_sql_matches_the_day_by_day_rules(bot: MemoryAdapter, database: Database) -> None:

@@ -61,7 +61,9 @@ def months(draw: st.DrawFn) -> tuple[dict[date, Day], date, str, date | None]:
     today = draw(st.dates(date(2026, 1, 1), date(2026, 12, 31)))
     values = draw(st.lists(day_values, min_size=28, max_size=35))
     start = today - timedelta(days=len(values) - 2)  # through tomorrow: never counted
-    days = {start + timedelta(days=i): v for i, v in enumerate(values) if v is not None}
+    days: dict[date, Day] = {
+        start + timedelta(days=i): v for i, v in enumerate(values) if v is not None
+    }
     workdays = draw(workday_sets)
     paused = draw(st.one_of(st.none(), st.integers(-12, 3).map(lambda n: today + timedelta(n))))
     return days, today, workdays, paused
@@ -81,7 +83,7 @@ async def _member_with(
         for day, value in days.items():
             record = (
                 CheckinRecord(status="day_off")
-                if value == "off"
+                if isinstance(value, str)
                 else CheckinRecord(status="complete", conversations=value[0], minutes=value[1])
             )
             await save_checkin(session, member.id, day, record, now=NOW)

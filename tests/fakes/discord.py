@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 API_PREFIX = "/api/v10"
 MANAGE_GUILD = 1 << 5
@@ -114,8 +114,8 @@ class FakeDiscord:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         server = site._server
-        assert server is not None
-        self._port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        assert isinstance(server, asyncio.Server)
+        self._port = server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         """Close the gateway connection and stop listening."""
@@ -259,7 +259,7 @@ class FakeDiscord:
     def _message_object(
         self, channel_id: str, author: dict[str, Any], body: dict[str, Any]
     ) -> dict[str, Any]:
-        message = {
+        message: dict[str, Any] = {
             "id": snowflake(),
             "channel_id": channel_id,
             "author": author,
@@ -316,11 +316,12 @@ class FakeDiscord:
             body: Any = None
             files: list[tuple[str, bytes]] = []
             reader = await request.multipart()
-            async for part in reader:
+            while (part := await reader.next()) is not None:
+                assert isinstance(part, BodyPartReader), "discord.py sends no nested multipart"
                 if part.name == "payload_json":
-                    body = json.loads(await part.text())  # type: ignore[union-attr]
+                    body = json.loads(await part.text())
                 else:
-                    files.append((part.filename or "", await part.read()))  # type: ignore[union-attr]
+                    files.append((part.filename or "", await part.read()))
             return body, files
         raw = await request.read()
         return (json.loads(raw) if raw else None), []
@@ -832,7 +833,7 @@ async def start_needle_on(
     from adapters.discord.app import build_discord_adapter
     from bot.config import Settings
 
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         _env_file=None,
         discord_token="test-token",
         discord_api_url=fake.api_url,

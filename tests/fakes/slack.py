@@ -112,8 +112,8 @@ class FakeSlack:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        assert isinstance(server, asyncio.Server)
+        self.port = server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         """Close every connection and stop listening."""
@@ -382,10 +382,11 @@ class FakeSlack:
         if isinstance(files, str):
             files = json.loads(files)
         params["files"] = files
+        files = files or []
         channel = params.get("channel_id")
         if channel in self.channel_errors:
             return {"ok": False, "error": self.channel_errors[str(channel)]}
-        missing = [f["id"] for f in files or [] if f["id"] not in self.uploads]
+        missing = [f["id"] for f in files if f["id"] not in self.uploads]
         if missing:
             return {"ok": False, "error": "file_not_found"}
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
