@@ -80,7 +80,7 @@ async def test_streak_and_goal(bot: MemoryAdapter, database: Database) -> None:
     # Ana and Ben met both days; Cy met Monday of Mon–Tue; Dee started Tuesday, below.
     assert goal[:2] == ["🥇 Ana (you) — 100% (2/2 days)", "🥇 Ben — 100% (2/2 days)"]
     assert goal[2] == "🥉 Cy — 50% (1/2 days)"
-    assert goal[3] == "4. Dee — 0% (0/1 days)"
+    assert goal[3] == "4. Dee — 0% (0/1 day)"
 
 
 async def test_opted_out_members_are_hidden(bot: MemoryAdapter, database: Database) -> None:
@@ -131,7 +131,7 @@ async def test_weekly_recap(bot: MemoryAdapter, database: Database) -> None:
     text = recap.text
     assert "🥇 Ana — 15" in text and "Ben" not in text  # opted out: not ranked or praised
     assert "🔥 Longest streak: Ana — 2 workdays at minimum." in text
-    assert "📈 Biggest improvement: Dee — 1 more conversations" in text
+    assert "📈 Biggest improvement: Dee — 1 more conversation than" in text
     facts = {f.label: f.value for f in recap.facts}
     # Everyone counts in the totals, Ben too: 15 + 10 + 10 + 2 calls.
     assert facts["Team conversations"].startswith("37 (minimum ")

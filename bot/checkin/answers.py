@@ -35,6 +35,7 @@ from bot.checkin.numbers import (
     unclear_numbers,
     with_guesses,
 )
+from bot.words import plural
 
 # --------------------------------------------------------------------------------------------
 # Single answers
@@ -68,17 +69,12 @@ def _clear_or_ask(clean: str, parse: Callable[[str], int], unit: str) -> str:
     guessed = with_guesses(clean, [u for u in unclear if u.kind != "unreadable"])
     if guessed is not None and all(u.kind != "unreadable" for u in unclear):
         value = parse(guessed)  # an AnswerError here is the reason to give
-        raise Unsure(f"Did you mean {plural_unit(value, unit)}?", value)
+        raise Unsure(f"Did you mean {plural(value, unit)}?", value)
     masked = mask_unclear(clean, unclear)
     if not find_quantities(duration_text(masked)):
         shown = unclear[0].text[:30]
         raise AnswerError(f"I couldn't read a number I'm sure of in “{shown}”.")
     return masked
-
-
-def plural_unit(value: int, unit: str) -> str:
-    """`1 conversation`, `10 conversations`."""
-    return f"{value} {unit}" + ("" if value == 1 else "s")
 
 
 def parse_conversations(text: str) -> int:
@@ -274,7 +270,7 @@ def parse_wins(text: str) -> tuple[int, str]:
         and not clean[: first.start].strip()
     ):
         guess = parse_wins(with_guesses(clean, [first]) or clean)[0]
-        raise Unsure(f"Did you mean {plural_unit(guess, 'win')}?", guess)
+        raise Unsure(f"Did you mean {plural(guess, 'win')}?", guess)
     masked = mask_unclear(clean, unclear)
     lead = _leading_count(masked)
     if lead is None:
@@ -293,7 +289,7 @@ def parse_wins(text: str) -> tuple[int, str]:
         if not unit or unit[0] not in _WIN_UNITS:  # "renewed for 2 years": 2 wins?
             guess = int(q.value)
             if not (q.negative or q.fractional or guess > MAX_WINS):
-                raise Unsure(f"Did you mean {plural_unit(guess, 'win')}?", guess)
+                raise Unsure(f"Did you mean {plural(guess, 'win')}?", guess)
     value, negative, fractional, rest = lead
     if negative and value:
         raise AnswerError("Wins can't be negative.")

@@ -21,6 +21,7 @@ from bot.stats.report import DELEGATE_WINDOW_DAYS
 from bot.storage.activities import recurring_low_value
 from bot.storage.days import DayMark, recent_days
 from bot.storage.models import Checkin
+from bot.words import plural
 
 
 def gap_text(checkin: Checkin, profile: Profile) -> str | None:
@@ -30,14 +31,15 @@ def gap_text(checkin: Checkin, profile: Profile) -> str | None:
     minutes = checkin.minutes or 0
     if conversations < profile.min_conversations:
         short = profile.min_conversations - conversations
-        gaps.append(f"{short} conversation{'s' if short != 1 else ''}")
+        gaps.append(plural(short, "conversation"))
     if minutes < profile.min_minutes:
-        gaps.append(f"{profile.min_minutes - minutes} minutes")
+        gaps.append(plural(profile.min_minutes - minutes, "minute"))
     if not gaps:
         return None
     return (
         f"{' and '.join(gaps)} short of your minimum "
-        f"({profile.min_conversations} conversations, {profile.min_minutes} minutes)"
+        f"({plural(profile.min_conversations, 'conversation')}, "
+        f"{plural(profile.min_minutes, 'minute')})"
     )
 
 
@@ -61,7 +63,7 @@ def trend_text(days: list[DayMark], day: date, profile: Profile) -> str:
     else:
         direction = "holding steady"
     return (
-        f"This week: {met} of {len(week)} workdays at minimum, conversations {series} "
+        f"This week: {met} of {plural(len(week), 'workday')} at minimum, conversations {series} "
         f"({direction})."
     )
 
@@ -82,7 +84,8 @@ async def suggestion(ctx: Context, checkin: Checkin) -> str:
         )
         if recurring and recurring[0].strip().casefold() == item.strip().casefold():
             return (
-                f"“{item}” has taken a top-three slot {recurring[1]} times in four weeks — "
+                f"“{item}” has taken a top-three slot {plural(recurring[1], 'time')} in four "
+                "weeks — "
                 "a good candidate to delegate, so that time goes to buyers."
             )
         return (
@@ -156,7 +159,8 @@ async def checkin_feedback(ctx: Context, checkin: Checkin) -> str | None:
         if recurring is None:
             return None
         return (
-            f"Minimums met — nice. One thing: “{recurring[0]}” has come up {recurring[1]} times "
+            f"Minimums met — nice. One thing: “{recurring[0]}” has come up "
+            f"{plural(recurring[1], 'time')} "
             "in four weeks. Worth delegating, so more of your day goes to buyers?"
         )
     day = checkin.local_date

@@ -19,6 +19,7 @@ from bot.profile import Profile
 from bot.storage.checkins import get_checkin
 from bot.storage.days import member_start, recent_days
 from bot.storage.models import Member, Team
+from bot.words import plural
 
 # How far back `days_below_minimum` looks: enough for any sensible escalation threshold.
 LOOKBACK_DAYS = 60
@@ -46,18 +47,18 @@ REMINDERS = (
 
 STREAK_LINES = (
     "You're on a {streak}-workday streak — keep it going.",
-    "{streak} workdays in a row at your minimum. Worth protecting.",
-    "Your streak stands at {streak} workdays. One check-in keeps it alive.",
+    "{workdays} in a row at your minimum. Worth protecting.",
+    "Your streak stands at {workdays}. One check-in keeps it alive.",
 )
 
 ESCALATIONS = (
-    "{name}, {days} workdays in a row below your minimum now. No judgement — these stretches "
+    "{name}, {workdays} in a row below your minimum now. No judgement — these stretches "
     "happen. What's one thing that would get you two more conversations tomorrow?",
-    "{name}, it's been {days} workdays under your minimum. Let's break the run: block the "
+    "{name}, it's been {workdays} under your minimum. Let's break the run: block the "
     "first hour tomorrow for calls, before anything else gets in.",
-    "{days} workdays below your minimum, {name}. Tomorrow, try three calls before you open "
+    "{workdays} below your minimum, {name}. Tomorrow, try three calls before you open "
     "your inbox — small starts rebuild momentum.",
-    "{name}, {days} workdays running below minimum. Pick the one buyer most likely to say yes "
+    "{name}, {workdays} running below minimum. Pick the one buyer most likely to say yes "
     "and call them first thing tomorrow.",
 )
 
@@ -111,7 +112,9 @@ async def reminder(
     text = pick(REMINDERS, local_date).format(name=first_name(member))
     streaks = await member_streaks(session, member.id, profile, local_date)
     if streaks.current > 0:
-        text += " " + pick(STREAK_LINES, local_date).format(streak=streaks.current)
+        text += " " + pick(STREAK_LINES, local_date).format(
+            streak=streaks.current, workdays=plural(streaks.current, "workday")
+        )
     return Reply(text, kind=ReplyKind.REMINDER, choices=checkin_choices(local_date))
 
 
@@ -167,10 +170,10 @@ async def escalation(
     from bot.storage.people import find_membership, get_member
 
     name = first_name(member)
-    text = pick(ESCALATIONS, local_date).format(name=name, days=days_below)
+    text = pick(ESCALATIONS, local_date).format(name=name, workdays=plural(days_below, "workday"))
     text += (
-        f" Your minimum is {profile.min_conversations} conversations and "
-        f"{profile.min_minutes} minutes a workday."
+        f" Your minimum is {plural(profile.min_conversations, 'conversation')} and "
+        f"{plural(profile.min_minutes, 'minute')} a workday."
     )
     to_member = Reply(text, kind=ReplyKind.ESCALATION, choices=checkin_choices(local_date))
     manager_id = team.manager_member_id
@@ -182,8 +185,10 @@ async def escalation(
         return to_member, None
     full_name = member.display_name or name
     note = Reply(
-        f"{full_name} has been below their minimum ({profile.min_conversations} conversations, "
-        f"{profile.min_minutes} minutes) for {days_below} workdays in a row. A short, friendly "
+        f"{full_name} has been below their minimum "
+        f"({plural(profile.min_conversations, 'conversation')}, "
+        f"{plural(profile.min_minutes, 'minute')}) for {plural(days_below, 'workday')} in a row. "
+        "A short, friendly "
         "word from you could help — Needle has already sent them a nudge.",
         kind=ReplyKind.MANAGER_NOTE,
         title="Accountability note",
@@ -204,8 +209,8 @@ async def pace_check(
     if not half_behind:
         return None
     standing = (
-        f"{conversations} of {profile.min_conversations} conversations, "
-        f"{minutes} of {profile.min_minutes} minutes so far today."
+        f"{conversations} of {plural(profile.min_conversations, 'conversation')}, "
+        f"{minutes} of {plural(profile.min_minutes, 'minute')} so far today."
     )
     tips = (
         "Plenty of day left — who's the next buyer to call?",

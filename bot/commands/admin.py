@@ -26,6 +26,7 @@ from bot.profile import WEEKDAY_NAMES, describe_workdays, parse_workday_digits, 
 from bot.router import Router
 from bot.storage.people import find_team_member_by_name, get_member
 from bot.timezones import find_timezone
+from bot.words import plural
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,11 @@ async def settings_facts(ctx: Context) -> tuple[Fact, ...]:
     high = len(team.high_value_keywords) if team.high_value_keywords else "defaults"
     low = len(team.low_value_keywords) if team.low_value_keywords else "defaults"
     return (
-        Fact("Minimums", f"{team.min_conversations} conversations, {team.min_minutes} minutes"),
+        Fact(
+            "Minimums",
+            f"{plural(team.min_conversations, 'conversation')}, "
+            f"{plural(team.min_minutes, 'minute')}",
+        ),
         Fact(
             "Check-in",
             f"{hhmm(team.checkin_time)}, {describe_workdays(parse_workday_digits(team.workdays))}",
@@ -116,7 +121,7 @@ async def settings_facts(ctx: Context) -> tuple[Fact, ...]:
         Fact("Time zone", team.timezone),
         Fact("Reminder", f"{team.nudge_after_minutes} min after the prompt"),
         Fact("Quiet hours", f"{hhmm(team.quiet_start)}–{hhmm(team.quiet_end)}"),
-        Fact("Escalate after", f"{team.escalate_after_days} workdays below minimum"),
+        Fact("Escalate after", f"{plural(team.escalate_after_days, 'workday')} below minimum"),
         Fact("Pace check", pace),
         Fact("Weekly recap", recap),
         Fact("Manager", manager.display_name if manager else "none"),
@@ -180,8 +185,9 @@ async def set_minimums(ctx: Context, rest: str) -> list[Reply]:
         return reask(str(err), example)
     return done(
         ctx,
-        f"the team's minimums are {ctx.team.min_conversations} conversations and "
-        f"{ctx.team.min_minutes} minutes a workday. Personal goals below them now count at "
+        f"the team's minimums are {plural(ctx.team.min_conversations, 'conversation')} and "
+        f"{plural(ctx.team.min_minutes, 'minute')} a workday. Personal goals below them now "
+        "count at "
         "the team's minimum.",
     )
 
@@ -264,7 +270,9 @@ async def set_escalation(ctx: Context, rest: str) -> list[Reply]:
     if not 1 <= days <= 30:
         return reask("Pick between 1 and 30 workdays.", "admin escalate 3")
     ctx.team.escalate_after_days = days
-    return done(ctx, f"a stronger nudge goes after {days} workdays in a row below minimum.")
+    return done(
+        ctx, f"a stronger nudge goes after {plural(days, 'workday')} in a row below minimum."
+    )
 
 
 async def set_pace(ctx: Context, rest: str) -> list[Reply]:

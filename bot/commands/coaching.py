@@ -11,6 +11,7 @@ from bot.checkin import parsing
 from bot.context import Context
 from bot.messages import Reply, ReplyKind
 from bot.router import Router
+from bot.words import plural
 
 CALL_WORDS = frozenset({"calls", "call", "conversations", "conversation", "convos", "c"})
 MINUTE_WORDS = frozenset({"minutes", "minute", "mins", "min", "time", "m"})
@@ -32,12 +33,12 @@ def register(router: Router) -> None:
 def describe_goals(ctx: Context) -> str:
     """The member's minimums and where they come from."""
     profile = ctx.profile
-    calls = f"{profile.min_conversations} conversations" + (
+    calls = plural(profile.min_conversations, "conversation") + (
         " (your goal)"
         if (ctx.member.goal_conversations or 0) > ctx.team.min_conversations
         else " (team minimum)"
     )
-    minutes = f"{profile.min_minutes} minutes" + (
+    minutes = plural(profile.min_minutes, "minute") + (
         " (your goal)"
         if (ctx.member.goal_minutes or 0) > ctx.team.min_minutes
         else " (team minimum)"
@@ -83,12 +84,14 @@ async def goal_command(ctx: Context, args: str) -> list[Reply]:
     except parsing.AnswerError as err:
         return [Reply(f"{err} {USAGE}", kind=ReplyKind.REASK)]
     team_minimum = ctx.team.min_conversations if kind == "calls" else ctx.team.min_minutes
-    unit = "conversations" if kind == "calls" else "minutes"
+    unit = "conversation" if kind == "calls" else "minute"
     if value < team_minimum:
         return [
             Reply(
-                f"A goal of {value} {unit} is below your team's minimum of {team_minimum} "
-                f"{unit} a workday, and the team minimum is the floor everyone holds. Pick "
+                f"A goal of {plural(value, unit)} is below your team's minimum of "
+                f"{plural(team_minimum, unit)} a workday, and the team minimum is the floor "
+                "everyone "
+                "holds. Pick "
                 f"{team_minimum} or more — or ask an admin about the team's minimum.",
                 kind=ReplyKind.REFUSAL,
             )

@@ -28,6 +28,7 @@ from bot.router import Command, Router
 from bot.storage.conversations import load_state
 from bot.storage.data import ExportRow, export_rows, forget_member, team_member_ids
 from bot.storage.models import ConversationState
+from bot.words import plural
 
 FORGET_FLOW = "forget_me"
 CONFIRM_WINDOW = timedelta(minutes=10)
@@ -163,11 +164,12 @@ async def export_command(ctx: Context, args: str) -> list[Reply]:
         name = export_filename(
             "needle-team-export", ctx.member.external_id, ctx.profile.local(ctx.now)
         )
-        what = f"the team's check-ins ({len(member_ids)} members, {len(rows)} rows)"
+        counts = f"{plural(len(member_ids), 'member')}, {plural(len(rows), 'row')}"
+        what = f"the team's check-ins ({counts})"
     elif scope in ("", "me", "mine", "my"):
         rows = await export_rows(ctx.session, [ctx.member.id])
         name = export_filename("needle-export", ctx.member.external_id, ctx.profile.local(ctx.now))
-        what = f"your check-ins ({len(rows)} rows, earlier versions included)"
+        what = f"your check-ins ({plural(len(rows), 'row')}, earlier versions included)"
     else:
         return [
             Reply("Use `export` for your data, or (admins) `export team`.", kind=ReplyKind.REASK)

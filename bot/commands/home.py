@@ -19,6 +19,7 @@ from bot.profile import describe_date, describe_workdays
 from bot.router import CommandHandler, Router
 from bot.stats.report import member_stats, stats_reply
 from bot.storage.checkins import get_checkin
+from bot.words import plural
 
 SETTINGS_HINT = (
     "Change your settings with `goal calls 8`, `goal minutes 90`, `schedule 16:30 mon-fri` "
@@ -81,8 +82,8 @@ async def today_status(ctx: Context) -> tuple[str, tuple[Choice, ...]]:
             Choice("Finish check-in", Action.CHECKIN_START),
         )
     done = (
-        f"Today: checked in — {checkin.conversations or 0} conversations, "
-        f"{checkin.minutes or 0} minutes with buyers."
+        f"Today: checked in — {plural(checkin.conversations or 0, 'conversation')}, "
+        f"{plural(checkin.minutes or 0, 'minute')} with buyers."
     )
     return done, (Choice("Edit", Action.CHECKIN_EDIT, ctx.today.isoformat()),)
 
@@ -98,7 +99,8 @@ def settings_facts(ctx: Context) -> tuple[Fact, ...]:
         ),
         Fact(
             "Daily minimum",
-            f"{profile.min_conversations} conversations, {profile.min_minutes} minutes",
+            f"{plural(profile.min_conversations, 'conversation')}, "
+            f"{plural(profile.min_minutes, 'minute')}",
         ),
     ]
     if profile.paused_until is not None and profile.paused_until >= ctx.today:

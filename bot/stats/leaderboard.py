@@ -153,7 +153,9 @@ async def build_board(
                 scored.append((row, None, "–"))
             else:
                 percent = round(100 * row.days_met / days)
-                scored.append((row, float(percent), f"{percent}% ({row.days_met}/{days} days)"))
+                scored.append(
+                    (row, float(percent), f"{percent}% ({row.days_met}/{plural(days, 'day')})")
+                )
     scored.sort(key=lambda s: (s[1] is None, -(s[1] or 0), s[0].display_name.casefold()))
     ranks = competition_ranks([value for _, value, _ in scored])
     standings = [
@@ -203,7 +205,7 @@ def board_reply(board: Board, *, asker_id: int, asker_hidden: bool) -> Reply:
     if asker_hidden:
         lines.append("You're hidden from the leaderboard; `ranking on` shows you again.")
     if board.members > SHOWN:
-        lines.append(f"({board.members} members ranked; top {SHOWN} shown.)")
+        lines.append(f"({plural(board.members, 'member')} ranked; top {SHOWN} shown.)")
     return Reply(
         "\n".join(lines), kind=ReplyKind.LEADERBOARD, title=title, visibility=Visibility.CHANNEL
     )

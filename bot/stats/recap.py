@@ -91,7 +91,7 @@ async def weekly_recap(
         names = sorted(public[m].display_name for m in gains if gains[m] == best_gain)
         shout_outs.append(
             f"📈 Biggest improvement: {join_names(names)} — "
-            f"{best_gain} more conversations than the week before."
+            f"{plural(best_gain, 'more conversation')} than the week before."
         )
     lines = ["Leaderboard (conversations):", *board_lines(board, shown=10)]
     if not board.standings or not any(s.value for s in board.standings):
@@ -103,7 +103,8 @@ async def weekly_recap(
     )
     if delegate:
         lines.append(
-            f"🧹 “{delegate[0]}” showed up {delegate[1]} times in top activities this week — "
+            f"🧹 “{delegate[0]}” showed up {plural(delegate[1], 'time')} in top activities this "
+            "week — "
             "worth delegating so more time goes to buyers."
         )
     workdays = workdays_between(period.start, period.end, parse_workday_digits(team.workdays))

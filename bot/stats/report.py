@@ -32,6 +32,7 @@ from bot.storage.models import Member
 from bot.storage.sql import EPOCH
 from bot.storage.streaks import Streaks, finish, workday_ordinal
 from bot.storage.totals import PeriodTotals, member_summary
+from bot.words import plural
 
 DELEGATE_WINDOW_DAYS = 28
 
@@ -141,11 +142,6 @@ def change(current: int, previous: int | None, versus: str) -> str:
     return f" ({arrow} {abs(diff)}{percent} vs {versus})"
 
 
-def plural(count: int, word: str) -> str:
-    """`1 workday`, `3 workdays`."""
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
 def span_text(period: Period) -> str:
     """`Mon 23 Nov – Wed 25 Nov`, or one date."""
     if period.start == period.end:
@@ -193,7 +189,10 @@ def stats_reply(stats: MemberStats, *, track_wins: bool, about_self: bool) -> Re
     if track_wins:
         facts.append(Fact("Wins", str(totals.wins)))
     facts.append(
-        Fact("Minimum", f"{profile.min_conversations} conversations, {profile.min_minutes} min")
+        Fact(
+            "Minimum",
+            f"{plural(profile.min_conversations, 'conversation')}, {profile.min_minutes} min",
+        )
     )
     lines = []
     if totals.days_logged == 0 and totals.days_off == 0:
@@ -207,7 +206,8 @@ def stats_reply(stats: MemberStats, *, track_wins: bool, about_self: bool) -> Re
     if stats.delegate:
         text, count = stats.delegate
         lines.append(
-            f"“{text}” came up {count} times in the last four weeks — a candidate to delegate."
+            f"“{text}” came up {plural(count, 'time')} in the last four weeks — a candidate to "
+            "delegate."
         )
     if stats.corrections:
         fixed = ", ".join(
