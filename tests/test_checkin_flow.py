@@ -165,7 +165,7 @@ async def test_yesterday_can_be_filled_in_until_noon(
 ) -> None:
     clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))  # Thursday morning
     replies = await bot.say("checkin yesterday")
-    assert "Yesterday" in replies[-1].text
+    assert "did you have yesterday" in replies[-1].text
     await bot.say("6")
     await bot.say("60")
     replies = await bot.say("calls")

@@ -35,7 +35,7 @@ from datetime import date
 from bot.checkin import parsing
 from bot.checkin.dayoff import mark_day_off
 from bot.checkin.draft import Draft
-from bot.checkin.questions import EXAMPLES, LABELS, question, steps_for
+from bot.checkin.questions import EXAMPLES, LABELS, question_for, steps_for
 from bot.checkin.summary import confirmation
 from bot.coaching.classify import DEFAULT_HIGH_VALUE, DEFAULT_LOW_VALUE, classify_activity
 from bot.context import Context
@@ -184,9 +184,7 @@ def ask(ctx: Context, step: str, day: date, draft: Draft) -> Reply:
             kind=ReplyKind.QUESTION,
             title=LABELS[step],
         )
-    text = question(ctx.team, step)
-    if day != ctx.today:
-        text = f"({describe_date(day, ctx.today).capitalize()}) {text}"
+    text = question_for(ctx.team, step, day, ctx.today)
     if draft.editing and step in draft.previous:
         old = draft.previous[step]
         if isinstance(old, list):
@@ -329,7 +327,8 @@ async def retry(ctx: Context, state: ConversationState, draft: Draft, reason: st
         return await give_up(ctx, state.local_date, draft)
     return [
         Reply(
-            f"{reason} Try something like {EXAMPLES[step]}.\n{question(ctx.team, step)}",
+            f"{reason} Try something like {EXAMPLES[step]}.\n"
+            f"{question_for(ctx.team, step, state.local_date, ctx.today)}",
             kind=ReplyKind.REASK,
             title=LABELS[step],
         )

@@ -1,8 +1,17 @@
-"""The check-in questions, their examples and a team's own wording of them."""
+"""The check-in questions, their examples and a team's own wording of them.
+
+A question about another day than today names that day in its own words: "How many sales
+conversations did you have yesterday?", "… on Monday?" — `today` in the wording becomes the
+day, and a question that names no day gets it before its question mark.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from bot.storage.models import Team
+from bot.words import day_phrase
 
 STEPS: tuple[str, ...] = ("conversations", "minutes", "activities", "wins")
 
@@ -42,3 +51,20 @@ def question(team: Team, step: str) -> str:
     """The team's wording of a question, or the default."""
     custom = (team.questions or {}).get(step)
     return str(custom) if custom else DEFAULT_QUESTIONS[step]
+
+
+TODAY_WORD = re.compile(r"\btoday\b", re.IGNORECASE)
+
+
+def question_for(team: Team, step: str, day: date, today: date) -> str:
+    """The team's wording of a question about `day`, naming the day when it is not today."""
+    text = question(team, step)
+    if day == today:
+        return text
+    phrase = day_phrase(day, today)
+    if TODAY_WORD.search(text):
+        return TODAY_WORD.sub(phrase, text)
+    head, mark, tail = text.partition("?")
+    if mark:
+        return f"{head.rstrip()} {phrase}?{tail}"
+    return f"{text.rstrip()} ({phrase})"
