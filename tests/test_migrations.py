@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -103,3 +104,22 @@ ROW_TABLES = (
     "checkin_versions",
     "conversation_states",
 )
+
+
+@pytest.mark.both_databases
+async def test_members_already_there_count_as_introduced(database: Database) -> None:
+    await downgrade(database, "0008_backfill_prompts_by")
+    async with database.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO members (platform, external_id, display_name, timezone_chosen, "
+                "created_at) VALUES ('memory', 'old', 'Old Hand', false, :at)"
+            ),
+            {"at": datetime(2026, 1, 5, 9, 0, tzinfo=UTC)},
+        )
+    await upgrade(database)
+    async with database.engine.connect() as conn:
+        introduced = (
+            await conn.execute(text("SELECT introduced_at FROM members WHERE external_id = 'old'"))
+        ).scalar_one()
+    assert introduced is not None

@@ -22,6 +22,7 @@ from bot.router import Router
 from bot.storage.checkins import CheckinRecord, get_checkin, record_of, save_checkin
 from bot.storage.conversations import load_state
 from bot.storage.models import Checkin
+from bot.words import number_word
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # A day named in `log`: `yesterday`, `today`, a weekday name or an ISO date, maybe after `on`.
@@ -195,7 +196,8 @@ async def submitted(ctx: Context, values: dict[str, str]) -> list[Reply]:
 
 
 async def greet(ctx: Context, _args: str) -> list[Reply]:
-    """The greeting: starts today's check-in unless it is done."""
+    """The greeting: starts today's check-in unless it is done. Needle introduces itself
+    once per member; afterwards `hello` gets a short greeting."""
     name = first_name(ctx.member)
     existing = await get_checkin(ctx.session, ctx.member.id, ctx.today)
     if existing is not None and existing.status in ("complete", "day_off"):
@@ -216,11 +218,20 @@ async def greet(ctx: Context, _args: str) -> list[Reply]:
     if state is not None and resuming:
         intro = f"Welcome back, {name}. Let's pick up where we left off."
         return await start_checkin(ctx, state.local_date, intro=intro)
-    intro = (
-        f"Hi {name}, I'm Needle, your sales accountability coach. Three quick questions about "
-        "today (type `off` if it's a day off)."
-    )
-    return await start_checkin(ctx, ctx.today, intro=intro)
+    if existing is not None:  # a partial check-in: only what is missing is asked
+        plan = "Let's finish today's check-in."
+    else:
+        count = number_word(len(steps_for(ctx.team))).capitalize()
+        plan = f"{count} quick questions about today (`off` if it's a day off)."
+    return await start_checkin(ctx, ctx.today, intro=introduction(ctx, name, plan))
+
+
+def introduction(ctx: Context, name: str, plan: str) -> str:
+    """Who Needle is, the first time a member meets it; a short hello every time after."""
+    if ctx.member.introduced_at is not None:
+        return f"Hi {name}! {plan}"
+    ctx.member.introduced_at = ctx.now
+    return f"Hi {name}, I'm Needle, your sales accountability coach. {plan}"
 
 
 def log_day(ctx: Context, args: str) -> tuple[date | str, str]:

@@ -122,6 +122,8 @@ class Member(Base):
     # `schedule off`: no prompts, reminders or nudges; stats and streaks go on as usual.
     prompts_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     undeliverable_since: Mapped[datetime | None] = mapped_column(nullable=True)
+    # When Needle introduced itself (once per member; a later `hello` gets a short greeting).
+    introduced_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime]
 
     memberships: Mapped[list[TeamMembership]] = relationship(
