@@ -16,6 +16,11 @@ How matching works (the decisions, written down):
   removed, and a doubled final consonant is undoubled ("formatting" -> "format"). So "calls",
   "calling" and "called" all match "call"; "negotiation", "negotiate", "negotiating" match
   "negotiation"; "closing", "close", "closed" match "closing"; "meetings" matches "meeting".
+- Meetings: a meeting is buyer work by default ("meeting with Acme", "client meeting",
+  "discovery meeting"), but an internal one is not: "team meeting", "internal meeting", "staff
+  meeting", "1:1 meeting", "standup meeting" and "sync meeting" are low-value keywords, and
+  being two words they beat the one-word "meeting". `1:1`, `1-on-1` and `one-on-one` are read
+  as one word, so "1 meeting with Acme" is not a 1:1.
 - Any word starting with "administ" (administration, administrative, administrator) counts as
   "admin". Administrative work is what the low-value "admin" keyword is about.
 - Two adjacent words also count as their joined form, so "clean up" matches "cleanup" and
@@ -63,6 +68,11 @@ DEFAULT_HIGH_VALUE: tuple[str, ...] = (
     "prospect",
     "referral",
     "follow-up with a buyer",
+    "client meeting",
+    "customer meeting",
+    "prospect meeting",
+    "buyer meeting",
+    "discovery meeting",
 )
 DEFAULT_LOW_VALUE: tuple[str, ...] = (
     "inbox",
@@ -72,6 +82,12 @@ DEFAULT_LOW_VALUE: tuple[str, ...] = (
     "bookkeeping",
     "formatting",
     "research without outreach",
+    "team meeting",
+    "internal meeting",
+    "staff meeting",
+    "1:1 meeting",
+    "standup meeting",
+    "sync meeting",
 )
 
 Classification = Literal["high", "low", "neutral"]
@@ -83,6 +99,7 @@ _MAX_KEYWORD = 100
 _EDGE_PUNCTUATION = " .,;:!?'\"()[]{}<>*_-/\\|`~"
 
 _WORD_RE = re.compile(r"[^\W_]+")
+_ONE_ON_ONE_RE = re.compile(r"(?<![\w:])(?:1\s*(?::|-|on|-on-)\s*1|one[\s-]+on[\s-]+one)(?![\w:])")
 _FILLER_WORDS = frozenset(
     {"a", "an", "the", "of", "to", "for", "with", "on", "in", "at", "my", "our"}
 )
@@ -121,9 +138,10 @@ def _stem(word: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    """Split text into lower-case words, punctuation and hyphens acting as spaces."""
+    """Split text into lower-case words, punctuation and hyphens acting as spaces
+    (`1:1`, `1-on-1` and `one-on-one` are one word)."""
     text = unicodedata.normalize("NFKC", text[:_MAX_TEXT]).lower()
-    return _WORD_RE.findall(text)
+    return _WORD_RE.findall(_ONE_ON_ONE_RE.sub(" oneonone ", text))
 
 
 def keyword_stems(text: str) -> tuple[str, ...]:
