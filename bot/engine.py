@@ -298,7 +298,7 @@ class Engine:
         if entry is not None:
             replies = await self.run_command(ctx, word, rest.strip())
             if state is not None:
-                replies += await self._reminder_of_open_question(ctx, entry)
+                replies += await self._reminder_of_open_question(ctx, entry, replies)
             return replies
         for handler in self.router.message_handlers:
             answered = await handler(ctx, text)
@@ -312,14 +312,16 @@ class Engine:
             )
         ]
 
-    async def _reminder_of_open_question(self, ctx: Context, after: Command) -> list[Reply]:
-        """After a command mid-conversation, what the conversation still open then repeats
-        of its question, so the member can go on."""
+    async def _reminder_of_open_question(
+        self, ctx: Context, after: Command, shown: list[Reply]
+    ) -> list[Reply]:
+        """After a command mid-conversation answered `shown`, what the conversation still
+        open then repeats of its question, so the member can go on."""
         state = await load_state(ctx.session, ctx.member.id)
         flow = self.router.flow(state.flow) if state is not None else None
         if state is None or flow is None:
             return []
-        return await flow.reask(ctx, state, after)
+        return await flow.reask(ctx, state, after, shown)
 
 
 def clean(text: str) -> str:

@@ -66,8 +66,11 @@ class Flow(Protocol):
         """Take one typed answer to the open question."""
         ...
 
-    async def reask(self, ctx: Context, state: ConversationState, after: Command) -> list[Reply]:
-        """What to repeat of the open question after `after` interrupted it (maybe nothing)."""
+    async def reask(
+        self, ctx: Context, state: ConversationState, after: Command, shown: list[Reply]
+    ) -> list[Reply]:
+        """What to repeat of the open question after `after` interrupted it and answered
+        `shown` (maybe nothing: the question may still be in plain sight)."""
         ...
 
 

@@ -149,7 +149,9 @@ class Survey:
         self.answers.append(text)
         return [Reply(f"noted: {text}", kind=ReplyKind.INFO)]
 
-    async def reask(self, ctx: Context, state: ConversationState, after: Command) -> list[Reply]:
+    async def reask(
+        self, ctx: Context, state: ConversationState, after: Command, shown: list[Reply]
+    ) -> list[Reply]:
         return [Reply(f"back to the survey after {after.name}", kind=ReplyKind.QUESTION)]
 
     async def close(self, ctx: Context, state: ConversationState, reason: EndReason) -> None:

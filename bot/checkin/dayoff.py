@@ -193,7 +193,9 @@ class DayOffFlow:
             )
         ]
 
-    async def reask(self, ctx: Context, state: ConversationState, after: Command) -> list[Reply]:
+    async def reask(
+        self, ctx: Context, state: ConversationState, after: Command, shown: list[Reply]
+    ) -> list[Reply]:
         """Nothing: the question stays open, unrepeated, until answered."""
         return []
 

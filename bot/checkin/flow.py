@@ -6,7 +6,10 @@ several steps at once (an all-in-one message), marks the day off, or earns a fri
 after three failed tries Needle saves what it has and says how to finish.
 
 `CheckinFlow` is how the engine reaches it: answers, what may interrupt a question, the
-late-answer window's close, and the reminder of the open question after a command.
+late-answer window's close, and the reminder of the open question after a command — given
+only where the member may have lost the question: after a long answer (a chart, a file, or
+more than a screenful of lines) or once the question is ten minutes old. After a short answer
+the question is still just above it, and repeating it after every command is noise.
 
 However it ends — finished, `cancel`, its window closed, a new day's prompt, another
 conversation taking its place — it ends through `bot.conversation.end_conversation`, and
@@ -30,7 +33,7 @@ bulleted or numbered line ("- cold calls") the question stays open ("Got it — 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from bot.checkin import parsing
 from bot.checkin.dayoff import mark_day_off
@@ -58,6 +61,11 @@ DONE_WORDS = frozenset(
     | {"finished", "end", "ok", "okay", "that's all", "thats all"}
 )
 CANCEL_WORDS = frozenset({"cancel", "stop", "quit", "never mind", "nevermind"})
+# After a command mid-check-in, the open question is asked again only when the answer was
+# longer than this many lines, or the question was asked this long ago (see
+# `question_out_of_sight`).
+LONG_ANSWER_LINES = 6
+REASK_AFTER = timedelta(minutes=10)
 # The commands that (re)open the check-in and ask its question themselves.
 ASKING_COMMANDS = frozenset({"checkin", "start"})
 
@@ -442,10 +450,12 @@ class CheckinFlow:
         """Take one answer to the question in `state`."""
         return await on_answer(ctx, state, text)
 
-    async def reask(self, ctx: Context, state: ConversationState, after: Command) -> list[Reply]:
-        """The open question again, so the member can go on after a command (unless that
-        command asked it itself)."""
-        if after.name in ASKING_COMMANDS:
+    async def reask(
+        self, ctx: Context, state: ConversationState, after: Command, shown: list[Reply]
+    ) -> list[Reply]:
+        """The open question again, only where the member may have lost it (see
+        `question_out_of_sight`); never after a command that asked it itself."""
+        if after.name in ASKING_COMMANDS or not question_out_of_sight(ctx, state, shown):
             return []
         return [ask(ctx, state.step, state.local_date, Draft.from_json(state.data))]
 
@@ -491,6 +501,21 @@ def holds_answers(draft: Draft) -> bool:
 def pick(answered: int | None, earlier: int | None) -> int | None:
     """The draft's answer, else what the stored check-in already said."""
     return answered if answered is not None else earlier
+
+
+def question_out_of_sight(ctx: Context, state: ConversationState, shown: list[Reply]) -> bool:
+    """Whether the open question may have scrolled away or been forgotten after a command:
+    the command's answer was long (a chart, a file, a form, or more than `LONG_ANSWER_LINES`
+    lines), or the question was asked `REASK_AFTER` or more ago. A short answer leaves the
+    question in plain sight just above it, so it is not repeated."""
+    if ctx.now - state.updated_at >= REASK_AFTER:
+        return True
+    lines = 0
+    for reply in shown:
+        if reply.draw is not None or reply.image or reply.file or reply.form:
+            return True
+        lines += len(reply.text.splitlines()) + len(reply.facts) + bool(reply.title)
+    return lines > LONG_ANSWER_LINES
 
 
 def register(router: Router) -> None:

@@ -298,7 +298,9 @@ class ForgetMeFlow:
         """A typed answer to the forget-me question."""
         return await on_forget_answer(ctx, state, text)
 
-    async def reask(self, ctx: Context, state: ConversationState, after: Command) -> list[Reply]:
+    async def reask(
+        self, ctx: Context, state: ConversationState, after: Command, shown: list[Reply]
+    ) -> list[Reply]:
         """Nothing: the question stays open, unrepeated, until answered or expired."""
         return []
 
