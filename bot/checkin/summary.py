@@ -1,15 +1,23 @@
-"""The one-screen confirmation of a saved check-in: numbers against minimums, streak, focus."""
+"""The one-screen confirmation of a saved check-in: numbers against minimums, streak, focus.
+
+A day at both minimums gets praise specific to it (`bot.coaching.praise`).
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.coaching.classify import high_value_share
 from bot.coaching.feedback import checkin_feedback
+from bot.coaching.praise import BACK_WINDOW_DAYS, DayFacts, back_after_miss, praise_line
 from bot.context import Context
 from bot.messages import Action, Choice, Fact, Reply, ReplyKind
 from bot.profile import describe_date
-from bot.stats.report import plural
 from bot.stats.streaks import member_streaks
+from bot.storage.days import member_start, personal_bests, recent_days
 from bot.storage.models import Checkin
+from bot.storage.streaks import Streaks
+from bot.words import plural
 
 
 def against(value: int | None, minimum: int) -> str:
@@ -40,7 +48,7 @@ async def confirmation(ctx: Context, checkin: Checkin) -> list[Reply]:
         facts.append(Fact("Wins", f"{checkin.wins}{note}"))
     complete = checkin.status == "complete"
     title = f"Check-in saved for {when}" if complete else f"Partial check-in saved for {when}"
-    headline = headline_for(checkin, profile.min_conversations, profile.min_minutes)
+    headline = await headline_for(ctx, checkin, streaks)
     lines = [headline]
     if checkin.activities:
         lines.append(
@@ -65,11 +73,36 @@ async def confirmation(ctx: Context, checkin: Checkin) -> list[Reply]:
     return replies
 
 
-def headline_for(checkin: Checkin, min_conversations: int, min_minutes: int) -> str:
-    """One warm sentence about the day's numbers."""
+async def headline_for(ctx: Context, checkin: Checkin, streaks: Streaks) -> str:
+    """One warm sentence about the day's numbers; praise specific to the day at minimum."""
+    profile = ctx.profile
     conversations = checkin.conversations or 0
     minutes = checkin.minutes or 0
-    numbers = f"{plural(conversations, 'conversation')} and {minutes} minutes talking with buyers"
-    if conversations >= min_conversations and minutes >= min_minutes:
-        return f"{numbers} — minimums met. That's the work that moves deals."
-    return f"{numbers}."
+    numbers = (
+        f"{plural(conversations, 'conversation')} and {plural(minutes, 'minute')} "
+        "talking with buyers"
+    )
+    if conversations < profile.min_conversations or minutes < profile.min_minutes:
+        return f"{numbers}."
+    day = checkin.local_date
+    marks = await recent_days(
+        ctx.session,
+        ctx.member.id,
+        since=day - timedelta(days=BACK_WINDOW_DAYS),
+        through=day - timedelta(days=1),
+        min_conversations=profile.min_conversations,
+        min_minutes=profile.min_minutes,
+    )
+    _, first = await member_start(ctx.session, ctx.member.id)
+    classes = [a.classification for a in checkin.activities]
+    facts = DayFacts(
+        conversations=conversations,
+        minutes=minutes,
+        bests=await personal_bests(ctx.session, ctx.member.id, day),
+        current_streak=streaks.current,
+        best_streak=streaks.best,
+        back_after_miss=back_after_miss(day, profile, marks, first),
+        high=sum(1 for c in classes if c == "high"),
+        activities=len(classes),
+    )
+    return f"{numbers} — minimums met. {praise_line(facts, ctx.member.id, day, profile)}"

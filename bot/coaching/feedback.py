@@ -43,14 +43,32 @@ def gap_text(checkin: Checkin, profile: Profile) -> str | None:
     )
 
 
+def week_start(day: date, profile: Profile) -> date:
+    """The first day of the member's own week that holds `day`: the start of their run of
+    workdays (Sunday for Sun–Thu, Monday for Mon–Fri); Monday for those who work every day
+    or on a day off their schedule."""
+    monday = day - timedelta(days=day.weekday())
+    if len(profile.workdays) == 7 or not profile.is_workday(day):
+        return monday
+    start = day
+    while profile.is_workday(start - timedelta(days=1)) and (day - start).days < 6:
+        start -= timedelta(days=1)
+    return start
+
+
 def trend_text(days: list[DayMark], day: date, profile: Profile) -> str:
-    """This week so far: workdays at minimum and the conversations day by day."""
+    """The member's week so far: workdays at minimum and the conversations day by day.
+
+    With nothing earlier this week to compare, it says so only on the first day of the
+    member's week (whatever weekday that is), and says nothing otherwise."""
     week = sorted(
         (d for d in days if not d.day_off and profile.is_workday(d.local_date)),
         key=lambda d: d.local_date,
     )
     if len(week) <= 1:
-        return "It's the first check-in of the week — plenty of week left to build on."
+        if day == week_start(day, profile):
+            return "It's the first day of your week — plenty of week left to build on."
+        return ""
     met = sum(1 for d in week if d.met)
     series = " → ".join(str(d.conversations) for d in week[-5:])
     earlier = [d.conversations for d in week if d.local_date < day]
@@ -164,16 +182,14 @@ async def checkin_feedback(ctx: Context, checkin: Checkin) -> str | None:
             "in four weeks. Worth delegating, so more of your day goes to buyers?"
         )
     day = checkin.local_date
-    monday = day - timedelta(days=day.weekday())
     week = await recent_days(
         ctx.session,
         ctx.member.id,
-        since=monday,
+        since=week_start(day, profile),
         through=day,
         min_conversations=profile.min_conversations,
         min_minutes=profile.min_minutes,
     )
     when = "today" if day == ctx.today else f"on {WEEKDAY_NAMES[day.weekday()]}"
-    return (
-        f"You were {gap} {when}. {trend_text(week, day, profile)} {await suggestion(ctx, checkin)}"
-    )
+    parts = [f"You were {gap} {when}.", trend_text(week, day, profile)]
+    return " ".join(part for part in [*parts, await suggestion(ctx, checkin)] if part)

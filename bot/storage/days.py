@@ -152,3 +152,33 @@ async def daily_points(
         )
         for key, c, m, n in rows.all()
     ]
+
+
+@dataclass(frozen=True)
+class PersonalBests:
+    """A member's highest numbers on any other recorded day, and how many such days."""
+
+    conversations: int
+    minutes: int
+    days: int
+
+
+@cache
+def _personal_bests_statement() -> Select:
+    return select(
+        func.coalesce(func.max(Checkin.conversations), 0),
+        func.coalesce(func.max(Checkin.minutes), 0),
+        func.count(),
+    ).where(
+        Checkin.member_id == param("member_id"),
+        Checkin.local_date != param("day", Date),
+        Checkin.status != "day_off",
+    )
+
+
+async def personal_bests(session: AsyncSession, member_id: int, day: date) -> PersonalBests:
+    """The member's most conversations and minutes on any recorded day other than `day`."""
+    row = (
+        await session.execute(_personal_bests_statement(), {"member_id": member_id, "day": day})
+    ).one()
+    return PersonalBests(int(row[0]), int(row[1]), int(row[2]))
