@@ -1,10 +1,14 @@
-"""Charts as PNG images: a member's daily conversations, and a team leaderboard as bars.
+"""Charts as PNG images: a member's days (conversations and minutes), and a leaderboard.
 
 matplotlib is imported only when a chart is drawn (it takes a second or more to import), and
 only its object-oriented API with the Agg canvas is used, never pyplot's global state, so
-charts can be drawn in a worker thread. Each chart has a title, labelled axes and the minimum
-drawn as a dashed line. Drawing takes tens of milliseconds: callers run it with
-`asyncio.to_thread` so the event loop stays free.
+charts can be drawn in a worker thread. Each chart has a title, labelled axes, the minimum
+drawn as a dashed line and a legend; the figure is laid out (constrained layout) so no text
+is cut at its edge. A member's chart has two panels, conversations and minutes, and colours a
+day green only where both minimums were met; days off, paused days and missed workdays are
+hatched bands of their own colours. Drawing takes tens of milliseconds: callers run it with
+`asyncio.to_thread` so the event loop stays free. `member_figure` and `leaderboard_figure`
+return the matplotlib figure itself (tests read its bars, legend and text extents).
 """
 
 from __future__ import annotations
@@ -22,6 +26,18 @@ BAR = "#3b6ea8"
 BAR_MET = "#2e8b57"
 MINIMUM = "#c0392b"
 WIDTH, HEIGHT, DPI = 7.5, 3.6, 100
+MEMBER_HEIGHT = 5.2
+
+# How each kind of day looks on a member's chart: colour, hatch and legend label.
+DAY_STYLES: dict[str, tuple[str, str, str]] = {
+    "met": (BAR_MET, "", "both minimums met"),
+    "below": (BAR, "", "below a minimum"),
+    "off": ("#c8c8c8", "//", "day off"),
+    "paused": ("#d9c9ef", "..", "paused"),
+    "missed": ("#f2b8b5", "xx", "missed (no check-in)"),
+}
+# Days with no numbers are drawn as a band across the panel, this share of its height.
+BAND = 0.96
 
 
 @dataclass(frozen=True)
@@ -32,16 +48,37 @@ class Bar:
     value: float
 
 
-def _figure() -> tuple[Any, Any]:
-    """A fresh figure and axes on an Agg canvas (no pyplot)."""
+@dataclass(frozen=True)
+class ChartDay:
+    """One day (or week) of a member's chart.
+
+    `status` is `met` (both minimums), `below`, `off` (a day off), `paused` or `missed` (a
+    workday without a check-in); the last three have no numbers.
+    """
+
+    day: date
+    status: str
+    conversations: float = 0.0
+    minutes: float = 0.0
+
+    @property
+    def has_numbers(self) -> bool:
+        """True for days with numbers to draw as bars."""
+        return self.status in ("met", "below")
+
+
+def _figure(height: float = HEIGHT, rows: int = 1) -> tuple[Any, list[Any]]:
+    """A fresh figure and its axes on an Agg canvas (no pyplot), laid out so that nothing
+    (titles, labels, legends) falls outside it."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
+    figure = Figure(figsize=(WIDTH, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    axes.spines[["top", "right"]].set_visible(False)
-    return figure, axes
+    axes = figure.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
+    for panel in axes:
+        panel.spines[["top", "right"]].set_visible(False)
+    return figure, list(axes)
 
 
 def _png(figure: Any) -> bytes:
@@ -55,56 +92,96 @@ def day_label(day: date, weekly: bool) -> str:
     return day.strftime("%d %b") if weekly else day.strftime("%a %d").replace(" 0", " ")
 
 
-def member_chart(
+def _panel(axes: Any, days: Sequence[ChartDay], field: str, minimum: float, width: float) -> None:
+    """One panel of a member's chart: bars of `field` per day, bands for days without
+    numbers, and the minimum as a dashed line. Each bar's gid is `<field>:<ISO date>`."""
+    values = [getattr(d, field) if d.has_numbers else 0.0 for d in days]
+    top = max([*values, minimum]) * 1.15 + 0.5
+    for x, (point, value) in enumerate(zip(days, values, strict=True)):
+        color, hatch, _ = DAY_STYLES[point.status]
+        height = value if point.has_numbers else top * BAND
+        (bar,) = axes.bar(
+            x,
+            height,
+            width=width,
+            color=color,
+            hatch=hatch,
+            edgecolor="white" if point.has_numbers else "#8a8a8a",
+            linewidth=0.5,
+            alpha=1.0 if point.has_numbers else 0.6,
+        )
+        bar.set_gid(f"{field}:{point.day.isoformat()}")
+    axes.axhline(minimum, color=MINIMUM, linestyle="--", linewidth=1.5)
+    axes.set_ylim(0, top)
+
+
+def member_figure(
     *,
     title: str,
-    points: Sequence[tuple[date, float]],
-    minimum: float,
-    filename: str,
+    days: Sequence[ChartDay],
+    min_conversations: float,
+    min_minutes: float,
     weekly: bool = False,
-) -> Image:
-    """Bars of a member's conversations per day (or per check-in day, by week) vs the minimum."""
-    figure, axes = _figure()
-    xs = list(range(len(points)))
-    values = [value for _, value in points]
-    colors = [BAR_MET if value >= minimum else BAR for value in values]
-    if points:
-        axes.bar(xs, values, color=colors, width=0.8 if len(points) < 40 else 1.0)
+) -> Any:
+    """A member's conversations (top) and minutes with buyers (bottom) per day, or per check-in
+    day averaged by week, against both minimums. A bar is green only where both minimums were
+    met; days off, paused days and missed workdays are shaded bands of their own."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    figure, (calls, minutes) = _figure(MEMBER_HEIGHT, rows=2)
+    width = 0.8 if len(days) < 40 else 1.0
+    if days:
+        _panel(calls, days, "conversations", min_conversations, width)
+        _panel(minutes, days, "minutes", min_minutes, width)
     else:
-        axes.text(0.5, 0.5, "No check-ins in this period", ha="center", transform=axes.transAxes)
-    axes.axhline(minimum, color=MINIMUM, linestyle="--", linewidth=1.5)
-    axes.text(
-        1.0,
-        1.01,
-        f"- - minimum {minimum:g}",
-        color=MINIMUM,
-        va="bottom",
-        ha="right",
-        fontsize=9,
-        transform=axes.transAxes,
+        calls.text(0.5, 0.5, "No check-ins in this period", ha="center", transform=calls.transAxes)
+        for panel, minimum in ((calls, min_conversations), (minutes, min_minutes)):
+            panel.axhline(minimum, color=MINIMUM, linestyle="--", linewidth=1.5)
+            panel.set_ylim(0, minimum * 1.15 + 0.5)
+    xs = list(range(len(days)))
+    step = max(1, -(-len(days) // 9))
+    minutes.set_xticks(xs[::step], [day_label(d.day, weekly) for d in days][::step])
+    minutes.tick_params(axis="x", labelsize=8)
+    calls.set_ylabel("Conversations")
+    minutes.set_ylabel("Minutes")
+    minutes.set_xlabel("Week (average per check-in day)" if weekly else "Day")
+    seen = {d.status for d in days} | {"met", "below"}
+    handles: list[Any] = [
+        Patch(facecolor=color, hatch=hatch, edgecolor="#8a8a8a", label=label)
+        for status, (color, hatch, label) in DAY_STYLES.items()
+        if status in seen
+    ]
+    handles.append(
+        Line2D(
+            [],
+            [],
+            color=MINIMUM,
+            linestyle="--",
+            label=f"minimum ({min_conversations:g} conversations, {min_minutes:g} min)",
+        )
     )
-    step = max(1, -(-len(points) // 9))
-    axes.set_xticks(xs[::step], [day_label(day, weekly) for day, _ in points][::step])
-    axes.tick_params(axis="x", labelsize=8)
-    axes.set_ylim(0, max([*values, minimum]) * 1.15 + 0.5)
-    axes.set_title(title)
-    axes.set_xlabel("Week (average per check-in day)" if weekly else "Day")
-    axes.set_ylabel("Conversations")
-    figure.subplots_adjust(left=0.09, right=0.98, top=0.88, bottom=0.17)
-    return Image(filename=filename, data=_png(figure), title=title)
+    figure.suptitle(title)
+    figure.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
+    return figure
 
 
-def leaderboard_chart(
+def member_chart(*, filename: str, **drawing: Any) -> Image:
+    """`member_figure` as a PNG image."""
+    return Image(filename=filename, data=_png(member_figure(**drawing)), title=drawing["title"])
+
+
+def leaderboard_figure(
     *,
     title: str,
     bars: Sequence[Bar],
     minimum: float | None,
     xlabel: str,
-    filename: str,
     minimum_label: str = "team minimum",
-) -> Image:
-    """Horizontal bars of a leaderboard, best at the top, with the team's minimum as a line."""
-    figure, axes = _figure()
+) -> Any:
+    """Horizontal bars of a leaderboard, best at the top, with the team's minimum as a line
+    named in the legend (so a long label is never cut at the edge)."""
+    figure, (axes,) = _figure()
     shown = list(bars)[:15]
     ys = list(range(len(shown)))[::-1]
     values = [bar.value for bar in shown]
@@ -117,22 +194,25 @@ def leaderboard_chart(
     else:
         axes.text(0.5, 0.5, "Nobody to rank yet", ha="center", transform=axes.transAxes)
     if minimum is not None:
-        axes.axvline(minimum, color=MINIMUM, linestyle="--", linewidth=1.5)
-        axes.text(
+        axes.axvline(
             minimum,
-            1.0,
-            f" {minimum_label} {minimum:g}",
             color=MINIMUM,
-            va="bottom",
-            fontsize=8,
-            transform=axes.get_xaxis_transform(),
+            linestyle="--",
+            linewidth=1.5,
+            label=f"{minimum_label}: {minimum:g}",
         )
-    axes.set_xlim(0, max([*values, minimum or 0]) * 1.15 + 0.5)
-    axes.set_title(title, pad=14)
+        axes.legend(loc="lower right", fontsize=8, framealpha=0.9)
+    axes.set_xlim(0, max([*values, minimum or 0]) * 1.18 + 0.5)
+    axes.set_title(title)
     axes.set_xlabel(xlabel)
     axes.set_ylabel("Member")
-    figure.subplots_adjust(left=0.2, right=0.97, top=0.86, bottom=0.14)
-    return Image(filename=filename, data=_png(figure), title=title)
+    return figure
+
+
+def leaderboard_chart(*, filename: str, **drawing: Any) -> Image:
+    """`leaderboard_figure` as a PNG image."""
+    figure = leaderboard_figure(**drawing)
+    return Image(filename=filename, data=_png(figure), title=drawing["title"])
 
 
 async def draw_charts(replies: list[Reply]) -> list[Reply]:

@@ -23,11 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Fact, Image, Reply, ReplyKind
 from bot.profile import Profile, describe_date, workday_digits
+from bot.stats.charts import ChartDay
 from bot.stats.periods import Period, period_of
 from bot.stats.streaks import params_of
 from bot.storage.activities import member_highlights
 from bot.storage.checkins import corrections_between, days_off_by_reason
-from bot.storage.days import daily_points
+from bot.storage.days import daily_points, member_start, recent_days
 from bot.storage.models import Member
 from bot.storage.sql import EPOCH
 from bot.storage.streaks import Streaks, finish, workday_ordinal
@@ -225,7 +226,8 @@ def safe_name(text: str) -> str:
 
 
 async def stats_chart(session: AsyncSession, stats: MemberStats) -> Callable[[], Image]:
-    """How to draw the member's conversations per day against their minimum, as a PNG.
+    """How to draw the member's conversations and minutes per day against their minimums,
+    as a PNG.
 
     The data is read now; the drawing (about 0.1 s of matplotlib) is returned to be done after
     the transaction (see `Reply.draw`).
@@ -238,26 +240,71 @@ async def stats_chart(session: AsyncSession, stats: MemberStats) -> Callable[[],
     if one_day:
         start = period.end - timedelta(days=13)
     weekly = (period.end - start).days > 62
-    points = await daily_points(session, stats.member.id, start, period.end, weekly=weekly)
+    profile = stats.profile
     if weekly:
-        values = [(p.day, p.conversations / p.days) for p in points]
-    else:
-        # Every workday gets a bar (a missed one shows as zero), plus any other day logged.
-        logged = {p.day: float(p.conversations) for p in points}
-        days = [start + timedelta(days=i) for i in range((period.end - start).days + 1)]
-        values = [
-            (day, logged.get(day, 0.0))
-            for day in days
-            if day in logged or (stats.profile.is_workday(day) and day < stats.today)
+        points = await daily_points(session, stats.member.id, start, period.end, weekly=True)
+        days = [
+            week_of(p.day, p.conversations / p.days, p.minutes / p.days, profile) for p in points
         ]
+    else:
+        days = await chart_days(
+            session, stats.member.id, profile, start, period.end, today=stats.today
+        )
     name = stats.member.display_name or stats.member.external_id
     label = "the last two weeks" if one_day else period.label
     return partial(
         member_chart,
-        title=f"{name}: conversations, {label}",
-        points=[(day, round(value, 1)) for day, value in values],
-        minimum=stats.profile.min_conversations,
+        title=f"{name}: conversations and minutes, {label}",
+        days=days,
+        min_conversations=profile.min_conversations,
+        min_minutes=profile.min_minutes,
         filename=f"needle-stats-{safe_name(stats.member.external_id)}-{period.name}-"
         f"{period.end.isoformat()}.png",
         weekly=weekly,
     )
+
+
+def week_of(monday: date, conversations: float, minutes: float, profile: Profile) -> ChartDay:
+    """A week's bar: the averages per check-in day, `met` when both reach the minimums."""
+    met = conversations >= profile.min_conversations and minutes >= profile.min_minutes
+    return ChartDay(monday, "met" if met else "below", round(conversations, 1), round(minutes, 1))
+
+
+async def chart_days(
+    session: AsyncSession,
+    member_id: int,
+    profile: Profile,
+    start: date,
+    end: date,
+    *,
+    today: date,
+) -> list[ChartDay]:
+    """The days of a member's chart in [start, end]: every recorded day (numbers, or a day
+    off), and each workday before `today` without a record since their first check-in —
+    paused (in the gap the pause covers) or missed. Today counts only once it has a record."""
+    marks = await recent_days(
+        session,
+        member_id,
+        since=start,
+        through=end,
+        min_conversations=profile.min_conversations,
+        min_minutes=profile.min_minutes,
+    )
+    recorded = {mark.local_date: mark for mark in marks}
+    _, first = await member_start(session, member_id)
+    # A pause covers the gap it ended (or is still in), as in streaks: the workdays without a
+    # record after the last recorded day up to `paused_until`.
+    paused_until = profile.paused_until
+    gap_after = max((d for d in recorded if paused_until and d <= paused_until), default=None)
+    days = []
+    for offset in range((end - start).days + 1):
+        day = start + timedelta(days=offset)
+        mark = recorded.get(day)
+        if mark is not None:
+            status = "off" if mark.day_off else "met" if mark.met else "below"
+            days.append(ChartDay(day, status, float(mark.conversations), float(mark.minutes)))
+        elif first is not None and first <= day < today and profile.is_workday(day):
+            covered = paused_until is not None and day <= paused_until
+            paused = covered and (gap_after is None or day > gap_after)
+            days.append(ChartDay(day, "paused" if paused else "missed"))
+    return days
