@@ -86,6 +86,9 @@ async def test_a_scripted_session_never_says_one_with_a_plural(
     said += texts(await bot.command("export", "team", is_admin=True))
     clock.advance(timedelta(days=1))
     said += texts(await bot.say("2 calls, 1 min; inbox"))
+    clock.advance(timedelta(days=1))
+    said += texts(await bot.say("1 call, 1 min; inbox"))
+    said += texts(await bot.say("off"))  # asks before replacing what the day holds
     offenders = [text for text in said if ONE_PLURAL.search(text)]
     assert not offenders, offenders
     assert any("1 conversation" in text for text in said)

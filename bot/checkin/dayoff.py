@@ -20,6 +20,7 @@ from bot.profile import describe_date
 from bot.router import Command
 from bot.storage.checkins import CheckinRecord, get_checkin, save_checkin
 from bot.storage.models import Checkin, ConversationState
+from bot.words import plural
 
 FLOW = "day_off"
 REASONS = ("sick", "vacation", "holiday", "pto", "off")
@@ -71,15 +72,15 @@ def what_it_holds(checkin: Checkin) -> str:
     """`12 conversations, 95 minutes, 2 activities (demo with Acme; proposal)`."""
     parts = []
     if checkin.conversations is not None:
-        parts.append(f"{checkin.conversations} conversations")
+        parts.append(plural(checkin.conversations, "conversation"))
     if checkin.minutes is not None:
-        parts.append(f"{checkin.minutes} minutes")
+        parts.append(plural(checkin.minutes, "minute"))
     if checkin.activities:
         texts = "; ".join(a.text for a in checkin.activities)
         count = len(checkin.activities)
-        parts.append(f"{count} activit{'ies' if count != 1 else 'y'} ({texts})")
+        parts.append(f"{plural(count, 'activity')} ({texts})")
     if checkin.wins:
-        parts.append(f"{checkin.wins} wins")
+        parts.append(plural(checkin.wins, "win"))
     return ", ".join(parts) or "a note"
 
 

@@ -23,6 +23,7 @@ from bot.context import Context
 from bot.messages import Reply, ReplyKind
 from bot.profile import MAX_BACKFILL_DAYS, Profile, describe_date
 from bot.storage.checkins import CheckinRecord, get_checkin, record_of, save_checkin
+from bot.words import plural
 
 FIX_EXAMPLE = "admin fix @ana 2026-11-20 9 75"
 FIX_WINDOW_DAYS = 90
@@ -117,9 +118,9 @@ async def fix_checkin(ctx: Context, rest: str) -> list[Reply]:
     name = target.display_name or target.external_id
     return [
         Reply(
-            f"Done: {name}’s {describe_date(day)} is now {conversations} conversations and "
-            f"{minutes} minutes (was {before}). The earlier record is kept for audit; {name} "
-            "sees the correction in `stats` and `export`.",
+            f"Done: {name}’s {describe_date(day)} is now {plural(conversations, 'conversation')} "
+            f"and {plural(minutes, 'minute')} (was {before}). The earlier record is kept for "
+            f"audit; {name} sees the correction in `stats` and `export`.",
             kind=ReplyKind.SETTINGS,
         )
     ]

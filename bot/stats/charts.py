@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from bot.messages import Image, Reply
+from bot.words import plural
 
 BAR = "#3b6ea8"
 BAR_MET = "#2e8b57"
@@ -158,7 +159,8 @@ def member_figure(
             [],
             color=MINIMUM,
             linestyle="--",
-            label=f"minimum ({min_conversations:g} conversations, {min_minutes:g} min)",
+            label=f"minimum ({plural(int(min_conversations), 'conversation')}, "
+            f"{min_minutes:g} min)",
         )
     )
     figure.suptitle(title)

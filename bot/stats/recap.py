@@ -118,7 +118,7 @@ async def weekly_recap(
         minimum=float(minimum) if minimum else None,
         xlabel="Conversations this week",
         filename=f"needle-recap-{week_ending.isoformat()}.png",
-        minimum_label=f"team minimum ({team.min_conversations} × {workdays} workdays)",
+        minimum_label=f"team minimum ({team.min_conversations} × {plural(workdays, 'workday')})",
     )
     return Reply(
         "\n".join(lines),
