@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.checkin.questions import question
 from bot.messages import Action, Choice, Reply, ReplyKind
 from bot.profile import Profile
+from bot.stats.sofar import pause_covers
 from bot.storage.checkins import get_checkin
 from bot.storage.days import member_start, recent_days
 from bot.storage.models import Member, Team
@@ -120,7 +121,8 @@ async def days_below_minimum(
 ) -> int:
     """Consecutive workdays below the member's minimum, ending at `through` (their local date).
 
-    Days off, non-workdays and paused days are skipped (they neither count nor end the run);
+    Days off, non-workdays and paused days (`bot.stats.sofar.pause_covers`) are skipped (they
+    neither count nor end the run);
     a workday with no check-in counts as below, but only from the member's first day with
     Needle. Looks back at most LOOKBACK_DAYS days.
     """
@@ -140,12 +142,17 @@ async def days_below_minimum(
             min_minutes=profile.min_minutes,
         )
     }
+    until = profile.paused_until
+    last_record = max(
+        (d for d in marks if until is not None and d <= until and profile.is_workday(d)),
+        default=None,
+    )
     count = 0
     day = through
     while day >= start:
         mark = marks.get(day)
         skipped = not profile.is_workday(day) or (
-            mark.day_off if mark is not None else profile.is_paused(day)
+            mark.day_off if mark is not None else pause_covers(day, until, last_record)
         )
         if not skipped:
             if mark is not None and mark.met:

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.messages import Fact, Reply, ReplyKind, Visibility
 from bot.profile import parse_workday_digits, zone
 from bot.stats.leaderboard import board_lines, build_board, goal_days
-from bot.stats.report import plural, span_text, workdays_between
+from bot.stats.report import plural, span_text
+from bot.stats.sofar import workdays_between
 from bot.storage.activities import recurring_low_value, team_activity_counts
 from bot.storage.models import Team
 from bot.storage.streaks import team_current_streaks

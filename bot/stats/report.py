@@ -6,8 +6,8 @@ Decisions (the rules are in docs/behaviour.md#minimums and docs/coaching.md):
   the 1st to today, "all" from their first check-in; the period module says the rest and what
   each is compared with.
 - "Days at minimum" counts the member's workdays in the period that met their personal minimum,
-  out of the workdays so far (days off excluded, today only once it has a check-in, nothing
-  before their first day with Needle).
+  out of the workdays so far (`bot.stats.sofar`: days off and paused days excluded, today only
+  once it has a check-in, nothing before their first day with Needle).
 - The personal minimum of today is the bar for every past day: goals are not versioned.
 """
 
@@ -22,26 +22,19 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Fact, Image, Reply, ReplyKind
-from bot.profile import Profile, describe_date, workday_digits
+from bot.profile import Profile, describe_date
 from bot.stats.periods import Period, period_of
+from bot.stats.sofar import workdays_so_far
 from bot.stats.streaks import params_of
 from bot.storage.activities import member_highlights
 from bot.storage.checkins import corrections_between, days_off_by_reason
 from bot.storage.days import daily_points
 from bot.storage.models import Member
 from bot.storage.sql import EPOCH
-from bot.storage.streaks import Streaks, finish, workday_ordinal
-from bot.storage.totals import PeriodTotals, member_summary
+from bot.storage.streaks import Streaks, finish
+from bot.storage.totals import MemberSummary, PeriodTotals, member_summary
 
 DELEGATE_WINDOW_DAYS = 28
-
-
-def workdays_between(start: date, end: date, workdays: frozenset[int]) -> int:
-    """How many workdays fall in [start, end]."""
-    if end < start or not workdays:
-        return 0
-    digits = workday_digits(workdays)
-    return workday_ordinal(end, digits) - workday_ordinal(start - timedelta(days=1), digits)
 
 
 @dataclass(frozen=True)
@@ -72,7 +65,6 @@ async def member_stats(
     track_wins: bool,
 ) -> MemberStats:
     """Gather a member's stats for a period (a handful of SQL aggregates)."""
-    joined = profile.local_date(member.created_at) if member.created_at else today
     # "All time" starts at the first check-in; the query over everything finds it.
     period = period_of(period_name, today, profile.workdays, EPOCH)
     spans = [(period.start, period.end), (today, today)]
@@ -80,17 +72,11 @@ async def member_stats(
         spans.append(period.previous)
     params = params_of(member.id, profile)
     summary = await member_summary(session, params, spans, today=today)
-    totals, today_totals = summary.periods[0], summary.periods[1]
+    totals = summary.periods[0]
     previous = summary.periods[2] if period.previous else None
-    first_in_span = summary.first
     if period.name == "all":
-        period = replace(period, start=first_in_span or today)
-    first_day = min(d for d in (first_in_span, joined) if d is not None)
-    counted_start = max(period.start, first_day)
-    counted_end = period.end
-    if period.end == today and today_totals.days_logged == 0:
-        counted_end = today - timedelta(days=1)
-    so_far = workdays_between(counted_start, counted_end, profile.workdays) - totals.days_off
+        period = replace(period, start=summary.first or today)
+    so_far = so_far_of(summary, member, profile, period.start, period.end, today)
     streaks = finish(summary.runs, today, params.workdays, params.paused_until)
     highlights = await member_highlights(
         session,
@@ -111,13 +97,43 @@ async def member_stats(
         totals=totals,
         previous=previous,
         streaks=streaks,
-        workdays_so_far=max(so_far, totals.days_met),
+        workdays_so_far=so_far,
         before_wins=before_wins,
         delegate=delegate,
         today=today,
         corrections=await corrections_between(session, member.id, period.start, period.end),
         days_off=days_off,
     )
+
+
+def so_far_of(
+    summary: MemberSummary, member: Member, profile: Profile, start: date, end: date, today: date
+) -> int:
+    """The workdays so far of [start, end] (`summary.periods[0]`; `periods[1]` is today)."""
+    totals, today_totals = summary.periods[0], summary.periods[1]
+    joined = profile.local_date(member.created_at) if member.created_at else today
+    return workdays_so_far(
+        start,
+        end,
+        today,
+        profile.workdays,
+        first_day=min(d for d in (summary.first, joined) if d is not None),
+        # A day off today on a non-workday isn't counted, but such a today counts nothing.
+        checked_in_today=bool(today_totals.days_logged or today_totals.days_off),
+        days_off=totals.days_off,
+        paused_until=profile.paused_until,
+        last_record=summary.pause_last_record,
+    )
+
+
+async def days_at_minimum(
+    session: AsyncSession, member: Member, profile: Profile, start: date, end: date, today: date
+) -> tuple[int, int]:
+    """Workdays of [start, end] at minimum, and the workdays so far: what `stats` shows."""
+    summary = await member_summary(
+        session, params_of(member.id, profile), [(start, end), (today, today)], today=today
+    )
+    return summary.periods[0].days_met, so_far_of(summary, member, profile, start, end, today)
 
 
 def days_off_text(by_reason: dict[str, int]) -> str:

@@ -10,7 +10,9 @@ In the member's own local dates (docs/behaviour.md, Minimums and Streaks):
   zero.
 - A day off (`off`, `vacation`, …) neither counts nor breaks.
 - A workday below the minimum, or a workday with no check-in at all, breaks the streak.
-- Today is not over: it adds once it meets the minimum and never breaks the streak.
+- Today is judged like any other day once it has a check-in (at minimum adds, below breaks),
+  so the streak shown on the day is the one shown after it; without a check-in today is not
+  over and breaks nothing. Today being a non-workday changes nothing.
 - A pause protects the gap it covers: missing workdays up to `paused_until` in the gap that
   the pause ended (or is still in) don't break. Needle keeps only the latest pause, so an
   older pause's gap counts as missed once a newer pause replaced it.
@@ -166,8 +168,8 @@ def team_params_cte(workdays: str) -> CTE:
 
 def streak_days_cte(params: CTE) -> CTE:
     """`streak_base`: each check-in of the `params` members in [since, today], with its day
-    number `n`, `met` and `below` (1/0) and the member's pause; today only once it is met
-    (today is not over: it adds, never breaks)."""
+    number `n`, `met` and `below` (1/0) and the member's pause (today's check-in counts like
+    any other; a missing today is the trailing gap `finish` ignores)."""
     today = param("today", Date)
     met = meets_minimum(params.c.min_c, params.c.min_m)
     return (
@@ -184,7 +186,6 @@ def streak_days_cte(params: CTE) -> CTE:
         .where(
             Checkin.local_date >= param("since", Date),
             Checkin.local_date <= today,
-            or_(Checkin.local_date < today, met),
         )
         .cte("streak_base")
     )
