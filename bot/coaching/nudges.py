@@ -20,6 +20,7 @@ from bot.stats.sofar import pause_covers
 from bot.storage.checkins import get_checkin
 from bot.storage.days import member_start, recent_days
 from bot.storage.models import Member, Team
+from bot.storage.people import find_membership
 
 # How far back `days_below_minimum` looks: enough for any sensible escalation threshold.
 LOOKBACK_DAYS = 60
@@ -117,20 +118,30 @@ async def reminder(
 
 
 async def days_below_minimum(
-    session: AsyncSession, member_id: int, profile: Profile, through: date
+    session: AsyncSession,
+    member_id: int,
+    profile: Profile,
+    through: date,
+    *,
+    team_id: int | None = None,
 ) -> int:
     """Consecutive workdays below the member's minimum, ending at `through` (their local date).
 
     Days off, non-workdays and paused days (`bot.stats.sofar.pause_covers`) are skipped (they
     neither count nor end the run);
     a workday with no check-in counts as below, but only from the member's first day with
-    Needle. Looks back at most LOOKBACK_DAYS days.
+    Needle. Looks back at most LOOKBACK_DAYS days. For a team (`team_id`: the escalation and
+    the manager's note it sends) only the days that team sees count: from the day the member
+    joined it.
     """
     created, first = await member_start(session, member_id)
     starts = [d for d in (first, profile.local_date(created) if created else None) if d]
     if not starts:
         return 0
     start = max(min(starts), through - timedelta(days=LOOKBACK_DAYS))
+    membership = await find_membership(session, team_id, member_id) if team_id else None
+    if membership is not None and membership.history_from is not None:
+        start = max(start, membership.history_from)
     marks = {
         mark.local_date: mark
         for mark in await recent_days(
@@ -171,7 +182,7 @@ async def escalation(
     days_below: int,
 ) -> tuple[Reply, Reply | None]:
     """A stronger nudge after N workdays below minimum, and a short note to the team's manager."""
-    from bot.storage.people import find_membership, get_member
+    from bot.storage.people import get_member
 
     name = first_name(member)
     text = pick(ESCALATIONS, local_date).format(name=name, days=days_below)

@@ -96,6 +96,8 @@ def goal_days(row: MemberTotals, period: Period, today: date) -> int:
     started = local_day(row.started, zone(row.timezone))
     starts = [d for d in (row.first_checkin, started) if d is not None]
     first_day = min(starts) if starts else None
+    if first_day is not None and row.history_from is not None:
+        first_day = max(first_day, row.history_from)
     return workdays_so_far(
         period.start,
         period.end,

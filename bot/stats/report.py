@@ -53,6 +53,7 @@ class MemberStats:
     today: date
     corrections: list[tuple[date, str | None]]  # days an admin fixed, and who
     days_off: dict[str, int] = field(default_factory=dict)  # by reason (sick, vacation, …)
+    history_from: date | None = None  # a team's view of another member: their first day seen
 
 
 async def member_stats(
@@ -63,30 +64,41 @@ async def member_stats(
     today: date,
     *,
     track_wins: bool,
+    history_from: date | None = None,
 ) -> MemberStats:
-    """Gather a member's stats for a period (a handful of SQL aggregates)."""
+    """Gather a member's stats for a period (a handful of SQL aggregates).
+
+    `history_from` is for a team's view of another member: nothing of theirs before that day
+    (the day they joined the team) is read.
+    """
     # "All time" starts at the first check-in; the query over everything finds it.
     period = period_of(period_name, today, profile.workdays, EPOCH)
     spans = [(period.start, period.end), (today, today)]
     if period.previous:
         spans.append(period.previous)
-    params = params_of(member.id, profile)
+    if history_from is not None:
+        spans = [(max(start, history_from), end) for start, end in spans]
+    params = replace(params_of(member.id, profile), history_from=history_from)
     summary = await member_summary(session, params, spans, today=today)
     totals = summary.periods[0]
     previous = summary.periods[2] if period.previous else None
     if period.name == "all":
         period = replace(period, start=summary.first or today)
-    so_far = so_far_of(summary, member, profile, period.start, period.end, today)
+    so_far = so_far_of(summary, member, profile, period.start, period.end, today, history_from)
+    seen_from = max(period.start, history_from) if history_from else period.start
     streaks = finish(summary.runs, today, params.workdays, params.paused_until)
     highlights = await member_highlights(
         session,
         member.id,
-        wins_between=(period.start, period.end) if track_wins and totals.wins else None,
-        delegate_between=(today - timedelta(days=DELEGATE_WINDOW_DAYS - 1), today),
+        wins_between=(seen_from, period.end) if track_wins and totals.wins else None,
+        delegate_between=(
+            max(seen_from, today - timedelta(days=DELEGATE_WINDOW_DAYS - 1)),
+            today,
+        ),
     )
     before_wins, delegate = highlights.before_wins, highlights.delegate
     days_off = (
-        await days_off_by_reason(session, member.id, period.start, period.end)
+        await days_off_by_reason(session, member.id, seen_from, period.end)
         if totals.days_off
         else {}
     )
@@ -101,23 +113,32 @@ async def member_stats(
         before_wins=before_wins,
         delegate=delegate,
         today=today,
-        corrections=await corrections_between(session, member.id, period.start, period.end),
+        corrections=await corrections_between(session, member.id, seen_from, period.end),
         days_off=days_off,
+        history_from=history_from,
     )
 
 
 def so_far_of(
-    summary: MemberSummary, member: Member, profile: Profile, start: date, end: date, today: date
+    summary: MemberSummary,
+    member: Member,
+    profile: Profile,
+    start: date,
+    end: date,
+    today: date,
+    history_from: date | None = None,
 ) -> int:
-    """The workdays so far of [start, end] (`summary.periods[0]`; `periods[1]` is today)."""
+    """The workdays so far of [start, end] (`summary.periods[0]`; `periods[1]` is today),
+    from the member's first day with Needle, or from `history_from` in a team's view."""
     totals, today_totals = summary.periods[0], summary.periods[1]
     joined = profile.local_date(member.created_at) if member.created_at else today
+    first_day = min(d for d in (summary.first, joined) if d is not None)
     return workdays_so_far(
         start,
         end,
         today,
         profile.workdays,
-        first_day=min(d for d in (summary.first, joined) if d is not None),
+        first_day=max(first_day, history_from) if history_from else first_day,
         # A day off today on a non-workday isn't counted, but such a today counts nothing.
         checked_in_today=bool(today_totals.days_logged or today_totals.days_off),
         days_off=totals.days_off,
@@ -253,6 +274,8 @@ async def stats_chart(session: AsyncSession, stats: MemberStats) -> Callable[[],
     one_day = period.start == period.end
     if one_day:
         start = period.end - timedelta(days=13)
+    if stats.history_from is not None:
+        start = min(max(start, stats.history_from), period.end)
     weekly = (period.end - start).days > 62
     points = await daily_points(session, stats.member.id, start, period.end, weekly=weekly)
     if weekly:

@@ -51,7 +51,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Checkin, Member, Team, TeamMembership
-from bot.storage.sql import EPOCH, as_date, as_int, epoch_days, param
+from bot.storage.sql import EPOCH, as_date, as_int, epoch_days, in_team_history, param
 
 # --------------------------------------------------------------------------------------------
 # What a workday is, what a day at minimum is
@@ -130,23 +130,26 @@ class StreakParams:
     min_conversations: int
     min_minutes: int
     paused_until: date | None
+    history_from: date | None = None  # in a team's view of another member: from their join
 
 
 def member_params_cte() -> CTE:
     """`params`: one row of bound parameters (member_id, min_c, min_m, paused_until,
-    pause_ordinal) for a single member whose rules the caller resolved."""
+    pause_ordinal, history_from) for a single member whose rules the caller resolved."""
     return select(
         param("member_id", Integer).label("member_id"),
         param("min_c", Integer).label("min_c"),
         param("min_m", Integer).label("min_m"),
         param("paused_until", Date).label("paused_until"),
         param("pause_ordinal", Integer).label("pause_ordinal"),
+        param("history_from", Date).label("history_from"),
     ).cte("params")
 
 
 def team_params_cte(workdays: str) -> CTE:
     """`params`: one row per listed active member of a team (`member_ids`, `team_id`), with
-    the same columns as `member_params_cte`, minimums and pause read from the database."""
+    the same columns as `member_params_cte`, minimums, pause and the first day the team sees
+    read from the database."""
     return (
         select(
             Member.id.label("member_id"),
@@ -154,6 +157,7 @@ def team_params_cte(workdays: str) -> CTE:
             personal_minimum(Member.goal_minutes, Team.min_minutes).label("min_m"),
             Member.paused_until.label("paused_until"),
             workday_ordinal_sql(epoch_days(Member.paused_until), workdays).label("pause_ordinal"),
+            TeamMembership.history_from.label("history_from"),
         )
         .join(TeamMembership, TeamMembership.member_id == Member.id)
         .join(Team, Team.id == TeamMembership.team_id)
@@ -186,6 +190,7 @@ def streak_days_cte(params: CTE) -> CTE:
         .where(
             Checkin.local_date >= param("since", Date),
             Checkin.local_date <= today,
+            in_team_history(Checkin.local_date, params.c.history_from),
         )
         .cte("streak_base")
     )
@@ -328,6 +333,7 @@ def member_values(member: StreakParams) -> dict[str, Any]:
             if member.paused_until is not None
             else None
         ),
+        "history_from": member.history_from,
     }
 
 

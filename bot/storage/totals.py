@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.days import first_checkin
 from bot.storage.models import Activity, Checkin, Member, Team, TeamMembership
-from bot.storage.sql import EPOCH, as_date, as_int, epoch_days, param
+from bot.storage.sql import EPOCH, as_date, as_int, epoch_days, in_team_history, param
 from bot.storage.streaks import (
     StreakParams,
     StreakRuns,
@@ -212,6 +212,7 @@ class MemberTotals:
     joined: datetime | None
     started: datetime | None  # when the member first talked to Needle (Member.created_at)
     timezone: str  # the member's zone (their own, else the team's)
+    history_from: date | None  # the first day of theirs the team sees (None: all)
     pause_last_record: date | None  # last check-in on a workday on or before the pause's end
 
 
@@ -229,7 +230,8 @@ def member_workdays() -> Any:
 
 
 def team_day_totals(start: Any, end: Any, team_id: Any, minimums: tuple[Any, Any]) -> Subquery:
-    """One row per active member of the team with check-ins in [start, end]: member_id,
+    """One row per active member of the team with check-ins in [start, end] (those the team
+    sees: `in_team_history`): member_id,
     conversations, minutes, days_met and days_off (both on their workdays), days_logged and
     logged_on_end (any check-in on `end`); `minimums` is `personal_minimums()`."""
     min_c, min_m = minimums
@@ -251,6 +253,7 @@ def team_day_totals(start: Any, end: Any, team_id: Any, minimums: tuple[Any, Any
             TeamMembership.team_id == team_id,
             TeamMembership.active.is_(True),
             Checkin.local_date.between(start, end),
+            in_team_history(Checkin.local_date, TeamMembership.history_from),
         )
         .group_by(Checkin.member_id)
         .subquery()
@@ -285,6 +288,7 @@ def _team_totals_statement(public_only: bool) -> Select:
             ),
             Member.created_at,
             func.coalesce(Member.timezone, Team.timezone),
+            TeamMembership.history_from,
         )
         .join(TeamMembership, TeamMembership.member_id == Member.id)
         .join(Team, Team.id == TeamMembership.team_id)
@@ -328,6 +332,7 @@ async def team_totals(
             pause_last_record=as_date(r[15]) if r[15] is not None else None,
             started=r[16],
             timezone=str(r[17] or "UTC"),
+            history_from=as_date(r[18]) if r[18] is not None else None,
         )
         for r in rows.all()
     ]
