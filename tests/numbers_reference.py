@@ -105,6 +105,11 @@ class Reference:
                 run = run + 1 if self.met(day) else 0
         return run
 
+    def totals(self, start: date, end: date) -> tuple[int, int]:
+        """(conversations, minutes) of every check-in in [start, end]."""
+        inside = [r for d, r in self.records.items() if start <= d <= end]
+        return sum(r.conversations for r in inside), sum(r.minutes for r in inside)
+
     def week(self, today: date) -> tuple[date, date]:
         """Monday to today."""
         return today - timedelta(days=today.weekday()), today
