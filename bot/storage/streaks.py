@@ -16,6 +16,8 @@ In the member's own local dates (docs/behaviour.md, Minimums and Streaks):
 - A pause protects the gap it covers: missing workdays up to `paused_until` in the gap that
   the pause ended (or is still in) don't break. Needle keeps only the latest pause, so an
   older pause's gap counts as missed once a newer pause replaced it.
+- In a team's view of another member only their check-ins from the day they joined the team
+  are read (`history_from`, `bot.storage.sql.in_team_history`).
 
 The database finds the runs with a *workday ordinal*: the number of the member's workdays
 from a fixed Monday (EPOCH) up to a date. Two recorded workdays are consecutive exactly when
