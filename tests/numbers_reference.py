@@ -172,7 +172,9 @@ class Rep:
             if any(r.kind == ReplyKind.SUMMARY for r in replies):
                 return replies
             question = replies[-1].text.lower()
-            if "conversations" in question:
+            if "yes / no" in question:  # Needle checks an unusual reading: it is meant
+                text = "yes"
+            elif "conversations" in question:
                 text = str(c)
                 asked.add("conversations")
             elif "minutes" in question:

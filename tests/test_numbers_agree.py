@@ -10,6 +10,7 @@ import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -102,47 +103,49 @@ async def play(rep: Rep, kind: str, value: tuple[int, int], shown: dict[date, in
         await rep.resume()
 
 
+@dataclass(frozen=True)
+class Month:
+    """A rep's setting and what they do each day of a month."""
+
+    zone: str
+    workdays: str
+    goal: int | None
+    first: date
+    actions: list[tuple[str, tuple[int, int]]]
+
+
+months = st.builds(
+    Month,
+    zone=st.sampled_from(ZONES),
+    workdays=st.sampled_from(sorted(WORKDAYS)),
+    goal=st.sampled_from([None, 7]),
+    first=st.dates(date(2026, 1, 1), date(2027, 11, 30)),
+    actions=st.lists(action, min_size=20, max_size=32),
+)
+
+
 @pytest.mark.slow
 @settings(
     max_examples=8,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(
-    zone=st.sampled_from(ZONES),
-    workdays=st.sampled_from(sorted(WORKDAYS)),
-    goal=st.sampled_from([None, 7]),
-    first=st.dates(date(2026, 1, 1), date(2027, 11, 30)),
-    month=st.lists(action, min_size=20, max_size=32),
-)
+@given(month=months)
 def test_every_surface_agrees_with_the_reference(
-    migrated_sqlite: Path,
-    tmp_path: Path,
-    zone: str,
-    workdays: str,
-    goal: int | None,
-    first: date,
-    month: list[tuple[str, tuple[int, int]]],
+    migrated_sqlite: Path, tmp_path: Path, month: Month
 ) -> None:
-    asyncio.run(live_month(migrated_sqlite, tmp_path, zone, workdays, goal, first, month))
+    asyncio.run(live_month(migrated_sqlite, tmp_path, month))
 
 
-async def live_month(
-    template: Path,
-    tmp: Path,
-    zone: str,
-    workdays: str,
-    goal: int | None,
-    first: date,
-    month: list[tuple[str, tuple[int, int]]],
-) -> None:
+async def live_month(template: Path, tmp: Path, month: Month) -> None:
     """Play the month, checking every surface against the reference every few days."""
-    async with fresh_rep(template, tmp, zone, workdays, goal, first) as rep:
+    first = month.first
+    async with fresh_rep(template, tmp, month.zone, month.workdays, month.goal, first) as rep:
         shown: dict[date, int] = {}
-        for number, (kind, value) in enumerate(month):
+        for number, (kind, value) in enumerate(month.actions):
             rep.at(first + timedelta(days=number), 9)
             await play(rep, kind, value, shown)
-            if number % 9 == 8 or number == len(month) - 1:
+            if number % 9 == 8 or number == len(month.actions) - 1:
                 where = f"{rep.today} after {kind}"
                 assert_agree(await rep.surfaces(), rep.expected(), where)
                 assert await rep.recap_days() == rep.expected()["stats week"], where
