@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from bot.context import Context
 from bot.profile import WEEKDAY_NAMES, Profile
-from bot.stats.report import DELEGATE_WINDOW_DAYS
+from bot.stats.report import DELEGATE_WINDOW_DAYS, days_at_minimum
 from bot.storage.activities import recurring_low_value
 from bot.storage.days import DayMark, recent_days
 from bot.storage.models import Checkin
@@ -41,15 +41,18 @@ def gap_text(checkin: Checkin, profile: Profile) -> str | None:
     )
 
 
-def trend_text(days: list[DayMark], day: date, profile: Profile) -> str:
-    """This week so far: workdays at minimum and the conversations day by day."""
+def trend_text(
+    days: list[DayMark], day: date, profile: Profile, at_minimum: tuple[int, int]
+) -> str:
+    """This week so far: workdays at minimum out of the workdays so far (`at_minimum`, as
+    `stats` counts them) and the conversations day by day."""
     week = sorted(
         (d for d in days if not d.day_off and profile.is_workday(d.local_date)),
         key=lambda d: d.local_date,
     )
     if len(week) <= 1:
         return "It's the first check-in of the week — plenty of week left to build on."
-    met = sum(1 for d in week if d.met)
+    met, so_far = at_minimum
     series = " → ".join(str(d.conversations) for d in week[-5:])
     earlier = [d.conversations for d in week if d.local_date < day]
     latest = next((d.conversations for d in week if d.local_date == day), week[-1].conversations)
@@ -61,8 +64,7 @@ def trend_text(days: list[DayMark], day: date, profile: Profile) -> str:
     else:
         direction = "holding steady"
     return (
-        f"This week: {met} of {len(week)} workdays at minimum, conversations {series} "
-        f"({direction})."
+        f"This week: {met} of {so_far} workdays at minimum, conversations {series} ({direction})."
     )
 
 
@@ -169,7 +171,7 @@ async def checkin_feedback(ctx: Context, checkin: Checkin) -> str | None:
         min_conversations=profile.min_conversations,
         min_minutes=profile.min_minutes,
     )
+    at_minimum = await days_at_minimum(ctx.session, ctx.member, profile, monday, day, ctx.today)
     when = "today" if day == ctx.today else f"on {WEEKDAY_NAMES[day.weekday()]}"
-    return (
-        f"You were {gap} {when}. {trend_text(week, day, profile)} {await suggestion(ctx, checkin)}"
-    )
+    trend = trend_text(week, day, profile, at_minimum)
+    return f"You were {gap} {when}. {trend} {await suggestion(ctx, checkin)}"

@@ -21,7 +21,7 @@ from bot.stats.leaderboard import METRICS, board_reply, build_board
 from bot.stats.periods import PERIOD_USAGE, PeriodError, parse_period
 from bot.stats.report import member_stats, stats_chart, stats_reply
 from bot.storage.models import Member
-from bot.storage.people import find_team_member_by_name
+from bot.storage.people import find_membership, find_team_member_by_name
 
 STATS_USAGE = (
     "Try `stats`, `stats month`, `stats last week`, `stats 2026-10` or (admins) `stats week @ana`."
@@ -101,8 +101,16 @@ async def stats_command(ctx: Context, args: str) -> list[Reply]:
         else Profile.of(member, ctx.team, ctx.services.settings.default_timezone)
     )
     today = profile.local_date(ctx.now)
+    # The team sees another member's check-ins from the day they joined it; oneself, all.
+    membership = None if about_self else await find_membership(ctx.session, ctx.team.id, member.id)
     stats = await member_stats(
-        ctx.session, member, profile, period, today, track_wins=ctx.team.track_wins
+        ctx.session,
+        member,
+        profile,
+        period,
+        today,
+        track_wins=ctx.team.track_wins,
+        history_from=membership.history_from if membership is not None else None,
     )
     reply = stats_reply(stats, track_wins=ctx.team.track_wins, about_self=about_self)
     draw = await stats_chart(ctx.session, stats)

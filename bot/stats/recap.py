@@ -4,7 +4,8 @@ The scheduler decides when (the team's recap day and time) and where (its recap 
 this module builds the message for the week Monday..`week_ending`.
 
 - Team totals count every active member (also those who opted out of ranking), measured
-  against the team's minimums over the workdays each member could have checked in.
+  against the team's minimums over each member's workdays so far (`bot.stats.sofar`), and
+  only check-ins the team sees (from the day each member joined it).
 - The leaderboard and the shout-outs show only members who rank publicly.
 - Biggest improvement compares conversations with the same days of the week before; it is
   only given for a real improvement (more than zero).
@@ -20,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.messages import Fact, Reply, ReplyKind, Visibility
 from bot.profile import parse_workday_digits, zone
 from bot.stats.leaderboard import board_lines, build_board, goal_days
-from bot.stats.report import plural, span_text, workdays_between
+from bot.stats.report import plural, span_text
+from bot.stats.sofar import workdays_between
 from bot.storage.activities import recurring_low_value, team_activity_counts
 from bot.storage.models import Team
 from bot.storage.streaks import team_current_streaks

@@ -144,6 +144,9 @@ class TeamMembership(Base):
     public_ranking: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     joined_at: Mapped[datetime]
+    # The first of the member's local dates the team sees (their check-ins before it belong to
+    # other teams); NULL when the membership began with the member: all their history.
+    history_from: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     team: Mapped[Team] = relationship(back_populates="memberships")
     member: Mapped[Member] = relationship(back_populates="memberships")

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.profile import zone
 from bot.storage.models import Member, Team, TeamMembership
 
 
@@ -129,7 +130,15 @@ async def ensure_membership(
     """The member's membership in the team, created (or re-activated) on contact."""
     membership = await find_membership(session, team.id, member.id)
     if membership is None:
-        membership = TeamMembership(team_id=team.id, member_id=member.id, joined_at=now)
+        # A member Needle knew before brings a history the new team must not see: the team
+        # sees their check-ins from their local date of joining on (docs/behaviour.md).
+        known_before = member.created_at is not None and member.created_at < now
+        history_from = (
+            now.astimezone(zone(member.timezone, team.timezone)).date() if known_before else None
+        )
+        membership = TeamMembership(
+            team_id=team.id, member_id=member.id, joined_at=now, history_from=history_from
+        )
         session.add(membership)
         await session.flush()
     elif not membership.active:
