@@ -20,6 +20,7 @@ from bot.storage.models import (
     Member,
     Team,
     TeamMembership,
+    WebToken,
 )
 from bot.storage.people import personal_team_id
 
@@ -157,6 +158,8 @@ async def forget_member(session: AsyncSession, member: Member) -> Forgotten:
         delete(CheckinVersion).where(CheckinVersion.member_id == member_id)
     )
     await session.execute(delete(ConversationState).where(ConversationState.member_id == member_id))
+    # Dashboard links and sessions: signed in nowhere any more.
+    await session.execute(delete(WebToken).where(WebToken.member_id == member_id))
     scheduled = await session.execute(
         delete(Delivery).where(Delivery.target == f"member:{member_id}")
     )
