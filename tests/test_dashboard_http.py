@@ -47,7 +47,9 @@ async def a_team(site: Site, database: Database) -> None:
     await site.bot.command("ranking", "off", user="dan")
 
 
-async def test_a_link_from_chat_shows_the_numbers_chat_gives(site: Site, database: Database):
+async def test_a_link_from_chat_shows_the_numbers_chat_gives(
+    site: Site, database: Database
+) -> None:
     await a_team(site, database)
     async with site.browser() as browser:
         team_path = await site.sign_in(browser, "ana")
@@ -101,7 +103,9 @@ async def test_a_link_from_chat_shows_the_numbers_chat_gives(site: Site, databas
     assert "team-today" not in page  # members see no roll call
 
 
-async def test_the_lead_sees_the_team_today_and_a_members_page(site: Site, database: Database):
+async def test_the_lead_sees_the_team_today_and_a_members_page(
+    site: Site, database: Database
+) -> None:
     await a_team(site, database)
     async with site.browser() as browser:
         team_path = await site.sign_in(browser, "lead", admin=True)
@@ -123,7 +127,7 @@ async def test_the_lead_sees_the_team_today_and_a_members_page(site: Site, datab
     assert facts(theirs, "stats") == {f.label: f.value for f in stats.facts}
 
 
-async def test_pages_refused_without_a_session(site: Site, database: Database):
+async def test_pages_refused_without_a_session(site: Site, database: Database) -> None:
     await join(site.bot, "ana")
     async with site.browser() as browser:
         team_path = await site.sign_in(browser, "ana")
@@ -138,7 +142,7 @@ async def test_pages_refused_without_a_session(site: Site, database: Database):
 
 async def test_another_teams_page_and_another_members_page_are_refused(
     site: Site, database: Database
-):
+) -> None:
     await join(site.bot, "ana")
     await join(site.bot, "ben")
     await join(site.bot, "zoe", team_id="T-other")
@@ -164,7 +168,7 @@ async def test_another_teams_page_and_another_members_page_are_refused(
             assert response.status == 400
 
 
-async def test_a_link_works_once_and_for_fifteen_minutes(site: Site, database: Database):
+async def test_a_link_works_once_and_for_fifteen_minutes(site: Site, database: Database) -> None:
     await join(site.bot, "ana")
     link = await site.link("ana")
     async with site.browser() as browser, browser.get(link, allow_redirects=False) as response:
@@ -181,7 +185,7 @@ async def test_a_link_works_once_and_for_fifteen_minutes(site: Site, database: D
             assert response.status == 410  # not signed by Needle
 
 
-async def test_the_session_cookie_is_httponly_and_lax(site: Site, database: Database):
+async def test_the_session_cookie_is_httponly_and_lax(site: Site, database: Database) -> None:
     await join(site.bot, "ana")
     link = await site.link("ana")
     async with site.browser() as browser, browser.get(link, allow_redirects=False) as response:
@@ -189,7 +193,7 @@ async def test_the_session_cookie_is_httponly_and_lax(site: Site, database: Data
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
 
 
-async def test_signing_out_and_expiry_end_the_session(site: Site, database: Database):
+async def test_signing_out_and_expiry_end_the_session(site: Site, database: Database) -> None:
     await join(site.bot, "ana")
     async with site.browser() as browser:
         team_path = await site.sign_in(browser, "ana")
@@ -208,7 +212,7 @@ async def test_signing_out_and_expiry_end_the_session(site: Site, database: Data
             assert response.status == 401
 
 
-async def test_the_tv_link_until_it_is_turned_off(site: Site, database: Database):
+async def test_the_tv_link_until_it_is_turned_off(site: Site, database: Database) -> None:
     await join(site.bot, "lead", admin=True)
     await join(site.bot, "ana")
     await seed(database, "ana", {WED: (6, 70)})
@@ -233,14 +237,14 @@ async def test_the_tv_link_until_it_is_turned_off(site: Site, database: Database
             assert response.status == 410
 
 
-async def test_a_link_is_sent_privately_and_says_how_long_it_works(site: Site):
+async def test_a_link_is_sent_privately_and_says_how_long_it_works(site: Site) -> None:
     replies = await site.bot.command("dashboard", "", user="ana")
     assert replies[0].visibility == "private"
     assert "once, for 15 minutes" in replies[0].text
     assert (await site.bot.command("dashboard", "sideways", user="ana"))[0].kind == "reask"
 
 
-async def test_forget_me_ends_the_dashboard_session(site: Site, database: Database):
+async def test_forget_me_ends_the_dashboard_session(site: Site, database: Database) -> None:
     await join(site.bot, "ana")
     async with site.browser() as browser:
         team_path = await site.sign_in(browser, "ana")

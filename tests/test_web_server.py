@@ -71,10 +71,10 @@ def test_the_console_coach_serves_healthz_and_the_dashboard(tmp_path: Path) -> N
 
 
 def test_the_web_server_listens_everywhere_only_for_a_chat_platform() -> None:
-    quiet = Settings(_env_file=None)  # type: ignore[call-arg]
+    quiet = Settings(_env_file=None)
     assert quiet.web_host == "127.0.0.1"
     assert quiet.dashboard_url == "http://localhost:3000"
-    slack = Settings(_env_file=None, slack_bot_token="xoxb-1")  # type: ignore[call-arg]
+    slack = Settings(_env_file=None, slack_bot_token="xoxb-1")
     assert slack.web_host == "0.0.0.0"
-    chosen = Settings(_env_file=None, host="10.0.0.5", public_url="https://n.example.com/")  # type: ignore[call-arg]
+    chosen = Settings(_env_file=None, host="10.0.0.5", public_url="https://n.example.com/")
     assert chosen.web_host == "10.0.0.5" and chosen.dashboard_url == "https://n.example.com"
