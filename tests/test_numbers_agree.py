@@ -49,7 +49,7 @@ async def fresh_rep(
     shutil.copy(template, path)
     database = Database(f"sqlite:///{path}")
     clock = FakeClock(START)
-    config = Settings(_env_file=None, database_url=f"sqlite:///{path}", default_timezone="UTC")  # type: ignore[call-arg]
+    config = Settings(_env_file=None, database_url=f"sqlite:///{path}", default_timezone="UTC")
     bot = MemoryAdapter(Engine(database, config, clock, router=build_router()))
     reference = Reference(
         workdays=parse_workday_digits(WORKDAYS[workdays]),

@@ -6,11 +6,11 @@ conversations to the router it is given; nothing is registered by importing a mo
 
 from __future__ import annotations
 
-from bot.commands import admin, basics, checkin, coaching, data, home, stats, team
+from bot.commands import admin, basics, checkin, coaching, dashboard, data, home, stats, team
 from bot.router import Router
 
 # In the order `help` lists them: the daily loop first, settings and data after.
-FAMILIES = (checkin, stats, team, coaching, basics, data, admin, home)
+FAMILIES = (checkin, stats, team, dashboard, coaching, basics, data, admin, home)
 
 
 def build_router() -> Router:

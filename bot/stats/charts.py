@@ -1,4 +1,6 @@
-"""Charts as PNG images: a member's daily conversations, and a team leaderboard as bars.
+"""Charts as images: a member's daily conversations, and a team leaderboard as bars.
+
+PNG for chat; the dashboard asks for the same chart as SVG (`fmt="svg"`).
 
 matplotlib is imported only when a chart is drawn (it takes a second or more to import), and
 only its object-oriented API with the Agg canvas is used, never pyplot's global state, so
@@ -14,7 +16,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from bot.messages import Image, Reply
 
@@ -44,9 +46,14 @@ def _figure() -> tuple[Any, Any]:
     return figure, axes
 
 
-def _png(figure: Any) -> bytes:
+ChartFormat = Literal["png", "svg"]
+
+
+def _save(figure: Any, fmt: ChartFormat) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    # No random ids or dates in an SVG: the same numbers draw the same bytes.
+    metadata = {"Date": None} if fmt == "svg" else None
+    figure.savefig(buffer, format=fmt, metadata=metadata)
     return buffer.getvalue()
 
 
@@ -62,6 +69,7 @@ def member_chart(
     minimum: float,
     filename: str,
     weekly: bool = False,
+    fmt: ChartFormat = "png",
 ) -> Image:
     """Bars of a member's conversations per day (or per check-in day, by week) vs the minimum."""
     figure, axes = _figure()
@@ -91,7 +99,7 @@ def member_chart(
     axes.set_xlabel("Week (average per check-in day)" if weekly else "Day")
     axes.set_ylabel("Conversations")
     figure.subplots_adjust(left=0.09, right=0.98, top=0.88, bottom=0.17)
-    return Image(filename=filename, data=_png(figure), title=title)
+    return Image(filename=filename, data=_save(figure, fmt), title=title)
 
 
 def leaderboard_chart(
@@ -132,7 +140,7 @@ def leaderboard_chart(
     axes.set_xlabel(xlabel)
     axes.set_ylabel("Member")
     figure.subplots_adjust(left=0.2, right=0.97, top=0.86, bottom=0.14)
-    return Image(filename=filename, data=_png(figure), title=title)
+    return Image(filename=filename, data=_save(figure, "png"), title=title)
 
 
 async def draw_charts(replies: list[Reply]) -> list[Reply]:

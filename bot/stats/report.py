@@ -18,8 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+if TYPE_CHECKING:
+    from bot.stats.charts import ChartFormat
 
 from bot.messages import Fact, Image, Reply, ReplyKind
 from bot.profile import Profile, describe_date
@@ -261,8 +265,11 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:40] or "member"
 
 
-async def stats_chart(session: AsyncSession, stats: MemberStats) -> Callable[[], Image]:
-    """How to draw the member's conversations per day against their minimum, as a PNG.
+async def stats_chart(
+    session: AsyncSession, stats: MemberStats, fmt: ChartFormat = "png"
+) -> Callable[[], Image]:
+    """How to draw the member's conversations per day against their minimum, as a PNG (chat)
+    or an SVG (the dashboard).
 
     The data is read now; the drawing (about 0.1 s of matplotlib) is returned to be done after
     the transaction (see `Reply.draw`).
@@ -297,6 +304,7 @@ async def stats_chart(session: AsyncSession, stats: MemberStats) -> Callable[[],
         points=[(day, round(value, 1)) for day, value in values],
         minimum=stats.profile.min_conversations,
         filename=f"needle-stats-{safe_name(stats.member.external_id)}-{period.name}-"
-        f"{period.end.isoformat()}.png",
+        f"{period.end.isoformat()}.{fmt}",
         weekly=weekly,
+        fmt=fmt,
     )

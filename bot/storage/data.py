@@ -21,6 +21,7 @@ from bot.storage.models import (
     Member,
     Team,
     TeamMembership,
+    WebToken,
 )
 from bot.storage.people import personal_team_id
 from bot.storage.sql import in_team_history
@@ -189,6 +190,8 @@ async def forget_member(session: AsyncSession, member: Member) -> Forgotten:
         delete(CheckinVersion).where(CheckinVersion.member_id == member_id)
     )
     await session.execute(delete(ConversationState).where(ConversationState.member_id == member_id))
+    # Dashboard links and sessions: signed in nowhere any more.
+    await session.execute(delete(WebToken).where(WebToken.member_id == member_id))
     scheduled = await session.execute(
         delete(Delivery).where(Delivery.target == f"member:{member_id}")
     )
