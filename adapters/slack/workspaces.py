@@ -236,8 +236,8 @@ _NOT_OURS = {"channel_not_found", "invalid_channel", "not_in_channel", "invalid_
 
 def channel_check(workspaces: Workspaces) -> Callable[[str, str], Awaitable[bool]]:
     """A check that a channel belongs to a workspace: `conversations.info` with the
-    workspace's own token finds it, and it is not shared with another organisation (a recap
-    there would show the team's numbers to outsiders)."""
+    workspace's own token finds it, and it is shared with no other organisation or workspace
+    (a recap or leaderboard there would show the team's numbers to outsiders)."""
 
     async def belongs(team_id: str, channel_id: str) -> bool:
         try:
@@ -251,8 +251,8 @@ def channel_check(workspaces: Workspaces) -> Callable[[str, str], Awaitable[bool
                 return False
             raise
         channel = response.get("channel") or {}
-        if channel.get("is_ext_shared"):
-            return False
+        if channel.get("is_ext_shared") or channel.get("is_shared") or channel.get("is_org_shared"):
+            return False  # Slack Connect, or shared across an Enterprise Grid organisation
         context_team = channel.get("context_team_id")
         return not context_team or context_team == team_id
 
