@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.base import DeliveryError
 from bot.storage.db import Database
-from bot.storage.installations import first_installer
+from bot.storage.installations import team_installer
 
 log = logging.getLogger(__name__)
 
@@ -213,9 +213,10 @@ class InstalledWorkspaces:
         return self.clients.with_token(bot.bot_token)
 
     async def installer_of(self, team_id: str) -> str | None:
-        """The user id that first installed Needle in the team (a re-install grants nothing)."""
+        """The user id that first installed Needle in the team (a re-install, even after an
+        uninstall, grants nothing)."""
         async with self.database.transaction() as session:
-            return await first_installer(session, team_id)
+            return await team_installer(session, team_id)
 
     async def client_now(self, team_id: str) -> AsyncWebClient:
         """The client of the bot token last read for the team, else from the store."""
