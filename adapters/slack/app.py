@@ -247,4 +247,7 @@ async def _welcome(relay: Relay, workspaces: Workspaces, team_id: str, installer
         person=person,
     )
     replies = [r for r in await relay.ask(incoming) if r.kind is not ReplyKind.UNKNOWN]
+    # The team exists now: asking again keeps the first installer on its row, so an uninstall
+    # (which deletes the installation rows) doesn't make the next installer the first.
+    await workspaces.installer_of(team_id)
     await relay.answer(Origin(client, team_id, installer), replies)

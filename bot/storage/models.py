@@ -93,6 +93,9 @@ class Team(Base):
     channel_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # How many days back a member may fill in a check-in (1: yesterday until noon).
     backfill_days: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Slack: who first installed Needle in the workspace, kept across uninstalls (slack-sdk
+    # deletes its installation rows); "" once they asked to be forgotten, None when unknown.
+    installer_user_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime]
 
     memberships: Mapped[list[TeamMembership]] = relationship(
