@@ -359,7 +359,9 @@ async def main() -> int:
 
     real_chart = stats_command.stats_chart
 
-    async def no_chart(session: AsyncSession, stats: MemberStats) -> Callable[[], Image]:
+    async def no_chart(
+        session: AsyncSession, stats: MemberStats, fmt: str = "png"
+    ) -> Callable[[], Image]:
         return lambda: Image("stub.png", b"")
 
     stats_command.stats_chart = no_chart

@@ -271,13 +271,19 @@ async def run(settings: Settings, phase: StartupPhase | None = None) -> int:
 async def serve(
     settings: Settings, database: Database, engine: Engine, phase: StartupPhase | None
 ) -> None:
-    """Start the configured adapters (the console coach when no platform is set) and the
-    scheduler, and run until a signal or, on the console, the end of input."""
+    """Start the web server, the configured adapters (the console coach when no platform is
+    set) and the scheduler, and run until a signal or, on the console, the end of input."""
+    from adapters.web.dashboard import Dashboard
+    from adapters.web.server import WebServer
+
+    # One HTTP server for everything web: /healthz, the dashboard, Slack's HTTP mode.
+    web = WebServer(settings.web_host, settings.port)
+    Dashboard(database, settings, engine.clock).mount(web)
     adapters: list[Any] = []
     if settings.slack_enabled:
         from adapters.slack.app import build_slack_adapter
 
-        adapters.append(build_slack_adapter(settings, engine))
+        adapters.append(build_slack_adapter(settings, engine, web=web))
     if settings.discord_enabled:
         from adapters.discord.app import build_discord_adapter
 
@@ -297,7 +303,7 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    async with running(settings, database, engine, adapters):
+    async with running(settings, database, engine, adapters, web=web):
         if phase is not None:
             phase.ready()
         waiters: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
@@ -309,8 +315,15 @@ async def serve(
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, database: Database, engine: Engine, adapters: list[Any]):  # type: ignore[no-untyped-def]
-    """Start the adapters and the scheduler on this loop; stop them all on the way out."""
+async def running(  # type: ignore[no-untyped-def]
+    settings: Settings,
+    database: Database,
+    engine: Engine,
+    adapters: list[Any],
+    web: Any = None,
+):
+    """Start the adapters, the web server (when given) and the scheduler on this loop; stop
+    them all on the way out."""
     # Deferred: the outbox and the scheduler (APScheduler) load once Needle starts.
     from adapters.base import Outbox
     from scheduler.service import build_scheduler
@@ -324,6 +337,15 @@ async def running(settings: Settings, database: Database, engine: Engine, adapte
         for adapter in adapters:
             started.append(adapter)  # stopped on the way out even if its start fails halfway
             await adapter.start()
+        if web is not None:
+            started.insert(0, web)  # stopped last: the adapters answer what they accepted first
+            await web.start()
+            log.info(
+                "web: dashboard at %s (listening on %s:%d)",
+                settings.dashboard_url,
+                web.host,
+                web.port,
+            )
         # What start-up built lives as long as the process: keep it out of the collector's
         # full passes, which a scheduler fan-out of thousands of messages would otherwise
         # repeat over every module and pool object (about 0.08 s per 10,000 messages).

@@ -90,8 +90,16 @@ class Settings(BaseSettings):
     slack_client_id: str = ""
     slack_client_secret: str = ""
     slack_api_url: str = "https://slack.com/api/"
-    host: str = "0.0.0.0"
+
+    # The HTTP server (Slack's HTTP mode, /healthz, the dashboard). HOST empty: every
+    # interface when a chat platform is configured, else only this machine.
+    host: str = ""
     port: int = Field(default=3000, ge=0, le=65535)
+    # Where people reach the dashboard (links in chat start with it); default localhost:PORT.
+    public_url: str = ""
+    # Signs dashboard links and sessions; empty: a secret kept in the database, shared by
+    # every instance on it.
+    secret_key: str = ""
 
     # Discord
     discord_token: str = ""
@@ -151,6 +159,26 @@ class Settings(BaseSettings):
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("use DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// address")
+        return value
+
+    @property
+    def web_host(self) -> str:
+        """Where the HTTP server listens: HOST, else everywhere only when a platform needs it."""
+        if self.host:
+            return self.host
+        return "0.0.0.0" if self.slack_enabled or self.discord_enabled else "127.0.0.1"
+
+    @property
+    def dashboard_url(self) -> str:
+        """The public address of the dashboard, without a trailing slash."""
+        return self.public_url or f"http://localhost:{self.port}"
 
     @property
     def catch_up(self) -> timedelta:

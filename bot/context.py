@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,6 +67,9 @@ class Context:
     member: Member
     membership: TeamMembership
     now: datetime
+    # The narrowest backfill window among the member's other teams (None: no other team, or
+    # not looked up because this team's window is already the narrowest, one day).
+    backfill_elsewhere: int | None = None
     profile: Profile = field(init=False)
     # Run once the transaction is committed (telling adapters a person was forgotten).
     after_commit: list[Callable[[], None]] = field(default_factory=list, init=False)
@@ -76,7 +79,11 @@ class Context:
 
     def refresh_profile(self) -> None:
         """Re-resolve the profile after the member's or team's settings changed."""
-        self.profile = Profile.of(self.member, self.team, self.services.settings.default_timezone)
+        profile = Profile.of(self.member, self.team, self.services.settings.default_timezone)
+        if self.backfill_elsewhere is not None and profile.backfill_days > self.backfill_elsewhere:
+            # Every team counts the member's check-ins: the narrowest window holds.
+            profile = replace(profile, backfill_days=max(1, self.backfill_elsewhere))
+        self.profile = profile
 
     @property
     def address(self) -> Address:
@@ -101,6 +108,27 @@ class Context:
         if is_personal_team(self.team, self.address.user_id):
             return True
         return self.incoming.person.is_admin is True
+
+    @property
+    def membership_vouched(self) -> bool:
+        """True when the platform vouches, with this Incoming, that the member still belongs to
+        the team (a command in the server or workspace, a Slack DM).
+
+        A Discord DM carries no server and Needle hears of no kick (it has no members intent),
+        so there the team's data (another member's stats, `team today`, the leaderboard) is
+        refused: a member removed from a server would otherwise keep reading it. A personal
+        team is the member's alone.
+        """
+        return self.incoming.person.is_admin is not None or is_personal_team(
+            self.team, self.address.user_id
+        )
+
+    def team_view_refusal(self, what: str) -> str:
+        """Why the team's `what` is not shown where membership can't be checked."""
+        return (
+            f"I can't check here that you're still in the team, so `{what}` is refused. Use "
+            f"`/needle {what}` in the team's server or workspace, where I can."
+        )
 
     def admin_refusal(self, what: str, otherwise: str) -> str:
         """Why an admin-only `what` is refused: where to do it when the platform could not

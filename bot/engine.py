@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -29,7 +30,15 @@ from bot.context import (
     is_personal_team,
 )
 from bot.conversation import EndReason, end_conversation
-from bot.messages import APOLOGY, NOT_SAVED, Incoming, IncomingKind, Reply, ReplyKind
+from bot.messages import (
+    APOLOGY,
+    NOT_SAVED,
+    Incoming,
+    IncomingKind,
+    Reply,
+    ReplyKind,
+    Visibility,
+)
 from bot.router import Command, Router
 from bot.stats.charts import draw_charts
 from bot.storage.conversations import load_state
@@ -42,6 +51,8 @@ from bot.storage.people import (
     ensure_membership,
     ensure_team,
     find_known_contact,
+    leave_personal_team,
+    narrowest_backfill_elsewhere,
     personal_team_id,
     teams_of,
 )
@@ -53,6 +64,10 @@ OUTAGE_FIRST_PAUSE = 0.25
 OUTAGE_LONGEST_PAUSE = 5.0
 CONFLICT_TRIES = 3
 MAX_TEXT = 4000
+NOT_SHARED = (
+    "_Only you see this: this channel isn't one of the team's own (or I couldn't check it), "
+    "so I don't post the team's numbers in it._"
+)
 
 
 class Engine:
@@ -159,9 +174,40 @@ class Engine:
             if ctx is None:
                 return []
             replies = await self._route(ctx)
+            team_id = ctx.team.external_id
         for committed in ctx.after_commit:
             committed()
+        replies = await self._shared_only_in_team_channels(incoming, team_id, replies)
         return await draw_charts(replies)
+
+    async def _shared_only_in_team_channels(
+        self, incoming: Incoming, team_id: str, replies: list[Reply]
+    ) -> list[Reply]:
+        """A reply for the whole channel (the leaderboard) goes there only when the channel is
+        one of the team's own, as for the recap; in any other channel (shared with another
+        organisation, or unknown) it is answered to the asker alone, with a note why."""
+        channel = incoming.address.channel_id
+        if (
+            incoming.is_direct
+            or not channel
+            or not any(r.visibility is Visibility.CHANNEL for r in replies)
+        ):
+            return replies
+        try:
+            belongs = await self.services.channel_in_team(
+                incoming.address.platform, team_id, channel
+            )
+        except Exception:
+            log.exception("could not check channel %s of %s", channel, team_id)
+            belongs = False
+        if belongs is not False:
+            return replies
+        return [
+            replace(reply, visibility=Visibility.PRIVATE, text=f"{reply.text}\n\n{NOT_SHARED}")
+            if reply.visibility is Visibility.CHANNEL
+            else reply
+            for reply in replies
+        ]
 
     async def _context(
         self, session: AsyncSession, incoming: Incoming, now: datetime
@@ -190,6 +236,13 @@ class Engine:
             membership.role = "admin" if incoming.person.is_admin else "member"
         elif is_personal_team(team, address.user_id):
             membership.role = "admin"  # a solo member runs their own team
+        # A wider late check-in window than the default holds only if every other team of the
+        # member's allows it (one more query, only for teams that widened it).
+        backfill_elsewhere = (
+            await narrowest_backfill_elsewhere(session, member.id, team.id)
+            if team.backfill_days > 1
+            else None
+        )
         return Context(
             session=session,
             services=self.services,
@@ -198,6 +251,7 @@ class Engine:
             member=member,
             membership=membership,
             now=now,
+            backfill_elsewhere=backfill_elsewhere,
         )
 
     async def _first_contact(
@@ -218,6 +272,7 @@ class Engine:
             team = await ensure_team(
                 session, address.platform, address.team_id, now=now, timezone=zone_name
             )
+            await leave_personal_team(session, member)
         else:
             # A direct message with no team (Discord DMs): the member's first team, or a
             # personal one for a solo member.

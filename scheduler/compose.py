@@ -155,7 +155,7 @@ async def _days_below(sessions: Sessions, job: Job, member: MemberRow, profile: 
     async with sessions() as session:
         # Counted through the day before: the nudge comes with the next day's prompt.
         through = job.work.local_date - timedelta(days=1)
-        return await days_below_minimum(session, member.id, profile, through)
+        return await days_below_minimum(session, member.id, profile, through, team_id=job.team.id)
 
 
 async def _escalation(sessions: Sessions, job: Job, row: MemberRow, profile: Profile) -> Composed:

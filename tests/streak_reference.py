@@ -28,9 +28,7 @@ def reference(
     def is_workday(day: date) -> bool:
         return day.weekday() in workdays
 
-    eligible = sorted(
-        d for d, v in days.items() if is_workday(d) and d <= today and (d < today or met(v))
-    )
+    eligible = sorted(d for d, v in days.items() if is_workday(d) and d <= today)
     if not eligible:
         return Streaks(0, 0)
     run = best = 0

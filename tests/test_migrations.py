@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
 from adapters.memory import MemoryAdapter
+from bot.engine import Engine
 from bot.storage.db import Database
 from bot.storage.migrate import (
     alembic_config,
@@ -107,8 +108,50 @@ ROW_TABLES = (
 
 
 @pytest.mark.both_databases
+async def test_team_boundaries_migration_keeps_the_first_installer_and_ends_personal_teams(
+    engine: Engine, database: Database
+) -> None:
+    discord = MemoryAdapter(engine, platform="discord", team_id="222")
+    await discord.say("hi", user="eve", team_id="", is_admin=None)  # her personal team
+    await discord.command("help", "", user="eve", team_id="222")  # then a server
+    await discord.say("hi", user="solo", team_id="", is_admin=None)  # a personal team only
+    slack = MemoryAdapter(engine, platform="slack", team_id="T1")
+    await slack.say("hi", user="U2")
+    await downgrade(database, "0010_web_tokens")
+    async with database.engine.begin() as conn:
+        # As before this revision: personal teams stayed active beside a real one.
+        await conn.execute(text("UPDATE team_memberships SET active = :yes"), {"yes": True})
+        for user, installed in (("U1", datetime(2026, 1, 1, 9)), ("U2", datetime(2026, 2, 1, 9))):
+            await conn.execute(
+                text(
+                    "INSERT INTO slack_installations (client_id, app_id, team_id, user_id,"
+                    " installed_at) VALUES ('c', 'a', 'T1', :user, :installed)"
+                ),
+                {"user": user, "installed": installed},
+            )
+    await upgrade(database)
+    async with database.engine.connect() as conn:
+        installer = await conn.scalar(
+            text("SELECT installer_user_id FROM teams WHERE external_id = 'T1'")
+        )
+        active: dict[str, bool] = dict(
+            (
+                await conn.execute(
+                    text(
+                        "SELECT t.external_id, m.active FROM team_memberships m"
+                        " JOIN teams t ON t.id = m.team_id"
+                    )
+                )
+            ).all()
+        )
+    assert installer == "U1"  # the oldest installation kept
+    assert not active["user:eve"] and active["222"]  # Eve's DMs now go to her server
+    assert active["user:solo"]  # a solo member keeps the only team they have
+
+
+@pytest.mark.both_databases
 async def test_members_already_there_count_as_introduced(database: Database) -> None:
-    await downgrade(database, "0008_backfill_prompts_by")
+    await downgrade(database, "0011_team_boundaries")
     async with database.engine.begin() as conn:
         await conn.execute(
             text(

@@ -248,6 +248,7 @@ async def test_stats_chart_and_export_csv_arrive_in_the_dm(slack: SlackHarness) 
 
 
 async def test_a_leaderboard_asked_in_a_channel_is_shared_there(slack: SlackHarness) -> None:
+    slack.fake.add_channel("C0SALES")  # one of the team's own channels
     await slack.dm("U1", "12 calls, 90 min; demo with Acme; proposal for Beta")
     await slack.settle()
     await slack.command("U1", "leaderboard calls week", channel_id="C0SALES")

@@ -204,6 +204,34 @@ async def test_a_second_installer_who_is_no_slack_admin_gets_no_admin_rights(
     assert "Only team admins can use `admin`" in texts
 
 
+async def test_a_reinstall_after_an_uninstall_makes_no_one_the_first_installer(
+    oauth: SlackHarness, database: Database
+) -> None:
+    await install(oauth, "T0ALPHA01", "UOWNA")
+    oauth.fake.add_user("UANA", team_id="T0ALPHA01", name="Ana")
+    await oauth.dm("UANA", "12 calls, 90 min; demo with Zanzibar", team_id="T0ALPHA01")
+    await oauth.settle()
+    # The workspace removes Needle: Bolt deletes its installation rows, Needle's data stays.
+    gone = event_callback({"type": "app_uninstalled"}, team_id="T0ALPHA01")
+    assert (await oauth.event(gone)).status == 200
+    await oauth.settle()
+    # Mallory, no Slack admin, installs it again (members may install apps by default).
+    await install(oauth, "T0ALPHA01", "UMALLORY")
+    oauth.fake.responses.clear()
+    await oauth.command("UMALLORY", "admin minimums 1 1", team_id="T0ALPHA01")
+    await oauth.command("UMALLORY", "export team", team_id="T0ALPHA01", name="exp")
+    await oauth.command("UMALLORY", "stats all @UANA", team_id="T0ALPHA01", name="st")
+    await oauth.settle()
+    async with database.transaction() as session:
+        assert await session.scalar(select(Team.min_conversations)) == 5  # unchanged
+    texts = " ".join(str(r) for r in oauth.fake.responses)
+    assert "team's check-ins" not in texts and "Zanzibar" not in texts
+    refused = [r for r in oauth.fake.responses if "Only team admins" in r["text"]]
+    assert len(refused) == 3, texts
+    # The first installer is still the installer admin.
+    assert await oauth.adapter.workspaces.installer_of("T0ALPHA01") == "UOWNA"
+
+
 async def test_forget_me_clears_the_installer_from_installations_and_caches(
     oauth: SlackHarness, database: Database
 ) -> None:

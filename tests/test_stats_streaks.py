@@ -72,8 +72,13 @@ async def test_today_adds_when_met(bot: MemoryAdapter, database: Database) -> No
     assert await streaks(bot, database, {MON: MET, TUE: MET, WED: MET}) == Streaks(3, 3)
 
 
-async def test_today_below_does_not_break_yet(bot: MemoryAdapter, database: Database) -> None:
-    assert await streaks(bot, database, {MON: MET, TUE: MET, WED: LOW}) == Streaks(2, 2)
+async def test_today_below_breaks_once_checked_in(bot: MemoryAdapter, database: Database) -> None:
+    # Judged like any day, so the streak shown today is the one shown tomorrow.
+    assert await streaks(bot, database, {MON: MET, TUE: MET, WED: LOW}) == Streaks(0, 2)
+
+
+async def test_today_without_checkin_breaks_nothing(bot: MemoryAdapter, database: Database) -> None:
+    assert await streaks(bot, database, {MON: MET, TUE: MET}) == Streaks(2, 2)
 
 
 async def test_yesterday_missing_ends_current(bot: MemoryAdapter, database: Database) -> None:

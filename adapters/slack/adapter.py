@@ -1,7 +1,8 @@
 """`SlackAdapter`: the Slack side of Needle behind the Adapter protocol (start, stop, send).
 
-It runs the Bolt app in Socket Mode (SLACK_APP_TOKEN) or HTTP mode (POST /slack/events), serves
-`/healthz`, and delivers the replies the scheduler hands it through the Outbox.
+It runs the Bolt app in Socket Mode (SLACK_APP_TOKEN) or HTTP mode (POST /slack/events, mounted
+on Needle's web server, whose `/healthz` reports Slack's readiness), and delivers the replies
+the scheduler hands it through the Outbox.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from adapters.base import DeliveryError
 from adapters.bridge import STOP_SECONDS
 from adapters.slack.delivery import delivery_error
 from adapters.slack.relay import Relay
-from adapters.slack.server import WebServer, build_web_app
+from adapters.slack.server import mount_slack_routes
 from adapters.slack.translate import is_direct_channel
 from adapters.slack.workspaces import Clients, SingleWorkspace, Workspaces, channel_check
+from adapters.web.server import WebServer
 from bot.config import SettingsError
 from bot.messages import Address, Reply
 from bot.storage.db import Database
@@ -52,6 +54,7 @@ class SlackAdapter:
         port: int,
         app_token: str = "",
         owned_database: Database | None = None,
+        web: WebServer | None = None,
     ) -> None:
         self.bolt = bolt
         self.relay = relay
@@ -65,8 +68,12 @@ class SlackAdapter:
         self._ready_event = asyncio.Event()
         self._owned_database = owned_database
         self._channel_in_team = channel_check(workspaces)
-        web_app = build_web_app(bolt if mode == "http" else None, self._health)
-        self.server = WebServer(web_app, host, port)
+        # The process's shared web server when given (its owner starts it), else one of its own.
+        self._owns_server = web is None
+        self.server = web if web is not None else WebServer(host, port)
+        self.server.add_health(self.platform, self._health)
+        if mode == "http":
+            mount_slack_routes(self.server.router, bolt)
 
     @property
     def port(self) -> int:
@@ -92,7 +99,8 @@ class SlackAdapter:
         await self.clients.open()
         if isinstance(self.workspaces, SingleWorkspace):
             await self._check_token(self.workspaces)
-        await self.server.start()
+        if self._owns_server:
+            await self.server.start()
         if self.mode == "socket":
             # Connecting retries until Slack answers; start() must not wait for that, or
             # `needle run` could not even be stopped while Slack is unreachable.
@@ -151,7 +159,8 @@ class SlackAdapter:
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
-        await self.server.stop()
+        if self._owns_server:
+            await self.server.stop()
         await self.relay.bridge.stop(drain_seconds)
         await self.clients.close()
         if self._owned_database is not None:

@@ -41,6 +41,7 @@ from adapters.slack.workspaces import (
     authorize_url,
     channel_check,
 )
+from adapters.web.server import WebServer
 from bot.config import Settings, SettingsError
 from bot.messages import Address, Incoming, IncomingKind, ReplyKind
 from bot.storage.db import Database
@@ -100,10 +101,12 @@ def build_slack_adapter(
     *,
     database: Database | None = None,
     pacing: Pacing | None = None,
+    web: WebServer | None = None,
 ) -> SlackAdapter:
     """The Slack adapter for `settings`, answering through `engine`; start it with `start()`.
 
-    `database` holds the OAuth installations (default: the engine's own database).
+    `database` holds the OAuth installations (default: the engine's own database). `web` is
+    the process's web server to mount HTTP mode's routes on (default: a server of its own).
     """
     check_settings(settings)
     clients = Clients(settings.slack_api_url)
@@ -184,10 +187,11 @@ def build_slack_adapter(
         workspaces=workspaces,
         clients=clients,
         mode=mode,
-        host=settings.host,
+        host=settings.web_host,
         port=settings.port,
         app_token=settings.slack_app_token,
         owned_database=owned,
+        web=web,
     )
 
 
@@ -243,4 +247,7 @@ async def _welcome(relay: Relay, workspaces: Workspaces, team_id: str, installer
         person=person,
     )
     replies = [r for r in await relay.ask(incoming) if r.kind is not ReplyKind.UNKNOWN]
+    # The team exists now: asking again keeps the first installer on its row, so an uninstall
+    # (which deletes the installation rows) doesn't make the next installer the first.
+    await workspaces.installer_of(team_id)
     await relay.answer(Origin(client, team_id, installer), replies)

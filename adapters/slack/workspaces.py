@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.base import DeliveryError
 from bot.storage.db import Database
-from bot.storage.installations import first_installer
+from bot.storage.installations import team_installer
 
 log = logging.getLogger(__name__)
 
@@ -213,9 +213,10 @@ class InstalledWorkspaces:
         return self.clients.with_token(bot.bot_token)
 
     async def installer_of(self, team_id: str) -> str | None:
-        """The user id that first installed Needle in the team (a re-install grants nothing)."""
+        """The user id that first installed Needle in the team (a re-install, even after an
+        uninstall, grants nothing)."""
         async with self.database.transaction() as session:
-            return await first_installer(session, team_id)
+            return await team_installer(session, team_id)
 
     async def client_now(self, team_id: str) -> AsyncWebClient:
         """The client of the bot token last read for the team, else from the store."""
@@ -236,8 +237,8 @@ _NOT_OURS = {"channel_not_found", "invalid_channel", "not_in_channel", "invalid_
 
 def channel_check(workspaces: Workspaces) -> Callable[[str, str], Awaitable[bool]]:
     """A check that a channel belongs to a workspace: `conversations.info` with the
-    workspace's own token finds it, and it is not shared with another organisation (a recap
-    there would show the team's numbers to outsiders)."""
+    workspace's own token finds it, and it is shared with no other organisation or workspace
+    (a recap or leaderboard there would show the team's numbers to outsiders)."""
 
     async def belongs(team_id: str, channel_id: str) -> bool:
         try:
@@ -251,8 +252,8 @@ def channel_check(workspaces: Workspaces) -> Callable[[str, str], Awaitable[bool
                 return False
             raise
         channel = response.get("channel") or {}
-        if channel.get("is_ext_shared"):
-            return False
+        if channel.get("is_ext_shared") or channel.get("is_shared") or channel.get("is_org_shared"):
+            return False  # Slack Connect, or shared across an Enterprise Grid organisation
         context_team = channel.get("context_team_id")
         return not context_team or context_team == team_id
 

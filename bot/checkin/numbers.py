@@ -48,13 +48,23 @@ _APOSTROPHES = dict.fromkeys(map(ord, "‘’ʼ′"), "'")
 
 
 def _clean_char(ch: str) -> str:
-    """Map one character: other scripts' digits to 0-9, control/format characters to a space."""
+    """Map one character: other scripts' digits to 0-9, control characters to a space,
+    invisible format characters (zero-width space) to nothing, and characters with no meaning
+    (unassigned, private use) to U+FFFD, a symbol: digits beside it are never read as a number,
+    as they would be if it became a space."""
     if " " <= ch < "\x7f" or ch in "\n\t":
         return ch
     digit = unicodedata.decimal(ch, None)
     if digit is not None:
         return str(digit)
-    return " " if unicodedata.category(ch)[0] == "C" else ch
+    category = unicodedata.category(ch)
+    if category == "Cc":
+        return " "
+    if category == "Cf":
+        return ""
+    if category[0] == "C":
+        return "\ufffd"
+    return ch
 
 
 def clean_text(text: str) -> str:

@@ -379,9 +379,11 @@ def _read_piece(piece: str, builder: _DraftBuilder) -> bool:
 def _read_segment(segment: str, builder: _DraftBuilder, *, set_apart: bool) -> None:
     """Read one line or ';'-separated segment of a check-in message."""
     typed, segment = segment, strip_marker(segment).strip()
-    if not any(ch.isalnum() for ch in segment):
+    if not segment or (segment != typed.strip() and not any(ch.isalnum() for ch in segment)):
+        # Only a list marker was typed ("3)", "0):"): it may be a number, so it is kept in
+        # the note, never guessed at; a bare bullet is nothing.
         if any(ch.isdigit() for ch in typed):
-            builder.unplace(typed.strip())  # a lone "3)" may be a number: kept, never guessed
+            builder.unplace(typed.strip())
         return
     if ACTIVITY_LABEL_RE.match(segment):
         builder.add_activities(split_activity_items(segment, commas=True), set_apart=True)

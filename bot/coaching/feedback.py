@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from bot.context import Context
 from bot.profile import WEEKDAY_NAMES, Profile
-from bot.stats.report import DELEGATE_WINDOW_DAYS
+from bot.stats.report import DELEGATE_WINDOW_DAYS, days_at_minimum
 from bot.storage.activities import recurring_low_value
 from bot.storage.days import DayMark, recent_days
 from bot.storage.models import Checkin
@@ -56,8 +56,11 @@ def week_start(day: date, profile: Profile) -> date:
     return start
 
 
-def trend_text(days: list[DayMark], day: date, profile: Profile) -> str:
-    """The member's week so far: workdays at minimum and the conversations day by day.
+def trend_text(
+    days: list[DayMark], day: date, profile: Profile, at_minimum: tuple[int, int]
+) -> str:
+    """This week so far: workdays at minimum out of the workdays so far (`at_minimum`, as
+    `stats` counts them) and the conversations day by day.
 
     With nothing earlier this week to compare, it says so only on the first day of the
     member's week (whatever weekday that is), and says nothing otherwise."""
@@ -69,7 +72,7 @@ def trend_text(days: list[DayMark], day: date, profile: Profile) -> str:
         if day == week_start(day, profile):
             return "It's the first day of your week — plenty of week left to build on."
         return ""
-    met = sum(1 for d in week if d.met)
+    met, so_far = at_minimum
     series = " → ".join(str(d.conversations) for d in week[-5:])
     earlier = [d.conversations for d in week if d.local_date < day]
     latest = next((d.conversations for d in week if d.local_date == day), week[-1].conversations)
@@ -81,7 +84,7 @@ def trend_text(days: list[DayMark], day: date, profile: Profile) -> str:
     else:
         direction = "holding steady"
     return (
-        f"This week: {met} of {plural(len(week), 'workday')} at minimum, conversations {series} "
+        f"This week: {met} of {plural(so_far, 'workday')} at minimum, conversations {series} "
         f"({direction})."
     )
 
@@ -182,14 +185,16 @@ async def checkin_feedback(ctx: Context, checkin: Checkin) -> str | None:
             "in four weeks. Worth delegating, so more of your day goes to buyers?"
         )
     day = checkin.local_date
+    monday = day - timedelta(days=day.weekday())  # the week `stats week` counts
     week = await recent_days(
         ctx.session,
         ctx.member.id,
-        since=week_start(day, profile),
+        since=monday,
         through=day,
         min_conversations=profile.min_conversations,
         min_minutes=profile.min_minutes,
     )
+    at_minimum = await days_at_minimum(ctx.session, ctx.member, profile, monday, day, ctx.today)
     when = "today" if day == ctx.today else f"on {WEEKDAY_NAMES[day.weekday()]}"
-    parts = [f"You were {gap} {when}.", trend_text(week, day, profile)]
+    parts = [f"You were {gap} {when}.", trend_text(week, day, profile, at_minimum)]
     return " ".join(part for part in [*parts, await suggestion(ctx, checkin)] if part)

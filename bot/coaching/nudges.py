@@ -16,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.checkin.questions import question
 from bot.messages import Action, Choice, Reply, ReplyKind
 from bot.profile import Profile
+from bot.stats.sofar import pause_covers
 from bot.storage.checkins import get_checkin
 from bot.storage.days import member_start, recent_days
 from bot.storage.models import Member, Team
+from bot.storage.people import find_membership
 from bot.words import plural
 
 # How far back `days_below_minimum` looks: enough for any sensible escalation threshold.
@@ -119,19 +121,30 @@ async def reminder(
 
 
 async def days_below_minimum(
-    session: AsyncSession, member_id: int, profile: Profile, through: date
+    session: AsyncSession,
+    member_id: int,
+    profile: Profile,
+    through: date,
+    *,
+    team_id: int | None = None,
 ) -> int:
     """Consecutive workdays below the member's minimum, ending at `through` (their local date).
 
-    Days off, non-workdays and paused days are skipped (they neither count nor end the run);
+    Days off, non-workdays and paused days (`bot.stats.sofar.pause_covers`) are skipped (they
+    neither count nor end the run);
     a workday with no check-in counts as below, but only from the member's first day with
-    Needle. Looks back at most LOOKBACK_DAYS days.
+    Needle. Looks back at most LOOKBACK_DAYS days. For a team (`team_id`: the escalation and
+    the manager's note it sends) only the days that team sees count: from the day the member
+    joined it.
     """
     created, first = await member_start(session, member_id)
     starts = [d for d in (first, profile.local_date(created) if created else None) if d]
     if not starts:
         return 0
     start = max(min(starts), through - timedelta(days=LOOKBACK_DAYS))
+    membership = await find_membership(session, team_id, member_id) if team_id else None
+    if membership is not None and membership.history_from is not None:
+        start = max(start, membership.history_from)
     marks = {
         mark.local_date: mark
         for mark in await recent_days(
@@ -143,12 +156,17 @@ async def days_below_minimum(
             min_minutes=profile.min_minutes,
         )
     }
+    until = profile.paused_until
+    last_record = max(
+        (d for d in marks if until is not None and d <= until and profile.is_workday(d)),
+        default=None,
+    )
     count = 0
     day = through
     while day >= start:
         mark = marks.get(day)
         skipped = not profile.is_workday(day) or (
-            mark.day_off if mark is not None else profile.is_paused(day)
+            mark.day_off if mark is not None else pause_covers(day, until, last_record)
         )
         if not skipped:
             if mark is not None and mark.met:
@@ -167,7 +185,7 @@ async def escalation(
     days_below: int,
 ) -> tuple[Reply, Reply | None]:
     """A stronger nudge after N workdays below minimum, and a short note to the team's manager."""
-    from bot.storage.people import find_membership, get_member
+    from bot.storage.people import get_member
 
     name = first_name(member)
     text = pick(ESCALATIONS, local_date).format(name=name, workdays=plural(days_below, "workday"))

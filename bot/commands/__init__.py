@@ -6,11 +6,22 @@ conversations to the router it is given; nothing is registered by importing a mo
 
 from __future__ import annotations
 
-from bot.commands import admin, basics, checkin, coaching, data, home, smalltalk, stats, team
+from bot.commands import (
+    admin,
+    basics,
+    checkin,
+    coaching,
+    dashboard,
+    data,
+    home,
+    smalltalk,
+    stats,
+    team,
+)
 from bot.router import Router
 
 # In the order `help` lists them: the daily loop first, settings and data after.
-FAMILIES = (checkin, stats, team, coaching, basics, data, admin, home, smalltalk)
+FAMILIES = (checkin, stats, team, dashboard, coaching, basics, data, admin, home, smalltalk)
 
 
 def build_router() -> Router:

@@ -20,11 +20,12 @@ from bot.checkin import parsing
 from bot.checkin.questions import DEFAULT_QUESTIONS, STEPS, question
 from bot.coaching.classify import DEFAULT_HIGH_VALUE, DEFAULT_LOW_VALUE, normalize_keyword
 from bot.commands.corrections import describe_backfill, fix_checkin, set_backfill
+from bot.commands.stats import ambiguous_name
 from bot.context import Context
 from bot.messages import Fact, Reply, ReplyKind
 from bot.profile import WEEKDAY_NAMES, describe_workdays, parse_workday_digits, workday_digits
 from bot.router import Router
-from bot.storage.people import find_team_member_by_name, get_member
+from bot.storage.people import get_member, team_members_named
 from bot.timezones import find_timezone
 from bot.words import plural
 
@@ -369,8 +370,11 @@ async def set_manager(ctx: Context, rest: str) -> list[Reply]:
         return done(ctx, "no manager is named; escalations go to the member only.")
     candidates = [*ctx.incoming.mentions, rest] if rest else list(ctx.incoming.mentions)
     for candidate in candidates:
-        found = await find_team_member_by_name(ctx.session, ctx.team.id, candidate)
-        if found is not None:
+        named = await team_members_named(ctx.session, ctx.team.id, candidate)
+        if len(named) > 1:
+            return [Reply(ambiguous_name(candidate), kind=ReplyKind.REFUSAL)]
+        if named:
+            found = named[0]
             ctx.team.manager_member_id = found.id
             return done(
                 ctx,

@@ -8,6 +8,10 @@ Decisions (docs/coaching.md, Late check-ins and corrections):
   90 days back). Activities, wins and notes stay; a day off or a missing day becomes a partial
   check-in, like `log`. The replaced record is kept in the audit trail, and the new one and
   its later versions remember which admin wrote it.
+- A member's check-ins count in every team of theirs, so `admin fix` is refused for a member
+  who also belongs to another team (an admin of one team can't rewrite what another counts),
+  and a late `checkin <date>` goes back only as far as the narrowest window among the
+  member's teams (docs/behaviour.md, Teams and roles).
 - The member is not messaged (Needle answers only the person who asked); they see the
   correction in `stats` for any period that holds the day, and in `export` (source `admin`).
 """
@@ -23,6 +27,7 @@ from bot.context import Context
 from bot.messages import Reply, ReplyKind
 from bot.profile import MAX_BACKFILL_DAYS, Profile, describe_date
 from bot.storage.checkins import CheckinRecord, get_checkin, record_of, save_checkin
+from bot.storage.people import teams_of
 from bot.words import plural
 
 FIX_EXAMPLE = "admin fix @ana 2026-11-20 9 75"
@@ -86,6 +91,16 @@ async def fix_checkin(ctx: Context, rest: str) -> list[Reply]:
         return reask("Name the member whose day to fix.")
     if isinstance(target, str):
         return [Reply(target, kind=ReplyKind.REFUSAL)]
+    if any(team.id != ctx.team.id for team in await teams_of(ctx.session, target.id)):
+        name = target.display_name or target.external_id
+        return [
+            Reply(
+                f"{name}’s check-ins also count in another team, so an admin of one team can't "
+                f"change them. {name} can correct a recent day with `checkin 2026-11-20` "
+                "(within the late check-in window of all their teams).",
+                kind=ReplyKind.REFUSAL,
+            )
+        ]
     profile = Profile.of(target, ctx.team, ctx.services.settings.default_timezone)
     today = profile.local_date(ctx.now)
     day = day_named(words[-3], today)

@@ -160,7 +160,7 @@ async def export_command(ctx: Context, args: str) -> list[Reply]:
                 )
             ]
         member_ids = await team_member_ids(ctx.session, ctx.team.id)
-        rows = await export_rows(ctx.session, member_ids)
+        rows = await export_rows(ctx.session, member_ids, team_id=ctx.team.id)
         name = export_filename(
             "needle-team-export", ctx.member.external_id, ctx.profile.local(ctx.now)
         )

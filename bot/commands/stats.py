@@ -21,7 +21,7 @@ from bot.stats.leaderboard import METRICS, board_reply, build_board
 from bot.stats.periods import PERIOD_USAGE, PeriodError, parse_period
 from bot.stats.report import member_stats, stats_chart, stats_reply
 from bot.storage.models import Member
-from bot.storage.people import find_team_member_by_name
+from bot.storage.people import find_membership, team_members_named
 
 STATS_USAGE = (
     "Try `stats`, `stats month`, `stats last week`, `stats 2026-10` or (admins) `stats week @ana`."
@@ -51,23 +51,35 @@ def register(router: Router) -> None:
 
 
 def may_read_others(ctx: Context) -> bool:
-    """Admins and the team's manager may read another member's stats."""
-    return ctx.is_admin or ctx.team.manager_member_id == ctx.member.id
+    """Admins and the team's manager may read another member's stats; the manager only where
+    the platform vouches they still belong to the team (not from a Discord DM)."""
+    return ctx.is_admin or (ctx.team.manager_member_id == ctx.member.id and ctx.membership_vouched)
+
+
+def ambiguous_name(name: str) -> str:
+    """Why a typed name picks no one: several members of the team go by it."""
+    return (
+        f"More than one member of this team is called “{name[:60]}”, so I won't guess: "
+        "use their @mention."
+    )
 
 
 async def named_member(ctx: Context, words: list[str]) -> Member | str | None:
     """The team member named in a command (mention first, then name), None for oneself.
 
-    Returns a refusal text when the name matches nobody in the asker's team.
+    Returns a refusal text when the name matches nobody in the asker's team, or more than one
+    member (display names are not unique: an @mention says who).
     """
     spec = " ".join(words).strip()
     if not spec and not ctx.incoming.mentions:
         return None
     candidates = [m for m in ctx.incoming.mentions if m] + ([spec] if spec else [])
     for candidate in candidates:
-        found = await find_team_member_by_name(ctx.session, ctx.team.id, candidate)
-        if found is not None:
-            return found
+        found = await team_members_named(ctx.session, ctx.team.id, candidate)
+        if len(found) > 1:
+            return ambiguous_name(candidate)
+        if found:
+            return found[0]
     shown = (spec or candidates[0])[:60]
     return f"I can't find “{shown}” in this team. Use their @mention or display name."
 
@@ -101,8 +113,16 @@ async def stats_command(ctx: Context, args: str) -> list[Reply]:
         else Profile.of(member, ctx.team, ctx.services.settings.default_timezone)
     )
     today = profile.local_date(ctx.now)
+    # The team sees another member's check-ins from the day they joined it; oneself, all.
+    membership = None if about_self else await find_membership(ctx.session, ctx.team.id, member.id)
     stats = await member_stats(
-        ctx.session, member, profile, period, today, track_wins=ctx.team.track_wins
+        ctx.session,
+        member,
+        profile,
+        period,
+        today,
+        track_wins=ctx.team.track_wins,
+        history_from=membership.history_from if membership is not None else None,
     )
     reply = stats_reply(stats, track_wins=ctx.team.track_wins, about_self=about_self)
     draw = await stats_chart(ctx.session, stats)
@@ -125,6 +145,8 @@ async def leaderboard_command(ctx: Context, args: str) -> list[Reply]:
         metric = METRICS[word]
     if period == "all":
         return [Reply(f"I don't know “all” here. {LEADERBOARD_USAGE}", kind=ReplyKind.REASK)]
+    if not ctx.membership_vouched:
+        return [Reply(ctx.team_view_refusal("leaderboard"), kind=ReplyKind.REFUSAL)]
     board = await build_board(
         ctx.session, ctx.team, metric, period, ctx.today, asker_id=ctx.member.id
     )

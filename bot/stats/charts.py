@@ -1,4 +1,6 @@
-"""Charts as PNG images: a member's days (conversations and minutes), and a leaderboard.
+"""Charts as images: a member's days (conversations and minutes), and a leaderboard.
+
+PNG for chat; the dashboard asks for the same chart as SVG (`fmt="svg"`).
 
 matplotlib is imported only when a chart is drawn (it takes a second or more to import), and
 only its object-oriented API with the Agg canvas is used, never pyplot's global state, so
@@ -18,7 +20,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from bot.messages import Image, Reply
 from bot.words import plural
@@ -82,9 +84,14 @@ def _figure(height: float = HEIGHT, rows: int = 1) -> tuple[Any, list[Any]]:
     return figure, list(axes)
 
 
-def _png(figure: Any) -> bytes:
+ChartFormat = Literal["png", "svg"]
+
+
+def _save(figure: Any, fmt: ChartFormat) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    # No random ids or dates in an SVG: the same numbers draw the same bytes.
+    metadata = {"Date": None} if fmt == "svg" else None
+    figure.savefig(buffer, format=fmt, metadata=metadata)
     return buffer.getvalue()
 
 
@@ -168,9 +175,10 @@ def member_figure(
     return figure
 
 
-def member_chart(*, filename: str, **drawing: Any) -> Image:
-    """`member_figure` as a PNG image."""
-    return Image(filename=filename, data=_png(member_figure(**drawing)), title=drawing["title"])
+def member_chart(*, filename: str, fmt: ChartFormat = "png", **drawing: Any) -> Image:
+    """`member_figure` as an image (PNG for chat, SVG for the dashboard)."""
+    data = _save(member_figure(**drawing), fmt)
+    return Image(filename=filename, data=data, title=drawing["title"])
 
 
 def leaderboard_figure(
@@ -214,7 +222,7 @@ def leaderboard_figure(
 def leaderboard_chart(*, filename: str, **drawing: Any) -> Image:
     """`leaderboard_figure` as a PNG image."""
     figure = leaderboard_figure(**drawing)
-    return Image(filename=filename, data=_png(figure), title=drawing["title"])
+    return Image(filename=filename, data=_save(figure, "png"), title=drawing["title"])
 
 
 async def draw_charts(replies: list[Reply]) -> list[Reply]:

@@ -8,8 +8,9 @@ Decisions (the rules are in docs/behaviour.md#streaks and docs/coaching.md):
 - Ties share a rank and the next rank skips (1, 2, 2, 4); tied members are listed by name.
 - `streak` ranks the current streak as of the asker's today (a streak has no period).
 - `goal` is goal attainment: the share of workdays so far in the period on which the member
-  met their personal minimum (days off and days before their first check-in don't count;
-  today counts once checked in). Members with no workday to count yet are listed last.
+  met their personal minimum (`bot.stats.sofar`: days off, paused days and days before their
+  first day in the team don't count; today counts once checked in). Members with no workday
+  to count yet are listed last.
 - Members who turned public ranking off (`ranking off`) are not shown, to anyone. Only the
   asker's team is ranked: rows come from that team's memberships only.
 """
@@ -17,14 +18,16 @@ Decisions (the rules are in docs/behaviour.md#streaks and docs/coaching.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Reply, ReplyKind, Visibility
-from bot.profile import describe_date, parse_workday_digits
+from bot.profile import describe_date, parse_workday_digits, zone
 from bot.stats.periods import Period, period_of
-from bot.stats.report import plural, span_text, workdays_between
+from bot.stats.report import plural, span_text
+from bot.stats.sofar import workdays_so_far
 from bot.storage.models import Team
 from bot.storage.rankings import ranked_totals
 from bot.storage.streaks import team_current_streaks
@@ -88,14 +91,29 @@ def competition_ranks(values: list[float | None]) -> list[int]:
 
 
 def goal_days(row: MemberTotals, period: Period, today: date) -> int:
-    """Workdays of the period on which the member could have met their minimum so far."""
-    starts = [d for d in (row.first_checkin, row.joined.date() if row.joined else None) if d]
-    start = max(period.start, min(starts)) if starts else period.end + timedelta(days=1)
-    end = period.end
-    if end == today and not row.logged_on_end:
-        end -= timedelta(days=1)
-    days = workdays_between(start, end, parse_workday_digits(row.workdays))
-    return max(days - row.days_off_workdays, row.days_met)
+    """Workdays of the period that count so far for the member (`bot.stats.sofar`), from their
+    first day with Needle but never before they joined this team, in their own local dates."""
+    started = local_day(row.started, zone(row.timezone))
+    starts = [d for d in (row.first_checkin, started) if d is not None]
+    first_day = min(starts) if starts else None
+    if first_day is not None and row.history_from is not None:
+        first_day = max(first_day, row.history_from)
+    return workdays_so_far(
+        period.start,
+        period.end,
+        today,
+        parse_workday_digits(row.workdays),
+        first_day=first_day,
+        checked_in_today=row.logged_on_end,
+        days_off=row.days_off_workdays,
+        paused_until=row.paused_until,
+        last_record=row.pause_last_record,
+    )
+
+
+def local_day(instant: datetime | None, tz: ZoneInfo) -> date | None:
+    """The local date of an instant in a zone (None stays None)."""
+    return instant.astimezone(tz).date() if instant is not None else None
 
 
 async def build_board(

@@ -4,7 +4,8 @@ The scheduler decides when (the team's recap day and time) and where (its recap 
 this module builds the message for the week Monday..`week_ending`.
 
 - Team totals count every active member (also those who opted out of ranking), measured
-  against the team's minimums over the workdays each member could have checked in.
+  against the team's minimums over each member's workdays so far (`bot.stats.sofar`), and
+  only check-ins the team sees (from the day each member joined it).
 - The leaderboard and the shout-outs show only members who rank publicly.
 - Biggest improvement compares conversations with the same days of the week before; it is
   only given for a real improvement (more than zero).
@@ -20,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.messages import Fact, Reply, ReplyKind, Visibility
 from bot.profile import parse_workday_digits, zone
 from bot.stats.leaderboard import board_lines, build_board, goal_days
-from bot.stats.report import plural, span_text, workdays_between
+from bot.stats.periods import Period
+from bot.stats.report import plural, span_text
+from bot.stats.sofar import workdays_between
 from bot.storage.activities import recurring_low_value, team_activity_counts
 from bot.storage.models import Team
 from bot.storage.streaks import team_current_streaks
@@ -35,29 +38,9 @@ async def weekly_recap(
 
     board = await build_board(session, team, "calls", "week", week_ending)
     period = board.period
-    everyone = await team_totals(session, team.id, period.start, period.end, public_only=False)
     # `now` decides whether the week's last day still counts only for those checked in.
     today = now.astimezone(zone(team.timezone)).date()
-    member_days = sum(goal_days(row, period, today) for row in everyone)
-    conversations = sum(row.conversations for row in everyone)
-    minutes = sum(row.minutes for row in everyone)
-    days_met = sum(row.days_met for row in everyone)
-    facts = [
-        Fact(
-            "Team conversations",
-            f"{conversations} (minimum {team.min_conversations * member_days} over "
-            f"{plural(member_days, 'member-workday')})",
-        ),
-        Fact("Team minutes", f"{minutes} (minimum {team.min_minutes * member_days})"),
-        Fact(
-            "Days at minimum",
-            f"{days_met} of {member_days}"
-            + (f" ({round(100 * days_met / member_days)}%)" if member_days else ""),
-        ),
-    ]
-    high, total = await team_activity_counts(session, team.id, period.start, period.end)
-    if total:
-        facts.append(Fact("High-value activities", f"{round(100 * high / total)}% of {total}"))
+    facts = await team_minimum_facts(session, team, period, today)
 
     ranked = await team_totals(session, team.id, period.start, period.end, public_only=True)
     public = {row.member_id: row for row in ranked}
@@ -128,6 +111,38 @@ async def weekly_recap(
         visibility=Visibility.CHANNEL,
         draw=draw,
     )
+
+
+async def team_minimum_facts(
+    session: AsyncSession, team: Team, period: Period, today: date
+) -> list[Fact]:
+    """The team's totals over `period` against its minimums (the recap's, the dashboard's).
+
+    Every active member counts, also those hidden from rankings, over the workdays each could
+    have checked in by `today`.
+    """
+    everyone = await team_totals(session, team.id, period.start, period.end, public_only=False)
+    member_days = sum(goal_days(row, period, today) for row in everyone)
+    conversations = sum(row.conversations for row in everyone)
+    minutes = sum(row.minutes for row in everyone)
+    days_met = sum(row.days_met for row in everyone)
+    facts = [
+        Fact(
+            "Team conversations",
+            f"{conversations} (minimum {team.min_conversations * member_days} over "
+            f"{plural(member_days, 'member-workday')})",
+        ),
+        Fact("Team minutes", f"{minutes} (minimum {team.min_minutes * member_days})"),
+        Fact(
+            "Days at minimum",
+            f"{days_met} of {member_days}"
+            + (f" ({round(100 * days_met / member_days)}%)" if member_days else ""),
+        ),
+    ]
+    high, total = await team_activity_counts(session, team.id, period.start, period.end)
+    if total:
+        facts.append(Fact("High-value activities", f"{round(100 * high / total)}% of {total}"))
+    return facts
 
 
 def join_names(names: list[str]) -> str:

@@ -6,8 +6,8 @@ Decisions (the rules are in docs/behaviour.md#minimums and docs/coaching.md):
   the 1st to today, "all" from their first check-in; the period module says the rest and what
   each is compared with.
 - "Days at minimum" counts the member's workdays in the period that met their personal minimum,
-  out of the workdays so far (days off excluded, today only once it has a check-in, nothing
-  before their first day with Needle).
+  out of the workdays so far (`bot.stats.sofar`: days off and paused days excluded, today only
+  once it has a check-in, nothing before their first day with Needle).
 - The personal minimum of today is the bar for every past day: goals are not versioned.
 """
 
@@ -18,32 +18,29 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+if TYPE_CHECKING:
+    from bot.stats.charts import ChartFormat
+
 from bot.messages import Fact, Image, Reply, ReplyKind
-from bot.profile import Profile, describe_date, workday_digits
+from bot.profile import Profile, describe_date
 from bot.stats.charts import ChartDay
 from bot.stats.periods import Period, period_of
+from bot.stats.sofar import pause_covers, workdays_so_far
 from bot.stats.streaks import params_of
 from bot.storage.activities import member_highlights
 from bot.storage.checkins import corrections_between, days_off_by_reason
 from bot.storage.days import daily_points, member_start, recent_days
 from bot.storage.models import Member
 from bot.storage.sql import EPOCH
-from bot.storage.streaks import Streaks, finish, workday_ordinal
-from bot.storage.totals import PeriodTotals, member_summary
+from bot.storage.streaks import Streaks, finish
+from bot.storage.totals import MemberSummary, PeriodTotals, member_summary
 from bot.words import plural
 
 DELEGATE_WINDOW_DAYS = 28
-
-
-def workdays_between(start: date, end: date, workdays: frozenset[int]) -> int:
-    """How many workdays fall in [start, end]."""
-    if end < start or not workdays:
-        return 0
-    digits = workday_digits(workdays)
-    return workday_ordinal(end, digits) - workday_ordinal(start - timedelta(days=1), digits)
 
 
 @dataclass(frozen=True)
@@ -62,6 +59,7 @@ class MemberStats:
     today: date
     corrections: list[tuple[date, str | None]]  # days an admin fixed, and who
     days_off: dict[str, int] = field(default_factory=dict)  # by reason (sick, vacation, …)
+    history_from: date | None = None  # a team's view of another member: their first day seen
 
 
 async def member_stats(
@@ -72,37 +70,41 @@ async def member_stats(
     today: date,
     *,
     track_wins: bool,
+    history_from: date | None = None,
 ) -> MemberStats:
-    """Gather a member's stats for a period (a handful of SQL aggregates)."""
-    joined = profile.local_date(member.created_at) if member.created_at else today
+    """Gather a member's stats for a period (a handful of SQL aggregates).
+
+    `history_from` is for a team's view of another member: nothing of theirs before that day
+    (the day they joined the team) is read.
+    """
     # "All time" starts at the first check-in; the query over everything finds it.
     period = period_of(period_name, today, profile.workdays, EPOCH)
     spans = [(period.start, period.end), (today, today)]
     if period.previous:
         spans.append(period.previous)
-    params = params_of(member.id, profile)
+    if history_from is not None:
+        spans = [(max(start, history_from), end) for start, end in spans]
+    params = replace(params_of(member.id, profile), history_from=history_from)
     summary = await member_summary(session, params, spans, today=today)
-    totals, today_totals = summary.periods[0], summary.periods[1]
+    totals = summary.periods[0]
     previous = summary.periods[2] if period.previous else None
-    first_in_span = summary.first
     if period.name == "all":
-        period = replace(period, start=first_in_span or today)
-    first_day = min(d for d in (first_in_span, joined) if d is not None)
-    counted_start = max(period.start, first_day)
-    counted_end = period.end
-    if period.end == today and today_totals.days_logged == 0:
-        counted_end = today - timedelta(days=1)
-    so_far = workdays_between(counted_start, counted_end, profile.workdays) - totals.days_off
+        period = replace(period, start=summary.first or today)
+    so_far = so_far_of(summary, member, profile, period.start, period.end, today, history_from)
+    seen_from = max(period.start, history_from) if history_from else period.start
     streaks = finish(summary.runs, today, params.workdays, params.paused_until)
     highlights = await member_highlights(
         session,
         member.id,
-        wins_between=(period.start, period.end) if track_wins and totals.wins else None,
-        delegate_between=(today - timedelta(days=DELEGATE_WINDOW_DAYS - 1), today),
+        wins_between=(seen_from, period.end) if track_wins and totals.wins else None,
+        delegate_between=(
+            max(seen_from, today - timedelta(days=DELEGATE_WINDOW_DAYS - 1)),
+            today,
+        ),
     )
     before_wins, delegate = highlights.before_wins, highlights.delegate
     days_off = (
-        await days_off_by_reason(session, member.id, period.start, period.end)
+        await days_off_by_reason(session, member.id, seen_from, period.end)
         if totals.days_off
         else {}
     )
@@ -113,13 +115,52 @@ async def member_stats(
         totals=totals,
         previous=previous,
         streaks=streaks,
-        workdays_so_far=max(so_far, totals.days_met),
+        workdays_so_far=so_far,
         before_wins=before_wins,
         delegate=delegate,
         today=today,
-        corrections=await corrections_between(session, member.id, period.start, period.end),
+        corrections=await corrections_between(session, member.id, seen_from, period.end),
         days_off=days_off,
+        history_from=history_from,
     )
+
+
+def so_far_of(
+    summary: MemberSummary,
+    member: Member,
+    profile: Profile,
+    start: date,
+    end: date,
+    today: date,
+    history_from: date | None = None,
+) -> int:
+    """The workdays so far of [start, end] (`summary.periods[0]`; `periods[1]` is today),
+    from the member's first day with Needle, or from `history_from` in a team's view."""
+    totals, today_totals = summary.periods[0], summary.periods[1]
+    joined = profile.local_date(member.created_at) if member.created_at else today
+    first_day = min(d for d in (summary.first, joined) if d is not None)
+    return workdays_so_far(
+        start,
+        end,
+        today,
+        profile.workdays,
+        first_day=max(first_day, history_from) if history_from else first_day,
+        # A day off today on a non-workday isn't counted, but such a today counts nothing.
+        checked_in_today=bool(today_totals.days_logged or today_totals.days_off),
+        days_off=totals.days_off,
+        paused_until=profile.paused_until,
+        last_record=summary.pause_last_record,
+    )
+
+
+async def days_at_minimum(
+    session: AsyncSession, member: Member, profile: Profile, start: date, end: date, today: date
+) -> tuple[int, int]:
+    """Workdays of [start, end] at minimum, and the workdays so far: what `stats` shows."""
+    summary = await member_summary(
+        session, params_of(member.id, profile), [(start, end), (today, today)], today=today
+    )
+    return summary.periods[0].days_met, so_far_of(summary, member, profile, start, end, today)
 
 
 def days_off_text(by_reason: dict[str, int]) -> str:
@@ -225,9 +266,11 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:40] or "member"
 
 
-async def stats_chart(session: AsyncSession, stats: MemberStats) -> Callable[[], Image]:
-    """How to draw the member's conversations and minutes per day against their minimums,
-    as a PNG.
+async def stats_chart(
+    session: AsyncSession, stats: MemberStats, fmt: ChartFormat = "png"
+) -> Callable[[], Image]:
+    """How to draw the member's conversations and minutes per day against their minimums, as
+    a PNG (chat) or an SVG (the dashboard).
 
     The data is read now; the drawing (about 0.1 s of matplotlib) is returned to be done after
     the transaction (see `Reply.draw`).
@@ -239,6 +282,8 @@ async def stats_chart(session: AsyncSession, stats: MemberStats) -> Callable[[],
     one_day = period.start == period.end
     if one_day:
         start = period.end - timedelta(days=13)
+    if stats.history_from is not None:
+        start = min(max(start, stats.history_from), period.end)
     weekly = (period.end - start).days > 62
     profile = stats.profile
     if weekly:
@@ -259,8 +304,9 @@ async def stats_chart(session: AsyncSession, stats: MemberStats) -> Callable[[],
         min_conversations=profile.min_conversations,
         min_minutes=profile.min_minutes,
         filename=f"needle-stats-{safe_name(stats.member.external_id)}-{period.name}-"
-        f"{period.end.isoformat()}.png",
+        f"{period.end.isoformat()}.{fmt}",
         weekly=weekly,
+        fmt=fmt,
     )
 
 
@@ -304,7 +350,6 @@ async def chart_days(
             status = "off" if mark.day_off else "met" if mark.met else "below"
             days.append(ChartDay(day, status, float(mark.conversations), float(mark.minutes)))
         elif first is not None and first <= day < today and profile.is_workday(day):
-            covered = paused_until is not None and day <= paused_until
-            paused = covered and (gap_after is None or day > gap_after)
+            paused = pause_covers(day, paused_until, gap_after)
             days.append(ChartDay(day, "paused" if paused else "missed"))
     return days

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.storage.models import Activity, Checkin, TeamMembership
-from bot.storage.sql import add_days, as_int, epoch_days, param
+from bot.storage.sql import add_days, as_int, epoch_days, in_team_history, param
 
 
 @cache
@@ -73,7 +73,9 @@ def _recurring_statement(by_member: bool, by_team: bool) -> Select:
         query = query.where(Checkin.member_id == param("member_id"))
     if by_team:
         query = query.join(TeamMembership, TeamMembership.member_id == Checkin.member_id).where(
-            TeamMembership.team_id == param("team_id"), TeamMembership.active.is_(True)
+            TeamMembership.team_id == param("team_id"),
+            TeamMembership.active.is_(True),
+            in_team_history(Checkin.local_date, TeamMembership.history_from),
         )
     return query
 
@@ -155,6 +157,7 @@ def _team_activity_statement() -> Select:
             TeamMembership.team_id == param("team_id"),
             TeamMembership.active.is_(True),
             Checkin.local_date.between(param("start", Date), param("end", Date)),
+            in_team_history(Checkin.local_date, TeamMembership.history_from),
         )
     )
 

@@ -6,8 +6,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.installations import forget_installer
@@ -20,8 +21,10 @@ from bot.storage.models import (
     Member,
     Team,
     TeamMembership,
+    WebToken,
 )
 from bot.storage.people import personal_team_id
+from bot.storage.sql import in_team_history
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,27 @@ class ExportRow:
     day_off_reason: str | None = None  # sick | vacation | holiday | pto | off, for a day off
 
 
-async def export_rows(session: AsyncSession, member_ids: Sequence[int]) -> list[ExportRow]:
-    """Every check-in of the members, with earlier versions, by member then date."""
+def team_sees(local_date: Any, member_id: Any, team_id: int | None) -> Any:
+    """SQL: the dated row of a member is one the team sees (every row without a team): on or
+    after the day they joined it (`in_team_history`)."""
+    if team_id is None:
+        return true()
+    return (
+        select(TeamMembership.member_id)
+        .where(
+            TeamMembership.team_id == team_id,
+            TeamMembership.member_id == member_id,
+            in_team_history(local_date, TeamMembership.history_from),
+        )
+        .exists()
+    )
+
+
+async def export_rows(
+    session: AsyncSession, member_ids: Sequence[int], *, team_id: int | None = None
+) -> list[ExportRow]:
+    """Every check-in of the members, with earlier versions, by member then date; for a
+    team's export (`team_id`), only the days that team sees of each member."""
     if not member_ids:
         return []
     names = {
@@ -64,13 +86,21 @@ async def export_rows(session: AsyncSession, member_ids: Sequence[int]) -> list[
         await session.execute(
             select(Activity.checkin_id, Activity.text, Activity.classification)
             .join(Checkin, Checkin.id == Activity.checkin_id)
-            .where(Checkin.member_id.in_(member_ids))
+            .where(
+                Checkin.member_id.in_(member_ids),
+                team_sees(Checkin.local_date, Checkin.member_id, team_id),
+            )
             .order_by(Activity.checkin_id, Activity.position)
         )
     ).all():
         activities[checkin_id].append((text, classification))
     rows: list[ExportRow] = []
-    current = await session.scalars(select(Checkin).where(Checkin.member_id.in_(member_ids)))
+    current = await session.scalars(
+        select(Checkin).where(
+            Checkin.member_id.in_(member_ids),
+            team_sees(Checkin.local_date, Checkin.member_id, team_id),
+        )
+    )
     for checkin in current:
         external_id, name = names[checkin.member_id]
         rows.append(
@@ -93,7 +123,10 @@ async def export_rows(session: AsyncSession, member_ids: Sequence[int]) -> list[
             )
         )
     versions = await session.scalars(
-        select(CheckinVersion).where(CheckinVersion.member_id.in_(member_ids))
+        select(CheckinVersion).where(
+            CheckinVersion.member_id.in_(member_ids),
+            team_sees(CheckinVersion.local_date, CheckinVersion.member_id, team_id),
+        )
     )
     for old in versions:
         external_id, name = names[old.member_id]
@@ -157,6 +190,8 @@ async def forget_member(session: AsyncSession, member: Member) -> Forgotten:
         delete(CheckinVersion).where(CheckinVersion.member_id == member_id)
     )
     await session.execute(delete(ConversationState).where(ConversationState.member_id == member_id))
+    # Dashboard links and sessions: signed in nowhere any more.
+    await session.execute(delete(WebToken).where(WebToken.member_id == member_id))
     scheduled = await session.execute(
         delete(Delivery).where(Delivery.target == f"member:{member_id}")
     )

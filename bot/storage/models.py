@@ -93,6 +93,9 @@ class Team(Base):
     channel_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # How many days back a member may fill in a check-in (1: yesterday until noon).
     backfill_days: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Slack: who first installed Needle in the workspace, kept across uninstalls (slack-sdk
+    # deletes its installation rows); "" once they asked to be forgotten, None when unknown.
+    installer_user_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime]
 
     memberships: Mapped[list[TeamMembership]] = relationship(
@@ -146,6 +149,9 @@ class TeamMembership(Base):
     public_ranking: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     joined_at: Mapped[datetime]
+    # The first of the member's local dates the team sees (their check-ins before it belong to
+    # other teams); NULL when the membership began with the member: all their history.
+    history_from: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     team: Mapped[Team] = relationship(back_populates="memberships")
     member: Mapped[Member] = relationship(back_populates="memberships")
@@ -290,3 +296,36 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class WebToken(Base):
+    """A dashboard credential: a sign-in link (used once), a session, or a TV page's link.
+
+    The browser holds only a signed id; the row says whose it is, which team it shows, until
+    when it is good, and whether it was used (links) or revoked (sign-out, `dashboard tv off`).
+    """
+
+    __tablename__ = "web_tokens"
+    __table_args__ = (Index("ix_web_tokens_member_kind", "member_id", "kind"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # link | session | tv
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    # Admin rights as the platform said when the link was asked for (a web page has no
+    # platform to ask); the team's manager is read live.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class AppSecret(Base):
+    """A secret every instance sharing the database uses (the dashboard's signing key)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]

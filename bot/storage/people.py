@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.profile import zone
 from bot.storage.models import Member, Team, TeamMembership
 
 
@@ -129,7 +130,15 @@ async def ensure_membership(
     """The member's membership in the team, created (or re-activated) on contact."""
     membership = await find_membership(session, team.id, member.id)
     if membership is None:
-        membership = TeamMembership(team_id=team.id, member_id=member.id, joined_at=now)
+        # A member Needle knew before brings a history the new team must not see: the team
+        # sees their check-ins from their local date of joining on (docs/behaviour.md).
+        known_before = member.created_at is not None and member.created_at < now
+        history_from = (
+            now.astimezone(zone(member.timezone, team.timezone)).date() if known_before else None
+        )
+        membership = TeamMembership(
+            team_id=team.id, member_id=member.id, joined_at=now, history_from=history_from
+        )
         session.add(membership)
         await session.flush()
     elif not membership.active:
@@ -148,30 +157,70 @@ async def teams_of(session: AsyncSession, member_id: int) -> Sequence[Team]:
     return result.all()
 
 
-async def find_team_member_by_name(
+async def narrowest_backfill_elsewhere(
+    session: AsyncSession, member_id: int, team_id: int
+) -> int | None:
+    """The fewest backfill days among the member's other active teams (None: no other team).
+
+    A member's check-in counts in every team of theirs, so a late check-in may only go as far
+    back as every one of those teams allows."""
+    return await session.scalar(
+        select(func.min(Team.backfill_days))
+        .join(TeamMembership, TeamMembership.team_id == Team.id)
+        .where(
+            TeamMembership.member_id == member_id,
+            TeamMembership.active.is_(True),
+            Team.id != team_id,
+        )
+    )
+
+
+async def team_members_named(
     session: AsyncSession, team_id: int, name_or_id: str
-) -> Member | None:
-    """A member of the team named by platform user id or display name (case-insensitive)."""
+) -> Sequence[Member]:
+    """The active members of the team a typed name or id may mean: the one member with this
+    platform user id when there is one, else every member with this display name
+    (case-insensitive). Display names are not unique (and are set on any team the person
+    uses), so a caller given more than one must ask which, never pick."""
     wanted = name_or_id.strip().lstrip("@")
     if not wanted:
-        return None
-    result = await session.scalars(
+        return []
+    in_team = (
         select(Member)
         .join(TeamMembership, TeamMembership.member_id == Member.id)
-        .where(
-            TeamMembership.team_id == team_id,
-            TeamMembership.active.is_(True),
-            or_(Member.external_id == wanted, func.lower(Member.display_name) == wanted.lower()),
-        )
-        .order_by(Member.external_id != wanted, Member.id)  # an exact id first
-        .limit(1)
+        .where(TeamMembership.team_id == team_id, TeamMembership.active.is_(True))
     )
-    return result.first()
+    by_id = await session.scalar(in_team.where(Member.external_id == wanted))
+    if by_id is not None:
+        return [by_id]
+    result = await session.scalars(
+        in_team.where(func.lower(Member.display_name) == wanted.lower()).order_by(Member.id)
+    )
+    return result.all()
 
 
 async def get_member(session: AsyncSession, member_id: int) -> Member | None:
     """The member with this Needle id."""
     return await session.get(Member, member_id)
+
+
+async def leave_personal_team(session: AsyncSession, member: Member) -> None:
+    """The member joined a real team: their personal team (where they alone are admin) ends,
+    so their DMs go to a real team and no one-person team of theirs overrides its rules. It
+    comes back only if they belong to no real team any more (`ensure_membership`)."""
+    personal = select(Team.id).where(
+        Team.platform == member.platform,
+        Team.external_id == personal_team_id(member.external_id),
+    )
+    await session.execute(
+        update(TeamMembership)
+        .where(
+            TeamMembership.member_id == member.id,
+            TeamMembership.team_id.in_(personal),
+            TeamMembership.active.is_(True),
+        )
+        .values(active=False)
+    )
 
 
 async def deactivate_team(session: AsyncSession, platform: str, external_id: str) -> int:

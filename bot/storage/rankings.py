@@ -11,7 +11,7 @@ from sqlalchemy import Date, Integer, Select, Subquery, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Checkin, Member, TeamMembership
-from bot.storage.sql import param
+from bot.storage.sql import in_team_history, param
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def ranked_membership() -> Any:
 
 def ranked_members(metric: str) -> Subquery:
     """One row per ranked member of the team: rank (ties share), member_id, display_name and
-    value (their conversations or minutes in [start, end], 0 without check-ins)."""
+    value (their conversations or minutes in [start, end] that the team sees, 0 without)."""
     column = Checkin.conversations if metric == "conversations" else Checkin.minutes
     # Members first, then each one's check-ins in the period through the (member, date) index.
     value = func.coalesce(func.sum(func.coalesce(column, 0)), 0)
@@ -55,6 +55,7 @@ def ranked_members(metric: str) -> Subquery:
             and_(
                 Checkin.member_id == Member.id,
                 Checkin.local_date.between(param("start", Date), param("end", Date)),
+                in_team_history(Checkin.local_date, TeamMembership.history_from),
             ),
         )
         .where(*ranked_membership().clauses)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Integer, bindparam, case
+from sqlalchemy import Date, Integer, bindparam, case, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -55,6 +55,12 @@ def _add_days_sqlite(element: add_days, compiler: Any, **kw: Any) -> str:
 def _add_days_default(element: add_days, compiler: Any, **kw: Any) -> str:
     column, days = list(element.clauses)
     return f"({compiler.process(column, **kw)} + {int(days.value)})"
+
+
+def in_team_history(local_date: Any, history_from: Any) -> Any:
+    """SQL: a check-in's `local_date` is part of a team's view of its member: on or after the
+    membership's `history_from` (the day they joined), or any date when that is NULL."""
+    return or_(history_from.is_(None), local_date >= history_from)
 
 
 def param(name: str, type_: Any = None) -> Any:

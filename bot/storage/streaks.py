@@ -10,10 +10,14 @@ In the member's own local dates (docs/behaviour.md, Minimums and Streaks):
   zero.
 - A day off (`off`, `vacation`, …) neither counts nor breaks.
 - A workday below the minimum, or a workday with no check-in at all, breaks the streak.
-- Today is not over: it adds once it meets the minimum and never breaks the streak.
+- Today is judged like any other day once it has a check-in (at minimum adds, below breaks),
+  so the streak shown on the day is the one shown after it; without a check-in today is not
+  over and breaks nothing. Today being a non-workday changes nothing.
 - A pause protects the gap it covers: missing workdays up to `paused_until` in the gap that
   the pause ended (or is still in) don't break. Needle keeps only the latest pause, so an
   older pause's gap counts as missed once a newer pause replaced it.
+- In a team's view of another member only their check-ins from the day they joined the team
+  are read (`history_from`, `bot.storage.sql.in_team_history`).
 
 The database finds the runs with a *workday ordinal*: the number of the member's workdays
 from a fixed Monday (EPOCH) up to a date. Two recorded workdays are consecutive exactly when
@@ -49,7 +53,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Checkin, Member, Team, TeamMembership
-from bot.storage.sql import EPOCH, as_date, as_int, epoch_days, param
+from bot.storage.sql import EPOCH, as_date, as_int, epoch_days, in_team_history, param
 
 # --------------------------------------------------------------------------------------------
 # What a workday is, what a day at minimum is
@@ -128,23 +132,26 @@ class StreakParams:
     min_conversations: int
     min_minutes: int
     paused_until: date | None
+    history_from: date | None = None  # in a team's view of another member: from their join
 
 
 def member_params_cte() -> CTE:
     """`params`: one row of bound parameters (member_id, min_c, min_m, paused_until,
-    pause_ordinal) for a single member whose rules the caller resolved."""
+    pause_ordinal, history_from) for a single member whose rules the caller resolved."""
     return select(
         param("member_id", Integer).label("member_id"),
         param("min_c", Integer).label("min_c"),
         param("min_m", Integer).label("min_m"),
         param("paused_until", Date).label("paused_until"),
         param("pause_ordinal", Integer).label("pause_ordinal"),
+        param("history_from", Date).label("history_from"),
     ).cte("params")
 
 
 def team_params_cte(workdays: str) -> CTE:
     """`params`: one row per listed active member of a team (`member_ids`, `team_id`), with
-    the same columns as `member_params_cte`, minimums and pause read from the database."""
+    the same columns as `member_params_cte`, minimums, pause and the first day the team sees
+    read from the database."""
     return (
         select(
             Member.id.label("member_id"),
@@ -152,6 +159,7 @@ def team_params_cte(workdays: str) -> CTE:
             personal_minimum(Member.goal_minutes, Team.min_minutes).label("min_m"),
             Member.paused_until.label("paused_until"),
             workday_ordinal_sql(epoch_days(Member.paused_until), workdays).label("pause_ordinal"),
+            TeamMembership.history_from.label("history_from"),
         )
         .join(TeamMembership, TeamMembership.member_id == Member.id)
         .join(Team, Team.id == TeamMembership.team_id)
@@ -166,8 +174,8 @@ def team_params_cte(workdays: str) -> CTE:
 
 def streak_days_cte(params: CTE) -> CTE:
     """`streak_base`: each check-in of the `params` members in [since, today], with its day
-    number `n`, `met` and `below` (1/0) and the member's pause; today only once it is met
-    (today is not over: it adds, never breaks)."""
+    number `n`, `met` and `below` (1/0) and the member's pause (today's check-in counts like
+    any other; a missing today is the trailing gap `finish` ignores)."""
     today = param("today", Date)
     met = meets_minimum(params.c.min_c, params.c.min_m)
     return (
@@ -184,7 +192,7 @@ def streak_days_cte(params: CTE) -> CTE:
         .where(
             Checkin.local_date >= param("since", Date),
             Checkin.local_date <= today,
-            or_(Checkin.local_date < today, met),
+            in_team_history(Checkin.local_date, params.c.history_from),
         )
         .cte("streak_base")
     )
@@ -327,6 +335,7 @@ def member_values(member: StreakParams) -> dict[str, Any]:
             if member.paused_until is not None
             else None
         ),
+        "history_from": member.history_from,
     }
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.days import first_checkin
 from bot.storage.models import Activity, Checkin, Member, Team, TeamMembership
-from bot.storage.sql import EPOCH, as_date, as_int, epoch_days, param
+from bot.storage.sql import EPOCH, as_date, as_int, epoch_days, in_team_history, param
 from bot.storage.streaks import (
     StreakParams,
     StreakRuns,
@@ -63,11 +63,12 @@ def member_days_in_range() -> Any:
     )
 
 
-def period_day_totals(periods: int) -> Subquery:
+def period_day_totals(periods: int, workdays: str) -> Subquery:
     """One row: for each period i, the member's conversations c{i}, minutes m{i}, days at
-    minimum met{i}, days logged logged{i}, days off off{i} and wins w{i}; and the date of
-    their first check-in in [lo, hi] (`first`)."""
-    met = meets_minimum(param("min_c", Integer), param("min_m", Integer))
+    minimum met{i} and days off off{i} (both on `workdays` only), days logged logged{i} and
+    wins w{i}; and the date of their first check-in in [lo, hi] (`first`)."""
+    workday = is_workday(epoch_days(Checkin.local_date), workdays)
+    met = and_(workday, meets_minimum(param("min_c", Integer), param("min_m", Integer)))
     columns: list[Any] = []
     for i, inside in enumerate(_spans(periods)):
         columns += [
@@ -77,7 +78,7 @@ def period_day_totals(periods: int) -> Subquery:
             func.sum(case((inside, func.coalesce(Checkin.minutes, 0)), else_=0)).label(f"m{i}"),
             func.sum(as_int(and_(inside, met))).label(f"met{i}"),
             func.sum(as_int(and_(inside, Checkin.status != "day_off"))).label(f"logged{i}"),
-            func.sum(as_int(and_(inside, Checkin.status == "day_off"))).label(f"off{i}"),
+            func.sum(as_int(and_(inside, workday, Checkin.status == "day_off"))).label(f"off{i}"),
             func.sum(case((inside, func.coalesce(Checkin.wins, 0)), else_=0)).label(f"w{i}"),
         ]
     return (
@@ -107,9 +108,9 @@ def period_activity_totals(periods: int) -> Subquery:
 
 
 @cache
-def _period_totals_statement(periods: int) -> Select:
+def _period_totals_statement(periods: int, workdays: str) -> Select:
     """One row: the nine numbers of each period in turn (PeriodTotals order), then `first`."""
-    days, activities = period_day_totals(periods), period_activity_totals(periods)
+    days, activities = period_day_totals(periods, workdays), period_activity_totals(periods)
     columns: list[Any] = []
     for i in range(periods):
         columns += [days.c[f"{name}{i}"] for name in ("c", "m", "met", "logged", "off", "w")]
@@ -119,10 +120,11 @@ def _period_totals_statement(periods: int) -> Select:
 
 @cache
 def _member_summary_statement(periods: int, workdays: str) -> Select:
-    totals = _period_totals_statement(periods).subquery("totals")
+    totals = _period_totals_statement(periods, workdays).subquery("totals")
     runs = streak_statement(workdays, False).subquery("runs")
     return select(
         totals,
+        last_workday_record(Checkin.member_id == param("member_id"), workdays),
         runs.c.member_id,
         runs.c.best,
         runs.c.run,
@@ -133,6 +135,21 @@ def _member_summary_statement(periods: int, workdays: str) -> Select:
     ).select_from(totals.outerjoin(runs, true()))
 
 
+def last_workday_record(member: Any, workdays: Any, paused_until: Any = None) -> Any:
+    """SQL: the date of the member's last check-in on a workday on or before the end of their
+    pause (`paused_until`, the bound parameter unless given): where the pause's gap begins."""
+    until = param("paused_until", Date) if paused_until is None else paused_until
+    return (
+        select(func.max(Checkin.local_date))
+        .where(
+            member,
+            Checkin.local_date <= until,
+            is_workday(epoch_days(Checkin.local_date), workdays),
+        )
+        .scalar_subquery()
+    )
+
+
 @dataclass(frozen=True)
 class MemberSummary:
     """A member's totals per period and their streak runs, read in one query."""
@@ -140,6 +157,7 @@ class MemberSummary:
     periods: list[PeriodTotals]
     first: date | None  # first check-in inside the periods' span
     runs: StreakRuns | None
+    pause_last_record: date | None  # last check-in on a workday on or before the pause's end
 
 
 async def member_summary(
@@ -162,13 +180,14 @@ async def member_summary(
     statement = _member_summary_statement(len(periods), params.workdays)
     row = (await session.execute(statement, values)).one()
     numbers = [int(v or 0) for v in row[: 9 * len(periods)]]
-    first = row[9 * len(periods)]
-    streak = row[9 * len(periods) + 1 :]
+    first, last_record = row[9 * len(periods)], row[9 * len(periods) + 1]
+    streak = row[9 * len(periods) + 2 :]
     runs = runs_of(streak) if streak[0] is not None else None
     return MemberSummary(
         periods=[PeriodTotals(*numbers[i : i + 9]) for i in range(0, len(numbers), 9)],
         first=as_date(first) if first is not None else None,
         runs=runs,
+        pause_last_record=as_date(last_record) if last_record is not None else None,
     )
 
 
@@ -184,13 +203,17 @@ class MemberTotals:
     days_met: int
     days_logged: int
     days_off_workdays: int  # days off falling on the member's workdays
-    logged_on_end: bool  # a check-in (not a day off) on the period's last day
+    logged_on_end: bool  # a check-in (a day off too) on the period's last day
     first_checkin: date | None  # the member's first check-in ever
     paused_until: date | None
     workdays: str
     min_conversations: int
     min_minutes: int
     joined: datetime | None
+    started: datetime | None  # when the member first talked to Needle (Member.created_at)
+    timezone: str  # the member's zone (their own, else the team's)
+    history_from: date | None  # the first day of theirs the team sees (None: all)
+    pause_last_record: date | None  # last check-in on a workday on or before the pause's end
 
 
 def personal_minimums() -> tuple[Any, Any]:
@@ -207,28 +230,21 @@ def member_workdays() -> Any:
 
 
 def team_day_totals(start: Any, end: Any, team_id: Any, minimums: tuple[Any, Any]) -> Subquery:
-    """One row per active member of the team with check-ins in [start, end]: member_id,
-    conversations, minutes, days_met, days_logged, days_off (on their workdays) and
-    logged_on_end (a check-in, not a day off, on `end`); `minimums` is `personal_minimums()`."""
+    """One row per active member of the team with check-ins in [start, end] (those the team
+    sees: `in_team_history`): member_id,
+    conversations, minutes, days_met and days_off (both on their workdays), days_logged and
+    logged_on_end (any check-in on `end`); `minimums` is `personal_minimums()`."""
     min_c, min_m = minimums
+    workday = is_workday(epoch_days(Checkin.local_date), member_workdays())
     return (
         select(
             Checkin.member_id.label("member_id"),
             func.sum(func.coalesce(Checkin.conversations, 0)).label("conversations"),
             func.sum(func.coalesce(Checkin.minutes, 0)).label("minutes"),
-            func.sum(as_int(meets_minimum(min_c, min_m))).label("days_met"),
+            func.sum(as_int(and_(workday, meets_minimum(min_c, min_m)))).label("days_met"),
             func.sum(as_int(Checkin.status != "day_off")).label("days_logged"),
-            func.sum(
-                as_int(
-                    and_(
-                        Checkin.status == "day_off",
-                        is_workday(epoch_days(Checkin.local_date), member_workdays()),
-                    )
-                )
-            ).label("days_off"),
-            func.sum(as_int(and_(Checkin.status != "day_off", Checkin.local_date == end))).label(
-                "logged_on_end"
-            ),
+            func.sum(as_int(and_(Checkin.status == "day_off", workday))).label("days_off"),
+            func.sum(as_int(Checkin.local_date == end)).label("logged_on_end"),
         )
         .join(TeamMembership, TeamMembership.member_id == Checkin.member_id)
         .join(Member, Member.id == Checkin.member_id)
@@ -237,6 +253,7 @@ def team_day_totals(start: Any, end: Any, team_id: Any, minimums: tuple[Any, Any
             TeamMembership.team_id == team_id,
             TeamMembership.active.is_(True),
             Checkin.local_date.between(start, end),
+            in_team_history(Checkin.local_date, TeamMembership.history_from),
         )
         .group_by(Checkin.member_id)
         .subquery()
@@ -266,6 +283,12 @@ def _team_totals_statement(public_only: bool) -> Select:
             min_c,
             min_m,
             TeamMembership.joined_at,
+            last_workday_record(
+                Checkin.member_id == Member.id, member_workdays(), Member.paused_until
+            ),
+            Member.created_at,
+            func.coalesce(Member.timezone, Team.timezone),
+            TeamMembership.history_from,
         )
         .join(TeamMembership, TeamMembership.member_id == Member.id)
         .join(Team, Team.id == TeamMembership.team_id)
@@ -306,6 +329,10 @@ async def team_totals(
             min_conversations=int(r[12]),
             min_minutes=int(r[13]),
             joined=r[14],
+            pause_last_record=as_date(r[15]) if r[15] is not None else None,
+            started=r[16],
+            timezone=str(r[17] or "UTC"),
+            history_from=as_date(r[18]) if r[18] is not None else None,
         )
         for r in rows.all()
     ]

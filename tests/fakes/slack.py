@@ -148,16 +148,24 @@ class FakeSlack:
         return workspace
 
     def add_channel(
-        self, channel_id: str, *, team_id: str = DEFAULT_TEAM, ext_shared: bool = False
+        self,
+        channel_id: str,
+        *,
+        team_id: str = DEFAULT_TEAM,
+        ext_shared: bool = False,
+        org_shared: bool = False,
     ) -> None:
         """Make a channel of `team_id` that `conversations.info` finds with its bot token
-        (`ext_shared`: shared with another organisation through Slack Connect)."""
+        (`ext_shared`: shared with another organisation through Slack Connect; `org_shared`:
+        shared with other workspaces of an Enterprise Grid organisation)."""
         workspace = next(w for w in self.workspaces.values() if w.team_id == team_id)
         workspace.channels[channel_id] = {
             "id": channel_id,
             "name": channel_id.lower(),
             "is_channel": True,
             "is_ext_shared": ext_shared,
+            "is_shared": ext_shared or org_shared,
+            "is_org_shared": org_shared,
             "context_team_id": team_id,
         }
 

@@ -2,8 +2,8 @@
 
 Members who were already there have met Needle: they count as introduced when they joined.
 
-Revision ID: 0009_member_introduced
-Revises: 0008_backfill_prompts_by
+Revision ID: 0012_member_introduced
+Revises: 0011_team_boundaries
 Create Date: 2026-11-26 11:20:00.000000
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_member_introduced"
-down_revision: str | None = "0008_backfill_prompts_by"
+revision: str = "0012_member_introduced"
+down_revision: str | None = "0011_team_boundaries"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
