@@ -257,7 +257,7 @@ class Rep:
             return (0, None) if args.startswith("goal") else 0
         value = mine[0].split(" — ", 1)[1]
         if args.startswith("goal"):
-            found = re.search(r"\((\d+)/(\d+) days\)", value)
+            found = re.search(r"\((\d+)/(\d+) days?\)", value)
             return (int(found[1]), int(found[2])) if found else (0, 0)
         return workdays_count(value)
 
