@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 from urllib.parse import urljoin
@@ -16,10 +17,14 @@ from urllib.parse import urljoin
 import aiohttp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
@@ -45,14 +50,44 @@ def authorize_url(api_url: str) -> str:
     return urljoin(api_base_url(api_url), "../oauth/v2/authorize")
 
 
+class CountedRateLimits(AsyncRateLimitErrorRetryHandler):
+    """Retries a 429 after its `Retry-After` (as slack-sdk does) and counts every 429 Slack
+    answered, by method: pacing keeps calls within the limits, so these should stay rare."""
+
+    def __init__(self, max_retry_count: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.by_method: Counter[str] = Counter()
+
+    @property
+    def total(self) -> int:
+        """Every 429 answered so far."""
+        return sum(self.by_method.values())
+
+    async def can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        """Count a 429, then decide as slack-sdk does."""
+        if response is not None and response.status_code == 429:
+            self.by_method[request.url.rstrip("/").rsplit("/", 1)[-1]] += 1
+        return await super().can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
 class Clients:
     """Builds `AsyncWebClient`s that share one base URL, retry policy and HTTP session."""
 
     def __init__(self, api_url: str) -> None:
         self.base_url = api_base_url(api_url)
-        self.retry_handlers = [
+        self.rate_limited = CountedRateLimits(RATE_LIMIT_RETRIES)
+        self.retry_handlers: list[AsyncRetryHandler] = [
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            self.rate_limited,
         ]
         self.base = AsyncWebClient(base_url=self.base_url, retry_handlers=self.retry_handlers)
         self._by_token: dict[str, AsyncWebClient] = {}

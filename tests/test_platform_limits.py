@@ -1,0 +1,186 @@
+"""What Needle remembers of Slack across restarts, and how it keeps to Slack's rate limits.
+
+Through slack-bolt and slack-sdk against FakeSlack: DM channels and profiles survive a restart
+(a second adapter on the same database asks Slack nothing about known members), calls stay
+within each workspace's published limits (a fake that enforces them answers no 429), and one
+workspace's backlog does not hold back another's prompt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+from typing import Any
+
+from adapters.slack.delivery import Delivery, Pacer, Pacing
+from bot.clock import FakeClock
+from bot.engine import Engine
+from bot.messages import Address, Reply
+from bot.storage.db import Database
+from tests.fakes.slack import DEFAULT_TEAM, FakeSlack, RateLimits, event_callback
+from tests.slack_harness import slack_harness
+
+LOOKUPS = ("conversations.open", "users.info")
+
+
+def lookups(fake: FakeSlack) -> list[str]:
+    """The lookup calls (DM channel, profile) FakeSlack received, by method."""
+    return [c.method for c in fake.calls if c.method in LOOKUPS]
+
+
+async def test_a_restarted_adapter_asks_slack_nothing_about_known_members(
+    settings: Any, engine: Engine
+) -> None:
+    async with FakeSlack() as fake:
+        fake.add_user("U1", name="Ana", tz="Europe/Lisbon", is_admin=True)
+        fake.add_user("U2", name="Bo")
+        async with slack_harness(settings, engine, fake) as first:
+            await first.dm("U1", "help")  # U1's DM arrives in D1: no conversations.open
+            await first.adapter.send(Address("slack", DEFAULT_TEAM, "U2", ""), Reply("hi"))
+            await first.settle()
+            assert sorted(lookups(fake)) == ["conversations.open", "users.info"]
+        before = len(fake.calls)
+
+        async with slack_harness(settings, engine, fake) as second:
+            for user in ("U1", "U2"):
+                await second.adapter.send(Address("slack", DEFAULT_TEAM, user, ""), Reply("due"))
+            await second.dm("U1", "help")
+            await second.settle()
+            person = await second.adapter.relay.person(
+                await second.adapter.workspaces.client_for(DEFAULT_TEAM), DEFAULT_TEAM, "U1"
+            )
+        after = fake.calls[before:]
+        assert [c.method for c in after if c.method in LOOKUPS] == []
+        assert {c.params["channel"] for c in after if c.method == "chat.postMessage"} == {
+            "D1",
+            "D2",
+        }
+        assert (person.display_name, person.timezone, person.is_admin) == (
+            "Ana",
+            "Europe/Lisbon",
+            True,
+        )
+
+
+async def test_a_profile_change_is_kept_for_the_next_start(settings: Any, engine: Engine) -> None:
+    async with FakeSlack() as fake:
+        user = fake.add_user("U1", name="Ana", tz="Europe/Lisbon")
+        async with slack_harness(settings, engine, fake) as first:
+            changed = {**user, "tz": "Asia/Tokyo", "profile": {"display_name": "Ana T"}}
+            await first.event(event_callback({"type": "user_change", "user": changed}))
+            await first.settle()
+        async with slack_harness(settings, engine, fake) as second:
+            person = await second.adapter.relay.person(
+                await second.adapter.workspaces.client_for(DEFAULT_TEAM), DEFAULT_TEAM, "U1"
+            )
+        assert (person.display_name, person.timezone) == ("Ana T", "Asia/Tokyo")
+        assert lookups(fake) == []
+
+
+async def test_a_week_old_profile_answers_at_once_and_is_fetched_again_behind(
+    settings: Any, engine: Engine, clock: FakeClock
+) -> None:
+    async with FakeSlack() as fake:
+        fake.add_user("U1", name="Ana", tz="Europe/Lisbon")
+        async with slack_harness(settings, engine, fake) as first:
+            await first.dm("U1", "help")
+            await first.settle()
+        fake.add_user("U1", name="Ana", tz="America/Chicago")
+        clock.set(clock.now() + timedelta(days=8))
+        async with slack_harness(settings, engine, fake) as second:
+            directory = second.adapter.relay.directory
+            client = await second.adapter.workspaces.client_for(DEFAULT_TEAM)
+            person = await directory.person(client, DEFAULT_TEAM, "U1")
+            assert person.timezone == "Europe/Lisbon"  # the kept profile, not a wait for Slack
+            await directory.wait_refreshed()
+            again = await directory.person(client, DEFAULT_TEAM, "U1")
+        assert again.timezone == "America/Chicago"
+        assert lookups(fake) == ["users.info", "users.info"]
+
+
+async def send_to_new_members(
+    settings: Any, engine: Engine, limits: RateLimits, pacing: Pacing, members: int
+) -> tuple[FakeSlack, int, float]:
+    """Prompt `members` members Needle never talked to (one conversations.open each) against a
+    fake enforcing `limits`; the fake, the 429s Needle counted, and the seconds it took."""
+    fake = FakeSlack(limits=limits)
+    async with fake:
+        for n in range(members):
+            fake.add_user(f"U{n:04d}")
+        async with slack_harness(settings, engine, fake) as slack:
+            slack.adapter.relay.delivery.pacer.pacing = pacing
+            started = time.monotonic()
+            await asyncio.gather(
+                *(
+                    slack.adapter.send(
+                        Address("slack", DEFAULT_TEAM, f"U{n:04d}", ""), Reply("due")
+                    )
+                    for n in range(members)
+                )
+            )
+            elapsed = time.monotonic() - started
+            counted = slack.adapter.clients.rate_limited.total
+    return fake, counted, elapsed
+
+
+async def test_calls_keep_within_each_workspace_limit_so_slack_never_says_429(
+    settings: Any, engine: Engine
+) -> None:
+    speed = 60.0  # conversations.open: 50 a second instead of 50 a minute
+    fake, counted, elapsed = await send_to_new_members(
+        settings, engine, RateLimits(speed=speed), Pacing(speed=speed), members=30
+    )
+    assert fake.limits is not None and fake.limits.rejected == 0 and counted == 0
+    assert len(fake.calls_to("conversations.open")) == 30
+    assert len(fake.messages()) == 30
+    assert elapsed >= (30 - 5) / 50.0 * 0.95  # the floor the burst of 5 and 50/s allow
+
+
+async def test_without_pacing_the_same_burst_draws_429s_that_needle_counts(
+    settings: Any, engine: Engine
+) -> None:
+    speed = 60.0
+    unpaced = Pacing(methods={}, speed=speed)
+    fake, counted, _ = await send_to_new_members(
+        settings, engine, RateLimits(speed=speed), unpaced, members=30
+    )
+    assert fake.limits is not None and fake.limits.rejected > 0
+    assert counted == fake.limits.rejected
+    assert len(fake.messages()) == 30  # retried after Retry-After, none lost
+
+
+async def test_a_small_workspace_is_not_queued_behind_a_big_ones_backlog() -> None:
+    posted: list[str] = []
+
+    class Client:
+        async def chat_postMessage(self, *, channel: str, **_body: Any) -> None:
+            posted.append(channel)
+
+    pacer = Pacer(Pacing(speed=6.0))  # the workspace-wide post limit: 60 a second, burst 30
+    delivery, client = Delivery(pacer), Client()
+    big = [
+        asyncio.create_task(delivery.post(client, "TBIG", f"DB{n}", Reply("due")))  # type: ignore[arg-type]
+        for n in range(90)
+    ]
+    await asyncio.sleep(0.05)
+    await asyncio.wait_for(delivery.post(client, "TSMALL", "DS1", Reply("due")), 1)  # type: ignore[arg-type]
+    assert "DS1" in posted
+    assert len(posted) < 60  # the big workspace's queue had not drained
+    await asyncio.gather(*big)
+    assert len(posted) == 91
+
+
+async def test_kept_contacts_go_with_the_workspace_when_needle_is_removed(
+    settings: Any, engine: Engine, database: Database
+) -> None:
+    async with FakeSlack() as fake:
+        fake.add_user("U1", name="Ana")
+        async with slack_harness(settings, engine, fake) as first:
+            await first.dm("U1", "help")
+            await first.settle()
+            await first.event(event_callback({"type": "app_uninstalled"}))
+            await first.settle()
+        async with slack_harness(settings, engine, fake) as second:
+            await second.adapter.send(Address("slack", DEFAULT_TEAM, "U1", ""), Reply("due"))
+        assert lookups(fake) == ["users.info", "conversations.open"]
