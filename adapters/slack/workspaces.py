@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -36,6 +37,9 @@ from bot.storage.installations import first_installer
 
 log = logging.getLogger(__name__)
 
+# How long a workspace's bot token read from the installation store is used before it is read
+# again (an uninstall or revocation seen by this instance drops it at once).
+TOKEN_SECONDS = 30.0
 # A 429 is retried this many times (after `Retry-After`) before the call gives up.
 RATE_LIMIT_RETRIES = 5
 
@@ -235,16 +239,33 @@ class RememberingInstallationStore(AsyncSQLAlchemyInstallationStore):
 class InstalledWorkspaces:
     """Many workspaces installed through OAuth, tokens in slack-sdk's installation store."""
 
-    def __init__(self, clients: Clients, store: AsyncInstallationStore, database: Database) -> None:
+    def __init__(
+        self,
+        clients: Clients,
+        store: AsyncInstallationStore,
+        database: Database,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.clients = clients
         self.store = store
         self.database = database
+        self._clock = clock
+        self._tokens: dict[str, tuple[str, float]] = {}  # team -> (bot token, read at)
 
     async def client_for(self, team_id: str) -> AsyncWebClient:
-        """A client with the team's bot token from the installation store."""
+        """A client with the team's bot token from the installation store (read again after
+        TOKEN_SECONDS: a fan-out of thousands of prompts reads each workspace's token once,
+        not once per prompt)."""
+        now = self._clock()
+        known = self._tokens.get(team_id)
+        if known is not None and now - known[1] < TOKEN_SECONDS:
+            return self.clients.with_token(known[0])
         bot = await self.store.async_find_bot(enterprise_id=None, team_id=team_id)
         if bot is None or not bot.bot_token:
+            self._tokens.pop(team_id, None)
             raise DeliveryError(f"Needle is not installed in team {team_id}", permanent=True)
+        self._tokens[team_id] = (bot.bot_token, now)
         return self.clients.with_token(bot.bot_token)
 
     async def installer_of(self, team_id: str) -> str | None:
@@ -260,6 +281,7 @@ class InstalledWorkspaces:
     async def forget(self, team_id: str) -> None:
         """Drop the cached client; the store rows are deleted by Bolt's revocation listeners."""
         getattr(self.store, "last_bot_tokens", {}).pop(team_id, None)
+        self._tokens.pop(team_id, None)
         bot = await self.store.async_find_bot(enterprise_id=None, team_id=team_id)
         if bot is not None and bot.bot_token:
             self.clients.forget(bot.bot_token)
