@@ -10,18 +10,32 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
+
+import pytest
 
 from adapters.slack.delivery import Delivery, Pacer, Pacing
 from bot.clock import FakeClock
 from bot.engine import Engine
 from bot.messages import Address, Reply
 from bot.storage.db import Database
+from tests.discord_harness import needle_on
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import DEFAULT_TEAM, FakeSlack, RateLimits, event_callback
 from tests.slack_harness import slack_harness
 
 LOOKUPS = ("conversations.open", "users.info")
+
+
+@pytest.fixture
+async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    """A Discord REST and gateway fake on 127.0.0.1."""
+    server = FakeDiscord(heartbeat_ms=1000)
+    await server.start()
+    yield server
+    await server.stop()
 
 
 def lookups(fake: FakeSlack) -> list[str]:
@@ -184,3 +198,21 @@ async def test_kept_contacts_go_with_the_workspace_when_needle_is_removed(
         async with slack_harness(settings, engine, fake) as second:
             await second.adapter.send(Address("slack", DEFAULT_TEAM, "U1", ""), Reply("due"))
         assert lookups(fake) == ["users.info", "conversations.open"]
+
+
+async def test_a_restarted_discord_adapter_opens_no_dm_it_already_knows(
+    engine: Engine, fake_discord: FakeDiscord
+) -> None:
+    ana, ben = fake_discord.add_user("Ana"), fake_discord.add_user("Ben")
+    async with needle_on(fake_discord, engine) as first:
+        await first.send(Address("discord", "", ana["id"]), Reply("Time to check in."))
+        await fake_discord.dm(ben, "help")  # Ben's own DM tells Needle his channel
+        await fake_discord.wait_for_dm(ben)
+    opened_before = len([c for c in fake_discord.calls if c.path == "/users/@me/channels"])
+    async with needle_on(fake_discord, engine) as second:
+        for user in (ana, ben):
+            await second.send(Address("discord", "", user["id"]), Reply("Time to check in."))
+    assert opened_before == 1
+    assert len([c for c in fake_discord.calls if c.path == "/users/@me/channels"]) == 1
+    posted = {c.path for c in fake_discord.calls if c.path.endswith("/messages")}
+    assert {f"/channels/{fake_discord.dm_channel_of(u)}/messages" for u in (ana, ben)} <= posted

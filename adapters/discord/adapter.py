@@ -19,12 +19,15 @@ import discord
 
 from adapters.base import CoachEngine, DeliveryError, EngineHooks
 from adapters.bridge import CAPACITY, ENGINE_CONCURRENCY, STOP_SECONDS
+from adapters.contacts import ContactBook
 from adapters.discord.client import NeedleClient
 from adapters.discord.router import Router
 from adapters.discord.translate import PLATFORM
 from bot.messages import Address, Reply
 
 DM_CHANNELS_KEPT = 100_000
+# A Discord DM channel belongs to the user, not to a server: kept under this workspace id.
+DM_SCOPE = ""
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,11 @@ class DiscordAdapter:
         engine_concurrency: int = ENGINE_CONCURRENCY,
     ) -> None:
         self._token = token
+        # DM channels kept in the database too (a DM channel is the user's, whichever server):
+        # after a restart a known member costs no `create_dm` call.
+        self.contacts = ContactBook(
+            getattr(engine, "database", None), PLATFORM, getattr(engine, "clock", None)
+        )
         # Each member's DM channel id, once opened: discord.py keeps only 128 DM channels, and a
         # fan-out to more members would open each DM again before every message.
         self._dm_channels: OrderedDict[str, int] = OrderedDict()
@@ -81,6 +89,7 @@ class DiscordAdapter:
             sync_commands=sync_commands,
             guild_ready_timeout=guild_ready_timeout,
             on_team_removed=self._team_removed,
+            on_dm_channel=self._learn_dm,
         )
         self._connection: asyncio.Task[None] | None = None
         if self._hooks is not None:
@@ -103,6 +112,18 @@ class DiscordAdapter:
         """A person asked to be forgotten: drop their remembered DM channel."""
         if platform == PLATFORM:
             self._dm_channels.pop(user_id, None)
+            self.contacts.forget_user_in_memory(user_id)
+
+    async def _learn_dm(self, user_id: str, channel_id: int) -> None:
+        """Keep the DM channel a member's own message arrived in."""
+        if self._dm_channels.get(user_id) != channel_id:
+            self._keep_dm(user_id, channel_id)
+            await self.contacts.remember_dm(DM_SCOPE, user_id, str(channel_id))
+
+    def _keep_dm(self, user_id: str, channel_id: int) -> None:
+        self._dm_channels[user_id] = channel_id
+        if len(self._dm_channels) > DM_CHANNELS_KEPT:
+            self._dm_channels.popitem(last=False)
 
     async def start(self) -> None:
         """Log in, sync the commands, then connect to the gateway in the background."""
@@ -154,12 +175,16 @@ class DiscordAdapter:
         if not address.user_id:
             raise DeliveryError("an address with neither a channel nor a user", permanent=True)
         known = self._dm_channels.get(address.user_id)
+        if known is None:
+            kept = await self.contacts.get(DM_SCOPE, address.user_id)
+            if kept is not None and kept.dm_channel and kept.dm_channel.isdigit():
+                known = int(kept.dm_channel)
+                self._keep_dm(address.user_id, known)
         if known is not None:
             return self.client.get_partial_messageable(known, type=discord.ChannelType.private)
         channel = await self.client.create_dm(discord.Object(id=int(address.user_id)))
-        self._dm_channels[address.user_id] = channel.id
-        if len(self._dm_channels) > DM_CHANNELS_KEPT:
-            self._dm_channels.popitem(last=False)
+        self._keep_dm(address.user_id, channel.id)
+        await self.contacts.remember_dm(DM_SCOPE, address.user_id, str(channel.id))
         return channel
 
     async def send(self, address: Address, reply: Reply) -> None:
