@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from adapters.pacing import Turns
 from adapters.slack.delivery import Delivery, Pacer, Pacing
 from bot.clock import FakeClock
 from bot.engine import Engine
@@ -216,3 +217,43 @@ async def test_a_restarted_discord_adapter_opens_no_dm_it_already_knows(
     assert len([c for c in fake_discord.calls if c.path == "/users/@me/channels"]) == 1
     posted = {c.path for c in fake_discord.calls if c.path.endswith("/messages")}
     assert {f"/channels/{fake_discord.dm_channel_of(u)}/messages" for u in (ana, ben)} <= posted
+
+
+async def test_waiting_callers_never_exceed_the_bucket_even_after_a_stall() -> None:
+    now = [0.0]
+    sent: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    turns = Turns(10.0, 3, clock=lambda: now[0], sleep=sleep)
+
+    async def call() -> None:
+        await turns.wait()
+        sent.append(now[0])
+
+    await asyncio.gather(*(call() for _ in range(30)))
+    now[0] += 5.0  # the loop was held up: the bucket refills to its burst, no more
+    await asyncio.gather(*(call() for _ in range(10)))
+    for i, at in enumerate(sent):
+        within_a_second = [t for t in sent[i:] if t < at + 1.0]
+        assert len(within_a_second) <= 3 + 10  # the burst plus a second's worth
+    assert sent[:3] == [0.0, 0.0, 0.0] and sent[3] == pytest.approx(0.1)
+
+
+async def test_discord_requests_keep_to_the_global_limit(
+    engine: Engine, fake_discord: FakeDiscord
+) -> None:
+    users = [fake_discord.add_user(f"Rep {n}") for n in range(40)]
+    async with needle_on(fake_discord, engine) as needle:
+        started = time.monotonic()
+        await asyncio.gather(
+            *(
+                needle.send(Address("discord", "", u["id"]), Reply("Time to check in."))
+                for u in users
+            )
+        )
+        elapsed = time.monotonic() - started
+    # 80 requests (a DM opened and a message per member), 25 at once, then 50 a second.
+    assert elapsed >= (80 - 25) / 50.0 * 0.95
+    assert len([c for c in fake_discord.calls if c.path.endswith("/messages")]) == 40

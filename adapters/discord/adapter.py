@@ -3,7 +3,8 @@
 `start()` logs in (so a bad token fails at once), then runs the gateway connection in a task
 and returns; discord.py reconnects and resumes by itself. `send()` delivers the engine's
 unprompted replies (prompts, nudges, the weekly recap): to `address.channel_id` when set, else
-to the user's DM, opened with `create_dm`. Rate limits are discord.py's to wait out.
+to the user's DM, opened with `create_dm`. Every REST call keeps to Discord's global limit (50 a
+second per bot) before discord.py's per-route buckets.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextlib
 import logging
 import secrets
 from collections import OrderedDict
+from typing import Any
 
 import aiohttp
 import discord
@@ -23,9 +25,14 @@ from adapters.contacts import ContactBook
 from adapters.discord.client import NeedleClient
 from adapters.discord.router import Router
 from adapters.discord.translate import PLATFORM
+from adapters.pacing import Turns
 from bot.messages import Address, Reply
 
 DM_CHANNELS_KEPT = 100_000
+# Discord's global limit is 50 requests a second per bot; Needle keeps to it with a burst
+# smaller than a whole second's worth, leaving room for requests that arrive bunched up.
+GLOBAL_PER_SECOND = 50.0
+GLOBAL_BURST = 25
 # A Discord DM channel belongs to the user, not to a server: kept under this workspace id.
 DM_SCOPE = ""
 
@@ -47,6 +54,20 @@ def is_permanent(error: discord.HTTPException) -> bool:
     if isinstance(error, discord.Forbidden | discord.NotFound):
         return True
     return error.code in _PERMANENT_CODES
+
+
+def pace_requests(http: discord.http.HTTPClient, turns: Turns) -> None:
+    """Make every REST call of `http` wait its turn within Discord's global limit, on top of
+    discord.py's own per-route buckets. Answers to interactions (their callbacks and
+    follow-ups) are not bound by the global limit and go at once."""
+    request = http.request
+
+    async def paced(route: discord.http.Route, **kwargs: Any) -> Any:
+        if not route.path.startswith(("/interactions/", "/webhooks/")):
+            await turns.wait()
+        return await request(route, **kwargs)
+
+    http.request = paced  # type: ignore[method-assign]
 
 
 class DiscordAdapter:
@@ -91,6 +112,7 @@ class DiscordAdapter:
             on_team_removed=self._team_removed,
             on_dm_channel=self._learn_dm,
         )
+        pace_requests(self.client.http, Turns(GLOBAL_PER_SECOND, GLOBAL_BURST))
         self._connection: asyncio.Task[None] | None = None
         if self._hooks is not None:
             self._hooks.add_channel_check(PLATFORM, self.channel_in_team)

@@ -24,6 +24,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.base import DeliveryError
 from adapters.contacts import ContactBook
+from adapters.pacing import Bucket, Turns
 from adapters.slack import render
 from adapters.slack.translate import PLATFORM, is_direct_channel
 from bot.messages import Form, Reply, Visibility
@@ -113,24 +114,6 @@ class Pacing:
         return rate.scaled(self.speed) if rate is not None else None
 
 
-class Bucket:
-    """One token bucket kept as the time its next call may go (GCRA): each caller reserves a
-    moment in turn and sleeps until it, so waiters leave in order and never race."""
-
-    __slots__ = ("interval", "ready_at", "tolerance")
-
-    def __init__(self, per_second: float, burst: int, now: float) -> None:
-        self.interval = 1.0 / per_second
-        self.tolerance = max(0, burst - 1) * self.interval
-        self.ready_at = now
-
-    def reserve(self, now: float) -> float:
-        """Take the next slot; how long to wait for it (0: go now)."""
-        start = max(now, self.ready_at - self.tolerance)
-        self.ready_at = max(self.ready_at, start) + self.interval
-        return start - now
-
-
 class Pacer:
     """Token buckets per channel (posting) and per (workspace, method), and a semaphore per
     workspace bounding its calls in flight."""
@@ -146,7 +129,7 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._buckets: OrderedDict[str, Bucket] = OrderedDict()
-        self._methods: dict[tuple[str, str], tuple[Bucket, asyncio.Lock]] = {}
+        self._methods: dict[tuple[str, str], Turns] = {}
         self._teams: dict[str, asyncio.Semaphore] = {}
         self.calls: Counter[str] = Counter()  # paced calls by method
 
@@ -174,26 +157,18 @@ class Pacer:
             await self._sleep(wait)
 
     async def call_turn(self, team_id: str, method: str) -> None:
-        """Wait until the workspace may call `method` once more within its published limit.
-
-        Callers take their turn one after another (a FIFO lock per bucket), each reserving its
-        moment only when the one before has gone: if the event loop was held up, the calls
-        that were due meanwhile do not all leave together in one burst past Slack's limit.
-        """
+        """Wait until the workspace may call `method` once more within its published limit
+        (callers of one bucket in turn, see `adapters/pacing.py`)."""
         self.calls[method] += 1
         rate = self.pacing.rate_of(method)
         if rate is None:
             return
         key = (team_id, method)
-        turn = self._methods.get(key)
-        if turn is None:
-            bucket = Bucket(rate.per_minute / 60.0, rate.burst, self._clock())
-            turn = self._methods[key] = (bucket, asyncio.Lock())
-        bucket, lock = turn
-        async with lock:
-            wait = bucket.reserve(self._clock())
-            if wait > 0:
-                await self._sleep(wait)
+        turns = self._methods.get(key)
+        if turns is None:
+            turns = Turns(rate.per_minute / 60.0, rate.burst, clock=self._clock, sleep=self._sleep)
+            self._methods[key] = turns
+        await turns.wait()
 
     def forget_channel(self, channel: str) -> None:
         """Drop the pacing kept for a channel."""
