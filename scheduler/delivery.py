@@ -177,6 +177,21 @@ def _claim_order(item: Work) -> tuple[int, str, date]:
     return (KIND_ORDER[item.due.kind], item.due.target, item.due.local_date)
 
 
+def _fair_order(work: list[Work]) -> list[Work]:
+    """Prompts first, then reminders, nudges and recaps; within a kind the teams take turns
+    (the first member of every team, then the second of each, ...), so a team of thousands,
+    whose platform paces its messages, does not hold back the messages of small teams."""
+    turns: dict[tuple[int, int], int] = {}
+    ranked: list[tuple[int, int, Work]] = []
+    for item in sorted(work, key=_claim_order):
+        kind = KIND_ORDER[item.due.kind]
+        turn = turns.get((kind, item.team.id), 0)
+        turns[(kind, item.team.id)] = turn + 1
+        ranked.append((kind, turn, item))
+    ranked.sort(key=lambda entry: (entry[0], entry[1]))  # stable: target order within a turn
+    return [item for _, _, item in ranked]
+
+
 class _Run:
     """One fan-out: the producer claiming chunks, the senders, and the outcome flusher.
 
@@ -230,8 +245,7 @@ class _Run:
                 raise result
 
     async def _produce(self, work: list[Work]) -> None:
-        # One global order (prompts first) in every instance: claimers never deadlock.
-        ordered = sorted(work, key=_claim_order)
+        ordered = _fair_order(work)
         # A small first chunk gets the senders going; later chunks grow to claim_batch.
         size = min(self.d.claim_batch, self.d.concurrency * 2)
         start = 0
@@ -242,7 +256,9 @@ class _Run:
                 while len(self.jobs) > self.low_water:
                     self.running_low.clear()
                     await self.running_low.wait()
-                chunk = ordered[start : start + size]
+                # Each chunk is claimed in one global order (prompts first, by target) in every
+                # instance: claimers never deadlock.
+                chunk = sorted(ordered[start : start + size], key=_claim_order)
                 start += size
                 size = min(self.d.claim_batch, size * 2)
                 claiming = asyncio.ensure_future(self._claim(chunk))

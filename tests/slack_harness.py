@@ -178,7 +178,7 @@ async def slack_harness(
     adapter = build_slack_adapter(
         slack_settings(settings, fake, **overrides),
         engine,
-        pacing=Pacing(per_channel_per_second=50.0, burst=50),
+        pacing=Pacing(per_channel_per_second=50.0, burst=50, speed=100.0),
     )
     await adapter.start()
     http = aiohttp.ClientSession()

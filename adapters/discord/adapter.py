@@ -3,7 +3,8 @@
 `start()` logs in (so a bad token fails at once), then runs the gateway connection in a task
 and returns; discord.py reconnects and resumes by itself. `send()` delivers the engine's
 unprompted replies (prompts, nudges, the weekly recap): to `address.channel_id` when set, else
-to the user's DM, opened with `create_dm`. Rate limits are discord.py's to wait out.
+to the user's DM, opened with `create_dm`. Every REST call keeps to Discord's global limit (50 a
+second per bot) before discord.py's per-route buckets.
 """
 
 from __future__ import annotations
@@ -13,18 +14,27 @@ import contextlib
 import logging
 import secrets
 from collections import OrderedDict
+from typing import Any
 
 import aiohttp
 import discord
 
 from adapters.base import CoachEngine, DeliveryError, EngineHooks
 from adapters.bridge import CAPACITY, ENGINE_CONCURRENCY, STOP_SECONDS
+from adapters.contacts import ContactBook
 from adapters.discord.client import NeedleClient
 from adapters.discord.router import Router
 from adapters.discord.translate import PLATFORM
+from adapters.pacing import Turns
 from bot.messages import Address, Reply
 
 DM_CHANNELS_KEPT = 100_000
+# Discord's global limit is 50 requests a second per bot; Needle keeps to it with a burst
+# smaller than a whole second's worth, leaving room for requests that arrive bunched up.
+GLOBAL_PER_SECOND = 50.0
+GLOBAL_BURST = 25
+# A Discord DM channel belongs to the user, not to a server: kept under this workspace id.
+DM_SCOPE = ""
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +56,20 @@ def is_permanent(error: discord.HTTPException) -> bool:
     return error.code in _PERMANENT_CODES
 
 
+def pace_requests(http: discord.http.HTTPClient, turns: Turns) -> None:
+    """Make every REST call of `http` wait its turn within Discord's global limit, on top of
+    discord.py's own per-route buckets. Answers to interactions (their callbacks and
+    follow-ups) are not bound by the global limit and go at once."""
+    request = http.request
+
+    async def paced(route: discord.http.Route, **kwargs: Any) -> Any:
+        if not route.path.startswith(("/interactions/", "/webhooks/")):
+            await turns.wait()
+        return await request(route, **kwargs)
+
+    http.request = paced  # type: ignore[method-assign]
+
+
 class DiscordAdapter:
     """Needle on Discord: a discord.py client plus the Router to the engine."""
 
@@ -64,6 +88,11 @@ class DiscordAdapter:
         engine_concurrency: int = ENGINE_CONCURRENCY,
     ) -> None:
         self._token = token
+        # DM channels kept in the database too (a DM channel is the user's, whichever server):
+        # after a restart a known member costs no `create_dm` call.
+        self.contacts = ContactBook(
+            getattr(engine, "database", None), PLATFORM, getattr(engine, "clock", None)
+        )
         # Each member's DM channel id, once opened: discord.py keeps only 128 DM channels, and a
         # fan-out to more members would open each DM again before every message.
         self._dm_channels: OrderedDict[str, int] = OrderedDict()
@@ -81,7 +110,9 @@ class DiscordAdapter:
             sync_commands=sync_commands,
             guild_ready_timeout=guild_ready_timeout,
             on_team_removed=self._team_removed,
+            on_dm_channel=self._learn_dm,
         )
+        pace_requests(self.client.http, Turns(GLOBAL_PER_SECOND, GLOBAL_BURST))
         self._connection: asyncio.Task[None] | None = None
         if self._hooks is not None:
             self._hooks.add_channel_check(PLATFORM, self.channel_in_team)
@@ -103,6 +134,18 @@ class DiscordAdapter:
         """A person asked to be forgotten: drop their remembered DM channel."""
         if platform == PLATFORM:
             self._dm_channels.pop(user_id, None)
+            self.contacts.forget_user_in_memory(user_id)
+
+    async def _learn_dm(self, user_id: str, channel_id: int) -> None:
+        """Keep the DM channel a member's own message arrived in."""
+        if self._dm_channels.get(user_id) != channel_id:
+            self._keep_dm(user_id, channel_id)
+            await self.contacts.remember_dm(DM_SCOPE, user_id, str(channel_id))
+
+    def _keep_dm(self, user_id: str, channel_id: int) -> None:
+        self._dm_channels[user_id] = channel_id
+        if len(self._dm_channels) > DM_CHANNELS_KEPT:
+            self._dm_channels.popitem(last=False)
 
     async def start(self) -> None:
         """Log in, sync the commands, then connect to the gateway in the background."""
@@ -154,12 +197,16 @@ class DiscordAdapter:
         if not address.user_id:
             raise DeliveryError("an address with neither a channel nor a user", permanent=True)
         known = self._dm_channels.get(address.user_id)
+        if known is None:
+            kept = await self.contacts.get(DM_SCOPE, address.user_id)
+            if kept is not None and kept.dm_channel and kept.dm_channel.isdigit():
+                known = int(kept.dm_channel)
+                self._keep_dm(address.user_id, known)
         if known is not None:
             return self.client.get_partial_messageable(known, type=discord.ChannelType.private)
         channel = await self.client.create_dm(discord.Object(id=int(address.user_id)))
-        self._dm_channels[address.user_id] = channel.id
-        if len(self._dm_channels) > DM_CHANNELS_KEPT:
-            self._dm_channels.popitem(last=False)
+        self._keep_dm(address.user_id, channel.id)
+        await self.contacts.remember_dm(DM_SCOPE, address.user_id, str(channel.id))
         return channel
 
     async def send(self, address: Address, reply: Reply) -> None:

@@ -48,6 +48,7 @@ class NeedleClient(discord.Client):
         sync_commands: bool = True,
         guild_ready_timeout: float = 2.0,
         on_team_removed: Callable[[str], Awaitable[None]] | None = None,
+        on_dm_channel: Callable[[str, int], Awaitable[None]] | None = None,
     ) -> None:
         # Needle has no voice features: skip discord.py's warnings about voice libraries.
         discord.VoiceClient.warn_nacl = False
@@ -62,6 +63,7 @@ class NeedleClient(discord.Client):
         self.guild_id = guild_id
         self.sync_commands = sync_commands
         self.on_team_removed = on_team_removed
+        self.on_dm_channel = on_dm_channel
         self.tree: app_commands.CommandTree[NeedleClient] = app_commands.CommandTree(self)
         self.tree.add_command(build_needle_group(router))
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
@@ -104,6 +106,8 @@ class NeedleClient(discord.Client):
             return
         if self.user is not None and message.author.id == self.user.id:
             return
+        if self.on_dm_channel is not None:
+            await self.on_dm_channel(str(message.author.id), message.channel.id)
         await self.needle_router.on_message(message)
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:

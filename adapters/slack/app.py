@@ -26,6 +26,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 
 from adapters.base import CoachEngine, EngineHooks
 from adapters.bridge import engine_concurrency_for
+from adapters.contacts import ContactBook
 from adapters.slack.adapter import Mode, SlackAdapter
 from adapters.slack.delivery import Delivery, Pacer, Pacing
 from adapters.slack.listeners import register_all
@@ -105,8 +106,9 @@ def build_slack_adapter(
 ) -> SlackAdapter:
     """The Slack adapter for `settings`, answering through `engine`; start it with `start()`.
 
-    `database` holds the OAuth installations (default: the engine's own database). `web` is
-    the process's web server to mount HTTP mode's routes on (default: a server of its own).
+    `database` holds the OAuth installations and what Slack told Needle about its members
+    (default: the engine's own database). `web` is the process's web server to mount HTTP
+    mode's routes on (default: a server of its own).
     """
     check_settings(settings)
     clients = Clients(settings.slack_api_url)
@@ -126,10 +128,14 @@ def build_slack_adapter(
     else:
         workspaces = SingleWorkspace(clients, settings.slack_bot_token)
 
+    # DM channels and profiles Slack told Needle, kept in the engine's database.
+    known = database if database is not None else getattr(engine, "database", None)
+    contacts = ContactBook(known, PLATFORM, getattr(engine, "clock", None))
+    pacer = Pacer(pacing)
     relay = Relay(
         engine,
-        Directory(installer_of=workspaces.installer_of),
-        Delivery(Pacer(pacing)),
+        Directory(installer_of=workspaces.installer_of, contacts=contacts, pacer=pacer),
+        Delivery(pacer, contacts),
         engine_concurrency=engine_concurrency_for(settings.database_url),
         capacity=settings.event_queue_max,
     )

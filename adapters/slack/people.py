@@ -1,13 +1,15 @@
-"""Who a Slack member is: `users.info` looked up at first contact, refreshed on `user_change`.
+"""Who a Slack member is: their profile as `users.info` or a `user_change` event told it.
 
-The directory keeps one `Person` per (workspace, user) in memory: time zone, display name and
-whether they are an admin (workspace admin or owner, or the member who first installed
-Needle there).
+The directory keeps one `Person` per (workspace, user): time zone, display name and whether
+they are an admin (workspace admin or owner, or the member who first installed Needle there).
+Profiles are kept in the database too (`ContactBook`), with when Slack said them.
 
-The admin flag is a right, so it is trusted for ADMIN_FRESH_SECONDS only: a `user_change`
-reaches one instance of Needle, and the others learn of a demotion when their copy expires
-and `users.info` is asked again (at most once a minute per active member, well inside that
-method's rate tier). When that look-up fails, the member is kept with the admin flag unknown.
+The admin flag is a right, so it is trusted for ADMIN_FRESH_SECONDS only, in memory or from the
+database: a `user_change` reaches one instance of Needle, and the others (or the same one after
+a restart) learn of a demotion when their copy expires and `users.info` is asked again, paced
+to the method's tier. So after a restart a member who writes costs one `users.info`; prompts
+and DMs cost nothing (their channels are kept). When the look-up fails, the kept profile is
+used with the admin flag unknown.
 """
 
 from __future__ import annotations
@@ -15,14 +17,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import timedelta
 from time import monotonic
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.translate import person_from_user
+from adapters.contacts import ContactBook
+from adapters.slack.delivery import Pacer
+from adapters.slack.translate import PLATFORM, person_from_user
 from bot.messages import Person
+from bot.storage.contacts import Contact
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +38,7 @@ ADMIN_FRESH_SECONDS = 60.0
 
 
 class Directory:
-    """An in-memory cache of `Person`s, filled from `users.info`."""
+    """`Person`s in memory, backed by the database, filled from `users.info` (paced)."""
 
     def __init__(
         self,
@@ -40,38 +46,84 @@ class Directory:
         max_size: int = 50_000,
         *,
         clock: Callable[[], float] | None = None,
+        contacts: ContactBook | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         # (workspace, user) -> the Person and when (clock seconds) Slack said it.
         self._people: dict[tuple[str, str], tuple[Person, float]] = {}
         self._installer_of = installer_of
         self._max_size = max_size
         self._clock = clock if clock is not None else monotonic
+        self.contacts = contacts or ContactBook(None, PLATFORM)
+        self.pacer = pacer or Pacer()
 
     async def person(self, client: AsyncWebClient, team_id: str, user_id: str) -> Person:
-        """The member's Person: from `users.info` the first time and once the admin flag is
-        older than ADMIN_FRESH_SECONDS (admin unknown when that look-up fails)."""
+        """The member's Person: remembered while its admin flag is fresh, else `users.info`;
+        when that fails, what was remembered or kept, with the admin flag unknown."""
         key = (team_id, user_id)
         known = self._people.get(key)
         if known is not None and self._clock() - known[1] < ADMIN_FRESH_SECONDS:
             return known[0]
+        kept = await self.contacts.get(team_id, user_id) if known is None else None
+        fresh = timedelta(seconds=ADMIN_FRESH_SECONDS)
+        if (
+            kept is not None
+            and kept.profile_fetched_at is not None
+            and self.contacts.now() - kept.profile_fetched_at < fresh
+        ):
+            person = Person(
+                display_name=kept.display_name or "",
+                timezone=kept.timezone,
+                is_admin=kept.is_admin,
+                locale=kept.locale,
+            )
+            self._remember(key, person)
+            return person
+        fetched = await self._fetch(client, team_id, user_id)
+        if fetched is not None:
+            return fetched
+        if known is not None:
+            return replace(known[0], is_admin=None)
+        if kept is not None:
+            return Person(
+                display_name=kept.display_name or "",
+                timezone=kept.timezone,
+                is_admin=None,
+                locale=kept.locale,
+            )
+        return Person(is_admin=None)
+
+    async def _fetch(self, client: AsyncWebClient, team_id: str, user_id: str) -> Person | None:
+        await self.pacer.call_turn(team_id, "users.info")
         try:
             response = await client.users_info(user=user_id)
         except (SlackApiError, SlackClientError, OSError) as err:
             log.warning("users.info failed for %s/%s: %s", team_id, user_id, err)
-            return Person(is_admin=None) if known is None else replace(known[0], is_admin=None)
-        user = response.get("user") or {}
-        person = await self._person_of(team_id, user)
-        self._remember(key, person)
-        return person
+            return None
+        return await self.refresh(team_id, response.get("user") or {})
 
     async def refresh(self, team_id: str, user: dict[str, Any]) -> Person:
-        """Take a `user_change` event's user object as the member's new Person."""
+        """Take a user object (`users.info`, or a `user_change` event's) as the member's new
+        Person, in memory and in the database."""
         person = await self._person_of(team_id, user)
-        self._remember((team_id, str(user.get("id", ""))), person)
+        user_id = str(user.get("id", ""))
+        self._remember((team_id, user_id), person)
+        if user_id:
+            contact = Contact(
+                team_id=team_id,
+                user_id=user_id,
+                display_name=person.display_name,
+                timezone=person.timezone,
+                locale=person.locale,
+                is_admin=person.is_admin,
+                profile_fetched_at=self.contacts.now(),
+            )
+            await self.contacts.remember_profile(contact)
         return person
 
     def forget_team(self, team_id: str) -> None:
-        """Drop every cached member of a workspace (Needle was uninstalled there)."""
+        """Drop every cached member of a workspace (Needle was uninstalled there); the stored
+        rows go with the delivery's `forget_team`."""
         for key in [k for k in self._people if k[0] == team_id]:
             del self._people[key]
 
@@ -79,6 +131,7 @@ class Directory:
         """Drop a person from every workspace's cache (they asked to be forgotten)."""
         for key in [k for k in self._people if k[1] == user_id]:
             del self._people[key]
+        self.contacts.forget_user_in_memory(user_id)
 
     async def _person_of(self, team_id: str, user: dict[str, Any]) -> Person:
         installer = False

@@ -209,6 +209,6 @@ class Relay:
             person = await self.person(origin.client, origin.team_id, origin.user_id)
         replies = await self.home_replies(origin.team_id, origin.user_id, person)
         try:
-            await self.delivery.publish_home(origin.client, origin.user_id, replies)
+            await self.delivery.publish_home(origin.client, origin.team_id, origin.user_id, replies)
         except DeliveryError as err:
             log.warning("could not publish App Home for %s: %s", origin.user_id, err)

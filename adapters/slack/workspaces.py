@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 from urllib.parse import urljoin
@@ -16,10 +18,14 @@ from urllib.parse import urljoin
 import aiohttp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
@@ -31,6 +37,9 @@ from bot.storage.installations import team_installer
 
 log = logging.getLogger(__name__)
 
+# How long a workspace's bot token read from the installation store is used before it is read
+# again (an uninstall or revocation seen by this instance drops it at once).
+TOKEN_SECONDS = 30.0
 # A 429 is retried this many times (after `Retry-After`) before the call gives up.
 RATE_LIMIT_RETRIES = 5
 
@@ -45,14 +54,44 @@ def authorize_url(api_url: str) -> str:
     return urljoin(api_base_url(api_url), "../oauth/v2/authorize")
 
 
+class CountedRateLimits(AsyncRateLimitErrorRetryHandler):
+    """Retries a 429 after its `Retry-After` (as slack-sdk does) and counts every 429 Slack
+    answered, by method: pacing keeps calls within the limits, so these should stay rare."""
+
+    def __init__(self, max_retry_count: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.by_method: Counter[str] = Counter()
+
+    @property
+    def total(self) -> int:
+        """Every 429 answered so far."""
+        return sum(self.by_method.values())
+
+    async def can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        """Count a 429, then decide as slack-sdk does."""
+        if response is not None and response.status_code == 429:
+            self.by_method[request.url.rstrip("/").rsplit("/", 1)[-1]] += 1
+        return await super().can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
 class Clients:
     """Builds `AsyncWebClient`s that share one base URL, retry policy and HTTP session."""
 
     def __init__(self, api_url: str) -> None:
         self.base_url = api_base_url(api_url)
-        self.retry_handlers = [
+        self.rate_limited = CountedRateLimits(RATE_LIMIT_RETRIES)
+        self.retry_handlers: list[AsyncRetryHandler] = [
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            self.rate_limited,
         ]
         self.base = AsyncWebClient(base_url=self.base_url, retry_handlers=self.retry_handlers)
         self._by_token: dict[str, AsyncWebClient] = {}
@@ -200,16 +239,33 @@ class RememberingInstallationStore(AsyncSQLAlchemyInstallationStore):
 class InstalledWorkspaces:
     """Many workspaces installed through OAuth, tokens in slack-sdk's installation store."""
 
-    def __init__(self, clients: Clients, store: AsyncInstallationStore, database: Database) -> None:
+    def __init__(
+        self,
+        clients: Clients,
+        store: AsyncInstallationStore,
+        database: Database,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.clients = clients
         self.store = store
         self.database = database
+        self._clock = clock
+        self._tokens: dict[str, tuple[str, float]] = {}  # team -> (bot token, read at)
 
     async def client_for(self, team_id: str) -> AsyncWebClient:
-        """A client with the team's bot token from the installation store."""
+        """A client with the team's bot token from the installation store (read again after
+        TOKEN_SECONDS: a fan-out of thousands of prompts reads each workspace's token once,
+        not once per prompt)."""
+        now = self._clock()
+        known = self._tokens.get(team_id)
+        if known is not None and now - known[1] < TOKEN_SECONDS:
+            return self.clients.with_token(known[0])
         bot = await self.store.async_find_bot(enterprise_id=None, team_id=team_id)
         if bot is None or not bot.bot_token:
+            self._tokens.pop(team_id, None)
             raise DeliveryError(f"Needle is not installed in team {team_id}", permanent=True)
+        self._tokens[team_id] = (bot.bot_token, now)
         return self.clients.with_token(bot.bot_token)
 
     async def installer_of(self, team_id: str) -> str | None:
@@ -226,6 +282,7 @@ class InstalledWorkspaces:
     async def forget(self, team_id: str) -> None:
         """Drop the cached client; the store rows are deleted by Bolt's revocation listeners."""
         getattr(self.store, "last_bot_tokens", {}).pop(team_id, None)
+        self._tokens.pop(team_id, None)
         bot = await self.store.async_find_bot(enterprise_id=None, team_id=team_id)
         if bot is not None and bot.bot_token:
             self.clients.forget(bot.bot_token)

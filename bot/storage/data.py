@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.contacts import forget_contacts
 from bot.storage.installations import forget_installer
 from bot.storage.models import (
     Activity,
@@ -215,6 +216,7 @@ async def forget_member(session: AsyncSession, member: Member) -> Forgotten:
         await session.delete(personal)
     if member.platform == "slack":
         await forget_installer(session, member.external_id)
+    await forget_contacts(session, member.platform, user_id=member.external_id)
     await session.delete(member)
     await session.flush()
     return Forgotten(

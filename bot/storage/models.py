@@ -329,3 +329,21 @@ class AppSecret(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+class PlatformContact(Base):
+    """What a platform told Needle about one of its users in one workspace: the DM channel
+    between Needle and them, and their profile as last fetched. A cache that survives a restart,
+    so a known member costs no lookup call; admin rights never come from here."""
+
+    __tablename__ = "platform_contacts"
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dm_channel: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    display_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    is_admin: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    profile_fetched_at: Mapped[datetime | None] = mapped_column(nullable=True)

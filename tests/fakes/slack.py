@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import math
 import time
 import urllib.parse
 from collections.abc import Mapping
@@ -40,6 +41,7 @@ class Call:
     params: dict[str, Any]
     token: str | None
     headers: Mapping[str, str]
+    at: float = field(default_factory=time.monotonic)  # when the fake received it
 
     @property
     def team_id(self) -> str | None:
@@ -76,10 +78,73 @@ class SocketEnvelope:
     ack: asyncio.Future[dict[str, Any]] = field(repr=False)
 
 
+@dataclass(frozen=True)
+class Limit:
+    """One published limit the fake enforces: calls a minute and the burst tolerated."""
+
+    per_minute: float
+    burst: int
+
+
+# Slack's published limits, per method, per workspace (Tier 3: 50+/min, Tier 4: 100+/min),
+# with the bursts the fake tolerates; chat.postMessage is about 1 a second per channel (short
+# bursts) plus a workspace-wide limit.
+PUBLISHED_LIMITS: dict[str, Limit] = {
+    "conversations.open": Limit(50, 5),
+    "conversations.info": Limit(50, 5),
+    "users.info": Limit(100, 10),
+    "views.open": Limit(100, 10),
+    "views.publish": Limit(100, 10),
+    "chat.postEphemeral": Limit(100, 10),
+    "files.getUploadURLExternal": Limit(100, 10),
+    "files.completeUploadExternal": Limit(100, 10),
+    "chat.postMessage": Limit(600, 30),
+}
+PER_CHANNEL_POSTS = Limit(60, 5)
+
+
+@dataclass
+class RateLimits:
+    """Slack's limits as the fake enforces them when given one (`FakeSlack(limits=...)`):
+    a token bucket per (workspace, method) and one per channel for posting, `speed` times as
+    fast as published. A call past a bucket is answered 429 with `Retry-After`."""
+
+    methods: dict[str, Limit] = field(default_factory=lambda: dict(PUBLISHED_LIMITS))
+    per_channel: Limit = PER_CHANNEL_POSTS
+    speed: float = 1.0
+    clock: Any = time.monotonic
+    # bucket key -> the instant its next call is allowed with no burst left (GCRA)
+    _ready: dict[tuple[str, ...], float] = field(default_factory=dict)
+    rejected: int = 0
+
+    def check(self, team_id: str, method: str, params: dict[str, Any]) -> float:
+        """0 when the call is within every limit (and counted), else seconds to wait."""
+        keys: list[tuple[tuple[str, ...], Limit]] = []
+        limit = self.methods.get(method)
+        if limit is not None:
+            keys.append(((team_id, method), limit))
+        if method == "chat.postMessage":
+            keys.append(((team_id, "channel", str(params.get("channel", ""))), self.per_channel))
+        now = self.clock()
+        wait = 0.0
+        for key, lim in keys:
+            interval = 60.0 / (lim.per_minute * self.speed)
+            ready = self._ready.get(key, now)
+            wait = max(wait, ready - (lim.burst - 1) * interval - now)
+        if wait > 0:
+            self.rejected += 1
+            return wait
+        for key, lim in keys:
+            interval = 60.0 / (lim.per_minute * self.speed)
+            self._ready[key] = max(self._ready.get(key, now), now) + interval
+        return 0.0
+
+
 class FakeSlack:
     """The fake Slack Web API server. Use `async with FakeSlack() as slack:`."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: RateLimits | None = None) -> None:
+        self.limits = limits
         self.calls: list[Call] = []
         self.uploads: dict[str, bytes] = {}
         self.responses: list[dict[str, Any]] = []  # bodies posted to response_url
@@ -266,6 +331,10 @@ class FakeSlack:
             params["__team_id"] = workspace.team_id
         call = Call(method, params, token, dict(request.headers))
         failure = self._take_failure(method)
+        if failure is None and self.limits is not None and workspace is not None:
+            wait = self.limits.check(workspace.team_id, method, params)
+            if wait > 0:
+                failure = _Failure(429, "ratelimited", max(1, math.ceil(wait)), 1)
         if failure is not None:
             params["__failed"] = True
             await self._record(call)

@@ -105,6 +105,8 @@ async def _ignore() -> None:
 async def _converse(
     relay: Relay, body: dict[str, Any], client: AsyncWebClient, team_id: str, user_id: str
 ) -> None:
+    channel = str((body.get("event") or {}).get("channel", ""))
+    await relay.delivery.learn_dm(team_id, user_id, channel)
     person = await relay.person(client, team_id, user_id)
     incoming = incoming_from_message(body, person)
     if incoming is None:
@@ -136,4 +138,4 @@ def _profile_incoming(
 async def _forget(relay: Relay, workspaces: Workspaces, team_id: str) -> None:
     await workspaces.forget(team_id)
     relay.directory.forget_team(team_id)
-    relay.delivery.forget_team(team_id)
+    await relay.delivery.forget_team(team_id)

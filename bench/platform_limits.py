@@ -1,0 +1,276 @@
+"""Benchmark: prompts fanned out to Slack under Slack's published rate limits, after a restart.
+
+FakeSlack on 127.0.0.1 enforces the limits (`tests/fakes/slack.py` `RateLimits`): a token bucket
+per (workspace, method) — Tier 3 `conversations.open`, Tier 4 `users.info`, ... — one per
+channel for posting (about 1 a second, bursts of 5) and a workspace-wide one for
+`chat.postMessage`, answering 429 with `Retry-After` past them. Needle is the adapter
+`needle run` builds (HTTP mode) over a fresh SQLite database, freshly started: what it knows
+of the members is what an earlier run kept in the database (every member has talked to Needle
+before: DM channel and profile known). One scheduler tick sends every prompt.
+
+Scenarios:
+- `one`: one workspace of `--members` members (default 5,000), all due at once;
+- `many`: `--small` workspaces of 10 members (default 1,000) plus one of `--members`, due at
+  once, through OAuth installations (a token per workspace); also when the small workspaces'
+  last prompt arrived.
+
+`--speed` runs Slack's limits (and Needle's pacing) that many times faster, so a run that would
+take minutes takes seconds; the ratio to the floor is what matters. Prints, per scenario, the
+floor (the time a perfectly paced client needs under the fake's limits), Needle's time (tick
+start to the last prompt received), the ratio, calls per method, 429s, lost and duplicated.
+Targets: within 1.1x the floor, 0 lost, 0 duplicated, 429s under 1 % of calls.
+
+    python bench/platform_limits.py [--members 5000] [--small 1000] [--speed 10]
+                                    [--scenario one|many|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from datetime import time as wall_time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from slack_sdk.oauth.installation_store.models.installation import Installation
+from sqlalchemy import insert, select
+
+from adapters.base import Outbox
+from adapters.slack.app import build_slack_adapter
+from adapters.slack.delivery import Pacing
+from adapters.slack.workspaces import InstalledWorkspaces
+from bot.clock import FakeClock
+from bot.commands import build_router
+from bot.config import Settings
+from bot.engine import Engine
+from bot.storage.db import Database
+from bot.storage.migrate import upgrade
+from bot.storage.models import Member, PlatformContact, Team, TeamMembership
+from scheduler.service import Scheduler
+from tests.fakes.slack import (
+    DEFAULT_BOT_TOKEN,
+    DEFAULT_SIGNING_SECRET,
+    DEFAULT_TEAM,
+    PUBLISHED_LIMITS,
+    FakeSlack,
+    RateLimits,
+)
+
+JOINED = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday
+DUE_AT = datetime(2026, 11, 26, 17, 0, 15, tzinfo=UTC)  # Thursday, 15 s after 17:00 UTC
+KNOWN_SINCE = DUE_AT - timedelta(days=2)  # when the earlier run learned each member
+
+
+def user_id(team: int, n: int) -> str:
+    """The Slack user id of member `n` of workspace number `team`."""
+    return f"U{team:04d}{n:05d}"
+
+
+def team_id(team: int) -> str:
+    """The Slack team id of workspace number `team` (0 is FakeSlack's default workspace)."""
+    return DEFAULT_TEAM if team == 0 else f"T{team:08d}"
+
+
+async def seed(database: Database, sizes: list[int]) -> None:
+    """Workspaces of `sizes` members (UTC, check-in 17:00), each member known from before."""
+    async with database.transaction() as session:
+        for number, size in enumerate(sizes):
+            team = Team(
+                platform="slack",
+                external_id=team_id(number),
+                name=f"Workspace {number}",
+                timezone="UTC",
+                checkin_time=wall_time(17, 0),
+                escalate_after_days=0,  # prompts only
+                created_at=JOINED,
+            )
+            session.add(team)
+            await session.flush()
+            users = [user_id(number, n) for n in range(size)]
+            for start in range(0, size, 2000):
+                chunk = users[start : start + 2000]
+                await session.execute(
+                    insert(Member),
+                    [
+                        {
+                            "platform": "slack",
+                            "external_id": u,
+                            "display_name": u,
+                            "created_at": JOINED,
+                        }
+                        for u in chunk
+                    ],
+                )
+                ids = (
+                    await session.scalars(
+                        select(Member.id).where(
+                            Member.platform == "slack", Member.external_id.in_(chunk)
+                        )
+                    )
+                ).all()
+                await session.execute(
+                    insert(TeamMembership),
+                    [{"team_id": team.id, "member_id": m, "joined_at": JOINED} for m in ids],
+                )
+                await session.execute(
+                    insert(PlatformContact),
+                    [
+                        {
+                            "platform": "slack",
+                            "team_id": team_id(number),
+                            "user_id": u,
+                            "dm_channel": "D" + u.lstrip("U"),
+                            "display_name": u,
+                            "timezone": "UTC",
+                            "is_admin": False,
+                            "profile_fetched_at": KNOWN_SINCE,
+                        }
+                        for u in chunk
+                    ],
+                )
+
+
+def floor_seconds(posts: int, speed: float) -> float:
+    """The least time `posts` prompts to distinct members of one workspace can take under the
+    fake's limits: the workspace-wide posting bucket's burst at once, then its rate."""
+    limit = PUBLISHED_LIMITS["chat.postMessage"]
+    return max(0, posts - limit.burst) / (limit.per_minute * speed / 60.0)
+
+
+async def install(adapter: Any, fake: FakeSlack, teams: int) -> None:
+    """Workspaces 0..teams installed through OAuth (a bot token each), as the flow stores them."""
+    workspaces = adapter.workspaces
+    assert isinstance(workspaces, InstalledWorkspaces)
+    for number in range(teams + 1):
+        token = DEFAULT_BOT_TOKEN if number == 0 else f"xoxb-{team_id(number).lower()}"
+        if number:
+            fake.add_workspace(team_id(number), token)
+        await workspaces.store.async_save(
+            Installation(
+                app_id="A0NEEDLE",
+                enterprise_id=None,
+                team_id=team_id(number),
+                bot_token=token,
+                bot_id=f"B{number:08d}",
+                bot_user_id=f"UB{number:07d}",
+                bot_scopes=["chat:write", "im:write", "users:read"],
+                user_id=user_id(number, 0),
+                installed_at=KNOWN_SINCE.timestamp(),
+            )
+        )
+
+
+async def scenario(name: str, sizes: list[int], args: argparse.Namespace) -> dict[str, Any]:
+    """Run one scenario: seed, start Needle, one tick; what arrived at the fake and when."""
+    oauth = len(sizes) > 1
+    with tempfile.TemporaryDirectory(prefix="needle-limits-") as folder:
+        url = f"sqlite:///{folder}/limits.db"
+        database = Database(url)
+        await upgrade(database)
+        await seed(database, sizes)
+        clock = FakeClock(DUE_AT)
+        fake = FakeSlack(limits=RateLimits(speed=args.speed))
+        await fake.start()
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            database_url=url,
+            default_timezone="UTC",
+            slack_api_url=fake.base_url,
+            slack_signing_secret=DEFAULT_SIGNING_SECRET,
+            slack_bot_token="" if oauth else DEFAULT_BOT_TOKEN,
+            slack_client_id="1111.2222" if oauth else "",
+            slack_client_secret="secret" if oauth else "",
+            port=0,
+        )
+        engine = Engine(database, settings, clock, router=build_router())
+        adapter = build_slack_adapter(settings, engine, pacing=Pacing(speed=args.speed))
+        await adapter.start()
+        if oauth:
+            await install(adapter, fake, len(sizes) - 1)
+        fake.calls.clear()
+        outbox = Outbox()
+        outbox.register(adapter)
+        scheduler = Scheduler(
+            database, outbox, clock, owner="bench", concurrency=settings.send_concurrency
+        )
+        started = time.monotonic()
+        report = await scheduler.tick(DUE_AT)
+        elapsed = time.monotonic() - started
+        counted_429 = adapter.clients.rate_limited.total
+        await adapter.stop()
+        await fake.stop()
+        await database.dispose()
+    posts = [
+        c for c in fake.calls if c.method == "chat.postMessage" and not c.params.get("__failed")
+    ]
+    per_channel = Counter(str(c.params.get("channel")) for c in posts)
+    expected = sum(sizes)
+    small_last = max(
+        (c.at - started for c in posts if c.team_id != team_id(0)), default=float("nan")
+    )
+    calls = Counter(c.method for c in fake.calls)
+    assert fake.limits is not None
+    floor = floor_seconds(sizes[0], args.speed)
+    return {
+        "name": name,
+        "floor": floor,
+        "needle": elapsed,
+        "last_post": max((c.at - started for c in posts), default=float("nan")),
+        "small_last": small_last if oauth else None,
+        "calls": dict(calls),
+        "total_calls": sum(calls.values()),
+        "fake_429": fake.limits.rejected,
+        "needle_429": counted_429,
+        "lost": expected - len(per_channel),
+        "duplicated": sum(n - 1 for n in per_channel.values() if n > 1),
+        "sent": report.delivery.sent if hasattr(report, "delivery") else None,
+    }
+
+
+def show(result: dict[str, Any], speed: float) -> None:
+    """Print one scenario's figures."""
+    floor, needle = result["floor"], result["last_post"]
+    ratio = needle / floor if floor else float("inf")
+    share = 100.0 * result["fake_429"] / max(1, result["total_calls"])
+    print(f"\n== {result['name']} (limits x{speed:g})")
+    print(f"floor (perfectly paced client)  {floor:8.2f} s   = {floor * speed:8.1f} s real")
+    print(f"Needle, tick start to last post {needle:8.2f} s   = {needle * speed:8.1f} s real")
+    print(f"ratio                           {ratio:8.3f}     (target <= 1.1)")
+    if result["small_last"] is not None:
+        small = result["small_last"]
+        print(f"small workspaces' last prompt   {small:8.2f} s   = {small * speed:8.1f} s real")
+    print(f"tick returned after             {result['needle']:8.2f} s")
+    print(f"calls by method                 {result['calls']}")
+    print(
+        f"429s                            {result['fake_429']} answered "
+        f"({share:.2f} % of calls), {result['needle_429']} counted by Needle (target < 1 %)"
+    )
+    print(f"lost {result['lost']}, duplicated {result['duplicated']}")
+
+
+async def main(args: argparse.Namespace) -> None:
+    """Run the chosen scenarios and print their figures."""
+    logging.basicConfig(level=logging.WARNING)
+    if args.scenario in ("one", "both"):
+        show(await scenario(f"one workspace of {args.members}", [args.members], args), args.speed)
+    if args.scenario in ("many", "both"):
+        sizes = [args.members] + [10] * args.small
+        name = f"{args.small} workspaces of 10 + one of {args.members}"
+        show(await scenario(name, sizes, args), args.speed)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=5000)
+    parser.add_argument("--small", type=int, default=1000)
+    parser.add_argument("--speed", type=float, default=10.0)
+    parser.add_argument("--scenario", choices=("one", "many", "both"), default="both")
+    asyncio.run(main(parser.parse_args()))
