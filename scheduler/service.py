@@ -89,6 +89,8 @@ class Scheduler:
             concurrency=concurrency,
             max_attempts=max_attempts,
             retry_base=retry_base,
+            # The last tick that can still send a delivery is the one to give up waiting.
+            wait_limit=self.grace - timedelta(seconds=tick_seconds),
         )
         self._aps: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
