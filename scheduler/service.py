@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from adapters.base import Outbox
 from bot.clock import Clock
 from bot.config import Settings
+from bot.metrics import Metrics
 from bot.storage import deliveries as store
 from bot.storage.db import Database
 from bot.storage.events import EVENT_MEMORY, forget_events_before
@@ -72,8 +73,10 @@ class Scheduler:
         default_timezone: str = "UTC",
         max_attempts: int = 5,
         retry_base: timedelta = timedelta(minutes=1),
+        metrics: Metrics | None = None,
     ) -> None:
         self.database = database
+        self.metrics = metrics if metrics is not None else Metrics()
         self.outbox = outbox
         self.clock = clock
         self.owner = owner
@@ -120,11 +123,18 @@ class Scheduler:
             default_timezone=self.default_timezone,
         )
         report = await self.deliverer.deliver(work, now, started)
+        self.metrics.count_deliveries(
+            due=report.due_by_kind,
+            sent=report.sent_by_kind,
+            failed=report.failed_by_kind,
+            deferred=report.deferred_by_kind,
+        )
         if report.due:
             log.info(
                 "scheduler tick at %s: %s", now.isoformat(timespec="seconds"), report.summary()
             )
         await self._maybe_prune(now)
+        self.metrics.tick_seconds.observe(time.monotonic() - started)
         return TickReport(now, len(members), len(teams), report)
 
     async def _maybe_prune(self, now: datetime) -> None:
@@ -221,4 +231,5 @@ def build_scheduler(
         lease=timedelta(seconds=settings.claim_lease_seconds),
         concurrency=settings.send_concurrency,
         default_timezone=settings.default_timezone,
+        metrics=getattr(engine, "metrics", None),
     )

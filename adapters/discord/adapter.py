@@ -22,6 +22,7 @@ from adapters.bridge import CAPACITY, ENGINE_CONCURRENCY, STOP_SECONDS
 from adapters.discord.client import NeedleClient
 from adapters.discord.router import Router
 from adapters.discord.translate import PLATFORM
+from adapters.metrics_http import discord_method, metrics_of, platform_calls_trace
 from bot.messages import Address, Reply
 
 DM_CHANNELS_KEPT = 100_000
@@ -75,12 +76,16 @@ class DiscordAdapter:
             engine_concurrency=engine_concurrency,
         )
         self._hooks = engine if isinstance(engine, EngineHooks) else None
+        metrics = metrics_of(engine)
         self.client = NeedleClient(
             self.router,
             guild_id=guild_id,
             sync_commands=sync_commands,
             guild_ready_timeout=guild_ready_timeout,
             on_team_removed=self._team_removed,
+            http_trace=(
+                None if metrics is None else platform_calls_trace(metrics, PLATFORM, discord_method)
+            ),
         )
         self._connection: asyncio.Task[None] | None = None
         if self._hooks is not None:
