@@ -49,6 +49,13 @@ async def start_checkin(bot: MemoryAdapter, clock: FakeClock, user: str, when: d
     await bot.say("4", user=user)
 
 
+async def finish_checkin(bot: MemoryAdapter, clock: FakeClock, user: str, when: datetime) -> None:
+    """`user` answers the minutes and activities questions of the open check-in at `when`."""
+    clock.set(when)
+    await bot.say("45", user=user)
+    await bot.say("demo with Acme", user=user)
+
+
 async def test_no_prompt_in_the_middle_of_a_checkin(
     bot: MemoryAdapter, clock: FakeClock, database: Database, scheduler: Scheduler
 ) -> None:
@@ -100,9 +107,7 @@ async def test_no_prompt_when_the_checkin_is_finished_meanwhile(
     await join(bot, clock, "ana", when=at(WED, 9))
     await start_checkin(bot, clock, "ana", at(THU, 16, 55))
     await scheduler.tick(at(THU, 17, 0, 30))
-    clock.set(at(THU, 17, 1))
-    await bot.say("45", user="ana")
-    await bot.say("demo with Acme", user="ana")
+    await finish_checkin(bot, clock, "ana", at(THU, 17, 1))
     done = await stored(database, "ana", THU)
     assert done is not None and done.status == "complete"
     await scheduler.tick(at(THU, 17, 1, 30))
@@ -124,9 +129,7 @@ async def test_reminder_waits_for_the_conversation_and_is_dropped_when_it_finish
     assert kinds_sent(bot, "ana") == [ReplyKind.PROMPT]
     assert kinds_sent(bot, "bo") == [ReplyKind.PROMPT, ReplyKind.REMINDER]
     assert report.delivery.deferred_by_kind == {"reminder": 1}
-    clock.set(at(THU, 19, 2))
-    await bot.say("45", user="ana")
-    await bot.say("demo with Acme", user="ana")
+    await finish_checkin(bot, clock, "ana", at(THU, 19, 2))
     await scheduler.tick(at(THU, 19, 2, 30))
     assert kinds_sent(bot, "ana") == [ReplyKind.PROMPT]
     rows = {(row.kind, row.target): row for row in await delivery_rows(database)}
