@@ -14,7 +14,9 @@ a submitted form). The bridge
   engine has answered (a `Deadline`, armed when the event is accepted);
 - turns an engine failure into the one apology, `APOLOGY`;
 - drains at shutdown: `stop()` refuses new events and waits, up to a timeout, for the accepted
-  ones to finish, so their answers go out before the database closes.
+  ones to finish, so their answers go out before the database closes;
+- reports to the engine's metrics, when it keeps them: its queue depth, and for events with a
+  deadline the time from accepting to answering or deferring them (the acknowledgement).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.base import CoachEngine
+from adapters.metrics_http import metrics_of
 from bot.messages import APOLOGY, Incoming, Reply
 
 log = logging.getLogger(__name__)
@@ -74,20 +77,33 @@ class Deadline:
         self._timer: asyncio.TimerHandle | None = None
         self._deferring: asyncio.Task[object] | None = None
         self._settled = False
+        self._armed_at = 0.0
+        self._acknowledged: Callable[[float], object] | None = None
 
-    def arm(self) -> None:
-        """Start counting (the bridge calls this when it accepts the event)."""
+    def arm(self, acknowledged: Callable[[float], object] | None = None) -> None:
+        """Start counting (the bridge calls this when it accepts the event); `acknowledged`
+        is told the seconds until the event is answered in time or deferred."""
         loop = asyncio.get_running_loop()
+        self._armed_at = loop.time()
+        self._acknowledged = acknowledged
         self._timer = loop.call_later(self.seconds, self._expire)
+
+    def _ack(self) -> None:
+        if self._acknowledged is not None:
+            self._acknowledged(asyncio.get_running_loop().time() - self._armed_at)
+            self._acknowledged = None
 
     def _expire(self) -> None:
         if self._settled:
             return
+        self._ack()
         self._deferring = asyncio.get_running_loop().create_task(self._defer(), name="bridge-defer")
         self._deferring.add_done_callback(_log_failed_deferral)
 
     def cancel(self) -> None:
-        """Never defer (the work ended without settling, e.g. it failed)."""
+        """Never defer (the work ended without settling, e.g. it failed); the event counts as
+        acknowledged now unless it was deferred already."""
+        self._ack()
         self._settled = True
         if self._timer is not None:
             self._timer.cancel()
@@ -143,6 +159,11 @@ class Bridge:
         self._idle = asyncio.Event()
         self._idle.set()
         self._accepting = True
+        self._acknowledged: Callable[[float], object] | None = None
+        metrics = metrics_of(engine)
+        if metrics is not None:
+            metrics.watch_queue(platform, lambda: self._unfinished)
+            self._acknowledged = metrics.event_ack_seconds.labels(platform).observe
 
     # -- accepting ----------------------------------------------------------------------------
 
@@ -179,7 +200,7 @@ class Bridge:
         self._unfinished += 1
         self._idle.clear()
         if deadline is not None:
-            deadline.arm()
+            deadline.arm(self._acknowledged)
         queued = self._members.get(member)
         if queued is None:
             queued = self._members[member] = deque()

@@ -159,12 +159,11 @@ def could_not_start(err: BaseException) -> str:
 
 
 def configure_logging(settings: Settings) -> None:
-    """Log to stderr at LOG_LEVEL; Alembic and APScheduler only warn unless debugging."""
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    """Log to stderr at LOG_LEVEL, as LOG_FORMAT says (text or json); Alembic and APScheduler
+    only warn unless debugging."""
+    from bot.logs import log_handler
+
+    logging.basicConfig(level=settings.log_level, handlers=[log_handler(settings.log_format)])
     if settings.log_level != "DEBUG":
         logging.getLogger("alembic").setLevel(logging.WARNING)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -255,12 +254,17 @@ async def run(settings: Settings, phase: StartupPhase | None = None) -> int:
     """`needle run`: every configured adapter and the scheduler, until a signal."""
     # Deferred: the engine and its commands load when Needle starts; each chat platform's
     # adapter (slack-bolt, discord.py) below, only when that platform is configured.
+    from prometheus_client import CollectorRegistry
+
     from bot.clock import SystemClock
     from bot.commands import build_router
     from bot.engine import Engine
+    from bot.metrics import Metrics
 
     database = await open_database(settings)
-    engine = Engine(database, settings, SystemClock(), router=build_router())
+    # One registry for the process, read at /metrics (the engine hands it to the others).
+    metrics = Metrics(CollectorRegistry())
+    engine = Engine(database, settings, SystemClock(), router=build_router(), metrics=metrics)
     try:
         await serve(settings, database, engine, phase)
     finally:
@@ -273,11 +277,13 @@ async def serve(
 ) -> None:
     """Start the web server, the configured adapters (the console coach when no platform is
     set) and the scheduler, and run until a signal or, on the console, the end of input."""
+    from adapters.metrics_http import mount_metrics
     from adapters.web.dashboard import Dashboard
     from adapters.web.server import WebServer
 
-    # One HTTP server for everything web: /healthz, the dashboard, Slack's HTTP mode.
+    # One HTTP server for everything web: /healthz, /metrics, the dashboard, Slack's HTTP mode.
     web = WebServer(settings.web_host, settings.port)
+    mount_metrics(web.router, engine.metrics)
     Dashboard(database, settings, engine.clock).mount(web)
     adapters: list[Any] = []
     if settings.slack_enabled:

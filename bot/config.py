@@ -65,6 +65,8 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///needle.db"
     log_level: str = "INFO"
+    # text: readable lines; json: one JSON object a line (time, level, logger, message).
+    log_format: str = "text"
     default_timezone: str = "UTC"
 
     # Seconds a message waits for the database to come back (a restart) before the member is
@@ -179,6 +181,14 @@ class Settings(BaseSettings):
     def dashboard_url(self) -> str:
         """The public address of the dashboard, without a trailing slash."""
         return self.public_url or f"http://localhost:{self.port}"
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        form = value.strip().lower()
+        if form not in ("text", "json"):
+            raise ValueError("use text or json")
+        return form
 
     @property
     def catch_up(self) -> timedelta:

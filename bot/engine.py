@@ -39,6 +39,7 @@ from bot.messages import (
     ReplyKind,
     Visibility,
 )
+from bot.metrics import Metrics
 from bot.router import Command, Router
 from bot.stats.charts import draw_charts
 from bot.storage.conversations import load_state
@@ -82,8 +83,11 @@ class Engine:
         router: Router,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
         self.database = database
+        # Read by the bridge, the scheduler and the adapters too (one registry per process).
+        self.metrics = metrics if metrics is not None else Metrics()
         self.services = Services(settings=settings, clock=clock)
         self.router = router
         for flow in router.flows():
@@ -98,7 +102,16 @@ class Engine:
         return self.services.clock
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Answer one Incoming; never raises for a user's input.
+        """Answer one Incoming; never raises for a user's input. Timed in `metrics`."""
+        started = time.perf_counter()
+        try:
+            return await self._answer(incoming)
+        finally:
+            elapsed = time.perf_counter() - started
+            self.metrics.engine_seconds.labels(incoming.kind.value).observe(elapsed)
+
+    async def _answer(self, incoming: Incoming) -> list[Reply]:
+        """Answer one Incoming, trying again while the database is out of reach.
 
         Each try is one transaction, rolled back whole when it fails. A lost or refused
         database connection is tried again with growing pauses for up to

@@ -12,6 +12,14 @@ delivery as failed and marks the member undeliverable, logged once; anything els
 with a growing backoff by leaving the claim to expire at the retry time, so the next tick of
 any instance takes it over — until `max_attempts`, after which it is failed. A member whose
 last few deliveries all failed that way is marked undeliverable too.
+
+Waiting for a conversation: a message to a member who is mid-conversation (asked or answered
+within the last 30 minutes, `bot.storage.conversations`) is not claimed; it stays due and the
+next tick asks again, so it arrives once the conversation is over — or not at all when the
+check-in it asks for was done meanwhile. Whether each member of a chunk is mid-conversation is
+one query in the chunk's claim transaction. A delivery that would still be waiting when its
+catch-up window closes is claimed and settled as skipped, with the reason, on the last tick
+that could send it.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.base import DeliveryError, Outbox
+from bot.storage import conversations
 from bot.storage import deliveries as store
 from bot.storage.db import Database, is_connection_error
 from bot.storage.deliveries import Claim, DeliveryKey
@@ -52,6 +61,8 @@ T = TypeVar("T")
 # The messages that go to the member themselves (the manager's note goes to the manager):
 # their failures mark the member unreachable, and each depends on the member's check-in.
 MEMBER_MESSAGE_KINDS = (Kind.PROMPT, Kind.REMINDER, Kind.ESCALATION, Kind.PACE)
+# Said when a delivery waited for a conversation until its catch-up window closed.
+LAPSED_WAITING = "still mid-conversation when its catch-up window closed"
 FAILURES_BEFORE_UNDELIVERABLE = 3
 # Outcomes are written when this many have piled up, or after this pause at the latest.
 ACK_BATCH = 500
@@ -78,7 +89,11 @@ class DeliveryReport:
     retrying: int = 0
     failed: int = 0
     abandoned: int = 0
+    deferred: int = 0  # not claimed: the member is mid-conversation; due again next tick
+    due_by_kind: Counter[str] = field(default_factory=Counter)
     sent_by_kind: Counter[str] = field(default_factory=Counter)
+    failed_by_kind: Counter[str] = field(default_factory=Counter)
+    deferred_by_kind: Counter[str] = field(default_factory=Counter)
 
     def summary(self) -> str:
         """One line for the log."""
@@ -86,7 +101,8 @@ class DeliveryReport:
         return (
             f"due {self.due}, claimed {self.claimed}, sent {self.sent}"
             f"{f' ({kinds})' if kinds else ''}, skipped {self.skipped}, "
-            f"retrying {self.retrying}, failed {self.failed}"
+            f"retrying {self.retrying}, failed {self.failed}, "
+            f"waiting for a conversation {self.deferred}"
         )
 
 
@@ -112,6 +128,7 @@ class Deliverer:
         max_attempts: int = 5,
         retry_base: timedelta = timedelta(minutes=1),
         retry_cap: timedelta = timedelta(minutes=30),
+        wait_limit: timedelta = timedelta(hours=3),
     ) -> None:
         self.database = database
         self.outbox = outbox
@@ -121,6 +138,9 @@ class Deliverer:
         self.max_attempts = max(1, max_attempts)
         self.retry_base = retry_base
         self.retry_cap = retry_cap
+        # How late after its time a delivery may still wait for a conversation to end: past
+        # this, the next tick would find it outside its catch-up window.
+        self.wait_limit = wait_limit
         self.claim_batch = max(500, self.concurrency * 10)
         self._stopping = False
         # SQLite has one writer: queue this process's transactions here, where a waiter
@@ -164,6 +184,7 @@ class Deliverer:
         default: at once), so the claims' leases and the send deadlines agree."""
         run = _Run(self, now, time.monotonic() if started is None else started)
         run.report.due = len(work)
+        run.report.due_by_kind.update(item.due.kind for item in work)
         if work:
             await run.execute(list(work))
         return run.report
@@ -277,18 +298,27 @@ class _Run:
 
     async def _claim(self, chunk: list[Work]) -> list[Job]:
         by_key: dict[DeliveryKey, Work] = {item.due.key: item for item in chunk}
-        # Whether each member has checked in decides what their prompt or nudge says.
-        asked = [item.due for item in chunk if item.due.kind in MEMBER_MESSAGE_KINDS]
         claimed_at = time.monotonic()
         now = self.now()
-        claims, statuses = await self._persist(
+        claimed = await self._persist(
             f"claiming {len(chunk)} deliveries",
             lambda: self.d.write(
-                _claim_chunk, list(by_key), asked, self.d.owner, now, self.d.lease
+                _claim_chunk,
+                [item.due for item in by_key.values()],
+                [_waits_for(item) for item in by_key.values()],
+                self.d.owner,
+                now,
+                self.d.lease,
+                self.d.wait_limit,
             ),
             until=now + self.d.lease,
         )
+        claims, statuses = claimed.claims, claimed.statuses
         self.report.claimed += len(claims)
+        self.report.deferred += len(claimed.waiting)
+        self.report.deferred_by_kind.update(due.kind for due in claimed.waiting)
+        for key in claimed.lapsed:
+            log.info("%s for %s on %s skipped: %s", *key, LAPSED_WAITING)
         # Every claim of the chunk holds until `now + lease`: send none too close to its end.
         deadline = claimed_at + self.d.lease.total_seconds() * (1 - LEASE_MARGIN)
         jobs: list[Job] = []
@@ -297,7 +327,9 @@ class _Run:
             member_id = item.due.member_id
             status = statuses.get((member_id, claim.local_date)) if member_id else None
             job = Job(item.due, claim, item.team, item.member, item.profile, status, deadline)
-            if claim.kind == Kind.PROMPT:
+            if claim.key in claimed.lapsed:
+                job.composed = Skip(LAPSED_WAITING)
+            elif claim.kind == Kind.PROMPT:
                 # Composed here, a chunk at a time, so a sender only sends: most of a fan-out
                 # is prompts, which need nothing from the database.
                 job.composed = self._compose_prompt(job)
@@ -467,6 +499,7 @@ class _Run:
             report.retrying += 1
         elif outcome.status == "failed":
             report.failed += 1
+            report.failed_by_kind[outcome.job.work.kind] += 1
             if not outcome.permanent:
                 log.warning(
                     "%s to %s failed: %s",
@@ -491,22 +524,63 @@ class _Run:
 # The scheduler's transactions: plain functions over a sync Connection (`Deliverer.write`).
 
 
+def _waits_for(item: Work) -> tuple[int, ...]:
+    """The members whose conversation a delivery waits for: the member it is about and, for
+    the manager's note, the manager it goes to (the recap waits for nobody)."""
+    due = item.due
+    if due.member_id is None:
+        return ()
+    if due.kind == Kind.MANAGER_NOTE and item.team.manager_member_id is not None:
+        return (due.member_id, item.team.manager_member_id)
+    return (due.member_id,)
+
+
+class _ClaimedChunk(NamedTuple):
+    """What a chunk's claim transaction found: the claims won, the members' check-in statuses,
+    the work left waiting for a conversation, and the claims to settle as lapsed."""
+
+    claims: list[Claim]
+    statuses: dict[tuple[int, date], str]
+    waiting: list[DueWork]
+    lapsed: set[DeliveryKey]
+
+
 def _claim_chunk(
     connection: Connection,
-    keys: list[DeliveryKey],
-    asked: list[DueWork],
+    chunk: list[DueWork],
+    waits_for: list[tuple[int, ...]],
     owner: str,
     now: datetime,
     lease: timedelta,
-) -> tuple[list[Claim], dict[tuple[int, date], str]]:
-    """Claim a chunk, and read in the same transaction the check-ins of the `asked` work."""
-    claims = store.claim(connection, keys, owner=owner, now=now, lease=lease)
+    wait_limit: timedelta,
+) -> _ClaimedChunk:
+    """Claim a chunk but what waits for a conversation, and read in the same transaction the
+    check-ins of the members the claimed work is about."""
+    busy = conversations.members_mid_conversation(
+        connection, {member for members in waits_for for member in members}, now=now
+    )
+    waiting: list[DueWork] = []
+    lapsed: set[DeliveryKey] = set()
+    if busy:
+        wanted: list[DueWork] = []
+        for due, members in zip(chunk, waits_for, strict=True):
+            if busy.isdisjoint(members):
+                wanted.append(due)
+            elif now - due.fire_at > wait_limit:
+                lapsed.add(due.key)  # the next tick would not send it: settle it now
+                wanted.append(due)
+            else:
+                waiting.append(due)
+        chunk = wanted
+    claims = store.claim(connection, [due.key for due in chunk], owner=owner, now=now, lease=lease)
+    # Whether each member has checked in decides what their prompt or nudge says.
+    asked = [due for due in chunk if due.kind in MEMBER_MESSAGE_KINDS]
     statuses = store.checkin_statuses(
         connection,
         {due.member_id for due in asked if due.member_id is not None},
         {due.local_date for due in asked},
     )
-    return claims, statuses
+    return _ClaimedChunk(claims, statuses, waiting, lapsed)
 
 
 def _write_outcomes(

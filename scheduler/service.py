@@ -26,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from adapters.base import Outbox
 from bot.clock import Clock
 from bot.config import Settings
+from bot.metrics import Metrics
 from bot.storage import deliveries as store
 from bot.storage.db import Database
 from bot.storage.events import EVENT_MEMORY, forget_events_before
@@ -72,8 +73,10 @@ class Scheduler:
         default_timezone: str = "UTC",
         max_attempts: int = 5,
         retry_base: timedelta = timedelta(minutes=1),
+        metrics: Metrics | None = None,
     ) -> None:
         self.database = database
+        self.metrics = metrics if metrics is not None else Metrics()
         self.outbox = outbox
         self.clock = clock
         self.owner = owner
@@ -89,6 +92,8 @@ class Scheduler:
             concurrency=concurrency,
             max_attempts=max_attempts,
             retry_base=retry_base,
+            # The last tick that can still send a delivery is the one to give up waiting.
+            wait_limit=self.grace - timedelta(seconds=tick_seconds),
         )
         self._aps: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
@@ -118,11 +123,18 @@ class Scheduler:
             default_timezone=self.default_timezone,
         )
         report = await self.deliverer.deliver(work, now, started)
+        self.metrics.count_deliveries(
+            due=report.due_by_kind,
+            sent=report.sent_by_kind,
+            failed=report.failed_by_kind,
+            deferred=report.deferred_by_kind,
+        )
         if report.due:
             log.info(
                 "scheduler tick at %s: %s", now.isoformat(timespec="seconds"), report.summary()
             )
         await self._maybe_prune(now)
+        self.metrics.tick_seconds.observe(time.monotonic() - started)
         return TickReport(now, len(members), len(teams), report)
 
     async def _maybe_prune(self, now: datetime) -> None:
@@ -219,4 +231,5 @@ def build_scheduler(
         lease=timedelta(seconds=settings.claim_lease_seconds),
         concurrency=settings.send_concurrency,
         default_timezone=settings.default_timezone,
+        metrics=getattr(engine, "metrics", None),
     )

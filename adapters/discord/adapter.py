@@ -25,6 +25,7 @@ from adapters.contacts import ContactBook
 from adapters.discord.client import NeedleClient
 from adapters.discord.router import Router
 from adapters.discord.translate import PLATFORM
+from adapters.metrics_http import discord_method, metrics_of, platform_calls_trace
 from adapters.pacing import Turns
 from bot.messages import Address, Reply
 
@@ -104,6 +105,7 @@ class DiscordAdapter:
             engine_concurrency=engine_concurrency,
         )
         self._hooks = engine if isinstance(engine, EngineHooks) else None
+        metrics = metrics_of(engine)
         self.client = NeedleClient(
             self.router,
             guild_id=guild_id,
@@ -111,6 +113,9 @@ class DiscordAdapter:
             guild_ready_timeout=guild_ready_timeout,
             on_team_removed=self._team_removed,
             on_dm_channel=self._learn_dm,
+            http_trace=(
+                None if metrics is None else platform_calls_trace(metrics, PLATFORM, discord_method)
+            ),
         )
         pace_requests(self.client.http, Turns(GLOBAL_PER_SECOND, GLOBAL_BURST))
         self._connection: asyncio.Task[None] | None = None

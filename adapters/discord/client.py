@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -49,15 +50,19 @@ class NeedleClient(discord.Client):
         guild_ready_timeout: float = 2.0,
         on_team_removed: Callable[[str], Awaitable[None]] | None = None,
         on_dm_channel: Callable[[str, int], Awaitable[None]] | None = None,
+        http_trace: aiohttp.TraceConfig | None = None,
     ) -> None:
         # Needle has no voice features: skip discord.py's warnings about voice libraries.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
+        traced: dict[str, Any] = {} if http_trace is None else {"http_trace": http_trace}
         super().__init__(
             intents=needle_intents(),
             guild_ready_timeout=guild_ready_timeout,
             # Needle never pings anyone by accident: mentions render but notify nobody.
             allowed_mentions=discord.AllowedMentions.none(),
+            # A trace counts Needle's calls to Discord's API (adapters/metrics_http.py).
+            **traced,
         )
         self.needle_router = router
         self.guild_id = guild_id

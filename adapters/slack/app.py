@@ -27,6 +27,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from adapters.base import CoachEngine, EngineHooks
 from adapters.bridge import engine_concurrency_for
 from adapters.contacts import ContactBook
+from adapters.metrics_http import metrics_of, platform_calls_trace, slack_method
 from adapters.slack.adapter import Mode, SlackAdapter
 from adapters.slack.delivery import Delivery, Pacer, Pacing
 from adapters.slack.listeners import register_all
@@ -111,7 +112,9 @@ def build_slack_adapter(
     mode's routes on (default: a server of its own).
     """
     check_settings(settings)
-    clients = Clients(settings.slack_api_url)
+    metrics = metrics_of(engine)
+    trace = None if metrics is None else platform_calls_trace(metrics, PLATFORM, slack_method)
+    clients = Clients(settings.slack_api_url, trace)
     mode = slack_mode(settings)
     owned: Database | None = None
     workspaces: Workspaces

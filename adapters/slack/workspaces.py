@@ -86,8 +86,9 @@ class CountedRateLimits(AsyncRateLimitErrorRetryHandler):
 class Clients:
     """Builds `AsyncWebClient`s that share one base URL, retry policy and HTTP session."""
 
-    def __init__(self, api_url: str) -> None:
+    def __init__(self, api_url: str, trace: aiohttp.TraceConfig | None = None) -> None:
         self.base_url = api_base_url(api_url)
+        self.trace = trace  # counts the calls made through the shared session
         self.rate_limited = CountedRateLimits(RATE_LIMIT_RETRIES)
         self.retry_handlers: list[AsyncRetryHandler] = [
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
@@ -113,7 +114,8 @@ class Clients:
     async def open(self) -> None:
         """Start the shared HTTP session (inside the running loop)."""
         if self.session is None or self.session.closed:
-            self.session = aiohttp.ClientSession()
+            traces = [self.trace] if self.trace is not None else None
+            self.session = aiohttp.ClientSession(trace_configs=traces)
         self.base.session = self.session
         for client in self._by_token.values():
             client.session = self.session

@@ -8,16 +8,20 @@ lets the flow keep what was answered before `delete_state` removes it.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import ConversationState
 
 # How recently a member must have been asked or have answered to count as mid-conversation.
 ACTIVE_WITHIN = timedelta(minutes=30)
+IDS_PER_STATEMENT = 5000  # member ids per IN (...) list, well under SQLite's 32766 parameters
 
 
 class EndReason(StrEnum):
@@ -49,6 +53,48 @@ async def is_mid_conversation(
     `within` of `now` (a scheduled prompt would land in the middle of its questions)."""
     state = await session.get(ConversationState, member_id)
     return state is not None and now - state.updated_at <= within
+
+
+def members_mid_conversation(
+    connection: Connection,
+    member_ids: Iterable[int],
+    *,
+    now: datetime,
+    within: timedelta = ACTIVE_WITHIN,
+) -> set[int]:
+    """Which of these members are mid-conversation at `now` (`is_mid_conversation` for many
+    at once, in one statement): the scheduler asks this for each chunk of deliveries it claims.
+
+    Driver SQL like the scheduler's claims: a chunk holds hundreds of members.
+    """
+    ids = sorted(set(member_ids))
+    if not ids:
+        return set()
+    dialect = connection.dialect
+    bind = ConversationState.__table__.c.updated_at.type.bind_processor(dialect)
+    since = now - within
+    since_param = bind(since) if bind is not None else since
+    found: set[int] = set()
+    for first in range(0, len(ids), IDS_PER_STATEMENT):
+        chunk = ids[first : first + IDS_PER_STATEMENT]
+        sql = _mid_conversation_sql(dialect.name, len(chunk))
+        rows: Sequence[Any] = connection.exec_driver_sql(sql, (since_param, *chunk)).all()
+        found.update(row[0] for row in rows)
+    return found
+
+
+@functools.lru_cache(maxsize=32)
+def _mid_conversation_sql(dialect: str, members: int) -> str:
+    """The SELECT of members asked or answered since an instant (parameters: it, then ids)."""
+    if dialect == "sqlite":
+        since, ids = "?", ", ".join(["?"] * members)
+    else:
+        since = "$1::timestamptz"
+        ids = ", ".join(f"${n}::bigint" for n in range(2, members + 2))
+    return (
+        "SELECT member_id FROM conversation_states "
+        f"WHERE updated_at >= {since} AND member_id IN ({ids})"
+    )
 
 
 async def save_state(
