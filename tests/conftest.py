@@ -7,12 +7,14 @@ real Engine with a FakeClock and a database of its own.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
@@ -23,6 +25,14 @@ from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 
 pytest_plugins = ["tests.pg", "tests.discord_harness"]
+
+# Under CI the property tests draw the same examples every run, so a submission's result does
+# not depend on luck; on a developer's machine they explore afresh each run (and a failure
+# prints the seed that reproduces it); a busy CI machine sets no per-example deadline. Each
+# test's own example count still applies.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
+    hypothesis_settings.load_profile("ci")
 
 # Wednesday 25 November 2026, 18:00 UTC: a workday evening, after the default 17:00 check-in.
 START = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
