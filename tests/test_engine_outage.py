@@ -58,7 +58,7 @@ async def test_an_answer_sent_while_postgres_restarts_is_saved_and_answered_late
     await bot.say("12")
     await asyncio.to_thread(postgres_outage.halt)
     answer = asyncio.create_task(bot.say("1h30"))
-    await asyncio.sleep(4)  # down for a while, with the answer waiting
+    await asyncio.sleep(10)  # down for ten seconds, with the answer waiting
     assert not answer.done()
     await asyncio.to_thread(postgres_outage.resume)
     replies = await asyncio.wait_for(answer, 30)
