@@ -64,7 +64,8 @@ async def test_month_and_all_time(bot: MemoryAdapter, database: Database) -> Non
     october = {date(2026, 10, 26) + timedelta(days=i): (5, 60) for i in range(5)}
     await seed(database, "ana", {**october, MON: (7, 80), TUE: "off"})
     month = facts(await bot.command("stats", "month"))
-    assert month["Conversations"].startswith("7 (")
+    # Ana's first check-in (26 Oct) comes after the same days of last month: no change shown.
+    assert month["Conversations"] == "7"
     assert (
         month["Days at minimum"] == "1 of 16 workdays (1 day off)"
     )  # 17 workdays to Tuesday, one off
@@ -144,3 +145,19 @@ async def test_unknown_member_is_a_clear_refusal(bot: MemoryAdapter) -> None:
     replies = await bot.command("stats", "week nobody")
     assert replies[0].kind == ReplyKind.REFUSAL
     assert "“nobody”" in replies[0].text
+
+
+async def test_no_change_is_claimed_against_a_period_before_the_first_check_in(
+    bot: MemoryAdapter, database: Database
+) -> None:
+    # Ben started this Tuesday: "▲ 7 vs last week" would compare with weeks he was not here.
+    await join(bot, "ben")
+    await seed(database, "ben", {TUE: (7, 65)})
+    this_week = facts(await bot.command("stats", "week", user="ben"))
+    assert this_week["Conversations"].startswith("7")
+    assert "vs" not in this_week["Conversations"] and "vs" not in this_week["Minutes with buyers"]
+    # A week later there is a week to compare with.
+    await seed(database, "ben", {TUE + timedelta(days=7): (9, 80)})
+    bot.engine.clock.advance(days=7)  # type: ignore[attr-defined]
+    next_week = facts(await bot.command("stats", "week", user="ben"))
+    assert "vs the same days last week" in next_week["Conversations"]

@@ -88,6 +88,9 @@ async def member_stats(
     summary = await member_summary(session, params, spans, today=today)
     totals = summary.periods[0]
     previous = summary.periods[2] if period.previous else None
+    started = max(summary.first or today, history_from or EPOCH)
+    if period.previous and started > period.previous[1]:
+        previous = None  # nothing before their first day to compare with: no "▲ 28"
     if period.name == "all":
         period = replace(period, start=summary.first or today)
     so_far = so_far_of(summary, member, profile, period.start, period.end, today, history_from)
