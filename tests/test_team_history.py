@@ -98,7 +98,7 @@ async def test_the_new_team_sees_only_what_came_after_the_join(
 
     # Mo's own stats show everything of theirs; team A, where they started, sees it all too.
     own = facts(await bot.command("stats", "month", user="mo", team_id="team-b"))
-    assert own["Conversations"].startswith(f"{everything} ")
+    assert own["Conversations"] == str(everything)
     assert own["Current streak"] == "10 workdays"
     board_a = await bot.command(
         "leaderboard", "calls month", user="al", team_id="team-a", is_admin=True
