@@ -26,12 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.messages import Reply, ReplyKind, Visibility
 from bot.profile import describe_date, parse_workday_digits, zone
 from bot.stats.periods import Period, period_of
-from bot.stats.report import plural, span_text
+from bot.stats.report import span_text
 from bot.stats.sofar import workdays_so_far
 from bot.storage.models import Team
 from bot.storage.rankings import ranked_totals
 from bot.storage.streaks import team_current_streaks
 from bot.storage.totals import MemberTotals, team_totals
+from bot.words import plural
 
 METRICS = {
     "calls": "calls",

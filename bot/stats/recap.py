@@ -22,12 +22,13 @@ from bot.messages import Fact, Reply, ReplyKind, Visibility
 from bot.profile import parse_workday_digits, zone
 from bot.stats.leaderboard import board_lines, build_board, goal_days
 from bot.stats.periods import Period
-from bot.stats.report import plural, span_text
+from bot.stats.report import span_text
 from bot.stats.sofar import workdays_between
 from bot.storage.activities import recurring_low_value, team_activity_counts
 from bot.storage.models import Team
 from bot.storage.streaks import team_current_streaks
 from bot.storage.totals import team_totals
+from bot.words import plural
 
 
 async def weekly_recap(
