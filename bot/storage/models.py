@@ -89,6 +89,9 @@ class Team(Base):
     high_value_keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     low_value_keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     track_wins: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the team tracks as outcomes (`admin outcomes`): any of meetings, deals, revenue, in
+    # that order; empty when it tracks none.
+    outcomes: Mapped[list[str]] = mapped_column(JSON, default=list)
     questions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     channel_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # How many days back a member may fill in a check-in (1: yesterday until noon).
@@ -127,6 +130,11 @@ class Member(Base):
     undeliverable_since: Mapped[datetime | None] = mapped_column(nullable=True)
     # When Needle introduced itself (once per member; a later `hello` gets a short greeting).
     introduced_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # True once the member took the daily conversations their target needs as their minimum:
+    # it is then recomputed each day from their target and rates (never below the team's).
+    minimum_from_target: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime]
 
     memberships: Mapped[list[TeamMembership]] = relationship(
@@ -347,3 +355,55 @@ class PlatformContact(Base):
     locale: Mapped[str | None] = mapped_column(String(32), nullable=True)
     is_admin: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     profile_fetched_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Outcome(Base):
+    """One outcome a member recorded: meetings booked, a deal won (with its value) or lost.
+
+    Rows are never edited: a correction voids the row (`voided_at`, `voided_by_id`) and, unless
+    it removes the outcome, records a new one that `replaced_by_id` points to. The voided rows
+    are the audit trail; every count reads only rows that are not voided.
+    """
+
+    __tablename__ = "outcomes"
+    __table_args__ = (Index("ix_outcomes_member_date", "member_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)  # the member's local date it belongs to
+    kind: Mapped[str] = mapped_column(String(10))  # meeting | won | lost
+    quantity: Mapped[int] = mapped_column(Integer, default=1)  # meetings booked; 1 for a deal
+    amount: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a won deal's value
+    account: Mapped[str | None] = mapped_column(String(200), nullable=True)  # "Acme"
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source: Mapped[str] = mapped_column(String(20), default="chat")  # chat | checkin | admin
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime]
+    voided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    voided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), nullable=True
+    )
+    replaced_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outcomes.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class Target(Base):
+    """A member's monthly target (`target deals 4`), from the month it was set in onwards.
+
+    The target of a month is the latest row whose `starts_on` is on or before its first day; a
+    row with amount 0 clears the target from that month. Earlier months keep theirs, so "% of
+    own target" for a past month reads what the member aimed at then.
+    """
+
+    __tablename__ = "targets"
+    __table_args__ = (Index("ix_targets_member_start", "member_id", "starts_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(10))  # deals | meetings | revenue
+    amount: Mapped[int] = mapped_column(Integer)  # per month; 0 clears the target
+    starts_on: Mapped[date] = mapped_column(Date)  # the first day of the month it applies from
+    set_at: Mapped[datetime]
