@@ -180,12 +180,12 @@ async def test_praise_names_a_record_a_comeback_and_buyer_work(
 ) -> None:
     await join(bot, "fay")
     await seed(database, "fay", {date(2026, 11, 16): (8, 95), date(2026, 11, 17): (3, 20)})
-    clock.set(datetime(2026, 11, 18, 18, 0, tzinfo=UTC))  # Wednesday after a missed Tuesday
+    clock.set(datetime(2026, 11, 18, 18, 0, tzinfo=UTC))  # Wednesday after a short Tuesday
     replies = await bot.say("6 calls, 70 min; inbox; crm", user="fay")
-    assert (
-        "after a miss" in summary_of(replies).text
-        or "after a missed day" in summary_of(replies).text
+    assert "after a day below it" in summary_of(replies).text or "short day" in (
+        summary_of(replies).text
     )
+    assert "missed" not in summary_of(replies).text
     clock.set(datetime(2026, 11, 19, 18, 0, tzinfo=UTC))
     replies = await bot.say("11 calls, 70 min; inbox", user="fay")
     assert "11 conversations" in summary_of(replies).text.split("—")[1]
@@ -195,6 +195,24 @@ async def test_praise_names_a_record_a_comeback_and_buyer_work(
     assert "120 minutes" in summary_of(replies).text.split("—")[1]
     replies = await bot.say("6 calls, 70 min; demo with Acme; proposal for Beta", user="hal")
     assert "buyer work" in summary_of(replies).text  # a first day: no record, no streak yet
+
+
+async def test_a_comeback_says_whether_the_day_before_was_missed_or_short(
+    bot: MemoryAdapter, database: Database, clock: FakeClock
+) -> None:
+    await join(bot, "ines")
+    # Thursday 3 December at minimum, Friday with no check-in at all; Monday back at minimum.
+    await seed(database, "ines", {date(2026, 12, 3): (7, 75)})
+    clock.set(datetime(2026, 12, 7, 18, 0, tzinfo=UTC))
+    after_missed = summary_of(await bot.say("7 calls, 75 min; inbox; crm", user="ines")).text
+    assert "missed day" in after_missed or "no check-in" in after_missed
+    # Tuesday below, Wednesday back at minimum: a short day, not a missed one.
+    clock.set(datetime(2026, 12, 8, 18, 0, tzinfo=UTC))
+    await bot.say("1 call, 5 min; inbox", user="ines")
+    clock.set(datetime(2026, 12, 9, 18, 0, tzinfo=UTC))
+    after_short = summary_of(await bot.say("7 calls, 75 min; inbox; crm", user="ines")).text
+    assert "day below it" in after_short or "short day" in after_short
+    assert "missed" not in after_short and "no check-in" not in after_short
 
 
 async def test_a_week_is_called_new_only_on_its_first_day(

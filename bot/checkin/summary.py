@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from bot.coaching.classify import high_value_share
 from bot.coaching.feedback import checkin_feedback
-from bot.coaching.praise import BACK_WINDOW_DAYS, DayFacts, back_after_miss, praise_line
+from bot.coaching.praise import BACK_WINDOW_DAYS, DayFacts, comeback, praise_line
 from bot.context import Context
 from bot.messages import Action, Choice, Fact, Reply, ReplyKind
 from bot.profile import describe_date
@@ -101,7 +101,7 @@ async def headline_for(ctx: Context, checkin: Checkin, streaks: Streaks) -> str:
         bests=await personal_bests(ctx.session, ctx.member.id, day),
         current_streak=streaks.current,
         best_streak=streaks.best,
-        back_after_miss=back_after_miss(day, profile, marks, first),
+        back_after=comeback(day, profile, marks, first),
         high=sum(1 for c in classes if c == "high"),
         activities=len(classes),
     )

@@ -2,16 +2,18 @@
 
 What makes the day stand out is said first, in this order: a personal record (most
 conversations or most minutes on any day so far), the member's best streak yet, the first day
-at minimum after a missed workday, a high share of high-value activities; otherwise a general
-line. Each kind has several wordings; the wording is chosen by the member's workday count
-(their n-th workday since the epoch, offset by their id), so it is the same for a (member,
-date) whenever it is asked, and two workdays running never read the same.
+at minimum after a workday below it or missed (said as which), a high share of high-value
+activities; otherwise a general line. Each kind has several wordings; the wording is chosen by
+the member's workday count (their n-th workday since the epoch, offset by their id), so it is
+the same for a (member, date) whenever it is asked, and two workdays running never read the
+same.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 from bot.profile import Profile, workday_digits
 from bot.storage.days import DayMark, PersonalBests
@@ -30,9 +32,13 @@ BEST_STREAK = (
     "That's {value} at minimum in a row — your best streak yet.",
     "Your longest streak so far: {value} at minimum. Keep it going.",
 )
-BACK_ON_MINIMUM = (
+BACK_AFTER_MISSED = (
     "Back at your minimum after a missed day — that's how streaks restart.",
-    "Minimums met again after a miss. One day rebuilds the habit.",
+    "Minimums met again after a day with no check-in. One day rebuilds the habit.",
+)
+BACK_AFTER_BELOW = (
+    "Back at your minimum after a day below it — that's how streaks restart.",
+    "Minimums met again after a short day. One day rebuilds the habit.",
 )
 ALL_HIGH_VALUE = (
     "Every one of your top activities was buyer work — that's where deals come from.",
@@ -52,6 +58,13 @@ GENERAL = (
 BACK_WINDOW_DAYS = 14
 
 
+class Comeback(StrEnum):
+    """What the member's last workday before a day at minimum was, when it was not at it."""
+
+    MISSED = "missed"  # no check-in at all
+    BELOW = "below"  # checked in below the minimum
+
+
 @dataclass(frozen=True)
 class DayFacts:
     """What is true about a day at minimum, as praise needs it."""
@@ -61,26 +74,31 @@ class DayFacts:
     bests: PersonalBests
     current_streak: int
     best_streak: int
-    back_after_miss: bool
+    back_after: Comeback | None
     high: int  # high-value top activities
     activities: int
 
 
-def back_after_miss(day: date, profile: Profile, marks: list[DayMark], first: date | None) -> bool:
-    """True when the member's last workday before `day` (not paused, not a day off) was
-    recorded below the minimum or not at all, after their first check-in."""
+def comeback(
+    day: date, profile: Profile, marks: list[DayMark], first: date | None
+) -> Comeback | None:
+    """How the member's last workday before `day` (not paused, not a day off) fell short:
+    missed (no check-in) or below the minimum; None when it was at minimum, or before their
+    first check-in."""
     by_date = {mark.local_date: mark for mark in marks}
     for back in range(1, BACK_WINDOW_DAYS + 1):
         earlier = day - timedelta(days=back)
         if first is None or earlier < first:
-            return False
+            return None
         mark = by_date.get(earlier)
         if not profile.is_workday(earlier) or profile.is_paused(earlier):
             continue
         if mark is not None and mark.day_off:
             continue
-        return mark is None or not mark.met
-    return False
+        if mark is None:
+            return Comeback.MISSED
+        return None if mark.met else Comeback.BELOW
+    return None
 
 
 def praise_line(facts: DayFacts, member_id: int, day: date, profile: Profile) -> str:
@@ -93,8 +111,10 @@ def praise_line(facts: DayFacts, member_id: int, day: date, profile: Profile) ->
         return _choose(RECORD_MINUTES, key, plural(facts.minutes, "minute"))
     if facts.current_streak >= 3 and facts.current_streak >= facts.best_streak:
         return _choose(BEST_STREAK, key, plural(facts.current_streak, "workday"))
-    if facts.back_after_miss:
-        return _choose(BACK_ON_MINIMUM, key)
+    if facts.back_after is Comeback.MISSED:
+        return _choose(BACK_AFTER_MISSED, key)
+    if facts.back_after is Comeback.BELOW:
+        return _choose(BACK_AFTER_BELOW, key)
     if facts.activities >= 2 and facts.high * 3 >= facts.activities * 2:
         if facts.high == facts.activities:
             return _choose(ALL_HIGH_VALUE, key)
