@@ -105,20 +105,25 @@ def _panel(axes: Any, days: Sequence[ChartDay], field: str, minimum: float, widt
     numbers, and the minimum as a dashed line. Each bar's gid is `<field>:<ISO date>`."""
     values = [getattr(d, field) if d.has_numbers else 0.0 for d in days]
     top = max([*values, minimum]) * 1.15 + 0.5
-    for x, (point, value) in enumerate(zip(days, values, strict=True)):
-        color, hatch, _ = DAY_STYLES[point.status]
-        height = value if point.has_numbers else top * BAND
-        (bar,) = axes.bar(
-            x,
-            height,
+    by_status: dict[str, list[int]] = {}
+    for x, point in enumerate(days):
+        by_status.setdefault(point.status, []).append(x)
+    # One bar call per kind of day (not per day): a year of days draws in one pass per kind.
+    for status, xs in by_status.items():
+        color, hatch, _ = DAY_STYLES[status]
+        numbers = days[xs[0]].has_numbers
+        bars = axes.bar(
+            xs,
+            [values[x] if numbers else top * BAND for x in xs],
             width=width,
             color=color,
             hatch=hatch,
-            edgecolor="white" if point.has_numbers else "#8a8a8a",
+            edgecolor="white" if numbers else "#8a8a8a",
             linewidth=0.5,
-            alpha=1.0 if point.has_numbers else 0.6,
+            alpha=1.0 if numbers else 0.6,
         )
-        bar.set_gid(f"{field}:{point.day.isoformat()}")
+        for x, bar in zip(xs, bars, strict=True):
+            bar.set_gid(f"{field}:{days[x].day.isoformat()}")
     axes.axhline(minimum, color=MINIMUM, linestyle="--", linewidth=1.5)
     axes.set_ylim(0, top)
 
