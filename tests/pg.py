@@ -341,31 +341,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 class FileSink:
-    """An adapter that 'delivers' by appending a line per message to a file, after a pause.
-
-    Its first send waits until every peer instance has reached its own first send (a marker
-    file each, next to the sink), so every instance has read its due list before any prompt is
-    out: the instances' claims race every time, not only when the machine's timing allows.
-    """
+    """An adapter that 'delivers' by appending a line per message to a file, after a pause."""
 
     platform = "sink"
 
-    def __init__(self, path: Path, name: str, pause: float, peers: int = 1) -> None:
+    def __init__(self, path: Path, name: str, pause: float) -> None:
         self.path = path
         self.name = name
         self.pause = pause
-        self.peers = peers
-        self.started = False
-
-    async def _wait_for_peers(self) -> None:
-        """Mark this instance as sending, then wait (up to a minute) for every peer's mark."""
-        self.started = True
-        (self.path.parent / f"{self.name}.sending").touch()
-        for _ in range(6000):
-            if len(list(self.path.parent.glob("*.sending"))) >= self.peers:
-                return
-            await asyncio.sleep(0.01)
-        raise TimeoutError("the other instances never started sending")
 
     async def start(self) -> None:
         """Nothing to connect."""
@@ -375,8 +358,6 @@ class FileSink:
 
     async def send(self, address: Any, reply: Any) -> None:
         """Record the delivery (who, what, by which instance) once the pause is over."""
-        if not self.started:
-            await self._wait_for_peers()
         await asyncio.sleep(self.pause)
         line = json.dumps({"user": address.user_id, "kind": reply.kind, "by": self.name})
         with self.path.open("a", encoding="utf-8") as sink:
@@ -395,7 +376,7 @@ async def _worker(args: argparse.Namespace) -> dict[str, Any]:
     now = datetime.fromisoformat(args.now)
     database = Database(args.database)
     outbox = Outbox()
-    outbox.register(FileSink(Path(args.sink), args.name, args.pause, args.peers))
+    outbox.register(FileSink(Path(args.sink), args.name, args.pause))
     scheduler = Scheduler(
         database,
         outbox,
@@ -428,7 +409,6 @@ def main() -> None:
     worker.add_argument("--now", required=True)
     worker.add_argument("--concurrency", type=int, default=10)
     worker.add_argument("--pause", type=float, default=0.002)
-    worker.add_argument("--peers", type=int, default=1)
     args = parser.parse_args()
     started = time.monotonic()
     result = asyncio.run(_worker(args))

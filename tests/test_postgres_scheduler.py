@@ -3,8 +3,7 @@
 Two scheduler instances run as two separate OS processes (`python -m tests.pg worker`) against
 the same PostgreSQL database, started at the same moment, with 500 members due in the same
 minute. Each process delivers into a file of its own; together the files must hold every
-member exactly once, while the two processes' due lists overlapped (so the claims raced: each
-worker's first send waits until the other has reached its own, see tests/pg.py `FileSink`).
+member exactly once, while the two processes' due lists overlapped (so the claims raced).
 """
 
 from __future__ import annotations
@@ -77,8 +76,6 @@ async def start_worker(name: str, database_url: str, sink: Path) -> asyncio.subp
         DUE_AT.isoformat(),
         "--concurrency",
         "10",
-        "--peers",
-        "2",
         cwd=ROOT,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
