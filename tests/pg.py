@@ -365,6 +365,18 @@ class FileSink:
             sink.flush()
 
 
+async def _wait_for_peers(marks: Path, name: str, peers: int) -> None:
+    """Mark this instance as having read its due list, then wait (up to a minute) until every
+    peer has too: no instance claims before all of them know what is due, so their due lists
+    overlap and the claims race on every run, not only when the machine's timing allows."""
+    await asyncio.to_thread((marks / f"{name}.due").touch)
+    for _ in range(6000):
+        if await asyncio.to_thread(lambda: len(list(marks.glob("*.due")))) >= peers:
+            return
+        await asyncio.sleep(0.01)
+    raise TimeoutError("the other instances never read their due lists")
+
+
 async def _worker(args: argparse.Namespace) -> dict[str, Any]:
     from sqlalchemy import text
 
@@ -384,6 +396,13 @@ async def _worker(args: argparse.Namespace) -> dict[str, Any]:
         owner=args.name,
         concurrency=args.concurrency,
     )
+    deliver = scheduler.deliverer.deliver
+
+    async def deliver_with_peers(work: Any, now: datetime, started: float | None = None) -> Any:
+        await _wait_for_peers(Path(args.sink).parent, args.name, args.peers)
+        return await deliver(work, now, started)
+
+    scheduler.deliverer.deliver = deliver_with_peers  # type: ignore[method-assign]
     async with database.transaction() as session:  # connect before the start line
         await session.execute(text("SELECT 1"))
     print("ready", flush=True)
@@ -409,6 +428,7 @@ def main() -> None:
     worker.add_argument("--now", required=True)
     worker.add_argument("--concurrency", type=int, default=10)
     worker.add_argument("--pause", type=float, default=0.002)
+    worker.add_argument("--peers", type=int, default=1)
     args = parser.parse_args()
     started = time.monotonic()
     result = asyncio.run(_worker(args))

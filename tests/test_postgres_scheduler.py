@@ -3,7 +3,8 @@
 Two scheduler instances run as two separate OS processes (`python -m tests.pg worker`) against
 the same PostgreSQL database, started at the same moment, with 500 members due in the same
 minute. Each process delivers into a file of its own; together the files must hold every
-member exactly once, while the two processes' due lists overlapped (so the claims raced).
+member exactly once, while the two processes' due lists overlapped (so the claims raced: no
+worker claims before both have read their due lists, see tests/pg.py `_wait_for_peers`).
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ async def start_worker(name: str, database_url: str, sink: Path) -> asyncio.subp
         DUE_AT.isoformat(),
         "--concurrency",
         "10",
+        "--peers",
+        "2",
         cwd=ROOT,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
