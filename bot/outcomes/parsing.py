@@ -179,12 +179,17 @@ def is_none_answer(text: str) -> bool:
 
 def starts_like_outcome(text: str) -> bool:
     """True when a message opens with an outcome verb or count-and-noun (`won …`,
-    `booked …`, `lost …`, `2 meetings …`): what a free-text message must look like to be
-    read as outcomes rather than offered to anything else."""
+    `booked …`, `lost …`, `2 meetings …`) or is a money figure alone (`12k`): what a
+    free-text message must look like to be read as outcomes rather than offered to anything
+    else."""
     words = text.lower().split()
     if not words:
         return False
     first = words[0].strip(_EDGE_PUNCT)
+    if len(words) == 1:
+        money_figure = _AMOUNT_RE.fullmatch(first)
+        if money_figure and (money_figure["cur"] or money_figure["suffix"] or "," in first):
+            return True  # `12k` alone: asked as one deal won, never taken silently
     if first in {"booked", "won", "lost", "closed", "signed", "scheduled"}:
         return True
     return (

@@ -1,4 +1,5 @@
-"""Leaderboards ranked by the database: a team's conversations or minutes per member."""
+"""Leaderboards ranked by the database: a team's conversations, minutes, meetings booked, deals
+won or revenue per member (outcomes: live rows only, dated inside the team's view of them)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import Date, Integer, Select, Subquery, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Checkin, Member, TeamMembership
+from bot.storage.models import Checkin, Member, Outcome, TeamMembership
 from bot.storage.sql import in_team_history, param
 
 
@@ -34,9 +35,20 @@ def ranked_membership() -> Any:
     )
 
 
+# What an outcome board sums: (the kind of row, its column).
+OUTCOME_METRICS = {
+    "meetings": ("meeting", "quantity"),
+    "deals": ("won", "quantity"),
+    "revenue": ("won", "amount"),
+}
+
+
 def ranked_members(metric: str) -> Subquery:
     """One row per ranked member of the team: rank (ties share), member_id, display_name and
-    value (their conversations or minutes in [start, end] that the team sees, 0 without)."""
+    value (their conversations, minutes or outcomes in [start, end] that the team sees, 0
+    without)."""
+    if metric in OUTCOME_METRICS:
+        return ranked_outcomes(metric)
     column = Checkin.conversations if metric == "conversations" else Checkin.minutes
     # Members first, then each one's check-ins in the period through the (member, date) index.
     value = func.coalesce(func.sum(func.coalesce(column, 0)), 0)
@@ -56,6 +68,38 @@ def ranked_members(metric: str) -> Subquery:
                 Checkin.member_id == Member.id,
                 Checkin.local_date.between(param("start", Date), param("end", Date)),
                 in_team_history(Checkin.local_date, TeamMembership.history_from),
+            ),
+        )
+        .where(*ranked_membership().clauses)
+        .group_by(Member.id)
+        .subquery()
+    )
+
+
+def ranked_outcomes(metric: str) -> Subquery:
+    """`ranked_members` for meetings booked, deals won or revenue: live outcome rows of the
+    member dated in [start, end] and inside the team's view of them (`history_from`)."""
+    kind, column_name = OUTCOME_METRICS[metric]
+    column = getattr(Outcome, column_name)
+    value = func.coalesce(func.sum(func.coalesce(column, 0)), 0)
+    name = func.coalesce(func.nullif(Member.display_name, ""), Member.external_id)
+    return (
+        select(
+            func.rank().over(order_by=value.desc()).label("rank"),
+            Member.id.label("member_id"),
+            name.label("display_name"),
+            value.label("value"),
+        )
+        .select_from(TeamMembership)
+        .join(Member, Member.id == TeamMembership.member_id)
+        .outerjoin(
+            Outcome,
+            and_(
+                Outcome.member_id == Member.id,
+                Outcome.kind == kind,
+                Outcome.voided_at.is_(None),
+                Outcome.local_date.between(param("start", Date), param("end", Date)),
+                in_team_history(Outcome.local_date, TeamMembership.history_from),
             ),
         )
         .where(*ranked_membership().clauses)
