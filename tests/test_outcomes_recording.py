@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from adapters.memory import MemoryAdapter
+from bot.clock import FakeClock
 from bot.messages import Action, ReplyKind
 from bot.storage.db import Database
 from bot.storage.models import Outcome
 from bot.storage.outcomes import OutcomeKind, outcome_history, record_outcome
 from bot.storage.people import find_member, find_membership, find_team
-from bot.clock import FakeClock
 from tests.stats_helpers import join
 from tests.support import facts
 

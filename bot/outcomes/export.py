@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.storage.models import Outcome
 
@@ -24,7 +24,9 @@ COLUMNS = (
 )
 
 
-def outcomes_csv(rows: Sequence[tuple[str, str, Outcome]], safe: object) -> bytes:
+def outcomes_csv(
+    rows: Sequence[tuple[str, str, Outcome]], safe: Callable[[object], object]
+) -> bytes:
     """Outcome rows as CSV (UTF-8 with a BOM, like the check-ins); `safe` is the
     spreadsheet-safe cell filter the check-in export uses."""
     buffer = io.StringIO()
@@ -45,5 +47,5 @@ def outcomes_csv(rows: Sequence[tuple[str, str, Outcome]], safe: object) -> byte
             "live" if row.voided_at is None else "voided",
             "" if row.voided_at is None else row.voided_at.isoformat(timespec="seconds"),
         ]
-        writer.writerow([safe(cell) for cell in cells])  # type: ignore[operator]
+        writer.writerow([safe(cell) for cell in cells])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
