@@ -8,7 +8,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, Subquery, and_, func, select
+from sqlalchemy import Date, Integer, Select, Subquery, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Checkin, Member, Outcome, TeamMembership
@@ -48,9 +48,15 @@ def ranked_members(metric: str) -> Subquery:
     value (their conversations, minutes or outcomes in [start, end] that the team sees, 0
     without)."""
     if metric in OUTCOME_METRICS:
-        return ranked_outcomes(metric)
-    column = Checkin.conversations if metric == "conversations" else Checkin.minutes
-    # Members first, then each one's check-ins in the period through the (member, date) index.
+        # Live outcome rows of one kind, dated inside the team's view of the member.
+        kind, column_name = OUTCOME_METRICS[metric]
+        table: Any = Outcome
+        column = getattr(Outcome, column_name)
+        rows_of = and_(Outcome.kind == kind, Outcome.voided_at.is_(None))
+    else:
+        table, rows_of = Checkin, true()
+        column = Checkin.conversations if metric == "conversations" else Checkin.minutes
+    # Members first, then each one's rows in the period through the (member, date) index.
     value = func.coalesce(func.sum(func.coalesce(column, 0)), 0)
     name = func.coalesce(func.nullif(Member.display_name, ""), Member.external_id)
     return (
@@ -63,43 +69,12 @@ def ranked_members(metric: str) -> Subquery:
         .select_from(TeamMembership)
         .join(Member, Member.id == TeamMembership.member_id)
         .outerjoin(
-            Checkin,
+            table,
             and_(
-                Checkin.member_id == Member.id,
-                Checkin.local_date.between(param("start", Date), param("end", Date)),
-                in_team_history(Checkin.local_date, TeamMembership.history_from),
-            ),
-        )
-        .where(*ranked_membership().clauses)
-        .group_by(Member.id)
-        .subquery()
-    )
-
-
-def ranked_outcomes(metric: str) -> Subquery:
-    """`ranked_members` for meetings booked, deals won or revenue: live outcome rows of the
-    member dated in [start, end] and inside the team's view of them (`history_from`)."""
-    kind, column_name = OUTCOME_METRICS[metric]
-    column = getattr(Outcome, column_name)
-    value = func.coalesce(func.sum(func.coalesce(column, 0)), 0)
-    name = func.coalesce(func.nullif(Member.display_name, ""), Member.external_id)
-    return (
-        select(
-            func.rank().over(order_by=value.desc()).label("rank"),
-            Member.id.label("member_id"),
-            name.label("display_name"),
-            value.label("value"),
-        )
-        .select_from(TeamMembership)
-        .join(Member, Member.id == TeamMembership.member_id)
-        .outerjoin(
-            Outcome,
-            and_(
-                Outcome.member_id == Member.id,
-                Outcome.kind == kind,
-                Outcome.voided_at.is_(None),
-                Outcome.local_date.between(param("start", Date), param("end", Date)),
-                in_team_history(Outcome.local_date, TeamMembership.history_from),
+                table.member_id == Member.id,
+                rows_of,
+                table.local_date.between(param("start", Date), param("end", Date)),
+                in_team_history(table.local_date, TeamMembership.history_from),
             ),
         )
         .where(*ranked_membership().clauses)
