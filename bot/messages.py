@@ -52,6 +52,7 @@ class Action(StrEnum):
     CHECKIN_CONFIRM = "checkin.confirm"  # value: "yes" or "no" to "Did you mean …?"
     DAY_OFF_CONFIRM = "checkin.day_off_confirm"  # value: "<ISO date> <reason>"
     DAY_OFF_KEEP = "checkin.day_off_keep"  # value: the day whose check-in stays
+    OUTCOME_CONFIRM = "outcomes.confirm"  # value: "yes" or "no" to "Did you mean …?"
     SETTINGS_OPEN = "settings.open"
     FORGET_CONFIRM = "forget_me.confirm"
     FORGET_CANCEL = "forget_me.cancel"
@@ -189,6 +190,7 @@ class ReplyKind(StrEnum):
     SAVED_PARTIAL = "saved_partial"  # the check-in stopped part-way and what was kept
     DAY_OFF = "day_off"  # the day marked off
     LOGGED = "logged"  # `log` added to today's numbers
+    OUTCOME = "outcome"  # outcomes recorded, fixed or removed
     COACHING = "coaching"  # feedback after a check-in
     # Settings and data
     SETTINGS = "settings"  # a setting changed or shown

@@ -174,6 +174,7 @@ def test_ids_on_the_wire_keep_their_values() -> None:
         "CHECKIN_CONFIRM": "checkin.confirm",
         "DAY_OFF_CONFIRM": "checkin.day_off_confirm",
         "DAY_OFF_KEEP": "checkin.day_off_keep",
+        "OUTCOME_CONFIRM": "outcomes.confirm",
         "SETTINGS_OPEN": "settings.open",
         "FORGET_CONFIRM": "forget_me.confirm",
         "FORGET_CANCEL": "forget_me.cancel",

@@ -62,6 +62,7 @@ def test_build_router_lists_the_families_in_help_order() -> None:
     assert names == [
         "checkin",
         "log",
+        "outcomes",
         "stats",
         "leaderboard",
         "team",

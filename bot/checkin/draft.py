@@ -29,6 +29,9 @@ class Draft:
     pending: dict[str, Any] | None = None
     collecting: bool = False  # a list typed one line per message: the activities stay open
     zero_checked: bool = False  # "0 conversations but N minutes" was confirmed
+    # The outcomes question's answer (JSON entries, [] for none); recorded when the check-in
+    # is saved, replacing what an earlier answer for the day recorded.
+    outcomes: list[dict[str, Any]] | None = None
 
     def has(self, step: str) -> bool:
         """True when the step has an answer."""
@@ -86,6 +89,7 @@ class Draft:
             pending=data.get("pending"),
             collecting=bool(data.get("collecting")),
             zero_checked=bool(data.get("zero_checked")),
+            outcomes=data.get("outcomes"),
         )
 
     @classmethod

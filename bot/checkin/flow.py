@@ -44,11 +44,25 @@ from bot.coaching.classify import DEFAULT_HIGH_VALUE, DEFAULT_LOW_VALUE, classif
 from bot.context import Context
 from bot.conversation import EndReason, end_conversation, open_conversation
 from bot.messages import Action, Choice, Reply, ReplyKind
+from bot.outcomes.parsing import (
+    OutcomeError,
+    OutcomeUnsure,
+    describe_all,
+    entries_from_json,
+    entries_to_json,
+    read_outcomes,
+)
+from bot.outcomes.recording import (
+    check_tracked,
+    entry_of,
+    replace_checkin_outcomes,
+)
 from bot.profile import describe_date
 from bot.router import Command, Router
 from bot.storage.checkins import CheckinRecord, get_checkin, record_of, save_checkin
 from bot.storage.conversations import load_state
 from bot.storage.models import ConversationState
+from bot.storage.outcome_records import checkin_outcomes
 from bot.storage.prompts import prompt_sent_after, settle_prompt
 
 MAX_TRIES = 3
@@ -105,7 +119,7 @@ async def start_checkin(
     elif existing is not None and existing.status == "partial":
         draft = Draft.resuming(existing)
     elif existing is not None:
-        draft = Draft.editing_of(existing)
+        draft = await with_previous_outcomes(ctx, day, Draft.editing_of(existing))
         when = describe_date(day, ctx.today)
         replies.append(
             Reply(
@@ -161,6 +175,7 @@ async def advance(
     checkin = await save_checkin(
         ctx.session, ctx.member.id, day, record_from(ctx, draft, source=source), now=ctx.now
     )
+    await save_outcomes(ctx, day, draft)
     return shown + await confirmation(ctx, checkin)
 
 
@@ -229,13 +244,18 @@ async def on_answer(ctx: Context, state: ConversationState, text: str) -> list[R
         if reading.placed() > 1 or (reading.placed() and reading.unplaced):
             merged = draft.merged(reading)
             return await advance(ctx, day, merged, source="chat", kept=reading.unplaced)
-    elif parsing.looks_like_checkin(answer):
+    elif step != "outcomes" and parsing.looks_like_checkin(answer):
         reading = parsing.parse_checkin_message(answer)
         merged = draft.merged(reading)
         if merged != draft:
             return await advance(ctx, day, merged, source="chat", kept=reading.unplaced)
     try:
-        draft = fill(draft, step, answer)
+        draft = fill(draft, step, answer, ctx)
+    except OutcomeUnsure as unsure:
+        pending = {"question": str(unsure), "values": {"outcomes": entries_to_json(unsure.entries)}}
+        return await advance(ctx, day, replace(draft, pending=pending), source="chat")
+    except OutcomeError as err:
+        return await retry(ctx, state, draft.with_note(answer), str(err))
     except parsing.Unsure as unsure:
         values: dict[str, object] = {step: unsure.value}
         if step == "wins":
@@ -288,8 +308,9 @@ async def collect(ctx: Context, state: ConversationState, draft: Draft, answer: 
     return await advance(ctx, state.local_date, draft, source="chat")
 
 
-def fill(draft: Draft, step: str, answer: str) -> Draft:
-    """The draft with `answer` parsed into `step`; AnswerError when it can't be used."""
+def fill(draft: Draft, step: str, answer: str, ctx: Context) -> Draft:
+    """The draft with `answer` parsed into `step`; AnswerError (OutcomeError for the
+    outcomes question) when it can't be used."""
     if step == "conversations":
         return replace(draft, conversations=parsing.parse_conversations(answer))
     if step == "minutes":
@@ -303,6 +324,10 @@ def fill(draft: Draft, step: str, answer: str) -> Draft:
     if step == "wins":
         wins, note = parsing.parse_wins(answer)
         return replace(draft, wins=wins, wins_note=note or None)
+    if step == "outcomes":
+        entries = read_outcomes(answer)
+        check_tracked(ctx.team, entries)
+        return replace(draft, outcomes=entries_to_json(entries))
     raise parsing.AnswerError("I lost track of the question.")
 
 
@@ -313,6 +338,8 @@ def keep_previous(draft: Draft, step: str) -> Draft:
         return replace(draft, activities=tuple(old or ()))
     if step == "wins":
         return replace(draft, wins=old or 0, wins_note=draft.previous.get("wins_note"))
+    if step == "outcomes":
+        return replace(draft, outcomes=list(draft.previous.get("outcome_entries") or []))
     value = old if isinstance(old, int) else 0
     if step == "minutes":
         return replace(draft, minutes=value)
@@ -398,10 +425,17 @@ async def submit_values(
             if step == "wins":
                 draft = replace(draft, wins=0)
                 continue
+            if step == "outcomes":
+                draft = replace(draft, outcomes=[])
+                continue
             errors[step] = f"Please answer this one, e.g. {EXAMPLES[step]}."
             continue
         try:
-            draft = fill(draft, step, raw)
+            draft = fill(draft, step, raw, ctx)
+        except OutcomeUnsure as unsure:
+            errors[step] = f"{unsure} If so, write it plainly, e.g. {EXAMPLES[step]}."
+        except OutcomeError as err:
+            errors[step] = f"{err} e.g. {EXAMPLES[step]}"
         except parsing.Unsure as unsure:
             errors[step] = f"{unsure} If so, type {unsure.value}."
         except parsing.AnswerError as err:
@@ -412,6 +446,7 @@ async def submit_values(
     checkin = await save_checkin(
         ctx.session, ctx.member.id, day, record_from(ctx, draft, source="form"), now=ctx.now
     )
+    await save_outcomes(ctx, day, draft)
     return await confirmation(ctx, checkin)
 
 
@@ -488,6 +523,30 @@ async def keep_answers(ctx: Context, day: date, draft: Draft) -> None:
             note=record.note or earlier.note,
         )
     await save_checkin(ctx.session, ctx.member.id, day, record, now=ctx.now)
+    await save_outcomes(ctx, day, draft)
+
+
+async def save_outcomes(ctx: Context, day: date, draft: Draft) -> None:
+    """Record the outcomes question's answer for the check-in's day, replacing what an
+    earlier answer for that day recorded (a correction never counts twice); an unanswered
+    question leaves the day's outcomes as they are."""
+    if draft.outcomes is not None and ctx.team.outcomes:
+        await replace_checkin_outcomes(ctx, day, entries_from_json(draft.outcomes))
+
+
+async def with_previous_outcomes(ctx: Context, day: date, draft: Draft) -> Draft:
+    """A redo's draft remembering what the day's check-in recorded as outcomes (shown as
+    the old answer, kept by `same`)."""
+    if not ctx.team.outcomes:
+        return draft
+    rows = await checkin_outcomes(ctx.session, ctx.member.id, day)
+    entries = tuple(entry_of(row) for row in rows)
+    previous = {
+        **draft.previous,
+        "outcomes": describe_all(entries),
+        "outcome_entries": entries_to_json(entries),
+    }
+    return replace(draft, previous=previous)
 
 
 def holds_answers(draft: Draft) -> bool:
@@ -495,7 +554,12 @@ def holds_answers(draft: Draft) -> bool:
     kept in its note (a redo holds none: the earlier check-in stands)."""
     if draft.editing:
         return False
-    return not draft.is_empty() or bool(draft.notes) or draft.wins is not None
+    return (
+        not draft.is_empty()
+        or bool(draft.notes)
+        or draft.wins is not None
+        or draft.outcomes is not None
+    )
 
 
 def pick(answered: int | None, earlier: int | None) -> int | None:

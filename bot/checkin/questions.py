@@ -13,7 +13,7 @@ from datetime import date
 from bot.storage.models import Team
 from bot.words import day_phrase
 
-STEPS: tuple[str, ...] = ("conversations", "minutes", "activities", "wins")
+STEPS: tuple[str, ...] = ("conversations", "minutes", "activities", "wins", "outcomes")
 
 DEFAULT_QUESTIONS: dict[str, str] = {
     "conversations": (
@@ -25,6 +25,9 @@ DEFAULT_QUESTIONS: dict[str, str] = {
         "What were your top activities today? Up to three — one per line, or separated by `;`."
     ),
     "wins": "Any wins today — deals closed or meetings booked? A number and a note.",
+    "outcomes": (
+        "Any outcomes today — meetings booked, deals won or lost? One per line or separated by `;`."
+    ),
 }
 
 EXAMPLES: dict[str, str] = {
@@ -32,6 +35,7 @@ EXAMPLES: dict[str, str] = {
     "minutes": "`45`, `1h30`, `90 min` or `an hour`",
     "activities": "`demo with Acme; proposal for Beta; inbox`",
     "wins": "`2 - booked a demo with Acme` or `none`",
+    "outcomes": "`booked 2 meetings; won Acme 12k`, `lost Globex` or `none`",
 }
 
 LABELS: dict[str, str] = {
@@ -39,12 +43,18 @@ LABELS: dict[str, str] = {
     "minutes": "Minutes with buyers",
     "activities": "Top activities",
     "wins": "Wins",
+    "outcomes": "Outcomes",
 }
 
 
 def steps_for(team: Team) -> tuple[str, ...]:
-    """The questions this team asks, in order (wins only where the team tracks them)."""
-    return tuple(step for step in STEPS if step != "wins" or team.track_wins)
+    """The questions this team asks, in order: outcomes where the team tracks them (in place
+    of wins), else wins where the team asks about them."""
+    if team.outcomes:
+        return tuple(step for step in STEPS if step != "wins")
+    return tuple(
+        step for step in STEPS if step != "outcomes" and (step != "wins" or team.track_wins)
+    )
 
 
 def question(team: Team, step: str) -> str:

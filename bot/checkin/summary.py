@@ -12,6 +12,7 @@ from bot.coaching.feedback import checkin_feedback
 from bot.coaching.praise import BACK_WINDOW_DAYS, DayFacts, comeback, praise_line
 from bot.context import Context
 from bot.messages import Action, Choice, Fact, Reply, ReplyKind
+from bot.outcomes.recording import day_outcomes_text
 from bot.profile import describe_date
 from bot.stats.streaks import member_streaks
 from bot.storage.days import member_start, personal_bests, recent_days
@@ -46,6 +47,8 @@ async def confirmation(ctx: Context, checkin: Checkin) -> list[Reply]:
     if checkin.wins is not None and ctx.team.track_wins:
         note = f" — {checkin.wins_note}" if checkin.wins_note else ""
         facts.append(Fact("Wins", f"{checkin.wins}{note}"))
+    if ctx.team.outcomes:
+        facts.append(Fact("Outcomes", await day_outcomes_text(ctx, checkin.local_date)))
     complete = checkin.status == "complete"
     title = f"Check-in saved for {when}" if complete else f"Partial check-in saved for {when}"
     headline = await headline_for(ctx, checkin, streaks)

@@ -14,6 +14,7 @@ from bot.commands import (
     dashboard,
     data,
     home,
+    outcomes,
     smalltalk,
     stats,
     team,
@@ -21,7 +22,19 @@ from bot.commands import (
 from bot.router import Router
 
 # In the order `help` lists them: the daily loop first, settings and data after.
-FAMILIES = (checkin, stats, team, dashboard, coaching, basics, data, admin, home, smalltalk)
+FAMILIES = (
+    checkin,
+    outcomes,
+    stats,
+    team,
+    dashboard,
+    coaching,
+    basics,
+    data,
+    admin,
+    home,
+    smalltalk,
+)
 
 
 def build_router() -> Router:

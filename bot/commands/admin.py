@@ -23,6 +23,8 @@ from bot.commands.corrections import describe_backfill, fix_checkin, set_backfil
 from bot.commands.stats import ambiguous_name
 from bot.context import Context
 from bot.messages import Fact, Reply, ReplyKind
+from bot.outcomes.admin import describe_tracked, set_outcomes
+from bot.outcomes.recording import tracked
 from bot.profile import WEEKDAY_NAMES, describe_workdays, parse_workday_digits, workday_digits
 from bot.router import Router
 from bot.storage.people import get_member, team_members_named
@@ -66,6 +68,11 @@ def settings_router() -> Router:
         (("manager", "partner"), "manager @ben | manager none", set_manager),
         (("keywords", "keyword"), "keywords high add cold call | keywords low reset", set_keywords),
         (("wins",), "wins on | wins off", set_wins),
+        (
+            ("outcomes", "outcome"),
+            "outcomes meetings deals revenue | outcomes off | outcomes @ana fix 2 won Acme 15k",
+            set_outcomes,
+        ),
         (("backfill", "late"), "backfill 7  (days back a check-in may be filled in)", set_backfill),
         (("fix", "correct"), "fix @ana 2026-11-20 9 75  (a member's day)", fix_checkin),
         (
@@ -128,6 +135,7 @@ async def settings_facts(ctx: Context) -> tuple[Fact, ...]:
         Fact("Manager", manager.display_name if manager else "none"),
         Fact("Keywords", f"high-value: {high}; low-value: {low}"),
         Fact("Wins question", "on" if team.track_wins else "off"),
+        Fact("Outcomes", describe_tracked(tracked(team))),
         Fact("Late check-ins", describe_backfill(team.backfill_days)),
         Fact(
             "Reworded questions",

@@ -24,10 +24,12 @@ from bot.checkin.flow import ask
 from bot.context import Context
 from bot.conversation import EndReason, end_conversation, open_conversation
 from bot.messages import Action, Choice, Reply, ReplyKind
+from bot.outcomes.export import outcomes_csv
 from bot.router import Command, Router
 from bot.storage.conversations import load_state
 from bot.storage.data import ExportRow, export_rows, forget_member, team_member_ids
 from bot.storage.models import ConversationState
+from bot.storage.outcome_records import forget_outcomes, outcome_export_rows
 from bot.words import plural
 
 FORGET_FLOW = "forget_me"
@@ -161,6 +163,7 @@ async def export_command(ctx: Context, args: str) -> list[Reply]:
             ]
         member_ids = await team_member_ids(ctx.session, ctx.team.id)
         rows = await export_rows(ctx.session, member_ids, team_id=ctx.team.id)
+        outcomes = await outcome_export_rows(ctx.session, member_ids, team_id=ctx.team.id)
         name = export_filename(
             "needle-team-export", ctx.member.external_id, ctx.profile.local(ctx.now)
         )
@@ -168,13 +171,14 @@ async def export_command(ctx: Context, args: str) -> list[Reply]:
         what = f"the team's check-ins ({counts})"
     elif scope in ("", "me", "mine", "my"):
         rows = await export_rows(ctx.session, [ctx.member.id])
+        outcomes = await outcome_export_rows(ctx.session, [ctx.member.id])
         name = export_filename("needle-export", ctx.member.external_id, ctx.profile.local(ctx.now))
         what = f"your check-ins ({plural(len(rows), 'row')}, earlier versions included)"
     else:
         return [
             Reply("Use `export` for your data, or (admins) `export team`.", kind=ReplyKind.REASK)
         ]
-    return [
+    replies = [
         Reply(
             f"Here are {what} as CSV.",
             kind=ReplyKind.EXPORT,
@@ -182,6 +186,17 @@ async def export_command(ctx: Context, args: str) -> list[Reply]:
             filename=name,
         )
     ]
+    if outcomes:
+        replies.append(
+            Reply(
+                f"And the outcomes ({plural(len(outcomes), 'row')}, corrected and removed "
+                "ones included).",
+                kind=ReplyKind.EXPORT,
+                file=outcomes_csv(outcomes, spreadsheet_safe),
+                filename=name.replace("export", "outcomes", 1),
+            )
+        )
+    return replies
 
 
 def confirm_choices() -> tuple[Choice, ...]:
@@ -239,6 +254,7 @@ def pending(state: ConversationState | None, ctx: Context) -> bool:
 async def forget(ctx: Context) -> list[Reply]:
     """Delete the member's data and say what was deleted."""
     platform, user_id = ctx.member.platform, ctx.member.external_id
+    outcomes = await forget_outcomes(ctx.session, ctx.member.id)
     gone = await forget_member(ctx.session, ctx.member)
     # Once committed, adapters drop what they cache about the person (profile, DM channel).
     ctx.after_commit.append(lambda: ctx.services.person_forgotten(platform, user_id))
@@ -246,6 +262,7 @@ async def forget(ctx: Context) -> list[Reply]:
         f"{gone.checkins} check-in{'s' if gone.checkins != 1 else ''}",
         f"{gone.activities} top activit{'ies' if gone.activities != 1 else 'y'}",
         f"{gone.versions} earlier version{'s' if gone.versions != 1 else ''}",
+        f"{outcomes} outcome{'s' if outcomes != 1 else ''} and your targets",
         f"your membership in {gone.memberships} team{'s' if gone.memberships != 1 else ''}",
         "your name, time zone, schedule, goals and pause",
     ]

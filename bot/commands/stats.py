@@ -17,7 +17,7 @@ from bot.context import Context
 from bot.messages import Reply, ReplyKind
 from bot.profile import Profile
 from bot.router import Router
-from bot.stats.leaderboard import METRICS, board_reply, build_board
+from bot.stats.leaderboard import METRICS, OUTCOME_BOARDS, board_reply, build_board
 from bot.stats.periods import PERIOD_USAGE, PeriodError, parse_period
 from bot.stats.report import member_stats, stats_chart, stats_reply
 from bot.storage.models import Member
@@ -28,7 +28,7 @@ STATS_USAGE = (
 )
 LEADERBOARD_USAGE = (
     "Try `leaderboard`, `leaderboard minutes month`, `leaderboard calls last week`, "
-    "`leaderboard streak` or `leaderboard goal today`."
+    "`leaderboard streak`, `leaderboard goal today` or `leaderboard deals month`."
 )
 
 
@@ -44,7 +44,10 @@ def register(router: Router) -> None:
     router.add_command(
         "leaderboard",
         leaderboard_command,
-        usage="leaderboard [calls|minutes|streak|goal] [today|week|month|last week|quarter|…]",
+        usage=(
+            "leaderboard [calls|minutes|streak|goal|meetings|deals|revenue] "
+            "[today|week|month|last week|quarter|…]"
+        ),
         summary="your team's ranking",
         aliases=("leaders", "ranking-board", "lb", "board"),
     )
@@ -147,6 +150,14 @@ async def leaderboard_command(ctx: Context, args: str) -> list[Reply]:
         return [Reply(f"I don't know “all” here. {LEADERBOARD_USAGE}", kind=ReplyKind.REASK)]
     if not ctx.membership_vouched:
         return [Reply(ctx.team_view_refusal("leaderboard"), kind=ReplyKind.REFUSAL)]
+    if metric in OUTCOME_BOARDS and metric not in (ctx.team.outcomes or ()):
+        return [
+            Reply(
+                f"Your team doesn't track {metric}. An admin can turn it on with "
+                f"`admin outcomes {metric}` (with meetings, deals or revenue).",
+                kind=ReplyKind.INFO,
+            )
+        ]
     board = await build_board(
         ctx.session, ctx.team, metric, period, ctx.today, asker_id=ctx.member.id
     )

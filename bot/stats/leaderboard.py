@@ -49,12 +49,23 @@ METRICS = {
     "goals": "goal",
     "attainment": "goal",
     "%": "goal",
+    "meetings": "meetings",
+    "meeting": "meetings",
+    "deals": "deals",
+    "deal": "deals",
+    "won": "deals",
+    "revenue": "revenue",
 }
+# Boards that rank outcomes (docs/behaviour.md, Outcomes): sums of live outcome rows.
+OUTCOME_BOARDS = frozenset({"meetings", "deals", "revenue"})
 METRIC_TITLES = {
     "calls": "conversations",
     "minutes": "minutes with buyers",
     "streak": "current streak",
     "goal": "goal attainment",
+    "meetings": "meetings booked",
+    "deals": "deals won",
+    "revenue": "revenue won",
 }
 SHOWN = 10
 
@@ -78,6 +89,11 @@ class Board:
     period: Period
     standings: list[Standing]
     members: int  # how many members are ranked in all
+
+
+def shown_value(metric: str, value: int) -> str:
+    """A board's value as people read it: revenue with thousands separators (`12,000`)."""
+    return f"{value:,}" if metric == "revenue" else str(value)
 
 
 def competition_ranks(values: list[float | None]) -> list[int]:
@@ -132,23 +148,30 @@ async def build_board(
     The standings hold the top `top` places and the asker's own place.
     """
     period = period_of(period_name, today, parse_workday_digits(team.workdays), None)
-    if metric in ("calls", "minutes"):
+    if metric in ("calls", "minutes") or metric in OUTCOME_BOARDS:
         # Sums and ranks are the database's work; only the rows shown come back.
+        column = {"calls": "conversations"}.get(metric, metric)
         ranked = await ranked_totals(
             session,
             team.id,
             period.start,
             period.end,
-            metric="conversations" if metric == "calls" else "minutes",
+            metric=column,
             top=top,
             asker_id=asker_id if asker_id is not None else -1,
         )
-        unit = "" if metric == "calls" else " min"
+        unit = " min" if metric == "minutes" else ""
         return Board(
             metric=metric,
             period=period,
             standings=[
-                Standing(r.rank, r.member_id, r.display_name, float(r.value), f"{r.value}{unit}")
+                Standing(
+                    r.rank,
+                    r.member_id,
+                    r.display_name,
+                    float(r.value),
+                    shown_value(metric, r.value) + unit,
+                )
                 for r in ranked
             ],
             members=ranked[0].members if ranked else 0,

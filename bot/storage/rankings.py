@@ -1,4 +1,5 @@
-"""Leaderboards ranked by the database: a team's conversations or minutes per member."""
+"""Leaderboards ranked by the database: a team's conversations, minutes, meetings booked, deals
+won or revenue per member (outcomes: live rows only, dated inside the team's view of them)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, Subquery, and_, func, select
+from sqlalchemy import Date, Integer, Select, Subquery, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Checkin, Member, TeamMembership
+from bot.storage.models import Checkin, Member, Outcome, TeamMembership
 from bot.storage.sql import in_team_history, param
 
 
@@ -34,11 +35,28 @@ def ranked_membership() -> Any:
     )
 
 
+# What an outcome board sums: (the kind of row, its column).
+OUTCOME_METRICS = {
+    "meetings": ("meeting", "quantity"),
+    "deals": ("won", "quantity"),
+    "revenue": ("won", "amount"),
+}
+
+
 def ranked_members(metric: str) -> Subquery:
     """One row per ranked member of the team: rank (ties share), member_id, display_name and
-    value (their conversations or minutes in [start, end] that the team sees, 0 without)."""
-    column = Checkin.conversations if metric == "conversations" else Checkin.minutes
-    # Members first, then each one's check-ins in the period through the (member, date) index.
+    value (their conversations, minutes or outcomes in [start, end] that the team sees, 0
+    without)."""
+    if metric in OUTCOME_METRICS:
+        # Live outcome rows of one kind, dated inside the team's view of the member.
+        kind, column_name = OUTCOME_METRICS[metric]
+        table: Any = Outcome
+        column = getattr(Outcome, column_name)
+        rows_of = and_(Outcome.kind == kind, Outcome.voided_at.is_(None))
+    else:
+        table, rows_of = Checkin, true()
+        column = Checkin.conversations if metric == "conversations" else Checkin.minutes
+    # Members first, then each one's rows in the period through the (member, date) index.
     value = func.coalesce(func.sum(func.coalesce(column, 0)), 0)
     name = func.coalesce(func.nullif(Member.display_name, ""), Member.external_id)
     return (
@@ -51,11 +69,12 @@ def ranked_members(metric: str) -> Subquery:
         .select_from(TeamMembership)
         .join(Member, Member.id == TeamMembership.member_id)
         .outerjoin(
-            Checkin,
+            table,
             and_(
-                Checkin.member_id == Member.id,
-                Checkin.local_date.between(param("start", Date), param("end", Date)),
-                in_team_history(Checkin.local_date, TeamMembership.history_from),
+                table.member_id == Member.id,
+                rows_of,
+                table.local_date.between(param("start", Date), param("end", Date)),
+                in_team_history(table.local_date, TeamMembership.history_from),
             ),
         )
         .where(*ranked_membership().clauses)

@@ -1,0 +1,1 @@
+"""Outcomes: what members' activities produced, read, recorded, listed and corrected."""
