@@ -16,7 +16,7 @@ from bot.storage.models import Outcome
 from bot.storage.outcomes import OutcomeKind, outcome_history, record_outcome
 from bot.storage.people import find_member, find_membership, find_team
 from tests.stats_helpers import join
-from tests.support import facts
+from tests.support import facts, stored
 
 pytestmark = pytest.mark.both_databases
 
@@ -283,3 +283,45 @@ async def test_forget_me_deletes_outcomes_and_export_lists_them(
     async with database.transaction() as session:
         left = await session.scalar(select(func.count()).select_from(Outcome))
     assert left == 0
+
+
+async def test_an_outcome_typed_at_a_number_question_is_never_read_as_a_count(
+    bot: MemoryAdapter, database: Database
+) -> None:
+    await tracking(bot, "meetings deals")
+    await bot.say("checkin", user="omar")
+    early = await bot.say("booked 3 meetings with Initech", user="omar")
+    assert "Noted for today's outcomes: 3 meetings booked" in early[0].text
+    assert early[-1].title == "Conversations"  # the number question again, not a guess
+    await bot.say("7", user="omar")
+    await bot.say("lost Vandelay", user="omar")
+    unsure = await bot.say("won Umbrella 4000", user="omar")  # count or value? asked first
+    assert unsure[-1].kind == ReplyKind.CONFIRM
+    await bot.say("yes", user="omar")
+    await bot.say("55", user="omar")
+    saved = await bot.say("discovery call with Initech; follow-ups", user="omar")
+    assert saved[0].kind == ReplyKind.SUMMARY  # outcomes already answered: not asked again
+    shown = facts(saved)
+    assert shown["Conversations"].startswith("7") and shown["Minutes with buyers"].startswith("55")
+    assert live(await rows_of(database, "omar")) == [
+        ("meeting", 3, None, "Initech", "checkin"),
+        ("lost", 1, None, "Vandelay", "checkin"),
+        ("won", 1, 4_000, "Umbrella", "checkin"),
+    ]
+
+
+async def test_without_outcomes_tracked_an_outcome_at_a_number_question_is_kept_not_counted(
+    bot: MemoryAdapter, database: Database
+) -> None:
+    await bot.say("checkin", user="pia")
+    await bot.say("9", user="pia")
+    refused = await bot.say("signed Hooli 30k", user="pia")
+    assert refused[0].kind == ReplyKind.REASK
+    assert "not a count" in refused[0].text and refused[0].title == "Minutes with buyers"
+    await bot.say("40", user="pia")
+    saved = await bot.say("demo with Hooli", user="pia")
+    assert facts(saved)["Minutes with buyers"].startswith("40")
+    checkin = await stored(database, "pia", TODAY)
+    assert checkin is not None and checkin.minutes == 40
+    assert checkin.note is not None and "Hooli 30k" in checkin.note
+    assert await rows_of(database, "pia") == []

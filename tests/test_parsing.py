@@ -1202,3 +1202,22 @@ def test_a_checkin_message_never_loses_text(parts: list[str], separator: str) ->
         assert word in kept_words, (word, text, draft)
     for digits in re.findall(r"[0-9]+", numbers.clean_text(text)):
         assert digits in kept_words, (digits, text, draft)
+
+
+@pytest.mark.parametrize(
+    ("text", "conversations", "minutes", "kept"),
+    [
+        ("6 calls, 40 min, booked 2 meetings", 6, 40, "booked 2 meetings"),
+        ("booked 3 meetings; 9 calls; 1h", 9, 60, "booked 3 meetings"),
+        ("11 conversations\nwon Initech 20k\n95 minutes", 11, 95, "won Initech 20k"),
+        ("4 calls, lost Globex, 30 min", 4, 30, "lost Globex"),
+        ("signed 2 deals, 7 calls, 50m", 7, 50, "signed 2 deals"),
+    ],
+)
+def test_an_outcome_in_a_checkin_message_is_kept_never_counted(
+    text: str, conversations: int, minutes: int, kept: str
+) -> None:
+    draft = parse_checkin_message(text)
+    assert (draft.conversations, draft.minutes) == (conversations, minutes)
+    assert kept in draft.unplaced
+    assert not any(kept in activity for activity in draft.activities)

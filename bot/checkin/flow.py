@@ -50,6 +50,7 @@ from bot.outcomes.parsing import (
     describe_all,
     entries_from_json,
     entries_to_json,
+    opens_with_outcome_verb,
     read_outcomes,
 )
 from bot.outcomes.recording import (
@@ -182,7 +183,10 @@ async def advance(
 def kept_reply(kept: tuple[str, ...]) -> Reply:
     """Show back the parts of an answer that could not be placed."""
     parts = "; ".join(f"“{part[:80]}”" for part in kept[:5])
-    return Reply(f"I couldn't place {parts}, so I kept it in today's note.", kind=ReplyKind.INFO)
+    text = f"I couldn't place {parts}, so I kept it in today's note."
+    if any(opens_with_outcome_verb(part) for part in kept):
+        text += " Outcomes are recorded on their own: send one by itself, like `booked 2 meetings`."
+    return Reply(text, kind=ReplyKind.INFO)
 
 
 def ask(ctx: Context, step: str, day: date, draft: Draft) -> Reply:
@@ -239,6 +243,8 @@ async def on_answer(ctx: Context, state: ConversationState, text: str) -> list[R
         return await advance(ctx, day, keep_previous(draft, step), source="chat")
     if parsing.is_day_off(answer):
         return await mark_day_off(ctx, day, answer)
+    if step in ("conversations", "minutes", "activities") and opens_with_outcome_verb(answer):
+        return await outcome_said_early(ctx, state, draft, answer)
     if step in ("conversations", "minutes"):
         reading = parsing.read_checkin(answer, first=step)
         if reading.placed() > 1 or (reading.placed() and reading.unplaced):
@@ -267,6 +273,40 @@ async def on_answer(ctx: Context, state: ConversationState, text: str) -> list[R
     if step == "activities" and parsing.is_list_line(answer):
         draft = replace(draft, collecting=len(draft.activities or ()) < parsing.MAX_ACTIVITIES)
     return await advance(ctx, day, draft, source="chat")
+
+
+async def outcome_said_early(
+    ctx: Context, state: ConversationState, draft: Draft, answer: str
+) -> list[Reply]:
+    """`booked 2 meetings` or `won Acme 12k` typed while Needle asks for a number: never read
+    as conversations or minutes. Where the team tracks outcomes it becomes the answer to the
+    outcomes question (added to what was said so far; asked to confirm where unsure), and the
+    open question is asked again;
+    elsewhere the member is told why it wasn't counted, and the text is kept in the note."""
+    day = state.local_date
+    if "outcomes" not in steps_for(ctx.team):
+        return await retry(
+            ctx,
+            state,
+            draft.with_note(answer),
+            "That reads like an outcome (booked, won or lost), not a count — I kept it in "
+            "today's note.",
+        )
+    try:
+        entries = read_outcomes(answer)
+        check_tracked(ctx.team, entries)
+    except OutcomeUnsure as unsure:
+        values = {"outcomes": [*(draft.outcomes or []), *entries_to_json(unsure.entries)]}
+        pending = {"question": str(unsure), "values": values}
+        return await advance(ctx, day, replace(draft, pending=pending), source="chat")
+    except OutcomeError as err:
+        return await retry(ctx, state, draft.with_note(answer), str(err))
+    outcomes = [*(draft.outcomes or []), *entries_to_json(entries)]
+    noted = Reply(f"Noted for today's outcomes: {describe_all(entries)}.", kind=ReplyKind.INFO)
+    return [
+        noted,
+        *await advance(ctx, day, replace(draft, outcomes=outcomes), source="chat"),
+    ]
 
 
 async def settle(ctx: Context, day: date, draft: Draft, *, confirmed: bool) -> list[Reply]:

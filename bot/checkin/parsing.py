@@ -94,6 +94,7 @@ from bot.checkin.numbers import (
     tally_quantities,
     unclear_numbers,
 )
+from bot.outcomes.parsing import opens_with_outcome_verb
 
 __all__ = [
     "MAX_ACTIVITIES",
@@ -320,6 +321,9 @@ def _has_digit(text: str) -> bool:
 
 def _read_piece(piece: str, builder: _DraftBuilder) -> bool:
     """Take numbers from one piece; return False when the piece is an activity instead."""
+    if opens_with_outcome_verb(piece):
+        builder.unplace(piece)  # "booked 2 meetings" is an outcome, never 2 conversations
+        return True
     unclear = unclear_numbers(piece)
     if any(u.kind in _GUESSABLE for u in unclear):
         builder.unplace(piece)  # "1O calls": asked for again, never read as 1

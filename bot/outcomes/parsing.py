@@ -177,6 +177,13 @@ def is_none_answer(text: str) -> bool:
     return " ".join(text.lower().strip(" .!").split()) in NONE_WORDS
 
 
+def opens_with_outcome_verb(text: str) -> bool:
+    """True when a message opens with an outcome verb (`booked …`, `won …`, `lost …`): it
+    says what the day produced, never how many conversations or minutes it held."""
+    words = text.lower().split()
+    return bool(words) and words[0].strip(_EDGE_PUNCT) in (MEETING_VERBS | WON_VERBS | LOST_VERBS)
+
+
 def starts_like_outcome(text: str) -> bool:
     """True when a message opens with an outcome verb or count-and-noun (`won …`,
     `booked …`, `lost …`, `2 meetings …`) or is a money figure alone (`12k`): what a
