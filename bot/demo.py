@@ -210,13 +210,13 @@ async def run_demo(settings: Settings, database_url: str) -> int:
             f"Demo team “Acme Sales”: {len(PERSONAS)} members, {WEEKS} weeks of check-ins "
             f"in {database_url}.\n"
         )
-        for line in ("leaderboard calls week", "stats month", "stats week @dev-patel"):
+        for line in ("leaderboard calls week", "stats month", "stats week @dev-patel", "returns"):
             print(f"$ needle {line}")
             console.show(await engine.handle(console.incoming(line)))
             print()
         print(
             f"Try it yourself: DATABASE_URL={database_url} needle chat --as '{ADMIN}'"
-            " (then `stats week`, `leaderboard minutes month`, `help`)."
+            " (then `stats week`, `returns team`, `leaderboard minutes month`, `help`)."
         )
     finally:
         await database.dispose()

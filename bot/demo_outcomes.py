@@ -30,10 +30,10 @@ from bot.storage.returns import member_return_days
 
 # The chance that a day with an activity naming one of these words brings a meeting within
 # three days; the best word of the day counts.
-MEETING_ODDS = (("demo", 0.6), ("discovery", 0.5), ("prospecting", 0.35), ("referral", 0.3))
-OTHER_HIGH_ODDS = 0.12
-LOW_DAY_ODDS = 0.04
-DEAL_ODDS = (("proposal", 0.2), ("negotiation", 0.3))
+MEETING_ODDS = (("demo", 0.45), ("discovery", 0.35), ("referral", 0.2), ("prospecting", 0.15))
+OTHER_HIGH_ODDS = 0.08
+LOW_DAY_ODDS = 0.03
+DEAL_ODDS = (("proposal", 0.15), ("negotiation", 0.2))
 DEAL_VALUES = (6_000, 8_500, 12_000, 15_000, 24_000)
 ACCOUNTS = {"proposal": "Delta Foods", "negotiation": "Orion"}
 TARGETS = {"Ana Lima": (Metric.DEALS, 4), "Eli Cohen": (Metric.MEETINGS, 10)}
@@ -91,7 +91,7 @@ async def seed_outcomes(
 
 def _when(rng: random.Random, day: date, today: date) -> date:
     """A date on the day or within the two days after it, never after today."""
-    return min(day + timedelta(days=rng.choice((0, 0, 1, 2))), today)
+    return min(day + timedelta(days=rng.choice((0, 0, 1))), today)
 
 
 async def _outcomes_after(

@@ -148,6 +148,11 @@ def hours_text(minutes: int) -> str:
     return f"{hours}h" + (f" {rest:02d}m" if rest else "")
 
 
+def _was(followed: int, days: int) -> str:
+    """`1 of 6 days was`, `0 of 1 day was`, `4 of 7 days were`."""
+    return "was" if followed == 1 or days == 1 else "were"
+
+
 def _other_days(about: str) -> str:
     return "your other days" if about == "self" else "the other days"
 
@@ -158,7 +163,7 @@ def finding_line(finding: Finding, word: str, about: str) -> str:
     present, others = finding.present, finding.others
     return (
         f"After “{finding.name}”: {present.followed} of {plural(present.days, 'day')} "
-        f"{'was' if present.days == 1 else 'were'} followed by {word} within "
+        f"{_was(present.followed, present.days)} followed by {word} within "
         f"{FOLLOW_UP_DAYS} days, against {others.followed} of {others.days} on "
         f"{_other_days(about)}."
     )
@@ -238,7 +243,7 @@ def _no_outcomes_lines(view: ReturnsView) -> list[str]:
         return lines
     lines = [
         f"Only {result.baseline.followed} of {plural(result.baseline.days, 'check-in day')} "
-        f"{'was' if result.baseline.days == 1 else 'were'} followed by {view.word} within "
+        f"{_was(result.baseline.followed, result.baseline.days)} followed by {view.word} within "
         f"{FOLLOW_UP_DAYS} days — too few days to tell what generates returns yet "
         f"(Needle waits for {MIN_OUTCOME_DAYS})."
     ]
@@ -259,7 +264,8 @@ def returns_lines(view: ReturnsView) -> list[str]:
         return [*_no_outcomes_lines(view), "", *low_value_lines(view)]
     baseline = result.baseline
     lines = [
-        f"Baseline: {baseline.followed} of {plural(baseline.days, 'check-in day')} were "
+        f"Baseline: {baseline.followed} of {plural(baseline.days, 'check-in day')} "
+        f"{_was(baseline.followed, baseline.days)} "
         f"followed by {view.word} within {FOLLOW_UP_DAYS} days "
         f"({round(100 * baseline.followed / baseline.days)}%).",
         "",
