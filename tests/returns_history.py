@@ -33,11 +33,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from adapters.memory import MemoryAdapter
 from bot.storage.db import Database
 from bot.storage.outcomes import OutcomeKind, record_outcome, void_outcome
 from bot.storage.people import find_member, find_team
 from tests.conftest import START
-from tests.stats_helpers import seed
+from tests.stats_helpers import join, seed
 
 ANA_DAYS: dict[date, tuple[str, ...]] = {
     date(2026, 10, 29): ("demo calls", "admin 2h"),
@@ -106,3 +107,12 @@ async def seed_history(database: Database, team_id: str = "team-1") -> None:
             quantity=2,
         )
         await void_outcome(session, removed, now=START, by_member_id=ana.id)
+
+
+async def ana_and_ben(bot: MemoryAdapter, database: Database, *, lead: bool = False) -> None:
+    """Ana and Ben (and an admin, `lead`, when asked) known to Needle, with the history."""
+    if lead:
+        await join(bot, "lead", admin=True)
+    await join(bot, "ana")
+    await join(bot, "ben")
+    await seed_history(database)

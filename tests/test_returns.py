@@ -15,7 +15,7 @@ from bot.storage.db import Database
 from bot.storage.people import find_team
 from bot.storage.returns import ReturnDay
 from tests.conftest import START
-from tests.returns_history import seed_history, track_outcomes
+from tests.returns_history import ana_and_ben, track_outcomes
 from tests.stats_helpers import join, seed
 
 WED = date(2026, 11, 25)
@@ -73,9 +73,7 @@ def test_the_same_activity_twice_in_a_day_counts_one_day() -> None:
 async def test_a_reps_returns_against_a_hand_counted_history(
     bot: MemoryAdapter, database: Database
 ) -> None:
-    await join(bot, "ana")
-    await join(bot, "ben")
-    await seed_history(database)
+    await ana_and_ben(bot, database)
     reply = (await bot.command("returns", user="ana"))[0]
     assert reply.title == "What generates your returns — last 90 days (Fri 28 Aug – Wed 25 Nov)"
     lines = reply.text.splitlines()
@@ -114,9 +112,7 @@ async def test_a_reps_returns_against_a_hand_counted_history(
 async def test_a_rep_with_no_outcomes_is_told_how_to_record_them(
     bot: MemoryAdapter, database: Database
 ) -> None:
-    await join(bot, "ana")
-    await join(bot, "ben")
-    await seed_history(database)
+    await ana_and_ben(bot, database)
     text = (await bot.command("returns", user="ben"))[0].text
     assert text.startswith("No outcomes recorded in the last 90 days yet")
     assert "`booked 2 meetings`" in text and "`won Acme 12k`" in text
@@ -137,9 +133,7 @@ async def test_a_team_that_tracks_nothing_is_told_how_to_start(
 
 
 async def test_too_few_outcome_days_ranks_nothing(bot: MemoryAdapter, database: Database) -> None:
-    await join(bot, "ana")
-    await join(bot, "ben")
-    await seed_history(database)
+    await ana_and_ben(bot, database)
     # Meetings only: the won deal of 4 Nov no longer counts, so 2, 3 and 4 Nov are not
     # followed; 30 Oct, 11, 12 and 23 Nov are.
     await track_outcomes(database, "team-1", ["meetings"])
@@ -167,10 +161,7 @@ async def test_too_few_outcome_days_ranks_nothing(bot: MemoryAdapter, database: 
 async def test_leads_see_a_members_and_the_teams_returns_members_do_not(
     bot: MemoryAdapter, database: Database
 ) -> None:
-    await join(bot, "lead", admin=True)
-    await join(bot, "ana")
-    await join(bot, "ben")
-    await seed_history(database)
+    await ana_and_ben(bot, database, lead=True)
     refused = (await bot.command("returns", "@ana", user="ben", mentions=("ana",)))[0]
     assert refused.kind == "refusal" and "Only team admins" in refused.text
     refused = (await bot.command("returns", "team", user="ben"))[0]
@@ -201,9 +192,7 @@ async def test_leads_see_a_members_and_the_teams_returns_members_do_not(
 async def test_the_recap_says_what_came_before_outcomes_when_the_team_tracks_them(
     bot: MemoryAdapter, database: Database
 ) -> None:
-    await join(bot, "ana")
-    await join(bot, "ben")
-    await seed_history(database)
+    await ana_and_ben(bot, database)
     async with database.transaction() as session:
         team = await find_team(session, "memory", "team-1")
         assert team is not None

@@ -9,8 +9,7 @@ import re
 from bot.messages import Reply
 from bot.storage.db import Database
 from tests.dashboard_harness import Site, site
-from tests.returns_history import seed_history
-from tests.stats_helpers import join
+from tests.returns_history import ana_and_ben
 
 __all__ = ["site"]
 
@@ -38,10 +37,7 @@ def chat_lines(reply: Reply) -> list[str]:
 async def test_my_page_and_the_leads_team_page_show_what_returns_says(
     site: Site, database: Database
 ) -> None:
-    await join(site.bot, "lead", admin=True)
-    await join(site.bot, "ana")
-    await join(site.bot, "ben")
-    await seed_history(database)
+    await ana_and_ben(site.bot, database, lead=True)
     async with site.browser() as browser:
         team_path = await site.sign_in(browser, "ana")
         async with browser.get(team_path) as response:

@@ -28,7 +28,7 @@ from bot.profile import describe_date
 from bot.storage.activities import FOLLOW_UP_DAYS, recurring_low_values
 from bot.storage.models import Member, Team
 from bot.storage.outcomes import OutcomeTotals, outcome_totals
-from bot.storage.returns import member_return_days, team_return_days
+from bot.storage.returns import ReturnDay, member_return_days, team_return_days
 from bot.storage.roster import active_members
 from bot.words import plural
 
@@ -83,24 +83,16 @@ async def member_returns(
     start, last_day = window_of(today)
     if history_from is not None:
         start = max(start, history_from)
-    kinds, word = outcome_kinds(team.outcomes or [])
-    days = await member_return_days(session, member.id, start, last_day, kinds)
-    totals = await outcome_totals(session, [member.id], start, today)
-    delegate = merged(
-        await recurring_low_values(
-            session, start, last_day, member_id=member.id, at_least=DELEGATE_AT_LEAST, limit=50
-        )
-    )
+    kinds, _ = outcome_kinds(team.outcomes or [])
     name = member.display_name or member.external_id
     whose = "your" if about_self else f"{name}’s"
-    return ReturnsView(
-        title=f"What generates {whose} returns — last {WINDOW_DAYS} days "
-        f"({describe_date(start)} – {describe_date(today)})",
-        result=analyse(days),
-        outcomes=_returns_count(totals, kinds),
-        delegate=delegate,
-        tracked=bool(team.outcomes),
-        word=word,
+    return await _view(
+        session,
+        team,
+        title=f"What generates {whose} returns",
+        span=(start, last_day, today),
+        days=await member_return_days(session, member.id, start, last_day, kinds),
+        member_ids=[member.id],
         about="self" if about_self else "member",
     )
 
@@ -109,24 +101,46 @@ async def team_returns(session: AsyncSession, team: Team, today: date) -> Return
     """What generates the team's returns: every active member's check-in days the team sees,
     each against the member's own outcomes, counted together."""
     start, last_day = window_of(today)
+    kinds, _ = outcome_kinds(team.outcomes or [])
+    return await _view(
+        session,
+        team,
+        title=f"What generates returns for {team.name or team.external_id}",
+        span=(start, last_day, today),
+        days=await team_return_days(session, team.id, start, last_day, kinds),
+        member_ids=[m.id for m in await active_members(session, team.id)],
+        about="team",
+    )
+
+
+async def _view(
+    session: AsyncSession,
+    team: Team,
+    *,
+    title: str,
+    span: tuple[date, date, date],
+    days: list[ReturnDay],
+    member_ids: list[int],
+    about: str,
+) -> ReturnsView:
+    """The analysis of `days` with the outcome count and the candidates to delegate of
+    `member_ids` (a member, or the team) over `span` (first day, last check-in day, today)."""
+    start, last_day, today = span
     kinds, word = outcome_kinds(team.outcomes or [])
-    days = await team_return_days(session, team.id, start, last_day, kinds)
-    members = [m.id for m in await active_members(session, team.id)]
-    totals = await outcome_totals(session, members, start, today)
-    delegate = merged(
-        await recurring_low_values(
-            session, start, last_day, team_id=team.id, at_least=DELEGATE_AT_LEAST, limit=50
-        )
+    totals = await outcome_totals(session, member_ids, start, today)
+    who = {"team_id": team.id} if about == "team" else {"member_id": member_ids[0]}
+    candidates = await recurring_low_values(
+        session, start, last_day, at_least=DELEGATE_AT_LEAST, limit=50, **who
     )
     return ReturnsView(
-        title=f"What generates returns for {team.name or team.external_id} — last "
-        f"{WINDOW_DAYS} days ({describe_date(start)} – {describe_date(today)})",
+        title=f"{title} — last {WINDOW_DAYS} days ({describe_date(start)} – "
+        f"{describe_date(today)})",
         result=analyse(days),
         outcomes=_returns_count(totals, kinds),
-        delegate=delegate,
+        delegate=merged(candidates),
         tracked=bool(team.outcomes),
         word=word,
-        about="team",
+        about=about,
     )
 
 
