@@ -70,6 +70,7 @@ def test_the_same_activity_twice_in_a_day_counts_one_day() -> None:
     assert (result.baseline.followed, result.baseline.days) == (1, 2)
 
 
+@pytest.mark.both_databases
 async def test_a_reps_returns_against_a_hand_counted_history(
     bot: MemoryAdapter, database: Database
 ) -> None:
@@ -158,6 +159,7 @@ async def test_too_few_outcome_days_ranks_nothing(bot: MemoryAdapter, database: 
     assert "After “" not in text and "More often" not in text
 
 
+@pytest.mark.both_databases
 async def test_leads_see_a_members_and_the_teams_returns_members_do_not(
     bot: MemoryAdapter, database: Database
 ) -> None:
