@@ -58,7 +58,7 @@ async def seed_outcomes(
 ) -> None:
     """Record the demo members' outcomes over the check-ins already seeded, and two targets;
     `members` are (user id, name) pairs."""
-    rng = random.Random(4242)
+    rng = random.Random(3)  # a draw where the story reads as it does in most teams
     now = clock.now()
     today = now.date()
     async with database.transaction() as session:
