@@ -19,6 +19,7 @@ from bot.clock import Clock, SystemClock
 from bot.coaching.classify import classify_activity
 from bot.commands import build_router
 from bot.config import Settings
+from bot.demo_outcomes import seed_outcomes
 from bot.engine import Engine
 from bot.storage.checkins import CheckinRecord, save_checkin
 from bot.storage.db import Database
@@ -41,7 +42,14 @@ HIGH = [
     "Referral meeting with Kai",
     "Pitch to Nimbus",
 ]
-LOW = ["Inbox", "Email cleanup", "Social media", "Admin", "Bookkeeping", "Formatting slides"]
+LOW = [
+    "Inbox 45 min",
+    "Email cleanup",
+    "Social media 30 min",
+    "Admin 1h",
+    "Bookkeeping 1h30",
+    "Formatting slides",
+]
 NEUTRAL = ["Team standup", "CRM updates", "Product training", "Pipeline review"]
 
 
@@ -129,7 +137,7 @@ def activities_for(rng: random.Random, conversations: int) -> list[str]:
 
 
 async def seed(database: Database, clock: Clock) -> None:
-    """Create the demo team and six weeks of check-ins."""
+    """Create the demo team, six weeks of check-ins, and the outcomes and targets after them."""
     rng = random.Random(2026)
     now = clock.now()
     async with database.transaction() as session:
@@ -176,6 +184,9 @@ async def seed(database: Database, clock: Clock) -> None:
                     ),
                     now=at,
                 )
+    await seed_outcomes(
+        database, clock, DEMO_PLATFORM, DEMO_TEAM, [(p.user_id, p.name) for p in PERSONAS]
+    )
 
 
 def remove_sqlite_files(path: Path) -> None:
@@ -199,13 +210,13 @@ async def run_demo(settings: Settings, database_url: str) -> int:
             f"Demo team “Acme Sales”: {len(PERSONAS)} members, {WEEKS} weeks of check-ins "
             f"in {database_url}.\n"
         )
-        for line in ("leaderboard calls week", "stats month", "stats week @dev-patel"):
+        for line in ("leaderboard calls week", "stats month", "stats week @dev-patel", "returns"):
             print(f"$ needle {line}")
             console.show(await engine.handle(console.incoming(line)))
             print()
         print(
             f"Try it yourself: DATABASE_URL={database_url} needle chat --as '{ADMIN}'"
-            " (then `stats week`, `leaderboard minutes month`, `help`)."
+            " (then `stats week`, `returns team`, `leaderboard minutes month`, `help`)."
         )
     finally:
         await database.dispose()

@@ -81,6 +81,7 @@ async def test_start_logs_in_and_syncs_one_needle_command_for_servers_and_dms(
         "log",
         "stats",
         "leaderboard",
+        "returns",
         "goal",
         "timezone",
         "schedule",

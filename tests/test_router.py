@@ -65,6 +65,7 @@ def test_build_router_lists_the_families_in_help_order() -> None:
         "outcomes",
         "stats",
         "leaderboard",
+        "returns",
         "team",
         "dashboard",
         "goal",

@@ -292,6 +292,19 @@ class NeedleCommands(app_commands.Group):
         """`leaderboard [calls|minutes|streak|goal] [today|week|month]`."""
         await self._run(interaction, "leaderboard", metric, period)
 
+    @app_commands.command(name="returns", description="What your meetings and wins follow")
+    @app_commands.describe(
+        member="Another member (admins only)", team="The whole team (admins only)"
+    )
+    async def returns(
+        self,
+        interaction: discord.Interaction[Any],
+        member: discord.User | None = None,
+        team: bool = False,
+    ) -> None:
+        """`returns [@member|team]`."""
+        await self._run(interaction, "returns", "team" if team else None, member)
+
     @app_commands.command(name="goal", description="Your personal daily minimum")
     @app_commands.describe(metric="Conversations or minutes", value="Per workday")
     async def goal(

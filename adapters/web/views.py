@@ -3,8 +3,9 @@
 Nothing here counts or ranks: the leaderboards come from `bot.stats.leaderboard.build_board`,
 the team's totals from `bot.stats.recap.team_minimum_facts`, a member's stats from
 `bot.stats.report.member_stats`/`stats_reply`, the lead's roll call from
-`bot.stats.team_today`, and periods from `bot.stats.periods` — what `leaderboard`, `stats`
-and `team today` say in chat is what the page says.
+`bot.stats.team_today`, the returns panels from `bot.outcomes.returns_report`, and periods
+from `bot.stats.periods` — what `leaderboard`, `stats`, `team today` and `returns` say in
+chat is what the page says.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Fact, Image, Reply
+from bot.outcomes.returns_report import member_returns, returns_reply, team_returns
 from bot.profile import Profile, describe_date
 from bot.stats.leaderboard import METRIC_TITLES, Board, build_board
 from bot.stats.periods import PERIOD_USAGE, PeriodError, parse_period
@@ -67,6 +69,7 @@ class TeamPage:
     totals: list[Fact]
     streak_leaders: Board
     team_today: Reply | None
+    returns: Reply | None = None  # `returns team`, for the team's admins and manager
 
 
 def team_name(team: Team) -> str:
@@ -111,6 +114,7 @@ async def team_page(
         totals=await team_minimum_facts(session, team, period, today),
         streak_leaders=leaders,
         team_today=(await team_today(session, team, now, default_timezone) if lead else None),
+        returns=(returns_reply(await team_returns(session, team, today)) if lead else None),
     )
 
 
@@ -122,6 +126,7 @@ class MemberPage:
     stats: Reply
     as_of: str
     chart: Callable[[], Image]
+    returns: Reply | None = None  # what `returns` says about the member
 
 
 async def member_page(
@@ -143,4 +148,7 @@ async def member_page(
         stats=stats_reply(stats, track_wins=team.track_wins, about_self=about_self),
         as_of=describe_date(today),
         chart=await stats_chart(session, stats, fmt="svg"),
+        returns=returns_reply(
+            await member_returns(session, team, member, today, about_self=about_self)
+        ),
     )

@@ -9,6 +9,8 @@ this module builds the message for the week Monday..`week_ending`.
 - The leaderboard and the shout-outs show only members who rank publicly.
 - Biggest improvement compares conversations with the same days of the week before; it is
   only given for a real improvement (more than zero).
+- For a team that tracks outcomes, one or two lines on what came before them over the last
+  90 days (`bot.outcomes.returns_report.recap_lines`), only when the counts allow it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Fact, Reply, ReplyKind, Visibility
+from bot.outcomes.returns_report import recap_lines as returns_recap_lines
 from bot.profile import parse_workday_digits, zone
 from bot.stats.leaderboard import board_lines, build_board, goal_days
 from bot.stats.periods import Period
@@ -91,6 +94,8 @@ async def weekly_recap(
             "week — "
             "worth delegating so more time goes to buyers."
         )
+    if team.outcomes:
+        lines += await returns_recap_lines(session, team, week_ending)
     workdays = workdays_between(period.start, period.end, parse_workday_digits(team.workdays))
     minimum = team.min_conversations * workdays
     title = f"Weekly recap — {team.name or team.external_id}, {span_text(period)}"

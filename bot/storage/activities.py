@@ -1,5 +1,11 @@
 """What members did: top activities before wins, recurring low-value activities (candidates
-to delegate) and a team's high-value share."""
+to delegate) and a team's high-value share.
+
+One definition of "followed by": a result (a win, an outcome) follows an activity when it falls
+on the activity's day or the `FOLLOW_UP_DAYS - 1` days after it (`followed_within`); one
+definition of a delegation candidate: a low-value activity named at least a few times in a span
+(`recurring_low_values`).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,13 @@ from sqlalchemy.orm import aliased
 
 from bot.storage.models import Activity, Checkin, TeamMembership
 from bot.storage.sql import add_days, as_int, epoch_days, in_team_history, param
+
+FOLLOW_UP_DAYS = 3  # the activity's day and the two after it
+
+
+def followed_within(day: Any, later: Any) -> Any:
+    """SQL: the date `later` falls on `day` or in the `FOLLOW_UP_DAYS - 1` days after it."""
+    return later.between(day, add_days(day, FOLLOW_UP_DAYS - 1))
 
 
 @cache
@@ -32,7 +45,7 @@ def _before_wins_statement() -> Select:
             .where(
                 won.member_id == Checkin.member_id,
                 won.wins > 0,
-                won.local_date.between(Checkin.local_date, add_days(Checkin.local_date, 2)),
+                followed_within(Checkin.local_date, won.local_date),
                 # As day numbers so the index serves the range just above, not this one.
                 epoch_days(won.local_date).between(epoch_days(start), epoch_days(end)),
             )
@@ -49,7 +62,7 @@ def _before_wins_values(member_id: int, start: date, end: date, limit: int) -> d
         "member_id": member_id,
         "win_start": start,
         "win_end": end,
-        "win_from": start - timedelta(days=2),
+        "win_from": start - timedelta(days=FOLLOW_UP_DAYS - 1),
         "win_limit": limit,
     }
 
@@ -67,7 +80,7 @@ def _recurring_statement(by_member: bool, by_team: bool) -> Select:
         .group_by(text)
         .having(func.count() >= param("low_at_least", Integer))
         .order_by(func.count().desc(), text)
-        .limit(1)
+        .limit(param("low_limit", Integer))
     )
     if by_member:
         query = query.where(Checkin.member_id == param("member_id"))
@@ -80,6 +93,32 @@ def _recurring_statement(by_member: bool, by_team: bool) -> Select:
     return query
 
 
+async def recurring_low_values(
+    session: AsyncSession,
+    start: date,
+    end: date,
+    *,
+    member_id: int | None = None,
+    team_id: int | None = None,
+    at_least: int = 2,
+    limit: int = 1,
+) -> list[tuple[str, int]]:
+    """The low-value activities named most often in [start, end] (each at least `at_least`
+    times), most named first: the candidates to delegate."""
+    statement = _recurring_statement(member_id is not None, team_id is not None)
+    values: dict[str, Any] = {
+        "low_start": start,
+        "low_end": end,
+        "low_at_least": at_least,
+        "low_limit": limit,
+    }
+    if member_id is not None:
+        values["member_id"] = member_id
+    if team_id is not None:
+        values["team_id"] = team_id
+    return [(str(text), int(times)) for text, times in await session.execute(statement, values)]
+
+
 async def recurring_low_value(
     session: AsyncSession,
     start: date,
@@ -90,14 +129,10 @@ async def recurring_low_value(
     at_least: int = 2,
 ) -> tuple[str, int] | None:
     """The low-value activity named most often in [start, end] (at least `at_least` times)."""
-    statement = _recurring_statement(member_id is not None, team_id is not None)
-    values: dict[str, Any] = {"low_start": start, "low_end": end, "low_at_least": at_least}
-    if member_id is not None:
-        values["member_id"] = member_id
-    if team_id is not None:
-        values["team_id"] = team_id
-    row = (await session.execute(statement, values)).first()
-    return (str(row[0]), int(row[1])) if row else None
+    found = await recurring_low_values(
+        session, start, end, member_id=member_id, team_id=team_id, at_least=at_least
+    )
+    return found[0] if found else None
 
 
 @cache
@@ -134,6 +169,7 @@ async def member_highlights(
         "low_start": delegate_between[0],
         "low_end": delegate_between[1],
         "low_at_least": delegate_at_least,
+        "low_limit": 1,
     }
     if wins_between is not None:
         values |= _before_wins_values(member_id, *wins_between, limit)
