@@ -1221,3 +1221,20 @@ def test_an_outcome_in_a_checkin_message_is_kept_never_counted(
     assert (draft.conversations, draft.minutes) == (conversations, minutes)
     assert kept in draft.unplaced
     assert not any(kept in activity for activity in draft.activities)
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes", "activity"),
+    [
+        ("7 calls, 80 min; CRM updates 45 min; proposal for Zeta", 80, "CRM updates 45 min"),
+        ("3 calls; expense reports 1.5 hours", None, "expense reports 1.5 hours"),
+        ("9 conversations\n2h talking\ninternal sync 30m", 120, "internal sync 30m"),
+        ("4 calls; 50 min; travel 3h", 50, "travel 3h"),
+    ],
+)
+def test_an_activitys_own_time_is_never_time_with_buyers(
+    text: str, minutes: int | None, activity: str
+) -> None:
+    draft = parse_checkin_message(text)
+    assert draft.minutes == minutes  # None: the minutes question is asked, nothing guessed
+    assert activity in draft.activities

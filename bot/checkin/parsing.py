@@ -289,8 +289,10 @@ def _leftovers(numeric: str, tally: Tally, piece: str, builder: _DraftBuilder) -
     """Place the words around a piece's counts and durations; False: the piece is an activity.
 
     Filler ("in", "and", "with buyers") belongs to the numbers; a side holding another number
-    is kept unplaced; one side of words is an activity ("5 calls 1h30 demo with Acme"). Words
-    on both sides mean the numbers sit inside an activity ("demo for 2 hours with Acme").
+    is kept unplaced; one side of words beside a count is an activity ("5 calls 1h30 demo with
+    Acme"). Words on both sides mean the numbers sit inside an activity ("demo for 2 hours with
+    Acme"), and so does a time with words and no count ("admin 2h", "CRM updates 45 min"): the
+    time an activity took, never time with buyers.
     """
     spans = sorted((q.start, q.end) for q in tally.counts + tally.times)
     sides, pos = [], 0
@@ -302,6 +304,8 @@ def _leftovers(numeric: str, tally: Tally, piece: str, builder: _DraftBuilder) -
     meaningful = [s for s in meaningful if set(bare_text(s).split()) - _NUMBER_FILLER]
     if len(meaningful) > 1 and not any(_has_digit(s) for s in meaningful):
         return False
+    if tally.times and not tally.counts and meaningful and not any(map(_has_digit, meaningful)):
+        return False  # "admin 2h": an activity and the time it took, not time with buyers
     for side in meaningful:
         words = side.split()
         while words and words[0] in _CONNECTORS:
