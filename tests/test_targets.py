@@ -72,6 +72,13 @@ async def rep_with_history(bot: MemoryAdapter, database: Database, user: str = "
     await record(database, user, OutcomeKind.WON, WON_ON)
 
 
+async def check_in(bot: MemoryAdapter, answer: str) -> list[Reply]:
+    """Today's check-in in one message, then `none` to the outcomes question."""
+    asked = await bot.say(answer)
+    assert "Any outcomes today" in asked[-1].text
+    return await bot.say("none")
+
+
 def text_of(replies: list[Reply]) -> str:
     """Every reply's text and facts, joined."""
     return "\n".join(
@@ -121,7 +128,7 @@ async def test_a_correction_changes_the_rate_and_a_checkin_today_ends_today(
     # ⌈144.5⌉ = 145; ⌈145 / 10⌉ = ⌈14.5⌉ = 15 a day; the rate 289/6 = 48.2 → "48".
     assert "1 deal per 48 conversations" in text
     assert "need 145 conversations: 15 a day for the 10 workdays left" in text
-    await bot.say("10 calls, 60 min; demo with Acme")
+    await check_in(bot, "10 calls, 60 min; demo with Acme")
     text = text_of(await bot.say("target"))
     # Today checked in: 30 days, 299 conversations; ⌈3 × 299 / 6⌉ = ⌈149.5⌉ = 150; today is
     # now a day so far, 9 workdays left: ⌈150 / 9⌉ = ⌈16.7⌉ = 17 a day.
@@ -192,7 +199,7 @@ async def test_the_targets_pace_is_the_minimum_everywhere_and_past_days_keep_the
     await bot.say("target deals 4")
     taken = text_of(await bot.press(Action.TARGET_MINIMUM, "yes"))
     assert "14 conversations today" in taken  # ⌈133 / 10⌉, as in the correction test
-    summary = text_of(await bot.say("10 calls, 60 min; demo with Acme"))
+    summary = text_of(await check_in(bot, "10 calls, 60 min; demo with Acme"))
     assert "10 / 14" in summary
     assert "4 conversations" in summary  # short of today's minimum
     home = text_of(await bot.say("home"))
@@ -220,7 +227,7 @@ async def test_the_targets_pace_is_the_minimum_everywhere_and_past_days_keep_the
     week = text_of(await bot.say("stats week"))
     # Monday (10 of 14) stays below the minimum it had: 0 of 1 workday at minimum.
     assert "0 of 1 workday" in week
-    await bot.say("6 calls, 60 min; demo with Beta")
+    await check_in(bot, "6 calls, 60 min; demo with Beta")
     week = text_of(await bot.say("stats week"))
     assert "1 of 2 workdays" in week  # Tuesday's 6 meets Tuesday's 5
 
