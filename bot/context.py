@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import Settings
 from bot.messages import Address, Incoming
+from bot.outcomes.targets import known_minimums
 from bot.profile import Profile
 from bot.storage.conversations import EndReason
 from bot.storage.models import ConversationState, Member, Team, TeamMembership
@@ -71,6 +72,9 @@ class Context:
     # not looked up because this team's window is already the narrowest, one day).
     backfill_elsewhere: int | None = None
     profile: Profile = field(init=False)
+    # The conversations minimums the member's target fixed for recent days and today
+    # (`load_target_minimums`).
+    target_minimums: dict[date, int] = field(default_factory=dict, init=False)
     # Run once the transaction is committed (telling adapters a person was forgotten).
     after_commit: list[Callable[[], None]] = field(default_factory=list, init=False)
 
@@ -83,7 +87,16 @@ class Context:
         if self.backfill_elsewhere is not None and profile.backfill_days > self.backfill_elsewhere:
             # Every team counts the member's check-ins: the narrowest window holds.
             profile = replace(profile, backfill_days=max(1, self.backfill_elsewhere))
-        self.profile = profile
+        self.profile = profile.with_target_minimums(self.target_minimums)
+
+    async def load_target_minimums(self) -> None:
+        """Read the minimums the member's target fixed for recent days (fixing today's the
+        first time it is needed), so every reply judges a day by the minimum that held on it
+        (`bot.outcomes.targets.known_minimums`)."""
+        self.target_minimums = await known_minimums(
+            self.session, self.member, self.profile, self.today, now=self.now
+        )
+        self.refresh_profile()
 
     @property
     def address(self) -> Address:

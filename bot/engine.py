@@ -256,7 +256,7 @@ class Engine:
             if team.backfill_days > 1
             else None
         )
-        return Context(
+        ctx = Context(
             session=session,
             services=self.services,
             incoming=incoming,
@@ -266,6 +266,8 @@ class Engine:
             now=now,
             backfill_elsewhere=backfill_elsewhere,
         )
+        await ctx.load_target_minimums()
+        return ctx
 
     async def _first_contact(
         self, session: AsyncSession, incoming: Incoming, now: datetime

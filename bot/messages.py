@@ -57,6 +57,7 @@ class Action(StrEnum):
     FORGET_CONFIRM = "forget_me.confirm"
     FORGET_CANCEL = "forget_me.cancel"
     MEMBER_PROFILE = "member.profile"  # not a button: the platform saw a changed profile
+    TARGET_MINIMUM = "target.minimum"  # value: "yes" or "no" to the target's daily minimum
 
 
 class FormId(StrEnum):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -88,6 +88,9 @@ class Profile:
     paused_until: date | None
     prompts_off: bool = False  # `schedule off`: no prompts or nudges, stats as usual
     backfill_days: int = 1  # the team's: how many days back a check-in may be filled in
+    # The conversations minimums the member's target set for given days (`DailyMinimum`), as
+    # far as they were read: `conversations_minimum` raises the personal minimum on those days.
+    target_minimums: tuple[tuple[date, int], ...] = ()
 
     @classmethod
     def of(cls, member: MemberSettings, team: Team, default_timezone: str = "UTC") -> Profile:
@@ -104,6 +107,19 @@ class Profile:
             prompts_off=bool(member.prompts_off),
             backfill_days=team.backfill_days or 1,
         )
+
+    def conversations_minimum(self, day: date) -> int:
+        """The conversations minimum that holds on `day`: the personal minimum, or the one the
+        member's target set for that day where higher (the SQL twin is
+        `bot.storage.streaks.day_conversations_minimum`)."""
+        fixed = max((n for d, n in self.target_minimums if d == day), default=0)
+        return max(self.min_conversations, fixed)
+
+    def with_target_minimums(self, fixed: dict[date, int]) -> Profile:
+        """This profile knowing the minimums the member's target fixed for some days."""
+        if not fixed and not self.target_minimums:
+            return self
+        return replace(self, target_minimums=tuple(sorted(fixed.items())))
 
     def local(self, instant: datetime) -> datetime:
         """An instant in the member's local time."""

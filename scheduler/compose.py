@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.coaching.nudges import daily_prompt
 from bot.messages import Address, Outgoing
+from bot.outcomes.targets import known_minimums
 from bot.profile import Profile
 from bot.storage.deliveries import CLAIMED, SENT, Claim, MemberRow, find_delivery
 from bot.storage.models import Member, Team
@@ -101,12 +102,22 @@ async def compose(sessions: Sessions, job: Job, clock: Callable[[], datetime]) -
     if kind == Kind.REMINDER:
         return await _reminder(sessions, job, member, profile, clock())
     if kind == Kind.ESCALATION:
-        return await _escalation(sessions, job, member, profile)
+        return await _escalation(sessions, job, member, profile, clock())
     if kind == Kind.MANAGER_NOTE:
-        return await _manager_note(sessions, job, member, profile)
+        return await _manager_note(sessions, job, member, profile, clock())
     if kind == Kind.PACE:
-        return await _pace(sessions, job, member, profile)
+        return await _pace(sessions, job, member, profile, clock())
     raise ValueError(f"unknown delivery kind {kind}")
+
+
+async def _with_target(
+    session: AsyncSession, member: Member, profile: Profile, day: date, now: datetime
+) -> Profile:
+    """`profile` knowing the minimums the member's target fixed for `day` and the days before
+    (fixing `day`'s the first time it is needed), as the engine's replies read them."""
+    return profile.with_target_minimums(
+        await known_minimums(session, member, profile, day, now=now)
+    )
 
 
 async def _attached(session: AsyncSession, member: MemberRow) -> Member:
@@ -145,6 +156,7 @@ async def _reminder(
             if now - prompted < nudge_after / 2:
                 # The prompt went out late (after downtime); a reminder now would crowd it.
                 return Skip("the prompt was sent late")
+        profile = await _with_target(session, member, profile, day, now)
         reply = await reminder(session, member, job.team, profile, day)
     return Message(Outgoing(member_address(member, job.team), reply), member.id)
 
@@ -158,7 +170,9 @@ async def _days_below(sessions: Sessions, job: Job, member: MemberRow, profile: 
         return await days_below_minimum(session, member.id, profile, through, team_id=job.team.id)
 
 
-async def _escalation(sessions: Sessions, job: Job, row: MemberRow, profile: Profile) -> Composed:
+async def _escalation(
+    sessions: Sessions, job: Job, row: MemberRow, profile: Profile, now: datetime
+) -> Composed:
     from bot.coaching.nudges import escalation
 
     needed = job.team.escalate_after_days
@@ -167,13 +181,16 @@ async def _escalation(sessions: Sessions, job: Job, row: MemberRow, profile: Pro
         return Skip(f"{days} workdays below minimum (nudge at {needed})")
     async with sessions() as session:
         member = await _attached(session, row)
+        profile = await _with_target(session, member, profile, job.work.local_date, now)
         to_member, _ = await escalation(
             session, member, job.team, profile, job.work.local_date, days
         )
     return Message(Outgoing(member_address(member, job.team), to_member), member.id)
 
 
-async def _manager_note(sessions: Sessions, job: Job, row: MemberRow, profile: Profile) -> Composed:
+async def _manager_note(
+    sessions: Sessions, job: Job, row: MemberRow, profile: Profile, now: datetime
+) -> Composed:
     from bot.coaching.nudges import escalation
 
     day = job.work.local_date
@@ -186,6 +203,7 @@ async def _manager_note(sessions: Sessions, job: Job, row: MemberRow, profile: P
     days = await _days_below(sessions, job, row, profile)
     async with sessions() as session:
         member = await _attached(session, row)
+        profile = await _with_target(session, member, profile, day, now)
         _, note = await escalation(session, member, job.team, profile, day, days)
         manager_id = job.team.manager_member_id
         manager = await get_member(session, manager_id) if manager_id is not None else None
@@ -196,13 +214,16 @@ async def _manager_note(sessions: Sessions, job: Job, row: MemberRow, profile: P
     return Message(Outgoing(member_address(manager, job.team), note), manager.id)
 
 
-async def _pace(sessions: Sessions, job: Job, row: MemberRow, profile: Profile) -> Composed:
+async def _pace(
+    sessions: Sessions, job: Job, row: MemberRow, profile: Profile, now: datetime
+) -> Composed:
     from bot.coaching.nudges import pace_check
 
     if job.checkin_status == "complete":
         return Skip("already checked in")
     async with sessions() as session:
         member = await _attached(session, row)
+        profile = await _with_target(session, member, profile, job.work.local_date, now)
         reply = await pace_check(session, member, job.team, profile, job.work.local_date)
     if reply is None:
         return Skip("on pace")

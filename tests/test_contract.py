@@ -179,6 +179,7 @@ def test_ids_on_the_wire_keep_their_values() -> None:
         "FORGET_CONFIRM": "forget_me.confirm",
         "FORGET_CANCEL": "forget_me.cancel",
         "MEMBER_PROFILE": "member.profile",
+        "TARGET_MINIMUM": "target.minimum",
     }
     assert {f.name: f.value for f in FormId} == {
         "CHECKIN": "checkin.form",

@@ -69,6 +69,8 @@ def test_build_router_lists_the_families_in_help_order() -> None:
         "team",
         "dashboard",
         "goal",
+        "funnel",
+        "target",
         "help",
         "timezone",
         "schedule",

@@ -36,7 +36,10 @@ async def confirmation(ctx: Context, checkin: Checkin) -> list[Reply]:
     classes = [a.classification for a in checkin.activities]
     share = high_value_share(classes)  # type: ignore[arg-type]
     facts = [
-        Fact("Conversations", against(checkin.conversations, profile.min_conversations)),
+        Fact(
+            "Conversations",
+            against(checkin.conversations, profile.conversations_minimum(checkin.local_date)),
+        ),
         Fact("Minutes with buyers", against(checkin.minutes, profile.min_minutes)),
         Fact("Streak", plural(streaks.current, "workday")),
     ]
@@ -85,7 +88,8 @@ async def headline_for(ctx: Context, checkin: Checkin, streaks: Streaks) -> str:
         f"{plural(conversations, 'conversation')} and {plural(minutes, 'minute')} "
         "talking with buyers"
     )
-    if conversations < profile.min_conversations or minutes < profile.min_minutes:
+    minimum = profile.conversations_minimum(checkin.local_date)
+    if conversations < minimum or minutes < profile.min_minutes:
         return f"{numbers}."
     day = checkin.local_date
     marks = await recent_days(

@@ -29,16 +29,16 @@ def gap_text(checkin: Checkin, profile: Profile) -> str | None:
     gaps = []
     conversations = checkin.conversations or 0
     minutes = checkin.minutes or 0
-    if conversations < profile.min_conversations:
-        short = profile.min_conversations - conversations
-        gaps.append(plural(short, "conversation"))
+    minimum = profile.conversations_minimum(checkin.local_date)
+    if conversations < minimum:
+        gaps.append(plural(minimum - conversations, "conversation"))
     if minutes < profile.min_minutes:
         gaps.append(plural(profile.min_minutes - minutes, "minute"))
     if not gaps:
         return None
     return (
         f"{' and '.join(gaps)} short of your minimum "
-        f"({plural(profile.min_conversations, 'conversation')}, "
+        f"({plural(minimum, 'conversation')}, "
         f"{plural(profile.min_minutes, 'minute')})"
     )
 
@@ -118,7 +118,9 @@ async def suggestion(ctx: Context, checkin: Checkin) -> str:
             "None of today's top three was time with buyers. Put a call block in "
             f"{tomorrow}'s top three — the first hour, before anything else."
         )
-    conversations_short = (checkin.conversations or 0) < profile.min_conversations
+    conversations_short = (checkin.conversations or 0) < profile.conversations_minimum(
+        checkin.local_date
+    )
     minutes_short = (checkin.minutes or 0) < profile.min_minutes
     if conversations_short and not minutes_short:
         return (

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checkin.questions import question
 from bot.messages import Action, Choice, Reply, ReplyKind
+from bot.outcomes.targets import target_plan, to_go_text
 from bot.profile import Profile
 from bot.stats.sofar import pause_covers
 from bot.storage.checkins import get_checkin
@@ -117,7 +118,19 @@ async def reminder(
         text += " " + pick(STREAK_LINES, local_date).format(
             streak=streaks.current, workdays=plural(streaks.current, "workday")
         )
+    to_go = await month_to_go(session, member.id, profile, local_date)
+    if to_go:
+        text += f" This month: {to_go}"
     return Reply(text, kind=ReplyKind.REMINDER, choices=checkin_choices(local_date))
+
+
+async def month_to_go(
+    session: AsyncSession, member_id: int, profile: Profile, local_date: date
+) -> str | None:
+    """What the member's target still asks this month, in conversations a day (None: no
+    target, or no rate to speak of yet)."""
+    plan = await target_plan(session, member_id, profile, local_date)
+    return to_go_text(plan) if plan is not None else None
 
 
 async def days_below_minimum(
@@ -190,9 +203,12 @@ async def escalation(
     name = first_name(member)
     text = pick(ESCALATIONS, local_date).format(name=name, workdays=plural(days_below, "workday"))
     text += (
-        f" Your minimum is {plural(profile.min_conversations, 'conversation')} and "
+        f" Your minimum is {plural(profile.conversations_minimum(local_date), 'conversation')} and "
         f"{plural(profile.min_minutes, 'minute')} a workday."
     )
+    to_go = await month_to_go(session, member.id, profile, local_date)
+    if to_go:
+        text += f" This month: {to_go}"
     to_member = Reply(text, kind=ReplyKind.ESCALATION, choices=checkin_choices(local_date))
     manager_id = team.manager_member_id
     if manager_id is None or manager_id == member.id:
@@ -204,7 +220,7 @@ async def escalation(
     full_name = member.display_name or name
     note = Reply(
         f"{full_name} has been below their minimum "
-        f"({plural(profile.min_conversations, 'conversation')}, "
+        f"({plural(profile.conversations_minimum(local_date), 'conversation')}, "
         f"{plural(profile.min_minutes, 'minute')}) for {plural(days_below, 'workday')} in a row. "
         "A short, friendly "
         "word from you could help — Needle has already sent them a nudge.",
@@ -223,11 +239,12 @@ async def pace_check(
         return None
     conversations = (checkin.conversations or 0) if checkin else 0
     minutes = (checkin.minutes or 0) if checkin else 0
-    half_behind = conversations * 2 < profile.min_conversations or minutes * 2 < profile.min_minutes
+    minimum = profile.conversations_minimum(local_date)
+    half_behind = conversations * 2 < minimum or minutes * 2 < profile.min_minutes
     if not half_behind:
         return None
     standing = (
-        f"{conversations} of {plural(profile.min_conversations, 'conversation')}, "
+        f"{conversations} of {plural(minimum, 'conversation')}, "
         f"{minutes} of {plural(profile.min_minutes, 'minute')} so far today."
     )
     tips = (
@@ -235,4 +252,6 @@ async def pace_check(
         "An hour of calls this afternoon closes most of the gap.",
         "Log as you go with `log 2 calls 25m`.",
     )
-    return Reply(f"{standing} {pick(tips, local_date)}", kind=ReplyKind.PACE, title="Pace check")
+    to_go = await month_to_go(session, member.id, profile, local_date)
+    tip = f"This month: {to_go}" if to_go else pick(tips, local_date)
+    return Reply(f"{standing} {tip}", kind=ReplyKind.PACE, title="Pace check")

@@ -18,6 +18,7 @@ from bot.commands import (
     returns,
     smalltalk,
     stats,
+    targets,
     team,
 )
 from bot.router import Router
@@ -31,6 +32,7 @@ FAMILIES = (
     team,
     dashboard,
     coaching,
+    targets,
     basics,
     data,
     admin,

@@ -292,7 +292,8 @@ async def log_command(ctx: Context, args: str) -> list[Reply]:
     when = "Today" if day == ctx.today else describe_date(day, ctx.today).capitalize()
     return [
         Reply(
-            f"Logged. {when} so far: {against(saved.conversations, ctx.profile.min_conversations)}"
+            f"Logged. {when} so far: "
+            f"{against(saved.conversations, ctx.profile.conversations_minimum(day))}"
             f" conversations, {against(saved.minutes, ctx.profile.min_minutes)} minutes.",
             kind=ReplyKind.LOGGED,
         )

@@ -26,7 +26,7 @@ def register(router: Router) -> None:
         goal_command,
         usage="goal calls 8 | goal minutes 90",
         summary="your personal daily minimum (at or above the team's)",
-        aliases=("goals", "minimum", "target"),
+        aliases=("goals", "minimum"),
     )
 
 

@@ -99,7 +99,9 @@ def settings_facts(ctx: Context) -> tuple[Fact, ...]:
         ),
         Fact(
             "Daily minimum",
-            f"{plural(profile.min_conversations, 'conversation')}, "
+            f"{plural(profile.conversations_minimum(ctx.today), 'conversation')}"
+            + (" today (your target's pace)" if ctx.today in ctx.target_minimums else "")
+            + ", "
             f"{plural(profile.min_minutes, 'minute')}",
         ),
     ]

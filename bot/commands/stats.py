@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.commands.targets import target_board
 from bot.context import Context
 from bot.messages import Reply, ReplyKind
 from bot.profile import Profile
@@ -45,7 +46,7 @@ def register(router: Router) -> None:
         "leaderboard",
         leaderboard_command,
         usage=(
-            "leaderboard [calls|minutes|streak|goal|meetings|deals|revenue] "
+            "leaderboard [calls|minutes|streak|goal|meetings|deals|revenue|target] "
             "[today|week|month|last week|quarter|…]"
         ),
         summary="your team's ranking",
@@ -134,6 +135,8 @@ async def stats_command(ctx: Context, args: str) -> list[Reply]:
 
 async def leaderboard_command(ctx: Context, args: str) -> list[Reply]:
     """The team's leaderboard, shareable in the channel."""
+    if args.lower().split()[:1] in (["target"], ["targets"]):
+        return await target_board(ctx)
     metric = "calls"
     try:
         named, rest = parse_period(args.lower().split(), ctx.today)

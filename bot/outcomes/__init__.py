@@ -1,2 +1,3 @@
-"""Outcomes: what members' activities produced, read, recorded, listed and corrected, and
-which activities came before them (returns)."""
+"""Outcomes: meetings booked and deals won or lost — read, recorded, listed and corrected —
+the funnel they make with conversations, the monthly targets built on it, and which activities
+came before them (returns)."""

@@ -194,6 +194,14 @@ def span_text(period: Period) -> str:
     return f"{describe_date(period.start)} – {describe_date(period.end)}"
 
 
+def target_minimum_note(profile: Profile, day: date) -> str:
+    """`; 7 conversations on 26 Nov, your target's pace` when the target raised that day's."""
+    minimum = profile.conversations_minimum(day)
+    if minimum <= profile.min_conversations:
+        return ""
+    return f"; {plural(minimum, 'conversation')} on {describe_date(day)}, your target's pace"
+
+
 def stats_reply(stats: MemberStats, *, track_wins: bool, about_self: bool) -> Reply:
     """The stats as a one-screen text reply (the chart is attached separately)."""
     totals, previous, period = stats.totals, stats.previous, stats.period
@@ -236,7 +244,8 @@ def stats_reply(stats: MemberStats, *, track_wins: bool, about_self: bool) -> Re
     facts.append(
         Fact(
             "Minimum",
-            f"{plural(profile.min_conversations, 'conversation')}, {profile.min_minutes} min",
+            f"{plural(profile.min_conversations, 'conversation')}, {profile.min_minutes} min"
+            + target_minimum_note(profile, period.end),
         )
     )
     lines = []

@@ -407,3 +407,22 @@ class Target(Base):
     amount: Mapped[int] = mapped_column(Integer)  # per month; 0 clears the target
     starts_on: Mapped[date] = mapped_column(Date)  # the first day of the month it applies from
     set_at: Mapped[datetime]
+
+
+class DailyMinimum(Base):
+    """The conversations minimum a member's target set for one of their local dates.
+
+    Written once, the first time Needle works out that day's minimum for a member who took
+    their target's pace as their minimum (`Member.minimum_from_target`), and never changed:
+    each day is judged by the minimum that held on it, so a target recomputed later never
+    rewrites whether an earlier day was at the minimum.
+    """
+
+    __tablename__ = "daily_minimums"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    conversations: Mapped[int] = mapped_column(Integer)
+    set_at: Mapped[datetime]

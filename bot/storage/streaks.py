@@ -6,7 +6,8 @@ In the member's own local dates (docs/behaviour.md, Minimums and Streaks):
   nor breaks.
 - A day *meets the minimum* (`meets_minimum`) when it is not a day off and both its
   conversations and its minutes are at or above the member's personal minimum (their goal
-  where set, never below the team's minimum: `personal_minimum`); a missing number counts as
+  where set, never below the team's minimum: `personal_minimum`), raised on the days for which
+  their target set a higher one (`day_conversations_minimum`); a missing number counts as
   zero.
 - A day off (`off`, `vacation`, …) neither counts nor breaks.
 - A workday below the minimum, or a workday with no check-in at all, breaks the streak.
@@ -52,7 +53,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Checkin, Member, Team, TeamMembership
+from bot.storage.models import Checkin, DailyMinimum, Member, Team, TeamMembership
 from bot.storage.sql import EPOCH, as_date, as_int, epoch_days, in_team_history, param
 
 # --------------------------------------------------------------------------------------------
@@ -97,11 +98,26 @@ def personal_minimum(goal: Any, team_minimum: Any) -> Any:
     return case((func.coalesce(goal, 0) > team_minimum, goal), else_=team_minimum)
 
 
+def day_conversations_minimum(min_conversations: Any) -> Any:
+    """SQL: the conversations minimum of the check-in's day: the member's personal minimum, or
+    the minimum their target set for that day (`DailyMinimum`) where that is higher."""
+    fixed = (
+        select(DailyMinimum.conversations)
+        .where(
+            DailyMinimum.member_id == Checkin.member_id,
+            DailyMinimum.local_date == Checkin.local_date,
+        )
+        .scalar_subquery()
+    )
+    return case((func.coalesce(fixed, 0) > min_conversations, fixed), else_=min_conversations)
+
+
 def meets_minimum(min_conversations: Any, min_minutes: Any) -> Any:
-    """SQL: the check-in is not a day off and both its numbers reach the minimums."""
+    """SQL: the check-in is not a day off and both its numbers reach the minimums of its day
+    (`min_conversations` raised by the day's target minimum, `day_conversations_minimum`)."""
     return and_(
         Checkin.status != "day_off",
-        func.coalesce(Checkin.conversations, 0) >= min_conversations,
+        func.coalesce(Checkin.conversations, 0) >= day_conversations_minimum(min_conversations),
         func.coalesce(Checkin.minutes, 0) >= min_minutes,
     )
 
