@@ -204,6 +204,13 @@ async def test_the_targets_pace_is_the_minimum_everywhere_and_past_days_keep_the
     assert "4 conversations" in summary  # short of today's minimum
     home = text_of(await bot.say("home"))
     assert "14 conversations today (your target's pace)" in home
+    # A lead sees Ana's day against the same minimum: the roll call and `stats @ana`.
+    roll_call = text_of(await bot.command("team", "today", user="lead", is_admin=True))
+    assert "10 / 14 conversations" in roll_call
+    about_ana = text_of(
+        await bot.command("stats", "@ana", user="lead", is_admin=True, mentions=("ana",))
+    )
+    assert "14 conversations on" in about_ana and "their target's pace" in about_ana
     # Tuesday: two deals won on Monday evening change Tuesday's pace, not Monday's minimum.
     await record(database, "ana", OutcomeKind.WON, [date(2026, 11, 16)] * 2)
     clock.set(MON_16 + timedelta(days=1))

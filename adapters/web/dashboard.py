@@ -31,6 +31,7 @@ from adapters.web.views import (
 )
 from bot.clock import Clock
 from bot.config import Settings
+from bot.outcomes.targets import profile_as_seen
 from bot.profile import Profile
 from bot.signin import SESSION_LIFETIME, SIGNIN_PATH, TV_PATH, Signer, issue, signer_for
 from bot.stats.leaderboard import build_board
@@ -189,7 +190,9 @@ class Dashboard:
         membership = await find_membership(session, grant.team_id, grant.member_id)
         if member is None or team is None or membership is None or not membership.active:
             return None
-        profile = Profile.of(member, team, self.settings.default_timezone)
+        profile = await profile_as_seen(
+            session, member, team, self.settings.default_timezone, self.clock.now()
+        )
         return Viewer(grant, member, team, profile)
 
     async def _signed_in(self, session: Any, request: web.Request) -> Viewer:
@@ -274,7 +277,9 @@ class Dashboard:
             profile = (
                 viewer.profile
                 if about_self
-                else Profile.of(target, viewer.team, self.settings.default_timezone)
+                else await profile_as_seen(
+                    session, target, viewer.team, self.settings.default_timezone, self.clock.now()
+                )
             )
             page = await member_page(
                 session,

@@ -25,7 +25,8 @@ from bot.checkin import parsing
 from bot.commands.stats import named_member
 from bot.context import Context
 from bot.messages import Reply, ReplyKind
-from bot.profile import MAX_BACKFILL_DAYS, Profile, describe_date
+from bot.outcomes.targets import profile_as_seen
+from bot.profile import MAX_BACKFILL_DAYS, describe_date
 from bot.storage.checkins import CheckinRecord, get_checkin, record_of, save_checkin
 from bot.storage.people import teams_of
 from bot.words import plural
@@ -101,7 +102,9 @@ async def fix_checkin(ctx: Context, rest: str) -> list[Reply]:
                 kind=ReplyKind.REFUSAL,
             )
         ]
-    profile = Profile.of(target, ctx.team, ctx.services.settings.default_timezone)
+    profile = await profile_as_seen(
+        ctx.session, target, ctx.team, ctx.services.settings.default_timezone, ctx.now
+    )
     today = profile.local_date(ctx.now)
     day = day_named(words[-3], today)
     if day is None:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from bot.commands.targets import target_board
 from bot.context import Context
 from bot.messages import Reply, ReplyKind
-from bot.profile import Profile
+from bot.outcomes.targets import profile_as_seen
 from bot.router import Router
 from bot.stats.leaderboard import METRICS, OUTCOME_BOARDS, board_reply, build_board
 from bot.stats.periods import PERIOD_USAGE, PeriodError, parse_period
@@ -114,7 +114,9 @@ async def stats_command(ctx: Context, args: str) -> list[Reply]:
     profile = (
         ctx.profile
         if about_self
-        else Profile.of(member, ctx.team, ctx.services.settings.default_timezone)
+        else await profile_as_seen(
+            ctx.session, member, ctx.team, ctx.services.settings.default_timezone, ctx.now
+        )
     )
     today = profile.local_date(ctx.now)
     # The team sees another member's check-ins from the day they joined it; oneself, all.

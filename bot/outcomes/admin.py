@@ -17,7 +17,7 @@ from bot.commands.stats import named_member
 from bot.context import Context
 from bot.messages import Reply, ReplyKind
 from bot.outcomes.recording import tracked
-from bot.profile import Profile
+from bot.outcomes.targets import profile_as_seen
 from bot.storage.outcomes import Metric
 from bot.storage.people import teams_of
 
@@ -109,6 +109,8 @@ async def member_outcomes(ctx: Context, text: str) -> list[Reply]:
                 kind=ReplyKind.REFUSAL,
             )
         ]
-    profile = Profile.of(target, ctx.team, ctx.services.settings.default_timezone)
+    profile = await profile_as_seen(
+        ctx.session, target, ctx.team, ctx.services.settings.default_timezone, ctx.now
+    )
     today = profile.local_date(ctx.now)
     return await manage(ctx, target, today, args, prefix=f"admin outcomes {mention}")

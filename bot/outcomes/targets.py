@@ -35,7 +35,7 @@ from bot.storage.funnel import (
     target_minimum,
     target_minimums,
 )
-from bot.storage.models import Member
+from bot.storage.models import Member, Team
 from bot.storage.outcomes import MonthlyTarget, outcome_totals, target_for_month
 from bot.words import plural
 
@@ -175,6 +175,16 @@ async def known_minimums(
         if minimum is not None:
             fixed[today] = minimum
     return fixed
+
+
+async def profile_as_seen(
+    session: AsyncSession, member: Member, team: Team, default_timezone: str, now: datetime
+) -> Profile:
+    """A member's profile as any view judges their days (their own replies, a lead's `stats
+    @member`, the dashboard): with the minimums their target fixed for recent days and today."""
+    profile = Profile.of(member, team, default_timezone)
+    fixed = await known_minimums(session, member, profile, profile.local_date(now), now=now)
+    return profile.with_target_minimums(fixed)
 
 
 def to_go_text(plan: TargetPlan) -> str | None:

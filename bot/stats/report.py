@@ -194,12 +194,12 @@ def span_text(period: Period) -> str:
     return f"{describe_date(period.start)} – {describe_date(period.end)}"
 
 
-def target_minimum_note(profile: Profile, day: date) -> str:
+def target_minimum_note(profile: Profile, day: date, whose: str = "your") -> str:
     """`; 7 conversations on 26 Nov, your target's pace` when the target raised that day's."""
     minimum = profile.conversations_minimum(day)
     if minimum <= profile.min_conversations:
         return ""
-    return f"; {plural(minimum, 'conversation')} on {describe_date(day)}, your target's pace"
+    return f"; {plural(minimum, 'conversation')} on {describe_date(day)}, {whose} target's pace"
 
 
 def stats_reply(stats: MemberStats, *, track_wins: bool, about_self: bool) -> Reply:
@@ -245,7 +245,7 @@ def stats_reply(stats: MemberStats, *, track_wins: bool, about_self: bool) -> Re
         Fact(
             "Minimum",
             f"{plural(profile.min_conversations, 'conversation')}, {profile.min_minutes} min"
-            + target_minimum_note(profile, period.end),
+            + target_minimum_note(profile, period.end, "your" if about_self else "their"),
         )
     )
     lines = []

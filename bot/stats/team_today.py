@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checkin.summary import against
 from bot.messages import Fact, Reply, ReplyKind
+from bot.outcomes.targets import day_minimum
 from bot.profile import Profile, describe_date
 from bot.storage.models import Checkin, Member, Team
 from bot.storage.roster import active_members, checkins_on
@@ -51,10 +52,8 @@ def roll_call_of(
         return RollCall("Day off", name, f"{name}{reason}")
     if checkin is not None:
         partial = " (partial)" if checkin.status == "partial" else ""
-        numbers = (
-            f"{against(checkin.conversations, profile.min_conversations)} conversations, "
-            f"{against(checkin.minutes, profile.min_minutes)} min"
-        )
+        calls = against(checkin.conversations, profile.conversations_minimum(today))
+        numbers = f"{calls} conversations, {against(checkin.minutes, profile.min_minutes)} min"
         return RollCall("Checked in", name, f"{name} — {numbers}{partial}")
     if profile.is_paused(today):
         until = describe_date(profile.paused_until) if profile.paused_until else ""
@@ -77,6 +76,10 @@ async def team_today(
     members = await active_members(session, team.id)
     profiles = {m.id: Profile.of(m, team, default_timezone) for m in members}
     days = {m.id: profiles[m.id].local_date(now) for m in members}
+    for m in members:  # today's minimum of those who follow their target's pace
+        fixed = await day_minimum(session, m, profiles[m.id], days[m.id], now=now)
+        if fixed is not None:
+            profiles[m.id] = profiles[m.id].with_target_minimums({days[m.id]: fixed})
     checkins = await checkins_on(session, days)
     calls = sorted(
         (roll_call_of(m, profiles[m.id], days[m.id], checkins.get(m.id), now) for m in members),
