@@ -276,6 +276,25 @@ async def test_leaderboard_by_share_of_own_target(
     assert "Not ranked: 1 member without a target this month." in board.text
 
 
+async def test_a_pace_out_of_reach_is_said_plainly_and_never_made_a_minimum(
+    bot: MemoryAdapter, database: Database, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))  # Thursday: 26, 27 and 30 Nov left
+    await rep_with_history(bot, database, user="kim")
+    text = text_of(await bot.say("target deals 9", user="kim"))
+    # 9 − 1 won in November = 8 to go; 90 days to 26 Nov: 29 check-in days, 265 conversations,
+    # 6 won: ⌈8 × 265 / 6⌉ = ⌈353.3⌉ = 354; ⌈354 / 3⌉ = 118 a day. Her usual day: ⌈265 / 29⌉
+    # = 10, and 118 > 2 × 10.
+    assert "need 354 conversations: 118 a day for the 3 workdays left" in text
+    assert "about 12 times your usual 10 conversations a day" in text
+    assert "out of reach" in text and "Make 118" not in text
+    refused = text_of(await bot.say("target yes", user="kim"))
+    assert "out of reach" in refused
+    async with database.transaction() as session:
+        member = await find_member(session, "memory", "kim")
+        assert member is not None and not member.minimum_from_target
+
+
 async def test_bad_target_input_gets_a_friendly_answer(
     bot: MemoryAdapter, database: Database, clock: FakeClock
 ) -> None:
@@ -327,4 +346,7 @@ def test_a_daily_pace_always_reaches_the_target(
     assert plan.daily * left >= plan.needed
     assert (plan.daily - 1) * left < plan.needed
     minimum = derived_minimum(plan, team_minimum)
-    assert minimum is not None and minimum >= team_minimum and minimum >= plan.daily
+    if plan.out_of_reach:  # more than twice the usual day: never a minimum
+        assert minimum is None and plan.daily > 2 * max(plan.usual, 1)
+    else:
+        assert minimum is not None and minimum >= team_minimum and minimum >= plan.daily

@@ -14,7 +14,7 @@ from datetime import date
 from bot.context import Context
 from bot.messages import Action, Choice, Reply, ReplyKind, Visibility
 from bot.outcomes.funnel import funnel_text, member_funnel, metric_amount
-from bot.outcomes.targets import TargetPlan, plan_text, target_plan
+from bot.outcomes.targets import TargetPlan, plan_text, reach_text, target_plan
 from bot.router import Router
 from bot.stats.leaderboard import competition_ranks
 from bot.storage.funnel import unfix_target_minimum
@@ -118,12 +118,19 @@ def minimum_line(ctx: Context, plan: TargetPlan) -> str:
     if ctx.member.minimum_from_target:
         if daily is None:
             return f"Your minimum stays {plural(standing, 'conversation')} until there is a pace."
+        if plan.out_of_reach:
+            return (
+                f"At about {daily / max(plan.usual, 1):.0f} times your usual day this pace is out "
+                f"of reach, so your minimum stays {plural(standing, 'conversation')} for now."
+            )
         return (
             f"Your minimum follows this pace: today {ctx.profile.conversations_minimum(ctx.today)}"
             f" (never below {standing}). `target no` goes back to {standing}."
         )
     if daily is None:
         return ""
+    if plan.out_of_reach:
+        return reach_text(plan)
     if daily <= standing:
         return f"That's within your minimum of {plural(standing, 'conversation')}, which stays."
     return f"Make {daily} a day your minimum? It's recomputed each day as the month goes."
@@ -133,6 +140,8 @@ def offer_choices(ctx: Context, plan: TargetPlan) -> tuple[Choice, ...]:
     """Yes / No buttons when the plan's pace is above the member's minimum."""
     daily = plan.daily
     if ctx.member.minimum_from_target or daily is None or daily <= ctx.profile.min_conversations:
+        return ()
+    if plan.out_of_reach:
         return ()
     return (
         Choice("Yes, make it my minimum", Action.TARGET_MINIMUM, "yes", "primary"),
@@ -164,6 +173,8 @@ async def set_minimum(ctx: Context, follow: bool) -> list[Reply]:
             )
         ]
     plan = await current_plan(ctx)
+    if plan is not None and plan.out_of_reach:
+        return [Reply(reach_text(plan), kind=ReplyKind.SETTINGS)]
     if plan is None or plan.daily is None:
         why = "no target this month" if plan is None else "no pace to follow yet"
         return [

@@ -79,6 +79,10 @@ def workdays_left(
     return count
 
 
+# A pace above this many times the member's usual day is out of reach (see TargetPlan).
+REACH_FACTOR = 2
+
+
 @dataclass(frozen=True)
 class TargetPlan:
     """Where a member stands against this month's target, and what it asks of each day."""
@@ -115,6 +119,20 @@ class TargetPlan:
             return None
         return daily_conversations(needed, self.workdays_left)
 
+    @property
+    def usual(self) -> int:
+        """The member's usual day: conversations per check-in day over the funnel's window,
+        rounded up (0 without check-in days)."""
+        days = self.funnel.days
+        return -(-self.funnel.conversations // days) if days else 0
+
+    @property
+    def out_of_reach(self) -> bool:
+        """True when the daily pace is more than `REACH_FACTOR` times the member's usual day:
+        said plainly, and never made a minimum (a minimum nobody can hold coaches nothing)."""
+        daily = self.daily
+        return daily is not None and daily > REACH_FACTOR * max(self.usual, 1)
+
 
 async def target_plan(
     session: AsyncSession,
@@ -140,9 +158,21 @@ async def target_plan(
 
 
 def derived_minimum(plan: TargetPlan, team_minimum: int) -> int | None:
-    """The conversations minimum a plan sets: its daily number, never below the team's."""
+    """The conversations minimum a plan sets: its daily number, never below the team's; none
+    while the pace is out of reach (the standing minimum holds, and the pace check says so)."""
     daily = plan.daily
-    return None if daily is None else max(daily, team_minimum)
+    return None if daily is None or plan.out_of_reach else max(daily, team_minimum)
+
+
+def reach_text(plan: TargetPlan) -> str:
+    """Why an out-of-reach pace is not offered as a minimum."""
+    times = plan.daily / max(plan.usual, 1) if plan.daily else 0
+    return (
+        f"That is about {times:.0f} times your usual {plural(plan.usual, 'conversation')} a day, "
+        "so at your rate this month's target is out of reach, and I won't make it your minimum. "
+        "`returns` shows what has come before your outcomes; raising that rate, or a word with "
+        "your lead about the target, will do more than an impossible number."
+    )
 
 
 async def day_minimum(
@@ -199,6 +229,12 @@ def to_go_text(plan: TargetPlan) -> str | None:
         return None
     if daily is None:
         return f"{to_go}; at your rate that is {plural(needed, 'conversation')}."
+    if plan.out_of_reach:
+        return (
+            f"{to_go}; at your rate that is {plural(needed, 'conversation')}, {daily} a day for "
+            f"the {plural(plan.workdays_left, 'workday')} left — out of reach at your usual "
+            f"{plan.usual} a day, so it's worth talking the target through with your lead."
+        )
     return (
         f"{to_go}; at your rate that is {plural(needed, 'conversation')}, "
         f"{daily} a day for the {plural(plan.workdays_left, 'workday')} left."
