@@ -5,6 +5,11 @@ and returns; discord.py reconnects and resumes by itself. `send()` delivers the 
 unprompted replies (prompts, nudges, the weekly recap): to `address.channel_id` when set, else
 to the user's DM, opened with `create_dm`. Every REST call keeps to Discord's global limit (50 a
 second per bot) before discord.py's per-route buckets.
+
+With sharding (`shard_count`), the client runs the shards `shard_ids` only; several processes,
+each running some of the shards, share one database. Any of them may send what the scheduler
+claimed: DMs go over REST from anywhere, and a post to a server's channel whose shard another
+process runs is checked against Discord (the channel's server) instead of this process's cache.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import discord
 from adapters.base import CoachEngine, DeliveryError, EngineHooks
 from adapters.bridge import CAPACITY, ENGINE_CONCURRENCY, STOP_SECONDS
 from adapters.contacts import ContactBook
-from adapters.discord.client import NeedleClient
+from adapters.discord.client import NeedleClient, ShardedNeedleClient
 from adapters.discord.router import Router
 from adapters.discord.translate import PLATFORM
 from adapters.metrics_http import discord_method, metrics_of, platform_calls_trace
@@ -87,6 +92,9 @@ class DiscordAdapter:
         guild_ready_timeout: float = 2.0,
         capacity: int = CAPACITY,
         engine_concurrency: int = ENGINE_CONCURRENCY,
+        shard_count: int | None = None,
+        shard_ids: tuple[int, ...] | None = None,
+        identify_seconds: float = 5.0,
     ) -> None:
         self._token = token
         # DM channels kept in the database too (a DM channel is the user's, whichever server):
@@ -106,16 +114,26 @@ class DiscordAdapter:
         )
         self._hooks = engine if isinstance(engine, EngineHooks) else None
         metrics = metrics_of(engine)
-        self.client = NeedleClient(
-            self.router,
-            guild_id=guild_id,
-            sync_commands=sync_commands,
-            guild_ready_timeout=guild_ready_timeout,
-            on_team_removed=self._team_removed,
-            on_dm_channel=self._learn_dm,
-            http_trace=(
+        options: dict[str, Any] = {
+            "guild_id": guild_id,
+            "sync_commands": sync_commands,
+            "guild_ready_timeout": guild_ready_timeout,
+            "on_team_removed": self._team_removed,
+            "on_dm_channel": self._learn_dm,
+            "http_trace": (
                 None if metrics is None else platform_calls_trace(metrics, PLATFORM, discord_method)
             ),
+        }
+        self.client: NeedleClient = (
+            NeedleClient(self.router, **options)
+            if shard_count is None
+            else ShardedNeedleClient(
+                self.router,
+                shard_count=shard_count,
+                shard_ids=shard_ids if shard_ids is not None else tuple(range(shard_count)),
+                identify_seconds=identify_seconds,
+                **options,
+            )
         )
         pace_requests(self.client.http, Turns(GLOBAL_PER_SECOND, GLOBAL_BURST))
         self._connection: asyncio.Task[None] | None = None
@@ -129,7 +147,21 @@ class DiscordAdapter:
         if not (team_id.isdigit() and channel_id.isdigit()):
             return False  # a personal team has no server, a typed name is no channel id
         guild = self.client.get_guild(int(team_id))
-        return guild is not None and guild.get_channel_or_thread(int(channel_id)) is not None
+        if guild is not None:
+            return guild.get_channel_or_thread(int(channel_id)) is not None
+        client = self.client
+        if isinstance(client, ShardedNeedleClient) and not client.owns_guild(int(team_id)):
+            return await self._channel_in_other_shard(team_id, int(channel_id))
+        return False
+
+    async def _channel_in_other_shard(self, team_id: str, channel_id: int) -> bool:
+        """Ask Discord which server a channel is in: the server's shard runs elsewhere."""
+        try:
+            channel = await self.client.fetch_channel(channel_id)
+        except (discord.NotFound, discord.Forbidden):
+            return False
+        guild = getattr(channel, "guild", None)
+        return guild is not None and str(guild.id) == team_id
 
     async def _team_removed(self, guild_id: str) -> None:
         if self._hooks is not None:

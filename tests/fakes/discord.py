@@ -37,12 +37,24 @@ ADMINISTRATOR = 1 << 3
 MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 31)
 EPHEMERAL = 1 << 6
 
+# Dispatches about a server itself, whose `id` (not `guild_id`) names the server.
+SERVER_EVENTS = ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE")
+
 _snowflakes = itertools.count(1_300_000_000_000_000_000)
 
 
 def snowflake() -> str:
     """A fresh, increasing Discord id."""
     return str(next(_snowflakes))
+
+
+def snowflake_on_shard(shard: int, count: int) -> str:
+    """A fresh Discord id whose server would be on `shard` of `count`:
+    `(id >> 22) % count == shard` (the part above bit 22 is a snowflake's timestamp)."""
+    fresh = int(snowflake())
+    stamp = fresh >> 22
+    stamp += (shard - stamp) % count
+    return str((stamp << 22) | (fresh & ((1 << 22) - 1)))
 
 
 def _now() -> str:
@@ -60,6 +72,19 @@ class Call:
     files: list[tuple[str, bytes]] = field(default_factory=list)  # (filename, content)
     status: int = 200
     response: Any = None  # what the fake answered
+
+
+@dataclass
+class GatewaySession:
+    """One shard's gateway session: its connection, and every dispatch of it, for RESUME."""
+
+    shard: int
+    ws: web.WebSocketResponse | None = None
+    request: web.Request | None = None
+    session_id: str = ""
+    seq: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass
@@ -94,12 +119,9 @@ class FakeDiscord:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._port = 0
-        self._ws: web.WebSocketResponse | None = None
-        self._ws_request: web.Request | None = None
-        self._seq = 0
-        self._events: list[dict[str, Any]] = []  # every dispatch of this session, for RESUME
-        self._session_id = ""
-        self._ready = asyncio.Event()
+        # How many shards the clients run (from their IDENTIFY), and each shard's session.
+        self.shard_count = 1
+        self._sessions: dict[int, GatewaySession] = {}
         self._send_lock = asyncio.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -119,9 +141,10 @@ class FakeDiscord:
 
     async def stop(self) -> None:
         """Close the gateway connection and stop listening."""
-        if self._ws is not None and not self._ws.closed:
-            with contextlib.suppress(Exception):
-                await self._ws.close(code=1001)
+        for session in self._sessions.values():
+            if session.ws is not None and not session.ws.closed:
+                with contextlib.suppress(Exception):
+                    await session.ws.close(code=1001)
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -155,10 +178,17 @@ class FakeDiscord:
         self.users[user["id"]] = user
         return user
 
-    def add_guild(self, name: str, *, owner: dict[str, Any] | None = None) -> FakeGuild:
-        """A server the bot is in (announced in READY and GUILD_CREATE)."""
+    def add_guild(
+        self,
+        name: str,
+        *,
+        owner: dict[str, Any] | None = None,
+        shard: tuple[int, int] | None = None,
+    ) -> FakeGuild:
+        """A server the bot is in (announced in READY and GUILD_CREATE); `shard` (id, count)
+        picks a server id whose events go to that shard."""
         guild = FakeGuild(
-            id=snowflake(),
+            id=snowflake() if shard is None else snowflake_on_shard(*shard),
             name=name,
             owner_id=owner["id"] if owner else self.bot_user["id"],
             channel_id=snowflake(),
@@ -375,6 +405,12 @@ class FakeDiscord:
             if user is None:
                 return 404, {"message": "Unknown User", "code": 10013}
             return 200, self._dm_channel_object(user)
+        match = re.fullmatch(r"/channels/(\d+)", path)
+        if match and method == "GET":
+            guild = self._guild_of_channel(match.group(1))
+            if guild is None:
+                return 404, {"message": "Unknown Channel", "code": 10003}
+            return 200, self._channel_object(guild)
         match = re.fullmatch(r"/channels/(\d+)/messages", path)
         if match and method == "POST":
             return self._post_message(match.group(1), body or {})
@@ -496,13 +532,26 @@ class FakeDiscord:
 
     # -- gateway -------------------------------------------------------------------------------
 
+    def shard_of(self, guild_id: str | None) -> int:
+        """The shard that gets a server's events (shard 0 gets those of no server: DMs)."""
+        if not guild_id:
+            return 0
+        return (int(guild_id) >> 22) % self.shard_count
+
+    def _session(self, shard: int) -> GatewaySession:
+        session = self._sessions.get(shard)
+        if session is None:
+            session = self._sessions[shard] = GatewaySession(shard)
+        return session
+
+    def guilds_on(self, shard: int) -> list[FakeGuild]:
+        """The servers whose events go to `shard`."""
+        return [g for g in self.guilds.values() if self.shard_of(g.id) == shard]
+
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        previous = self._ws
-        self._ws, self._ws_request = ws, request
-        if previous is not None and not previous.closed:
-            await previous.close(code=4000)
+        session: GatewaySession | None = None
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}})
         async for frame in ws:
             if frame.type is not WSMsgType.TEXT:
@@ -512,12 +561,12 @@ class FakeDiscord:
             if op == 1:
                 await self._send(ws, {"op": 11})
             elif op == 2:
-                await self._identify(ws)
+                session = await self._identify(ws, request, payload["d"])
             elif op == 6:
-                await self._resume(ws, payload["d"])
-        if self._ws is ws:
-            self._ws = None
-            self._ready.clear()
+                session = await self._resume(ws, request, payload["d"])
+        if session is not None and session.ws is ws:
+            session.ws = None
+            session.ready.clear()
         return ws
 
     async def _send(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
@@ -525,65 +574,101 @@ class FakeDiscord:
             if not ws.closed:
                 await ws.send_str(json.dumps(payload))
 
-    async def _identify(self, ws: web.WebSocketResponse) -> None:
+    async def _take_over(
+        self, session: GatewaySession, ws: web.WebSocketResponse, request: web.Request
+    ) -> None:
+        """`ws` becomes the session's connection; an older one is closed, as Discord does."""
+        previous = session.ws
+        session.ws, session.request = ws, request
+        if previous is not None and previous is not ws and not previous.closed:
+            await previous.close(code=4000)
+
+    async def _identify(
+        self, ws: web.WebSocketResponse, request: web.Request, data: dict[str, Any]
+    ) -> GatewaySession:
+        """A new session on the shard IDENTIFY names (`shard: [id, count]`; none: shard 0 of
+        1): READY listing that shard's servers, then a GUILD_CREATE for each."""
+        shard_id, count = data.get("shard") or (0, 1)
         self.identifies += 1
-        self._session_id = secrets.token_hex(8)
-        self._seq = 0
-        self._events = []
+        self.shard_count = count
+        session = self._session(shard_id)
+        await self._take_over(session, ws, request)
+        session.session_id = secrets.token_hex(8)
+        session.seq = 0
+        session.events = []
+        guilds = self.guilds_on(shard_id)
         ready = {
             "v": 10,
             "user": self.bot_user,
-            "guilds": [{"id": g, "unavailable": True} for g in self.guilds],
-            "session_id": self._session_id,
+            "guilds": [{"id": g.id, "unavailable": True} for g in guilds],
+            "session_id": session.session_id,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": self.application_id, "flags": 0},
             "private_channels": [],
             "relationships": [],
         }
-        await self._dispatch_on(ws, "READY", ready)
-        for guild in self.guilds.values():
-            await self._dispatch_on(ws, "GUILD_CREATE", self._guild_object(guild))
-        self._ready.set()
+        if "shard" in data:
+            ready["shard"] = [shard_id, count]
+        await self._dispatch_on(session, "READY", ready)
+        for guild in guilds:
+            await self._dispatch_on(session, "GUILD_CREATE", self._guild_object(guild))
+        session.ready.set()
+        return session
 
-    async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
-        if data.get("session_id") != self._session_id:
+    async def _resume(
+        self, ws: web.WebSocketResponse, request: web.Request, data: dict[str, Any]
+    ) -> GatewaySession | None:
+        session = next(
+            (s for s in self._sessions.values() if s.session_id == data.get("session_id")), None
+        )
+        if session is None or not session.session_id:
             await self._send(ws, {"op": 9, "d": False})
-            return
+            return None
+        await self._take_over(session, ws, request)
         self.resumes += 1
         seen = data.get("seq") or 0
-        for event in [e for e in self._events if e["s"] > seen]:
+        for event in [e for e in session.events if e["s"] > seen]:
             await self._send(ws, event)
-        await self._dispatch_on(ws, "RESUMED", {})
-        self._ready.set()
+        await self._dispatch_on(session, "RESUMED", {})
+        session.ready.set()
+        return session
 
-    async def _dispatch_on(self, ws: web.WebSocketResponse, event: str, data: Any) -> None:
-        self._seq += 1
-        payload = {"op": 0, "t": event, "s": self._seq, "d": data}
-        self._events.append(payload)
-        await self._send(ws, payload)
+    async def _dispatch_on(self, session: GatewaySession, event: str, data: Any) -> None:
+        session.seq += 1
+        payload = {"op": 0, "t": event, "s": session.seq, "d": data}
+        session.events.append(payload)
+        if session.ws is not None:
+            await self._send(session.ws, payload)
 
     async def dispatch(self, event: str, data: Any) -> None:
-        """Send a dispatch now, or keep it for the RESUME if the client is disconnected."""
-        ws = self._ws
-        if ws is not None and not ws.closed and self._ready.is_set():
-            await self._dispatch_on(ws, event, data)
+        """Send a dispatch to the shard of its server now, or keep it for the RESUME if that
+        shard is disconnected."""
+        guild_id = data.get("guild_id") if isinstance(data, dict) else None
+        if event in SERVER_EVENTS:
+            guild_id = data["id"]
+        session = self._session(self.shard_of(guild_id))
+        ws = session.ws
+        if ws is not None and not ws.closed and session.ready.is_set():
+            await self._dispatch_on(session, event, data)
         else:
-            self._seq += 1
-            self._events.append({"op": 0, "t": event, "s": self._seq, "d": data})
+            session.seq += 1
+            session.events.append({"op": 0, "t": event, "s": session.seq, "d": data})
 
-    async def wait_until_connected(self, *, within: float = 5.0) -> None:
-        """Wait until a client has identified or resumed on the gateway."""
-        await asyncio.wait_for(self._ready.wait(), within)
+    async def wait_until_connected(self, *, within: float = 5.0, shard: int = 0) -> None:
+        """Wait until a client has identified or resumed on the gateway (as shard `shard`)."""
+        await asyncio.wait_for(self._session(shard).ready.wait(), within)
 
-    async def drop(self, *, abrupt: bool = False) -> None:
-        """Close the gateway connection the way a network failure or a Discord restart does.
+    async def drop(self, *, abrupt: bool = False, shard: int = 0) -> None:
+        """Close shard `shard`'s gateway connection the way a network failure or a Discord
+        restart does.
 
         By default the fake closes with code 4000 (unknown error; resumable); with `abrupt` it
         cuts the TCP connection without a close frame.
         """
-        ws, request = self._ws, self._ws_request
-        self._ready.clear()
-        self._ws = None
+        session = self._session(shard)
+        ws, request = session.ws, session.request
+        session.ready.clear()
+        session.ws = None
         if ws is None:
             return
         if abrupt and request is not None and request.transport is not None:
@@ -825,10 +910,14 @@ async def start_needle_on(
     guild_id: str = "",
     ack_seconds: float = 2.0,
     event_queue_max: int = 2000,
+    shard_count: int | None = None,
+    shard_ids: str = "",
 ) -> Any:
     """Build and start Needle's Discord adapter against `fake`, as `needle run` does.
 
-    Returns the started `DiscordAdapter` once the gateway said READY; stop it with `stop()`.
+    `shard_count` and `shard_ids` are DISCORD_SHARD_COUNT and DISCORD_SHARD_IDS (the shards
+    identify at once, not 5 seconds apart). Returns the started `DiscordAdapter` once the
+    gateway said READY on every shard it runs; stop it with `stop()`.
     """
     from adapters.discord.app import build_discord_adapter
     from bot.config import Settings
@@ -840,9 +929,11 @@ async def start_needle_on(
         discord_gateway_url=fake.gateway_url,
         discord_guild_id=guild_id,
         event_queue_max=event_queue_max,
+        discord_shard_count=shard_count,
+        discord_shard_ids=shard_ids,
     )
     adapter = build_discord_adapter(
-        settings, engine, ack_seconds=ack_seconds, guild_ready_timeout=0.05
+        settings, engine, ack_seconds=ack_seconds, guild_ready_timeout=0.05, identify_seconds=0
     )
     await adapter.start()
     await adapter.wait_until_ready(within=5.0)
