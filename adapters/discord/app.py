@@ -35,6 +35,7 @@ def build_discord_adapter(
     ack_seconds: float = 2.0,
     guild_ready_timeout: float = 2.0,
     identify_seconds: float = 5.0,
+    pacing_speed: float = 1.0,
 ) -> DiscordAdapter:
     """The Discord adapter `needle run` starts when DISCORD_TOKEN is set.
 
@@ -44,7 +45,8 @@ def build_discord_adapter(
     servers at connect (tests shorten both). With DISCORD_SHARD_COUNT the adapter runs the
     shards of DISCORD_SHARD_IDS (all by default), identifying them `identify_seconds` apart;
     only the process running shard 0 syncs `/needle` (the commands are the bot's, not a
-    shard's, and shard 0 always runs somewhere: it gets every DM).
+    shard's, and shard 0 always runs somewhere: it gets every DM). `pacing_speed` runs
+    Needle's keeping to the global limit that many times faster, against a fake that does too.
     """
     if not settings.discord_token:
         raise ValueError("DISCORD_TOKEN is not set")
@@ -62,4 +64,5 @@ def build_discord_adapter(
         shard_count=settings.discord_shard_count,
         shard_ids=shards,
         identify_seconds=identify_seconds,
+        pacing_speed=pacing_speed,
     )

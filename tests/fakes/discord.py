@@ -13,6 +13,9 @@ INTERACTION_CREATE / MESSAGE_CREATE a real client would cause, and `wait_for_cal
 the bot did in return. `rate_limit` makes the next matching request answer 429 (with `Via`, as
 Cloudflare-fronted Discord does) and `drop` closes the gateway connection so the client has to
 reconnect and resume; dispatches made while it is away are replayed on RESUME, as Discord does.
+Given `limits` (tests/fakes/discord_limits.py) it enforces Discord's global and per-route rate
+limits too. Clients that IDENTIFY with a `shard` get, each, the events of their shard's
+servers only (`(server id >> 22) % shard count`), and shard 0 those of no server (DMs).
 """
 
 from __future__ import annotations
@@ -23,12 +26,15 @@ import itertools
 import json
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import BodyPartReader, WSMsgType, web
+
+from tests.fakes.discord_limits import DiscordLimits
 
 API_PREFIX = "/api/v10"
 MANAGE_GUILD = 1 << 5
@@ -72,6 +78,7 @@ class Call:
     files: list[tuple[str, bytes]] = field(default_factory=list)  # (filename, content)
     status: int = 200
     response: Any = None  # what the fake answered
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
@@ -101,13 +108,15 @@ class FakeGuild:
 class FakeDiscord:
     """Discord's REST API and gateway on 127.0.0.1, for tests (see the module docstring)."""
 
-    def __init__(self, *, heartbeat_ms: int = 30_000) -> None:
+    def __init__(self, *, heartbeat_ms: int = 30_000, limits: DiscordLimits | None = None) -> None:
         self.heartbeat_ms = heartbeat_ms
+        self.limits = limits
         self.application_id = snowflake()
         self.bot_user = self._user_object(snowflake(), "Needle", bot=True)
         self.users: dict[str, dict[str, Any]] = {self.bot_user["id"]: self.bot_user}
         self.guilds: dict[str, FakeGuild] = {}
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
+        self._dm_users: dict[str, str] = {}  # DM channel id -> user id
         self.messages: dict[str, dict[str, Any]] = {}  # message id -> message object
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" / guild id -> commands
         self.interactions: dict[str, dict[str, Any]] = {}  # id -> INTERACTION_CREATE payload
@@ -210,6 +219,7 @@ class FakeDiscord:
         """The id of the DM channel between `user` and the bot (created on first use)."""
         if user["id"] not in self.dm_channels:
             self.dm_channels[user["id"]] = snowflake()
+            self._dm_users[self.dm_channels[user["id"]]] = user["id"]
         return self.dm_channels[user["id"]]
 
     def _guild_object(self, guild: FakeGuild) -> dict[str, Any]:
@@ -377,12 +387,18 @@ class FakeDiscord:
                 status=429,
                 headers=headers,
             )
+        verdict = None if self.limits is None else self.limits.check(request.method, path)
+        if verdict is not None and verdict.refused:
+            call.status = 429
+            await self._record(call)
+            return self._json(verdict.body(), status=429, headers=verdict.headers)
         status, data = self._route(request.method, path, body)
         call.status, call.response = status, data
         await self._record(call)
+        announced = verdict.headers if verdict is not None else None
         if status == 204:
-            return web.Response(status=204)
-        return self._json(data, status=status)
+            return web.Response(status=204, headers=announced)
+        return self._json(data, status=status, headers=announced)
 
     def _route(self, method: str, path: str, body: Any) -> tuple[int, Any]:
         app = self.application_id
@@ -437,14 +453,13 @@ class FakeDiscord:
         }
 
     def _post_message(self, channel_id: str, body: dict[str, Any]) -> tuple[int, Any]:
-        known = set(self.dm_channels.values()) | {g.channel_id for g in self.guilds.values()}
-        if channel_id not in known:
+        recipient = self._dm_users.get(channel_id)
+        if recipient is None and self._guild_of_channel(channel_id) is None:
             return 404, {"message": "Unknown Channel", "code": 10003}
-        blocked = [uid for uid, cid in self.dm_channels.items() if cid == channel_id]
-        if blocked and self.users[blocked[0]].get("dms_closed"):
+        if recipient is not None and self.users[recipient].get("dms_closed"):
             return 403, {"message": "Cannot send messages to this user", "code": 50007}
         message = self._message_object(channel_id, self.bot_user, body)
-        if self.echo_bot_messages and channel_id in self.dm_channels.values():
+        if self.echo_bot_messages and recipient is not None:
             # Discord sends the bot its own messages too; the bot must ignore them.
             asyncio.get_running_loop().create_task(self.dispatch("MESSAGE_CREATE", message))
         return 200, message
