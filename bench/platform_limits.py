@@ -91,63 +91,80 @@ def team_id(team: int) -> str:
     return DEFAULT_TEAM if team == 0 else f"T{team:08d}"
 
 
+CHUNK = 2000  # rows a statement
+
+
+async def add_team(session: Any, platform: str, external_id: str, name: str) -> Team:
+    """A team (UTC, check-in 17:00, prompts only)."""
+    team = Team(
+        platform=platform,
+        external_id=external_id,
+        name=name,
+        timezone="UTC",
+        checkin_time=wall_time(17, 0),
+        escalate_after_days=0,  # prompts only
+        created_at=JOINED,
+    )
+    session.add(team)
+    await session.flush()
+    return team
+
+
+async def add_members(
+    session: Any, team: Team, names: dict[str, str], contacts: list[dict[str, Any]]
+) -> None:
+    """Members of `team` (external id -> display name), and what the platform told an earlier
+    run about them (`platform_contacts` rows)."""
+    users = list(names)
+    for start in range(0, len(users), CHUNK):
+        chunk = users[start : start + CHUNK]
+        await session.execute(
+            insert(Member),
+            [
+                {
+                    "platform": team.platform,
+                    "external_id": u,
+                    "display_name": names[u],
+                    "created_at": JOINED,
+                }
+                for u in chunk
+            ],
+        )
+        ids = (
+            await session.scalars(
+                select(Member.id).where(
+                    Member.platform == team.platform, Member.external_id.in_(chunk)
+                )
+            )
+        ).all()
+        await session.execute(
+            insert(TeamMembership),
+            [{"team_id": team.id, "member_id": m, "joined_at": JOINED} for m in ids],
+        )
+    for start in range(0, len(contacts), CHUNK):
+        await session.execute(insert(PlatformContact), contacts[start : start + CHUNK])
+
+
 async def seed(database: Database, sizes: list[int]) -> None:
     """Workspaces of `sizes` members (UTC, check-in 17:00), each member known from before."""
     async with database.transaction() as session:
         for number, size in enumerate(sizes):
-            team = Team(
-                platform="slack",
-                external_id=team_id(number),
-                name=f"Workspace {number}",
-                timezone="UTC",
-                checkin_time=wall_time(17, 0),
-                escalate_after_days=0,  # prompts only
-                created_at=JOINED,
-            )
-            session.add(team)
-            await session.flush()
+            team = await add_team(session, "slack", team_id(number), f"Workspace {number}")
             users = [user_id(number, n) for n in range(size)]
-            for start in range(0, size, 2000):
-                chunk = users[start : start + 2000]
-                await session.execute(
-                    insert(Member),
-                    [
-                        {
-                            "platform": "slack",
-                            "external_id": u,
-                            "display_name": u,
-                            "created_at": JOINED,
-                        }
-                        for u in chunk
-                    ],
-                )
-                ids = (
-                    await session.scalars(
-                        select(Member.id).where(
-                            Member.platform == "slack", Member.external_id.in_(chunk)
-                        )
-                    )
-                ).all()
-                await session.execute(
-                    insert(TeamMembership),
-                    [{"team_id": team.id, "member_id": m, "joined_at": JOINED} for m in ids],
-                )
-                await session.execute(
-                    insert(PlatformContact),
-                    [
-                        {
-                            "platform": "slack",
-                            "team_id": team_id(number),
-                            "user_id": u,
-                            "dm_channel": "D" + u.lstrip("U"),
-                            "display_name": u,
-                            "timezone": "UTC",
-                            "is_admin": False,
-                            "profile_fetched_at": KNOWN_SINCE,
-                        }
-                        for u in chunk
-                    ],
-                )
+            contacts = [
+                {
+                    "platform": "slack",
+                    "team_id": team_id(number),
+                    "user_id": u,
+                    "dm_channel": "D" + u.lstrip("U"),
+                    "display_name": u,
+                    "timezone": "UTC",
+                    "is_admin": False,
+                    "profile_fetched_at": KNOWN_SINCE,
+                }
+                for u in users
+            ]
+            await add_members(session, team, {u: u for u in users}, contacts)
 
 
 def floor_seconds(posts: int, speed: float) -> float:
@@ -253,57 +270,19 @@ async def seed_discord(database: Database, fake: FakeDiscord, members: int) -> N
     owner = fake.add_user("Owner")
     server = fake.add_guild("Big Team", owner=owner)
     users = [fake.add_user(f"Rep {n}") for n in range(members)]
+    contacts = [
+        {
+            "platform": "discord",
+            "team_id": DM_SCOPE,
+            "user_id": u["id"],
+            "dm_channel": fake.dm_channel_of(u),
+            "display_name": u["global_name"],
+        }
+        for u in users
+    ]
     async with database.transaction() as session:
-        team = Team(
-            platform="discord",
-            external_id=server.id,
-            name=server.name,
-            timezone="UTC",
-            checkin_time=wall_time(17, 0),
-            escalate_after_days=0,  # prompts only
-            created_at=JOINED,
-        )
-        session.add(team)
-        await session.flush()
-        for start in range(0, members, 2000):
-            chunk = users[start : start + 2000]
-            await session.execute(
-                insert(Member),
-                [
-                    {
-                        "platform": "discord",
-                        "external_id": u["id"],
-                        "display_name": u["global_name"],
-                        "created_at": JOINED,
-                    }
-                    for u in chunk
-                ],
-            )
-            ids = (
-                await session.scalars(
-                    select(Member.id).where(
-                        Member.platform == "discord",
-                        Member.external_id.in_([u["id"] for u in chunk]),
-                    )
-                )
-            ).all()
-            await session.execute(
-                insert(TeamMembership),
-                [{"team_id": team.id, "member_id": m, "joined_at": JOINED} for m in ids],
-            )
-            await session.execute(
-                insert(PlatformContact),
-                [
-                    {
-                        "platform": "discord",
-                        "team_id": DM_SCOPE,
-                        "user_id": u["id"],
-                        "dm_channel": fake.dm_channel_of(u),
-                        "display_name": u["global_name"],
-                    }
-                    for u in chunk
-                ],
-            )
+        team = await add_team(session, "discord", server.id, server.name)
+        await add_members(session, team, {u["id"]: u["global_name"] for u in users}, contacts)
 
 
 def discord_floor(requests: int, limits: DiscordLimits) -> float:
