@@ -12,16 +12,24 @@ Scenarios:
 - `one`: one workspace of `--members` members (default 5,000), all due at once;
 - `many`: `--small` workspaces of 10 members (default 1,000) plus one of `--members`, due at
   once, through OAuth installations (a token per workspace); also when the small workspaces'
-  last prompt arrived.
+  last prompt arrived;
+- `discord`: `--members` Discord members of one server (default 5,000), all due at once,
+  against a FakeDiscord enforcing Discord's global limit (50 requests a second per bot) and
+  per-route buckets (5 messages per 5 s in a channel), answering 429 with Retry-After past
+  them; each member's DM channel is known from the earlier run (`platform_contacts`), so a
+  prompt is one `POST /channels/{id}/messages`.
 
-`--speed` runs Slack's limits (and Needle's pacing) that many times faster, so a run that would
-take minutes takes seconds; the ratio to the floor is what matters. Prints, per scenario, the
-floor (the time a perfectly paced client needs under the fake's limits), Needle's time (tick
-start to the last prompt received), the ratio, calls per method, 429s, lost and duplicated.
+`--speed` runs the platforms' limits (and Needle's pacing) that many times faster, so a run
+that would take minutes takes seconds; the ratio to the floor is what matters, as long as the
+machine keeps up with the faster rate (the fakes share Needle's process and CPU: on a busy
+2-core machine the Discord scenario keeps up to about `--speed 2`, 100 requests a second).
+Prints, per scenario, the floor (the time a perfectly paced client needs under the fake's
+limits), Needle's time (tick start to the last prompt received), the ratio, calls per method,
+429s, lost and duplicated.
 Targets: within 1.1x the floor, 0 lost, 0 duplicated, 429s under 1 % of calls.
 
     python bench/platform_limits.py [--members 5000] [--small 1000] [--speed 10]
-                                    [--scenario one|many|both]
+                                    [--scenario one|many|both|discord|all]
 """
 
 from __future__ import annotations
@@ -44,6 +52,8 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlalchemy import insert, select
 
 from adapters.base import Outbox
+from adapters.discord.adapter import DM_SCOPE
+from adapters.discord.app import build_discord_adapter
 from adapters.slack.app import build_slack_adapter
 from adapters.slack.delivery import Pacing
 from adapters.slack.workspaces import InstalledWorkspaces
@@ -55,6 +65,8 @@ from bot.storage.db import Database
 from bot.storage.migrate import upgrade
 from bot.storage.models import Member, PlatformContact, Team, TeamMembership
 from scheduler.service import Scheduler
+from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord_limits import DiscordLimits
 from tests.fakes.slack import (
     DEFAULT_BOT_TOKEN,
     DEFAULT_SIGNING_SECRET,
@@ -79,63 +91,80 @@ def team_id(team: int) -> str:
     return DEFAULT_TEAM if team == 0 else f"T{team:08d}"
 
 
+CHUNK = 2000  # rows a statement
+
+
+async def add_team(session: Any, platform: str, external_id: str, name: str) -> Team:
+    """A team (UTC, check-in 17:00, prompts only)."""
+    team = Team(
+        platform=platform,
+        external_id=external_id,
+        name=name,
+        timezone="UTC",
+        checkin_time=wall_time(17, 0),
+        escalate_after_days=0,  # prompts only
+        created_at=JOINED,
+    )
+    session.add(team)
+    await session.flush()
+    return team
+
+
+async def add_members(
+    session: Any, team: Team, names: dict[str, str], contacts: list[dict[str, Any]]
+) -> None:
+    """Members of `team` (external id -> display name), and what the platform told an earlier
+    run about them (`platform_contacts` rows)."""
+    users = list(names)
+    for start in range(0, len(users), CHUNK):
+        chunk = users[start : start + CHUNK]
+        await session.execute(
+            insert(Member),
+            [
+                {
+                    "platform": team.platform,
+                    "external_id": u,
+                    "display_name": names[u],
+                    "created_at": JOINED,
+                }
+                for u in chunk
+            ],
+        )
+        ids = (
+            await session.scalars(
+                select(Member.id).where(
+                    Member.platform == team.platform, Member.external_id.in_(chunk)
+                )
+            )
+        ).all()
+        await session.execute(
+            insert(TeamMembership),
+            [{"team_id": team.id, "member_id": m, "joined_at": JOINED} for m in ids],
+        )
+    for start in range(0, len(contacts), CHUNK):
+        await session.execute(insert(PlatformContact), contacts[start : start + CHUNK])
+
+
 async def seed(database: Database, sizes: list[int]) -> None:
     """Workspaces of `sizes` members (UTC, check-in 17:00), each member known from before."""
     async with database.transaction() as session:
         for number, size in enumerate(sizes):
-            team = Team(
-                platform="slack",
-                external_id=team_id(number),
-                name=f"Workspace {number}",
-                timezone="UTC",
-                checkin_time=wall_time(17, 0),
-                escalate_after_days=0,  # prompts only
-                created_at=JOINED,
-            )
-            session.add(team)
-            await session.flush()
+            team = await add_team(session, "slack", team_id(number), f"Workspace {number}")
             users = [user_id(number, n) for n in range(size)]
-            for start in range(0, size, 2000):
-                chunk = users[start : start + 2000]
-                await session.execute(
-                    insert(Member),
-                    [
-                        {
-                            "platform": "slack",
-                            "external_id": u,
-                            "display_name": u,
-                            "created_at": JOINED,
-                        }
-                        for u in chunk
-                    ],
-                )
-                ids = (
-                    await session.scalars(
-                        select(Member.id).where(
-                            Member.platform == "slack", Member.external_id.in_(chunk)
-                        )
-                    )
-                ).all()
-                await session.execute(
-                    insert(TeamMembership),
-                    [{"team_id": team.id, "member_id": m, "joined_at": JOINED} for m in ids],
-                )
-                await session.execute(
-                    insert(PlatformContact),
-                    [
-                        {
-                            "platform": "slack",
-                            "team_id": team_id(number),
-                            "user_id": u,
-                            "dm_channel": "D" + u.lstrip("U"),
-                            "display_name": u,
-                            "timezone": "UTC",
-                            "is_admin": False,
-                            "profile_fetched_at": KNOWN_SINCE,
-                        }
-                        for u in chunk
-                    ],
-                )
+            contacts = [
+                {
+                    "platform": "slack",
+                    "team_id": team_id(number),
+                    "user_id": u,
+                    "dm_channel": "D" + u.lstrip("U"),
+                    "display_name": u,
+                    "timezone": "UTC",
+                    "is_admin": False,
+                    "profile_fetched_at": KNOWN_SINCE,
+                }
+                for u in users
+            ]
+            await add_members(session, team, {u: u for u in users}, contacts)
 
 
 def floor_seconds(posts: int, speed: float) -> float:
@@ -235,6 +264,112 @@ async def scenario(name: str, sizes: list[int], args: argparse.Namespace) -> dic
     }
 
 
+async def seed_discord(database: Database, fake: FakeDiscord, members: int) -> None:
+    """One Discord server of `members` members (UTC, check-in 17:00) on the fake and in the
+    database, each member's DM channel kept from an earlier run."""
+    owner = fake.add_user("Owner")
+    server = fake.add_guild("Big Team", owner=owner)
+    users = [fake.add_user(f"Rep {n}") for n in range(members)]
+    contacts = [
+        {
+            "platform": "discord",
+            "team_id": DM_SCOPE,
+            "user_id": u["id"],
+            "dm_channel": fake.dm_channel_of(u),
+            "display_name": u["global_name"],
+        }
+        for u in users
+    ]
+    async with database.transaction() as session:
+        team = await add_team(session, "discord", server.id, server.name)
+        await add_members(session, team, {u["id"]: u["global_name"] for u in users}, contacts)
+
+
+def discord_floor(requests: int, limits: DiscordLimits) -> float:
+    """The least time `requests` calls (one message to each of as many channels) can take
+    under the fake's limits: the global burst at once, then the global rate."""
+    return max(0, requests - limits.global_burst) / (limits.per_second * limits.speed)
+
+
+def rate_limited_by(metrics: Any, platform: str) -> int:
+    """The 429s Needle counted for `platform` (bot/metrics.py), over every method."""
+    return int(
+        sum(
+            sample.value
+            for family in metrics.platform_rate_limited.collect()
+            for sample in family.samples
+            if sample.name.endswith("_total") and sample.labels.get("platform") == platform
+        )
+    )
+
+
+async def discord_scenario(args: argparse.Namespace) -> dict[str, Any]:
+    """5,000 Discord prompts due at once right after a restart; what arrived and when."""
+    with tempfile.TemporaryDirectory(prefix="needle-limits-") as folder:
+        url = f"sqlite:///{folder}/limits.db"
+        database = Database(url)
+        await upgrade(database)
+        limits = DiscordLimits(speed=args.speed)
+        fake = FakeDiscord(limits=limits)
+        await fake.start()
+        await seed_discord(database, fake, args.members)
+        clock = FakeClock(DUE_AT)
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            database_url=url,
+            default_timezone="UTC",
+            discord_token="bench-token",
+            discord_api_url=fake.api_url,
+            discord_gateway_url=fake.gateway_url,
+            port=0,
+        )
+        engine = Engine(database, settings, clock, router=build_router())
+        adapter = build_discord_adapter(
+            settings, engine, guild_ready_timeout=0.05, pacing_speed=args.speed
+        )
+        await adapter.start()
+        await adapter.wait_until_ready(within=30.0)
+        fake.calls.clear()
+        limits.rejected = limits.rejected_global = 0
+        before_429 = rate_limited_by(engine.metrics, "discord")
+        outbox = Outbox()
+        outbox.register(adapter)
+        scheduler = Scheduler(
+            database, outbox, clock, owner="bench", concurrency=settings.send_concurrency
+        )
+        await asyncio.sleep(1.0 / args.speed)  # the fake's buckets refill after the start-up
+        started = time.monotonic()
+        await scheduler.tick(DUE_AT)
+        elapsed = time.monotonic() - started
+        counted_429 = rate_limited_by(engine.metrics, "discord") - before_429
+        await adapter.stop()
+        await fake.stop()
+        await database.dispose()
+    posts = [
+        c
+        for c in fake.calls
+        if c.method == "POST" and c.path.endswith("/messages") and c.status == 200
+    ]
+    per_channel = Counter(c.path for c in posts)
+    calls = Counter(
+        f"{c.method} {'/channels/{id}/messages' if c.path.endswith('/messages') else c.path}"
+        for c in fake.calls
+    )
+    return {
+        "name": f"Discord, one server of {args.members}",
+        "floor": discord_floor(args.members, limits),
+        "needle": elapsed,
+        "last_post": max((c.at - started for c in posts), default=float("nan")),
+        "small_last": None,
+        "calls": dict(calls),
+        "total_calls": len(fake.calls),
+        "fake_429": limits.rejected,
+        "needle_429": counted_429,
+        "lost": args.members - len(per_channel),
+        "duplicated": sum(n - 1 for n in per_channel.values() if n > 1),
+    }
+
+
 def show(result: dict[str, Any], speed: float) -> None:
     """Print one scenario's figures."""
     floor, needle = result["floor"], result["last_post"]
@@ -259,12 +394,14 @@ def show(result: dict[str, Any], speed: float) -> None:
 async def main(args: argparse.Namespace) -> None:
     """Run the chosen scenarios and print their figures."""
     logging.basicConfig(level=logging.WARNING)
-    if args.scenario in ("one", "both"):
+    if args.scenario in ("one", "both", "all"):
         show(await scenario(f"one workspace of {args.members}", [args.members], args), args.speed)
-    if args.scenario in ("many", "both"):
+    if args.scenario in ("many", "both", "all"):
         sizes = [args.members] + [10] * args.small
         name = f"{args.small} workspaces of 10 + one of {args.members}"
         show(await scenario(name, sizes, args), args.speed)
+    if args.scenario in ("discord", "all"):
+        show(await discord_scenario(args), args.speed)
 
 
 if __name__ == "__main__":
@@ -272,5 +409,7 @@ if __name__ == "__main__":
     parser.add_argument("--members", type=int, default=5000)
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--speed", type=float, default=10.0)
-    parser.add_argument("--scenario", choices=("one", "many", "both"), default="both")
+    parser.add_argument(
+        "--scenario", choices=("one", "many", "both", "discord", "all"), default="both"
+    )
     asyncio.run(main(parser.parse_args()))

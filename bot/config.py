@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -56,6 +56,32 @@ def async_database_url(url: str) -> str:
     if port is not None and not 0 < port < 65536:
         raise ValueError(f"port {port} is out of range; use one like {URL_EXAMPLE}")
     return url
+
+
+def parse_shard_ids(text: str, count: int) -> tuple[int, ...]:
+    """The shard ids in `text` (`0,1`, `0-3`, `0-3,8`), each below `count`; empty means all.
+
+    Raises ValueError saying what is wrong, for the start-up line.
+    """
+    if not text.strip():
+        return tuple(range(count))
+    ids: set[int] = set()
+    for part in text.split(","):
+        first, dash, last = part.strip().partition("-")
+        if not first.strip().isdigit() or (dash and not last.strip().isdigit()):
+            raise ValueError(
+                f"{part.strip()!r} is not a shard id or range; use ids and ranges like 0,1 or 0-3"
+            )
+        low, high = int(first), int(last) if dash else int(first)
+        if high < low:
+            raise ValueError(f"the range {part.strip()} runs backwards; write it low-high")
+        if high >= count:
+            raise ValueError(
+                f"shard {high} does not exist with DISCORD_SHARD_COUNT={count}; shard ids run "
+                f"from 0 to {count - 1}"
+            )
+        ids.update(range(low, high + 1))
+    return tuple(sorted(ids))
 
 
 class Settings(BaseSettings):
@@ -108,6 +134,10 @@ class Settings(BaseSettings):
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str = ""
     discord_guild_id: str = ""
+    # Sharding (Discord requires it past 2,500 servers): the total number of shards, and the
+    # shards this process runs (`0,1` or `0-3`; empty: all of them). Unset: no sharding.
+    discord_shard_count: int | None = Field(default=None, ge=1, le=100_000)
+    discord_shard_ids: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -143,6 +173,27 @@ class Settings(BaseSettings):
                 "malformed: a bot token holds only letters, digits, '.', '_' and '-'; copy it "
                 "again from the Developer Portal (Bot, Reset Token)"
             )
+        return value
+
+    @field_validator("discord_shard_count", mode="before")
+    @classmethod
+    def _discord_shard_count(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("discord_shard_ids")
+    @classmethod
+    def _discord_shard_ids(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        if "discord_shard_count" not in info.data:
+            return value  # the count itself was bad: that error is the one to show
+        count = info.data["discord_shard_count"]
+        if count is None:
+            raise ValueError(
+                "needs DISCORD_SHARD_COUNT, the total number of shards every process agrees on"
+            )
+        parse_shard_ids(value, count)
         return value
 
     @field_validator("default_timezone")
@@ -199,6 +250,13 @@ class Settings(BaseSettings):
     def slack_enabled(self) -> bool:
         """True when Slack is configured (a bot token, or OAuth client credentials)."""
         return bool(self.slack_bot_token or (self.slack_client_id and self.slack_client_secret))
+
+    @property
+    def discord_shards(self) -> tuple[int, ...] | None:
+        """The shard ids this process runs; None without sharding (one gateway connection)."""
+        if self.discord_shard_count is None:
+            return None
+        return parse_shard_ids(self.discord_shard_ids, self.discord_shard_count)
 
     @property
     def discord_enabled(self) -> bool:

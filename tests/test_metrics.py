@@ -23,6 +23,7 @@ from bot.commands import build_router
 from bot.config import Settings, SettingsError, load_settings
 from bot.engine import Engine
 from bot.logs import JsonFormatter, log_handler
+from bot.messages import Address, Reply
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.storage.db import Database
 from tests.fakes.discord import FakeDiscord
@@ -138,6 +139,25 @@ async def test_discord_calls_and_interaction_acknowledgements_are_counted(
     callback = "POST /interactions/{id}/{token}/callback"
     assert value(page, "needle_platform_calls_total", platform="discord", method=callback) == 1
     assert value(page, "needle_engine_seconds_count", kind="command") == 1
+
+
+async def test_discord_calls_and_429s_are_counted_by_route(
+    fake: FakeDiscord, needle: Any, people: dict[str, Any], engine: Engine
+) -> None:
+    # discord.py waits out a 429 and retries by itself; each attempt is a call, one a 429.
+    fake.rate_limit("POST", r"^/channels/\d+/messages$", retry_after=0.05)
+    await needle.send(Address("discord", "", people["ana"]["id"]), Reply("Time to check in."))
+    page = parse(engine.metrics.exposition().decode())
+    calls = "needle_platform_calls_total"
+    limited = "needle_platform_rate_limited_total"
+    post, open_dm = "POST /channels/{id}/messages", "POST /users/@me/channels"
+    posts = [c for c in fake.calls if c.method == "POST" and c.path.endswith("/messages")]
+    assert [c.status for c in posts] == [429, 200]
+    assert value(page, calls, platform="discord", method=post) == 2
+    assert value(page, limited, platform="discord", method=post) == 1
+    assert value(page, calls, platform="discord", method=open_dm) == 1
+    assert value(page, limited, platform="discord", method=open_dm) == 0
+    assert value(page, calls, platform="discord", method="GET /users/@me") == 1  # login
 
 
 def test_log_lines_are_json_with_level_logger_and_message() -> None:

@@ -14,8 +14,11 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import discord
+import discord.http
 import pytest
 
+from adapters.discord.adapter import sweep_buckets_less_often
 from adapters.pacing import Turns
 from adapters.slack.delivery import Delivery, Pacer, Pacing
 from bot.clock import FakeClock
@@ -24,6 +27,7 @@ from bot.messages import Address, Reply
 from bot.storage.db import Database
 from tests.discord_harness import needle_on
 from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord_limits import MESSAGES, DiscordLimits
 from tests.fakes.slack import DEFAULT_TEAM, FakeSlack, RateLimits, event_callback
 from tests.slack_harness import slack_harness
 
@@ -255,3 +259,54 @@ async def test_discord_requests_keep_to_the_global_limit(
     # 80 requests (a DM opened and a message per member), 25 at once, then 50 a second.
     assert elapsed >= (80 - 25) / 50.0 * 0.95
     assert len([c for c in fake_discord.calls if c.path.endswith("/messages")]) == 40
+
+
+async def test_discord_py_looks_for_idle_buckets_once_a_minute_not_per_new_channel() -> None:
+    now = [0.0]
+    http = discord.http.HTTPClient(asyncio.get_running_loop())
+    swept: list[float] = []
+    sweep = http._try_clear_expired_ratelimits
+
+    def counted_sweep() -> None:
+        swept.append(now[0])
+        sweep()
+
+    http._try_clear_expired_ratelimits = counted_sweep  # type: ignore[method-assign]
+    sweep_buckets_less_often(http, every_seconds=60.0, clock=lambda: now[0])
+    for channel in range(1000):  # a fan-out to 1,000 DM channels: a bucket each
+        http.get_ratelimit(f"POST /channels/{{channel_id}}/messages:{channel}")
+    assert swept == [0.0]  # discord.py alone would look through them 745 times
+    for bucket in http._buckets.values():  # every bucket idle past discord.py's 300 s
+        bucket._last_request -= 301
+    now[0] = 30.0
+    http.get_ratelimit("POST /channels/{channel_id}/messages:new-1")
+    assert len(http._buckets) == 1001  # not a minute since the last look
+    now[0] = 61.0
+    http.get_ratelimit("POST /channels/{channel_id}/messages:new-2")
+    assert swept == [0.0, 61.0]
+    assert len(http._buckets) == 2  # the idle ones dropped, the fresh ones kept
+
+
+async def test_discord_py_keeps_each_channels_bucket_that_discord_announces(
+    engine: Engine,
+) -> None:
+    # Discord's limits 20 times faster: 5 messages per 0.25 s in a channel, 1,000 a second.
+    limits = DiscordLimits(speed=20.0)
+    fake = FakeDiscord(heartbeat_ms=1000, limits=limits)
+    await fake.start()
+    ana = fake.add_user("Ana")
+    try:
+        async with needle_on(fake, engine) as needle:
+            limits.rejected = 0
+            address = Address("discord", "", ana["id"])
+            await asyncio.gather(*(needle.send(address, Reply(f"Nudge {n}")) for n in range(12)))
+    finally:
+        await fake.stop()
+    posts = [c for c in fake.calls if c.path.endswith("/messages")]
+    delivered = [c.json["content"] for c in posts if c.status == 200]
+    assert sorted(delivered) == sorted(f"Nudge {n}" for n in range(12))  # each once
+    # discord.py learns a bucket from its first answer and keeps to it from then on; requests
+    # already queued when it learns the bucket's name may overshoot once, and wait that out.
+    assert limits.rejected <= 1
+    windows = (posts[-1].at - posts[0].at) / (MESSAGES.window / limits.speed)
+    assert windows >= 2 * 0.9  # 12 messages, 5 a window: two full windows waited

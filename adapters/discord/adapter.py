@@ -5,6 +5,11 @@ and returns; discord.py reconnects and resumes by itself. `send()` delivers the 
 unprompted replies (prompts, nudges, the weekly recap): to `address.channel_id` when set, else
 to the user's DM, opened with `create_dm`. Every REST call keeps to Discord's global limit (50 a
 second per bot) before discord.py's per-route buckets.
+
+With sharding (`shard_count`), the client runs the shards `shard_ids` only; several processes,
+each running some of the shards, share one database. Any of them may send what the scheduler
+claimed: DMs go over REST from anywhere, and a post to a server's channel whose shard another
+process runs is checked against Discord (the channel's server) instead of this process's cache.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -22,7 +29,7 @@ import discord
 from adapters.base import CoachEngine, DeliveryError, EngineHooks
 from adapters.bridge import CAPACITY, ENGINE_CONCURRENCY, STOP_SECONDS
 from adapters.contacts import ContactBook
-from adapters.discord.client import NeedleClient
+from adapters.discord.client import NeedleClient, ShardedNeedleClient
 from adapters.discord.router import Router
 from adapters.discord.translate import PLATFORM
 from adapters.metrics_http import discord_method, metrics_of, platform_calls_trace
@@ -34,6 +41,8 @@ DM_CHANNELS_KEPT = 100_000
 # smaller than a whole second's worth, leaving room for requests that arrive bunched up.
 GLOBAL_PER_SECOND = 50.0
 GLOBAL_BURST = 25
+# How often discord.py may look for idle rate-limit buckets to drop (they idle after 300 s).
+SWEEP_SECONDS = 60.0
 # A Discord DM channel belongs to the user, not to a server: kept under this workspace id.
 DM_SCOPE = ""
 
@@ -71,6 +80,34 @@ def pace_requests(http: discord.http.HTTPClient, turns: Turns) -> None:
     http.request = paced  # type: ignore[method-assign]
 
 
+def sweep_buckets_less_often(
+    http: discord.http.HTTPClient,
+    every_seconds: float = SWEEP_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Let discord.py drop its idle rate-limit buckets at most once every `every_seconds`.
+
+    discord.py keeps a bucket per route and channel and, once it holds 256, looks through all
+    of them for idle ones each time it adds one: a fan-out to 5,000 DM channels would look
+    12 million times, on the event loop. A bucket counts as idle only after 300 seconds, so
+    sweeping once a minute frees as much. Without that method (another discord.py), nothing
+    changes.
+    """
+    sweep = getattr(http, "_try_clear_expired_ratelimits", None)
+    if sweep is None:
+        return
+    last: float | None = None
+
+    def sweep_now_and_then() -> None:
+        nonlocal last
+        now = clock()
+        if last is None or now - last >= every_seconds:
+            last = now
+            sweep()
+
+    http._try_clear_expired_ratelimits = sweep_now_and_then  # type: ignore[method-assign]
+
+
 class DiscordAdapter:
     """Needle on Discord: a discord.py client plus the Router to the engine."""
 
@@ -87,6 +124,10 @@ class DiscordAdapter:
         guild_ready_timeout: float = 2.0,
         capacity: int = CAPACITY,
         engine_concurrency: int = ENGINE_CONCURRENCY,
+        shard_count: int | None = None,
+        shard_ids: tuple[int, ...] | None = None,
+        identify_seconds: float = 5.0,
+        pacing_speed: float = 1.0,
     ) -> None:
         self._token = token
         # DM channels kept in the database too (a DM channel is the user's, whichever server):
@@ -106,18 +147,30 @@ class DiscordAdapter:
         )
         self._hooks = engine if isinstance(engine, EngineHooks) else None
         metrics = metrics_of(engine)
-        self.client = NeedleClient(
-            self.router,
-            guild_id=guild_id,
-            sync_commands=sync_commands,
-            guild_ready_timeout=guild_ready_timeout,
-            on_team_removed=self._team_removed,
-            on_dm_channel=self._learn_dm,
-            http_trace=(
+        options: dict[str, Any] = {
+            "guild_id": guild_id,
+            "sync_commands": sync_commands,
+            "guild_ready_timeout": guild_ready_timeout,
+            "on_team_removed": self._team_removed,
+            "on_dm_channel": self._learn_dm,
+            "http_trace": (
                 None if metrics is None else platform_calls_trace(metrics, PLATFORM, discord_method)
             ),
+        }
+        self.client: NeedleClient = (
+            NeedleClient(self.router, **options)
+            if shard_count is None
+            else ShardedNeedleClient(
+                self.router,
+                shard_count=shard_count,
+                shard_ids=shard_ids if shard_ids is not None else tuple(range(shard_count)),
+                identify_seconds=identify_seconds,
+                **options,
+            )
         )
-        pace_requests(self.client.http, Turns(GLOBAL_PER_SECOND, GLOBAL_BURST))
+        # `pacing_speed` runs the global limit that many times faster (benchmarks of a fake).
+        pace_requests(self.client.http, Turns(GLOBAL_PER_SECOND * pacing_speed, GLOBAL_BURST))
+        sweep_buckets_less_often(self.client.http)
         self._connection: asyncio.Task[None] | None = None
         if self._hooks is not None:
             self._hooks.add_channel_check(PLATFORM, self.channel_in_team)
@@ -129,7 +182,21 @@ class DiscordAdapter:
         if not (team_id.isdigit() and channel_id.isdigit()):
             return False  # a personal team has no server, a typed name is no channel id
         guild = self.client.get_guild(int(team_id))
-        return guild is not None and guild.get_channel_or_thread(int(channel_id)) is not None
+        if guild is not None:
+            return guild.get_channel_or_thread(int(channel_id)) is not None
+        client = self.client
+        if isinstance(client, ShardedNeedleClient) and not client.owns_guild(int(team_id)):
+            return await self._channel_in_other_shard(team_id, int(channel_id))
+        return False
+
+    async def _channel_in_other_shard(self, team_id: str, channel_id: int) -> bool:
+        """Ask Discord which server a channel is in: the server's shard runs elsewhere."""
+        try:
+            channel = await self.client.fetch_channel(channel_id)
+        except (discord.NotFound, discord.Forbidden):
+            return False
+        guild = getattr(channel, "guild", None)
+        return guild is not None and str(guild.id) == team_id
 
     async def _team_removed(self, guild_id: str) -> None:
         if self._hooks is not None:

@@ -34,17 +34,24 @@ def build_discord_adapter(
     *,
     ack_seconds: float = 2.0,
     guild_ready_timeout: float = 2.0,
+    identify_seconds: float = 5.0,
+    pacing_speed: float = 1.0,
 ) -> DiscordAdapter:
     """The Discord adapter `needle run` starts when DISCORD_TOKEN is set.
 
     Call `await adapter.start()` (logs in, syncs `/needle`, connects in the background and
     returns) and `await adapter.stop()` at shutdown. `ack_seconds` is how long an interaction
     waits for the engine before deferring; `guild_ready_timeout` how long discord.py waits for
-    servers at connect (tests shorten both).
+    servers at connect (tests shorten both). With DISCORD_SHARD_COUNT the adapter runs the
+    shards of DISCORD_SHARD_IDS (all by default), identifying them `identify_seconds` apart;
+    only the process running shard 0 syncs `/needle` (the commands are the bot's, not a
+    shard's, and shard 0 always runs somewhere: it gets every DM). `pacing_speed` runs
+    Needle's keeping to the global limit that many times faster, against a fake that does too.
     """
     if not settings.discord_token:
         raise ValueError("DISCORD_TOKEN is not set")
     configure_endpoints(settings.discord_api_url, settings.discord_gateway_url)
+    shards = settings.discord_shards
     return DiscordAdapter(
         engine,
         token=settings.discord_token,
@@ -53,4 +60,9 @@ def build_discord_adapter(
         guild_ready_timeout=guild_ready_timeout,
         capacity=settings.event_queue_max,
         engine_concurrency=engine_concurrency_for(settings.database_url),
+        sync_commands=shards is None or 0 in shards,
+        shard_count=settings.discord_shard_count,
+        shard_ids=shards,
+        identify_seconds=identify_seconds,
+        pacing_speed=pacing_speed,
     )

@@ -10,10 +10,16 @@ Intents (the fewest that work; none privileged):
   DMs, not the bot's own and do not mention it), so Needle does not ask for it.
 
 Slash commands, buttons and modals arrive as INTERACTION_CREATE, which needs no intent.
+
+`ShardedNeedleClient` is the same client over several gateway connections (discord.py's
+`AutoShardedClient`), for bots past Discord's 2,500 servers a connection: each shard gets the
+events of the servers whose `(server id >> 22) % shard count` is its id, and shard 0 gets
+every DM besides.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -51,6 +57,7 @@ class NeedleClient(discord.Client):
         on_team_removed: Callable[[str], Awaitable[None]] | None = None,
         on_dm_channel: Callable[[str, int], Awaitable[None]] | None = None,
         http_trace: aiohttp.TraceConfig | None = None,
+        **client_options: Any,
     ) -> None:
         # Needle has no voice features: skip discord.py's warnings about voice libraries.
         discord.VoiceClient.warn_nacl = False
@@ -63,6 +70,7 @@ class NeedleClient(discord.Client):
             allowed_mentions=discord.AllowedMentions.none(),
             # A trace counts Needle's calls to Discord's API (adapters/metrics_http.py).
             **traced,
+            **client_options,
         )
         self.needle_router = router
         self.guild_id = guild_id
@@ -138,3 +146,33 @@ class NeedleClient(discord.Client):
                 )
             except discord.HTTPException:
                 log.warning("could not apologise for a failed command")
+
+
+class ShardedNeedleClient(NeedleClient, discord.AutoShardedClient):
+    """NeedleClient running the shards `shard_ids` of `shard_count`, one connection each.
+
+    discord.py identifies the shards one after another, `identify_seconds` apart (Discord
+    allows one IDENTIFY per 5 seconds to most bots; tests shorten it).
+    """
+
+    def __init__(
+        self,
+        router: Router,
+        *,
+        shard_count: int,
+        shard_ids: tuple[int, ...],
+        identify_seconds: float = 5.0,
+        **options: Any,
+    ) -> None:
+        self.identify_seconds = identify_seconds
+        super().__init__(router, shard_count=shard_count, shard_ids=list(shard_ids), **options)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Space this process's IDENTIFYs `identify_seconds` apart (the first goes at once)."""
+        if not initial:
+            await asyncio.sleep(self.identify_seconds)
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """True when the server's events come to one of this process's shards."""
+        count = self.shard_count or 1
+        return (guild_id >> 22) % count in (self.shard_ids or range(count))

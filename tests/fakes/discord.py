@@ -13,6 +13,9 @@ INTERACTION_CREATE / MESSAGE_CREATE a real client would cause, and `wait_for_cal
 the bot did in return. `rate_limit` makes the next matching request answer 429 (with `Via`, as
 Cloudflare-fronted Discord does) and `drop` closes the gateway connection so the client has to
 reconnect and resume; dispatches made while it is away are replayed on RESUME, as Discord does.
+Given `limits` (tests/fakes/discord_limits.py) it enforces Discord's global and per-route rate
+limits too. Clients that IDENTIFY with a `shard` get, each, the events of their shard's
+servers only (`(server id >> 22) % shard count`), and shard 0 those of no server (DMs).
 """
 
 from __future__ import annotations
@@ -23,12 +26,15 @@ import itertools
 import json
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import BodyPartReader, WSMsgType, web
+
+from tests.fakes.discord_limits import DiscordLimits
 
 API_PREFIX = "/api/v10"
 MANAGE_GUILD = 1 << 5
@@ -37,12 +43,24 @@ ADMINISTRATOR = 1 << 3
 MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 31)
 EPHEMERAL = 1 << 6
 
+# Dispatches about a server itself, whose `id` (not `guild_id`) names the server.
+SERVER_EVENTS = ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE")
+
 _snowflakes = itertools.count(1_300_000_000_000_000_000)
 
 
 def snowflake() -> str:
     """A fresh, increasing Discord id."""
     return str(next(_snowflakes))
+
+
+def snowflake_on_shard(shard: int, count: int) -> str:
+    """A fresh Discord id whose server would be on `shard` of `count`:
+    `(id >> 22) % count == shard` (the part above bit 22 is a snowflake's timestamp)."""
+    fresh = int(snowflake())
+    stamp = fresh >> 22
+    stamp += (shard - stamp) % count
+    return str((stamp << 22) | (fresh & ((1 << 22) - 1)))
 
 
 def _now() -> str:
@@ -60,6 +78,20 @@ class Call:
     files: list[tuple[str, bytes]] = field(default_factory=list)  # (filename, content)
     status: int = 200
     response: Any = None  # what the fake answered
+    at: float = field(default_factory=time.monotonic)  # when it arrived
+
+
+@dataclass
+class GatewaySession:
+    """One shard's gateway session: its connection, and every dispatch of it, for RESUME."""
+
+    shard: int
+    ws: web.WebSocketResponse | None = None
+    request: web.Request | None = None
+    session_id: str = ""
+    seq: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass
@@ -76,13 +108,15 @@ class FakeGuild:
 class FakeDiscord:
     """Discord's REST API and gateway on 127.0.0.1, for tests (see the module docstring)."""
 
-    def __init__(self, *, heartbeat_ms: int = 30_000) -> None:
+    def __init__(self, *, heartbeat_ms: int = 30_000, limits: DiscordLimits | None = None) -> None:
         self.heartbeat_ms = heartbeat_ms
+        self.limits = limits
         self.application_id = snowflake()
         self.bot_user = self._user_object(snowflake(), "Needle", bot=True)
         self.users: dict[str, dict[str, Any]] = {self.bot_user["id"]: self.bot_user}
         self.guilds: dict[str, FakeGuild] = {}
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
+        self._dm_users: dict[str, str] = {}  # DM channel id -> user id
         self.messages: dict[str, dict[str, Any]] = {}  # message id -> message object
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" / guild id -> commands
         self.interactions: dict[str, dict[str, Any]] = {}  # id -> INTERACTION_CREATE payload
@@ -94,12 +128,9 @@ class FakeDiscord:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._port = 0
-        self._ws: web.WebSocketResponse | None = None
-        self._ws_request: web.Request | None = None
-        self._seq = 0
-        self._events: list[dict[str, Any]] = []  # every dispatch of this session, for RESUME
-        self._session_id = ""
-        self._ready = asyncio.Event()
+        # How many shards the clients run (from their IDENTIFY), and each shard's session.
+        self.shard_count = 1
+        self._sessions: dict[int, GatewaySession] = {}
         self._send_lock = asyncio.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -119,9 +150,10 @@ class FakeDiscord:
 
     async def stop(self) -> None:
         """Close the gateway connection and stop listening."""
-        if self._ws is not None and not self._ws.closed:
-            with contextlib.suppress(Exception):
-                await self._ws.close(code=1001)
+        for session in self._sessions.values():
+            if session.ws is not None and not session.ws.closed:
+                with contextlib.suppress(Exception):
+                    await session.ws.close(code=1001)
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -155,10 +187,17 @@ class FakeDiscord:
         self.users[user["id"]] = user
         return user
 
-    def add_guild(self, name: str, *, owner: dict[str, Any] | None = None) -> FakeGuild:
-        """A server the bot is in (announced in READY and GUILD_CREATE)."""
+    def add_guild(
+        self,
+        name: str,
+        *,
+        owner: dict[str, Any] | None = None,
+        shard: tuple[int, int] | None = None,
+    ) -> FakeGuild:
+        """A server the bot is in (announced in READY and GUILD_CREATE); `shard` (id, count)
+        picks a server id whose events go to that shard."""
         guild = FakeGuild(
-            id=snowflake(),
+            id=snowflake() if shard is None else snowflake_on_shard(*shard),
             name=name,
             owner_id=owner["id"] if owner else self.bot_user["id"],
             channel_id=snowflake(),
@@ -180,6 +219,7 @@ class FakeDiscord:
         """The id of the DM channel between `user` and the bot (created on first use)."""
         if user["id"] not in self.dm_channels:
             self.dm_channels[user["id"]] = snowflake()
+            self._dm_users[self.dm_channels[user["id"]]] = user["id"]
         return self.dm_channels[user["id"]]
 
     def _guild_object(self, guild: FakeGuild) -> dict[str, Any]:
@@ -347,12 +387,18 @@ class FakeDiscord:
                 status=429,
                 headers=headers,
             )
+        verdict = None if self.limits is None else self.limits.check(request.method, path)
+        if verdict is not None and verdict.refused:
+            call.status = 429
+            await self._record(call)
+            return self._json(verdict.body(), status=429, headers=verdict.headers)
         status, data = self._route(request.method, path, body)
         call.status, call.response = status, data
         await self._record(call)
+        announced = verdict.headers if verdict is not None else None
         if status == 204:
-            return web.Response(status=204)
-        return self._json(data, status=status)
+            return web.Response(status=204, headers=announced)
+        return self._json(data, status=status, headers=announced)
 
     def _route(self, method: str, path: str, body: Any) -> tuple[int, Any]:
         app = self.application_id
@@ -375,6 +421,12 @@ class FakeDiscord:
             if user is None:
                 return 404, {"message": "Unknown User", "code": 10013}
             return 200, self._dm_channel_object(user)
+        match = re.fullmatch(r"/channels/(\d+)", path)
+        if match and method == "GET":
+            guild = self._guild_of_channel(match.group(1))
+            if guild is None:
+                return 404, {"message": "Unknown Channel", "code": 10003}
+            return 200, self._channel_object(guild)
         match = re.fullmatch(r"/channels/(\d+)/messages", path)
         if match and method == "POST":
             return self._post_message(match.group(1), body or {})
@@ -401,14 +453,13 @@ class FakeDiscord:
         }
 
     def _post_message(self, channel_id: str, body: dict[str, Any]) -> tuple[int, Any]:
-        known = set(self.dm_channels.values()) | {g.channel_id for g in self.guilds.values()}
-        if channel_id not in known:
+        recipient = self._dm_users.get(channel_id)
+        if recipient is None and self._guild_of_channel(channel_id) is None:
             return 404, {"message": "Unknown Channel", "code": 10003}
-        blocked = [uid for uid, cid in self.dm_channels.items() if cid == channel_id]
-        if blocked and self.users[blocked[0]].get("dms_closed"):
+        if recipient is not None and self.users[recipient].get("dms_closed"):
             return 403, {"message": "Cannot send messages to this user", "code": 50007}
         message = self._message_object(channel_id, self.bot_user, body)
-        if self.echo_bot_messages and channel_id in self.dm_channels.values():
+        if self.echo_bot_messages and recipient is not None:
             # Discord sends the bot its own messages too; the bot must ignore them.
             asyncio.get_running_loop().create_task(self.dispatch("MESSAGE_CREATE", message))
         return 200, message
@@ -496,13 +547,26 @@ class FakeDiscord:
 
     # -- gateway -------------------------------------------------------------------------------
 
+    def shard_of(self, guild_id: str | None) -> int:
+        """The shard that gets a server's events (shard 0 gets those of no server: DMs)."""
+        if not guild_id:
+            return 0
+        return (int(guild_id) >> 22) % self.shard_count
+
+    def _session(self, shard: int) -> GatewaySession:
+        session = self._sessions.get(shard)
+        if session is None:
+            session = self._sessions[shard] = GatewaySession(shard)
+        return session
+
+    def guilds_on(self, shard: int) -> list[FakeGuild]:
+        """The servers whose events go to `shard`."""
+        return [g for g in self.guilds.values() if self.shard_of(g.id) == shard]
+
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        previous = self._ws
-        self._ws, self._ws_request = ws, request
-        if previous is not None and not previous.closed:
-            await previous.close(code=4000)
+        session: GatewaySession | None = None
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}})
         async for frame in ws:
             if frame.type is not WSMsgType.TEXT:
@@ -512,12 +576,12 @@ class FakeDiscord:
             if op == 1:
                 await self._send(ws, {"op": 11})
             elif op == 2:
-                await self._identify(ws)
+                session = await self._identify(ws, request, payload["d"])
             elif op == 6:
-                await self._resume(ws, payload["d"])
-        if self._ws is ws:
-            self._ws = None
-            self._ready.clear()
+                session = await self._resume(ws, request, payload["d"])
+        if session is not None and session.ws is ws:
+            session.ws = None
+            session.ready.clear()
         return ws
 
     async def _send(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
@@ -525,65 +589,101 @@ class FakeDiscord:
             if not ws.closed:
                 await ws.send_str(json.dumps(payload))
 
-    async def _identify(self, ws: web.WebSocketResponse) -> None:
+    async def _take_over(
+        self, session: GatewaySession, ws: web.WebSocketResponse, request: web.Request
+    ) -> None:
+        """`ws` becomes the session's connection; an older one is closed, as Discord does."""
+        previous = session.ws
+        session.ws, session.request = ws, request
+        if previous is not None and previous is not ws and not previous.closed:
+            await previous.close(code=4000)
+
+    async def _identify(
+        self, ws: web.WebSocketResponse, request: web.Request, data: dict[str, Any]
+    ) -> GatewaySession:
+        """A new session on the shard IDENTIFY names (`shard: [id, count]`; none: shard 0 of
+        1): READY listing that shard's servers, then a GUILD_CREATE for each."""
+        shard_id, count = data.get("shard") or (0, 1)
         self.identifies += 1
-        self._session_id = secrets.token_hex(8)
-        self._seq = 0
-        self._events = []
+        self.shard_count = count
+        session = self._session(shard_id)
+        await self._take_over(session, ws, request)
+        session.session_id = secrets.token_hex(8)
+        session.seq = 0
+        session.events = []
+        guilds = self.guilds_on(shard_id)
         ready = {
             "v": 10,
             "user": self.bot_user,
-            "guilds": [{"id": g, "unavailable": True} for g in self.guilds],
-            "session_id": self._session_id,
+            "guilds": [{"id": g.id, "unavailable": True} for g in guilds],
+            "session_id": session.session_id,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": self.application_id, "flags": 0},
             "private_channels": [],
             "relationships": [],
         }
-        await self._dispatch_on(ws, "READY", ready)
-        for guild in self.guilds.values():
-            await self._dispatch_on(ws, "GUILD_CREATE", self._guild_object(guild))
-        self._ready.set()
+        if "shard" in data:
+            ready["shard"] = [shard_id, count]
+        await self._dispatch_on(session, "READY", ready)
+        for guild in guilds:
+            await self._dispatch_on(session, "GUILD_CREATE", self._guild_object(guild))
+        session.ready.set()
+        return session
 
-    async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
-        if data.get("session_id") != self._session_id:
+    async def _resume(
+        self, ws: web.WebSocketResponse, request: web.Request, data: dict[str, Any]
+    ) -> GatewaySession | None:
+        session = next(
+            (s for s in self._sessions.values() if s.session_id == data.get("session_id")), None
+        )
+        if session is None or not session.session_id:
             await self._send(ws, {"op": 9, "d": False})
-            return
+            return None
+        await self._take_over(session, ws, request)
         self.resumes += 1
         seen = data.get("seq") or 0
-        for event in [e for e in self._events if e["s"] > seen]:
+        for event in [e for e in session.events if e["s"] > seen]:
             await self._send(ws, event)
-        await self._dispatch_on(ws, "RESUMED", {})
-        self._ready.set()
+        await self._dispatch_on(session, "RESUMED", {})
+        session.ready.set()
+        return session
 
-    async def _dispatch_on(self, ws: web.WebSocketResponse, event: str, data: Any) -> None:
-        self._seq += 1
-        payload = {"op": 0, "t": event, "s": self._seq, "d": data}
-        self._events.append(payload)
-        await self._send(ws, payload)
+    async def _dispatch_on(self, session: GatewaySession, event: str, data: Any) -> None:
+        session.seq += 1
+        payload = {"op": 0, "t": event, "s": session.seq, "d": data}
+        session.events.append(payload)
+        if session.ws is not None:
+            await self._send(session.ws, payload)
 
     async def dispatch(self, event: str, data: Any) -> None:
-        """Send a dispatch now, or keep it for the RESUME if the client is disconnected."""
-        ws = self._ws
-        if ws is not None and not ws.closed and self._ready.is_set():
-            await self._dispatch_on(ws, event, data)
+        """Send a dispatch to the shard of its server now, or keep it for the RESUME if that
+        shard is disconnected."""
+        guild_id = data.get("guild_id") if isinstance(data, dict) else None
+        if event in SERVER_EVENTS:
+            guild_id = data["id"]
+        session = self._session(self.shard_of(guild_id))
+        ws = session.ws
+        if ws is not None and not ws.closed and session.ready.is_set():
+            await self._dispatch_on(session, event, data)
         else:
-            self._seq += 1
-            self._events.append({"op": 0, "t": event, "s": self._seq, "d": data})
+            session.seq += 1
+            session.events.append({"op": 0, "t": event, "s": session.seq, "d": data})
 
-    async def wait_until_connected(self, *, within: float = 5.0) -> None:
-        """Wait until a client has identified or resumed on the gateway."""
-        await asyncio.wait_for(self._ready.wait(), within)
+    async def wait_until_connected(self, *, within: float = 5.0, shard: int = 0) -> None:
+        """Wait until a client has identified or resumed on the gateway (as shard `shard`)."""
+        await asyncio.wait_for(self._session(shard).ready.wait(), within)
 
-    async def drop(self, *, abrupt: bool = False) -> None:
-        """Close the gateway connection the way a network failure or a Discord restart does.
+    async def drop(self, *, abrupt: bool = False, shard: int = 0) -> None:
+        """Close shard `shard`'s gateway connection the way a network failure or a Discord
+        restart does.
 
         By default the fake closes with code 4000 (unknown error; resumable); with `abrupt` it
         cuts the TCP connection without a close frame.
         """
-        ws, request = self._ws, self._ws_request
-        self._ready.clear()
-        self._ws = None
+        session = self._session(shard)
+        ws, request = session.ws, session.request
+        session.ready.clear()
+        session.ws = None
         if ws is None:
             return
         if abrupt and request is not None and request.transport is not None:
@@ -825,10 +925,14 @@ async def start_needle_on(
     guild_id: str = "",
     ack_seconds: float = 2.0,
     event_queue_max: int = 2000,
+    shard_count: int | None = None,
+    shard_ids: str = "",
 ) -> Any:
     """Build and start Needle's Discord adapter against `fake`, as `needle run` does.
 
-    Returns the started `DiscordAdapter` once the gateway said READY; stop it with `stop()`.
+    `shard_count` and `shard_ids` are DISCORD_SHARD_COUNT and DISCORD_SHARD_IDS (the shards
+    identify at once, not 5 seconds apart). Returns the started `DiscordAdapter` once the
+    gateway said READY on every shard it runs; stop it with `stop()`.
     """
     from adapters.discord.app import build_discord_adapter
     from bot.config import Settings
@@ -840,9 +944,11 @@ async def start_needle_on(
         discord_gateway_url=fake.gateway_url,
         discord_guild_id=guild_id,
         event_queue_max=event_queue_max,
+        discord_shard_count=shard_count,
+        discord_shard_ids=shard_ids,
     )
     adapter = build_discord_adapter(
-        settings, engine, ack_seconds=ack_seconds, guild_ready_timeout=0.05
+        settings, engine, ack_seconds=ack_seconds, guild_ready_timeout=0.05, identify_seconds=0
     )
     await adapter.start()
     await adapter.wait_until_ready(within=5.0)
