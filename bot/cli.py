@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.startup import DatabaseSetting, StartupPhase, explain, safe_url
+from bot.startup import DatabaseSetting, StartupPhase, explain, open_sqlite_first, safe_url
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -117,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings)
         if args.command in ("chat", "demo"):
             quiet_logs_for_the_console(settings)
+        open_sqlite_first(args.database if args.command == "demo" else settings.database_url)
         if args.command == "run":
             return asyncio.run(run(settings, phase))
         if args.command == "chat":

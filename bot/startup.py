@@ -157,6 +157,17 @@ def _sqlite_problem(error: BaseException, database: DatabaseSetting) -> str | No
     return None
 
 
+def open_sqlite_first(url: str) -> None:
+    """Open an SQLite file once with the standard driver before anything async does: a file
+    Needle cannot open fails here, as a plain `sqlite3.Error` for `explain`, instead of inside
+    aiosqlite, whose worker thread would then report on an event loop already closed."""
+    if not url.startswith("sqlite"):
+        return
+    path = _sqlite_path(url)
+    if path is not None and "mode=memory" not in url:
+        sqlite3.connect(path).close()
+
+
 def _sqlite_path(url: str) -> Path | None:
     """The file of an SQLite URL (`sqlite:///rel.db`, `sqlite:////abs.db`), None in memory."""
     rest = url.partition("://")[2]
