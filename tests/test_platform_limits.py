@@ -116,6 +116,30 @@ async def test_a_kept_profile_past_a_minute_is_read_again_for_its_admin_flag(
         assert lookups(fake) == ["users.info", "users.info"]
 
 
+async def test_a_kept_profile_of_a_member_who_is_no_admin_costs_no_lookup_days_later(
+    settings: Any, engine: Engine, clock: FakeClock
+) -> None:
+    # No right rests on "no admin": the kept profile answers the member's check-in as it is,
+    # so the burst after a deploy costs no users.info (Tier 4) per member.
+    async with FakeSlack() as fake:
+        fake.add_user("U2", name="Bo", tz="Europe/Lisbon")
+        async with slack_harness(settings, engine, fake) as first:
+            await first.dm("U2", "help")
+            await first.settle()
+        clock.set(clock.now() + timedelta(days=2))
+        async with slack_harness(settings, engine, fake) as second:
+            await second.dm("U2", "3 calls, 40 min; demo with Acme")
+            await second.settle()
+            client = await second.adapter.workspaces.client_for(DEFAULT_TEAM)
+            person = await second.adapter.relay.directory.person(client, DEFAULT_TEAM, "U2")
+        assert (person.display_name, person.timezone, person.is_admin) == (
+            "Bo",
+            "Europe/Lisbon",
+            False,
+        )
+        assert lookups(fake) == ["users.info"]  # the first start's, none after
+
+
 async def send_to_new_members(
     settings: Any, engine: Engine, limits: RateLimits, pacing: Pacing, members: int
 ) -> tuple[FakeSlack, int, float]:
