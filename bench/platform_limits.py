@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 import tempfile
@@ -46,10 +47,12 @@ from datetime import time as wall_time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from slack_sdk.oauth.installation_store.models.installation import Installation
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from adapters.base import Outbox
 from adapters.discord.adapter import DM_SCOPE
@@ -63,7 +66,7 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
-from bot.storage.models import Member, PlatformContact, Team, TeamMembership
+from bot.storage.models import Checkin, Member, PlatformContact, Team, TeamMembership
 from scheduler.service import Scheduler
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord_limits import DiscordLimits
@@ -74,9 +77,13 @@ from tests.fakes.slack import (
     PUBLISHED_LIMITS,
     FakeSlack,
     RateLimits,
+    dm_event,
+    signed_headers,
 )
+from tests.slack_harness import settle
 
 JOINED = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday
+CHECKIN = "{n} calls, {m} min; demo with Acme; proposal for Beta"
 DUE_AT = datetime(2026, 11, 26, 17, 0, 15, tzinfo=UTC)  # Thursday, 15 s after 17:00 UTC
 KNOWN_SINCE = DUE_AT - timedelta(days=2)  # when the earlier run learned each member
 
@@ -377,7 +384,7 @@ def show(result: dict[str, Any], speed: float) -> None:
     share = 100.0 * result["fake_429"] / max(1, result["total_calls"])
     print(f"\n== {result['name']} (limits x{speed:g})")
     print(f"floor (perfectly paced client)  {floor:8.2f} s   = {floor * speed:8.1f} s real")
-    print(f"Needle, tick start to last post {needle:8.2f} s   = {needle * speed:8.1f} s real")
+    print(f"Needle, start to last post      {needle:8.2f} s   = {needle * speed:8.1f} s real")
     print(f"ratio                           {ratio:8.3f}     (target <= 1.1)")
     if result["small_last"] is not None:
         small = result["small_last"]
@@ -388,6 +395,11 @@ def show(result: dict[str, Any], speed: float) -> None:
         f"429s                            {result['fake_429']} answered "
         f"({share:.2f} % of calls), {result['needle_429']} counted by Needle (target < 1 %)"
     )
+    if "acks" in result:
+        print(f"acknowledged (HTTP status: count)  {result['acks']}")
+        print(f"answers posted                  {result['answers']}")
+        lookups = {m: result["calls"].get(m, 0) for m in ("users.info", "conversations.open")}
+        print(f"lookups after the restart       {lookups} (target: none)")
     print(f"lost {result['lost']}, duplicated {result['duplicated']}")
 
 
