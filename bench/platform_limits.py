@@ -252,6 +252,9 @@ async def scenario(name: str, sizes: list[int], args: argparse.Namespace) -> dic
     small_last = max(
         (c.at - started for c in posts if c.team_id != team_id(0)), default=float("nan")
     )
+    big_meanwhile = sum(
+        1 for c in posts if c.team_id == team_id(0) and c.at - started <= small_last
+    )
     calls = Counter(c.method for c in fake.calls)
     assert fake.limits is not None
     floor = floor_seconds(sizes[0], args.speed)
@@ -261,6 +264,7 @@ async def scenario(name: str, sizes: list[int], args: argparse.Namespace) -> dic
         "needle": elapsed,
         "last_post": max((c.at - started for c in posts), default=float("nan")),
         "small_last": small_last if oauth else None,
+        "big_meanwhile": big_meanwhile,
         "calls": dict(calls),
         "total_calls": sum(calls.values()),
         "fake_429": fake.limits.rejected,
@@ -389,6 +393,7 @@ def show(result: dict[str, Any], speed: float) -> None:
     if result["small_last"] is not None:
         small = result["small_last"]
         print(f"small workspaces' last prompt   {small:8.2f} s   = {small * speed:8.1f} s real")
+        print(f"big workspace's prompts by then {result['big_meanwhile']:8d}")
     print(f"tick returned after             {result['needle']:8.2f} s")
     print(f"calls by method                 {result['calls']}")
     print(
