@@ -204,6 +204,22 @@ async def install(adapter: Any, fake: FakeSlack, teams: int) -> None:
         )
 
 
+def needle_settings(url: str, fake: FakeSlack, *, oauth: bool) -> Settings:
+    """Needle's settings in HTTP mode against `fake`: one workspace with a bot token, or many
+    through OAuth."""
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=url,
+        default_timezone="UTC",
+        slack_api_url=fake.base_url,
+        slack_signing_secret=DEFAULT_SIGNING_SECRET,
+        slack_bot_token="" if oauth else DEFAULT_BOT_TOKEN,
+        slack_client_id="1111.2222" if oauth else "",
+        slack_client_secret="secret" if oauth else "",
+        port=0,
+    )
+
+
 async def scenario(name: str, sizes: list[int], args: argparse.Namespace) -> dict[str, Any]:
     """Run one scenario: seed, start Needle, one tick; what arrived at the fake and when."""
     oauth = len(sizes) > 1
@@ -215,17 +231,7 @@ async def scenario(name: str, sizes: list[int], args: argparse.Namespace) -> dic
         clock = FakeClock(DUE_AT)
         fake = FakeSlack(limits=RateLimits(speed=args.speed))
         await fake.start()
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            database_url=url,
-            default_timezone="UTC",
-            slack_api_url=fake.base_url,
-            slack_signing_secret=DEFAULT_SIGNING_SECRET,
-            slack_bot_token="" if oauth else DEFAULT_BOT_TOKEN,
-            slack_client_id="1111.2222" if oauth else "",
-            slack_client_secret="secret" if oauth else "",
-            port=0,
-        )
+        settings = needle_settings(url, fake, oauth=oauth)
         engine = Engine(database, settings, clock, router=build_router())
         adapter = build_slack_adapter(settings, engine, pacing=Pacing(speed=args.speed))
         await adapter.start()
