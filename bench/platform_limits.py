@@ -400,7 +400,8 @@ def show(result: dict[str, Any], speed: float) -> None:
         small = result["small_last"]
         print(f"small workspaces' last prompt   {small:8.2f} s   = {small * speed:8.1f} s real")
         print(f"big workspace's prompts by then {result['big_meanwhile']:8d}")
-    print(f"tick returned after             {result['needle']:8.2f} s")
+    done = "every answer and App Home tab done" if "acks" in result else "tick returned after"
+    print(f"{done:<32}{result['needle']:8.2f} s")
     print(f"calls by method                 {result['calls']}")
     print(
         f"429s                            {result['fake_429']} answered "
