@@ -17,7 +17,11 @@ Scenarios:
   against a FakeDiscord enforcing Discord's global limit (50 requests a second per bot) and
   per-route buckets (5 messages per 5 s in a channel), answering 429 with Retry-After past
   them; each member's DM channel is known from the earlier run (`platform_contacts`), so a
-  prompt is one `POST /channels/{id}/messages`.
+  prompt is one `POST /channels/{id}/messages`;
+- `checkins`: `--checkins` members (default 1,000) of one workspace of `--members` send their
+  check-in at the same moment, as signed Events API requests, right after the restart; Needle
+  answers each in the member's DM. The floor is the workspace's posting bucket for one answer
+  each; lookups (`users.info`, `conversations.open`) are counted, and must be none.
 
 `--speed` runs the platforms' limits (and Needle's pacing) that many times faster, so a run
 that would take minutes takes seconds; the ratio to the floor is what matters, as long as the
@@ -29,7 +33,8 @@ limits), Needle's time (tick start to the last prompt received), the ratio, call
 Targets: within 1.1x the floor, 0 lost, 0 duplicated, 429s under 1 % of calls.
 
     python bench/platform_limits.py [--members 5000] [--small 1000] [--speed 10]
-                                    [--scenario one|many|both|discord|all]
+                                    [--checkins 1000]
+                                    [--scenario one|many|both|discord|checkins|all]
 """
 
 from __future__ import annotations
@@ -387,6 +392,80 @@ async def discord_scenario(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+async def checkins(args: argparse.Namespace) -> dict[str, Any]:
+    """Run `checkins`: seed, start Needle, `--checkins` members check in at once over HTTP;
+    what arrived at the fake and when."""
+    count = min(args.checkins, args.members)
+    with tempfile.TemporaryDirectory(prefix="needle-limits-") as folder:
+        url = f"sqlite:///{folder}/limits.db"
+        database = Database(url)
+        await upgrade(database)
+        await seed(database, [args.members])
+        fake = FakeSlack(limits=RateLimits(speed=args.speed))
+        await fake.start()
+        settings = needle_settings(url, fake, oauth=False)
+        engine = Engine(database, settings, FakeClock(DUE_AT), router=build_router())
+        adapter = build_slack_adapter(settings, engine, pacing=Pacing(speed=args.speed))
+        await adapter.start()
+        fake.calls.clear()
+        users = [user_id(0, n) for n in range(count)]
+        bodies = [
+            json.dumps(dm_event(u, CHECKIN.format(n=5 + i % 10, m=60 + i % 45), event_id=f"Ev{u}"))
+            for i, u in enumerate(users)
+        ]
+        events_url = f"http://127.0.0.1:{adapter.port}/slack/events"
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+            signed = [(b, signed_headers(b)) for b in bodies]
+
+            async def one(body: str, headers: dict[str, str]) -> int:
+                async with http.post(events_url, data=body.encode(), headers=headers) as answer:
+                    await answer.read()
+                    return answer.status
+
+            started = time.monotonic()
+            statuses = Counter(await asyncio.gather(*(one(b, h) for b, h in signed)))
+            await settle(adapter)
+        elapsed = time.monotonic() - started
+        counted_429 = adapter.clients.rate_limited.total
+        await adapter.stop()
+        await fake.stop()
+        saved = await saved_checkins(database)
+        await database.dispose()
+    posts = [
+        c for c in fake.calls if c.method == "chat.postMessage" and not c.params.get("__failed")
+    ]
+    answered = Counter(str(c.params.get("channel")) for c in posts)
+    calls = Counter(c.method for c in fake.calls)
+    assert fake.limits is not None
+    expected = {"D" + u.lstrip("U") for u in users}
+    return {
+        "name": f"{count} check-ins at once in one workspace of {args.members}",
+        "floor": floor_seconds(len(posts), args.speed),
+        "needle": elapsed,
+        "last_post": max((c.at - started for c in posts), default=float("nan")),
+        "small_last": None,
+        "calls": dict(calls),
+        "total_calls": sum(calls.values()),
+        "fake_429": fake.limits.rejected,
+        "needle_429": counted_429,
+        "lost": len(expected - set(answered)) + sum(1 for u in users if saved.get(u, 0) == 0),
+        "duplicated": sum(1 for u in users if saved.get(u, 0) > 1),
+        "acks": dict(statuses),
+        "answers": len(posts),
+    }
+
+
+async def saved_checkins(database: Database) -> dict[str, int]:
+    """Slack user id -> number of check-in rows saved."""
+    async with database.transaction() as session:
+        rows = await session.execute(
+            select(Member.external_id, func.count(Checkin.id))
+            .join(Checkin, Checkin.member_id == Member.id)
+            .group_by(Member.external_id)
+        )
+        return {user: count for user, count in rows.all()}
+
+
 def show(result: dict[str, Any], speed: float) -> None:
     """Print one scenario's figures."""
     floor, needle = result["floor"], result["last_post"]
@@ -426,6 +505,8 @@ async def main(args: argparse.Namespace) -> None:
         show(await scenario(name, sizes, args), args.speed)
     if args.scenario in ("discord", "all"):
         show(await discord_scenario(args), args.speed)
+    if args.scenario in ("checkins", "all"):
+        show(await checkins(args), args.speed)
 
 
 if __name__ == "__main__":
@@ -433,7 +514,10 @@ if __name__ == "__main__":
     parser.add_argument("--members", type=int, default=5000)
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--speed", type=float, default=10.0)
+    parser.add_argument("--checkins", type=int, default=1000)
     parser.add_argument(
-        "--scenario", choices=("one", "many", "both", "discord", "all"), default="both"
+        "--scenario",
+        choices=("one", "many", "both", "discord", "checkins", "all"),
+        default="both",
     )
     asyncio.run(main(parser.parse_args()))
