@@ -17,7 +17,11 @@ Scenarios:
   against a FakeDiscord enforcing Discord's global limit (50 requests a second per bot) and
   per-route buckets (5 messages per 5 s in a channel), answering 429 with Retry-After past
   them; each member's DM channel is known from the earlier run (`platform_contacts`), so a
-  prompt is one `POST /channels/{id}/messages`.
+  prompt is one `POST /channels/{id}/messages`;
+- `checkins`: `--checkins` members (default 1,000) of one workspace of `--members` send their
+  check-in at the same moment, as signed Events API requests, right after the restart; Needle
+  answers each in the member's DM. The floor is the workspace's posting bucket for one answer
+  each; lookups (`users.info`, `conversations.open`) are counted, and must be none.
 
 `--speed` runs the platforms' limits (and Needle's pacing) that many times faster, so a run
 that would take minutes takes seconds; the ratio to the floor is what matters, as long as the
@@ -29,13 +33,15 @@ limits), Needle's time (tick start to the last prompt received), the ratio, call
 Targets: within 1.1x the floor, 0 lost, 0 duplicated, 429s under 1 % of calls.
 
     python bench/platform_limits.py [--members 5000] [--small 1000] [--speed 10]
-                                    [--scenario one|many|both|discord|all]
+                                    [--checkins 1000]
+                                    [--scenario one|many|both|discord|checkins|all]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 import tempfile
@@ -46,10 +52,12 @@ from datetime import time as wall_time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from slack_sdk.oauth.installation_store.models.installation import Installation
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from adapters.base import Outbox
 from adapters.discord.adapter import DM_SCOPE
@@ -63,7 +71,7 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
-from bot.storage.models import Member, PlatformContact, Team, TeamMembership
+from bot.storage.models import Checkin, Member, PlatformContact, Team, TeamMembership
 from scheduler.service import Scheduler
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord_limits import DiscordLimits
@@ -74,9 +82,13 @@ from tests.fakes.slack import (
     PUBLISHED_LIMITS,
     FakeSlack,
     RateLimits,
+    dm_event,
+    signed_headers,
 )
+from tests.slack_harness import settle
 
 JOINED = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday
+CHECKIN = "{n} calls, {m} min; demo with Acme; proposal for Beta"
 DUE_AT = datetime(2026, 11, 26, 17, 0, 15, tzinfo=UTC)  # Thursday, 15 s after 17:00 UTC
 KNOWN_SINCE = DUE_AT - timedelta(days=2)  # when the earlier run learned each member
 
@@ -197,6 +209,22 @@ async def install(adapter: Any, fake: FakeSlack, teams: int) -> None:
         )
 
 
+def needle_settings(url: str, fake: FakeSlack, *, oauth: bool) -> Settings:
+    """Needle's settings in HTTP mode against `fake`: one workspace with a bot token, or many
+    through OAuth."""
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=url,
+        default_timezone="UTC",
+        slack_api_url=fake.base_url,
+        slack_signing_secret=DEFAULT_SIGNING_SECRET,
+        slack_bot_token="" if oauth else DEFAULT_BOT_TOKEN,
+        slack_client_id="1111.2222" if oauth else "",
+        slack_client_secret="secret" if oauth else "",
+        port=0,
+    )
+
+
 async def scenario(name: str, sizes: list[int], args: argparse.Namespace) -> dict[str, Any]:
     """Run one scenario: seed, start Needle, one tick; what arrived at the fake and when."""
     oauth = len(sizes) > 1
@@ -208,17 +236,7 @@ async def scenario(name: str, sizes: list[int], args: argparse.Namespace) -> dic
         clock = FakeClock(DUE_AT)
         fake = FakeSlack(limits=RateLimits(speed=args.speed))
         await fake.start()
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            database_url=url,
-            default_timezone="UTC",
-            slack_api_url=fake.base_url,
-            slack_signing_secret=DEFAULT_SIGNING_SECRET,
-            slack_bot_token="" if oauth else DEFAULT_BOT_TOKEN,
-            slack_client_id="1111.2222" if oauth else "",
-            slack_client_secret="secret" if oauth else "",
-            port=0,
-        )
+        settings = needle_settings(url, fake, oauth=oauth)
         engine = Engine(database, settings, clock, router=build_router())
         adapter = build_slack_adapter(settings, engine, pacing=Pacing(speed=args.speed))
         await adapter.start()
@@ -245,6 +263,9 @@ async def scenario(name: str, sizes: list[int], args: argparse.Namespace) -> dic
     small_last = max(
         (c.at - started for c in posts if c.team_id != team_id(0)), default=float("nan")
     )
+    big_meanwhile = sum(
+        1 for c in posts if c.team_id == team_id(0) and c.at - started <= small_last
+    )
     calls = Counter(c.method for c in fake.calls)
     assert fake.limits is not None
     floor = floor_seconds(sizes[0], args.speed)
@@ -254,6 +275,7 @@ async def scenario(name: str, sizes: list[int], args: argparse.Namespace) -> dic
         "needle": elapsed,
         "last_post": max((c.at - started for c in posts), default=float("nan")),
         "small_last": small_last if oauth else None,
+        "big_meanwhile": big_meanwhile,
         "calls": dict(calls),
         "total_calls": sum(calls.values()),
         "fake_429": fake.limits.rejected,
@@ -370,6 +392,80 @@ async def discord_scenario(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+async def checkins(args: argparse.Namespace) -> dict[str, Any]:
+    """Run `checkins`: seed, start Needle, `--checkins` members check in at once over HTTP;
+    what arrived at the fake and when."""
+    count = min(args.checkins, args.members)
+    with tempfile.TemporaryDirectory(prefix="needle-limits-") as folder:
+        url = f"sqlite:///{folder}/limits.db"
+        database = Database(url)
+        await upgrade(database)
+        await seed(database, [args.members])
+        fake = FakeSlack(limits=RateLimits(speed=args.speed))
+        await fake.start()
+        settings = needle_settings(url, fake, oauth=False)
+        engine = Engine(database, settings, FakeClock(DUE_AT), router=build_router())
+        adapter = build_slack_adapter(settings, engine, pacing=Pacing(speed=args.speed))
+        await adapter.start()
+        fake.calls.clear()
+        users = [user_id(0, n) for n in range(count)]
+        bodies = [
+            json.dumps(dm_event(u, CHECKIN.format(n=5 + i % 10, m=60 + i % 45), event_id=f"Ev{u}"))
+            for i, u in enumerate(users)
+        ]
+        events_url = f"http://127.0.0.1:{adapter.port}/slack/events"
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+            signed = [(b, signed_headers(b)) for b in bodies]
+
+            async def one(body: str, headers: dict[str, str]) -> int:
+                async with http.post(events_url, data=body.encode(), headers=headers) as answer:
+                    await answer.read()
+                    return answer.status
+
+            started = time.monotonic()
+            statuses = Counter(await asyncio.gather(*(one(b, h) for b, h in signed)))
+            await settle(adapter)
+        elapsed = time.monotonic() - started
+        counted_429 = adapter.clients.rate_limited.total
+        await adapter.stop()
+        await fake.stop()
+        saved = await saved_checkins(database)
+        await database.dispose()
+    posts = [
+        c for c in fake.calls if c.method == "chat.postMessage" and not c.params.get("__failed")
+    ]
+    answered = Counter(str(c.params.get("channel")) for c in posts)
+    calls = Counter(c.method for c in fake.calls)
+    assert fake.limits is not None
+    expected = {"D" + u.lstrip("U") for u in users}
+    return {
+        "name": f"{count} check-ins at once in one workspace of {args.members}",
+        "floor": floor_seconds(len(posts), args.speed),
+        "needle": elapsed,
+        "last_post": max((c.at - started for c in posts), default=float("nan")),
+        "small_last": None,
+        "calls": dict(calls),
+        "total_calls": sum(calls.values()),
+        "fake_429": fake.limits.rejected,
+        "needle_429": counted_429,
+        "lost": len(expected - set(answered)) + sum(1 for u in users if saved.get(u, 0) == 0),
+        "duplicated": sum(1 for u in users if saved.get(u, 0) > 1),
+        "acks": dict(statuses),
+        "answers": len(posts),
+    }
+
+
+async def saved_checkins(database: Database) -> dict[str, int]:
+    """Slack user id -> number of check-in rows saved."""
+    async with database.transaction() as session:
+        rows = await session.execute(
+            select(Member.external_id, func.count(Checkin.id))
+            .join(Checkin, Checkin.member_id == Member.id)
+            .group_by(Member.external_id)
+        )
+        return {user: count for user, count in rows.all()}
+
+
 def show(result: dict[str, Any], speed: float) -> None:
     """Print one scenario's figures."""
     floor, needle = result["floor"], result["last_post"]
@@ -377,17 +473,24 @@ def show(result: dict[str, Any], speed: float) -> None:
     share = 100.0 * result["fake_429"] / max(1, result["total_calls"])
     print(f"\n== {result['name']} (limits x{speed:g})")
     print(f"floor (perfectly paced client)  {floor:8.2f} s   = {floor * speed:8.1f} s real")
-    print(f"Needle, tick start to last post {needle:8.2f} s   = {needle * speed:8.1f} s real")
+    print(f"Needle, start to last post      {needle:8.2f} s   = {needle * speed:8.1f} s real")
     print(f"ratio                           {ratio:8.3f}     (target <= 1.1)")
     if result["small_last"] is not None:
         small = result["small_last"]
         print(f"small workspaces' last prompt   {small:8.2f} s   = {small * speed:8.1f} s real")
-    print(f"tick returned after             {result['needle']:8.2f} s")
+        print(f"big workspace's prompts by then {result['big_meanwhile']:8d}")
+    done = "every answer and App Home tab done" if "acks" in result else "tick returned after"
+    print(f"{done:<32}{result['needle']:8.2f} s")
     print(f"calls by method                 {result['calls']}")
     print(
         f"429s                            {result['fake_429']} answered "
         f"({share:.2f} % of calls), {result['needle_429']} counted by Needle (target < 1 %)"
     )
+    if "acks" in result:
+        print(f"acknowledged (HTTP status: count)  {result['acks']}")
+        print(f"answers posted                  {result['answers']}")
+        lookups = {m: result["calls"].get(m, 0) for m in ("users.info", "conversations.open")}
+        print(f"lookups after the restart       {lookups} (target: none)")
     print(f"lost {result['lost']}, duplicated {result['duplicated']}")
 
 
@@ -402,6 +505,8 @@ async def main(args: argparse.Namespace) -> None:
         show(await scenario(name, sizes, args), args.speed)
     if args.scenario in ("discord", "all"):
         show(await discord_scenario(args), args.speed)
+    if args.scenario in ("checkins", "all"):
+        show(await checkins(args), args.speed)
 
 
 if __name__ == "__main__":
@@ -409,7 +514,10 @@ if __name__ == "__main__":
     parser.add_argument("--members", type=int, default=5000)
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--speed", type=float, default=10.0)
+    parser.add_argument("--checkins", type=int, default=1000)
     parser.add_argument(
-        "--scenario", choices=("one", "many", "both", "discord", "all"), default="both"
+        "--scenario",
+        choices=("one", "many", "both", "discord", "checkins", "all"),
+        default="both",
     )
     asyncio.run(main(parser.parse_args()))

@@ -29,7 +29,7 @@ import contextlib
 import itertools
 import logging
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -54,6 +54,7 @@ from scheduler.compose import (
     compose_prompt,
 )
 from scheduler.due import DueWork, Kind, Work, member_target
+from scheduler.lanes import TeamQueues
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -69,6 +70,10 @@ ACK_BATCH = 500
 ACK_WAIT_SECONDS = 0.05
 # The producer claims the next chunk when this few claimed jobs are left for the senders.
 LOW_WATER = 1000
+# A team has this share of the senders at once while other teams wait (`scheduler/lanes.py`),
+# and a team being served is topped up to this many claimed jobs when it runs low.
+LANES_SHARE = 5
+TEAM_AHEAD = 50
 # A claim is sent only while this share of its lease is still ahead.
 LEASE_MARGIN = 0.2
 # A write that fails on a lost connection is tried again after a pause growing from the
@@ -198,27 +203,13 @@ def _claim_order(item: Work) -> tuple[int, str, date]:
     return (KIND_ORDER[item.due.kind], item.due.target, item.due.local_date)
 
 
-def _fair_order(work: list[Work]) -> list[Work]:
-    """Prompts first, then reminders, nudges and recaps; within a kind the teams take turns
-    (the first member of every team, then the second of each, ...), so a team of thousands,
-    whose platform paces its messages, does not hold back the messages of small teams."""
-    turns: dict[tuple[int, int], int] = {}
-    ranked: list[tuple[int, int, Work]] = []
-    for item in sorted(work, key=_claim_order):
-        kind = KIND_ORDER[item.due.kind]
-        turn = turns.get((kind, item.team.id), 0)
-        turns[(kind, item.team.id)] = turn + 1
-        ranked.append((kind, turn, item))
-    ranked.sort(key=lambda entry: (entry[0], entry[1]))  # stable: target order within a turn
-    return [item for _, _, item in ranked]
-
-
 class _Run:
     """One fan-out: the producer claiming chunks, the senders, and the outcome flusher.
 
-    Claimed jobs wait in a deque and outcomes in a list; events wake whoever waits on them. A
-    fan-out of thousands passes each message through a few list operations, not through
-    asyncio queues, and a sender only awaits when it has nothing to send.
+    Claimed jobs wait in per-team queues (`scheduler/lanes.py`: teams take turns, and a big
+    team's platform pace is kept fed) and outcomes in a list; events wake whoever waits on
+    them. A fan-out of thousands passes each message through a few deque operations, not
+    through asyncio queues, and a sender only awaits when it has nothing to send.
     """
 
     def __init__(self, deliverer: Deliverer, now: datetime, started: float) -> None:
@@ -227,8 +218,8 @@ class _Run:
         self.tick_now = now
         self.report = DeliveryReport()
         self.unsent: set[int] = set()
-        # Claimed jobs for the senders; the producer claims more when few are left.
-        self.jobs: deque[Job] = deque()
+        # Claimed jobs for the senders, per team; the producer claims more when few are left.
+        self.queues: TeamQueues | None = None
         self.claiming = True
         self.jobs_ready = asyncio.Event()  # set when jobs arrive or claiming is over
         self.low_water = max(deliverer.concurrency * 2, LOW_WATER)
@@ -245,6 +236,13 @@ class _Run:
 
     async def execute(self, work: list[Work]) -> None:
         senders = min(self.d.concurrency, len(work))
+        self.queues = TeamQueues(
+            work,
+            senders=senders,
+            lanes=max(1, self.d.concurrency // LANES_SHARE),
+            ahead=TEAM_AHEAD,
+            order=_claim_order,
+        )
         flusher = asyncio.create_task(self._flush_outcomes())
         producer = asyncio.create_task(self._produce(work))
         workers = [asyncio.create_task(self._send_loop()) for _ in range(senders)]
@@ -266,25 +264,29 @@ class _Run:
                 raise result
 
     async def _produce(self, work: list[Work]) -> None:
-        ordered = _fair_order(work)
+        queues = self.queues
+        assert queues is not None
         # A small first chunk gets the senders going; later chunks grow to claim_batch.
         size = min(self.d.claim_batch, self.d.concurrency * 2)
-        start = 0
         try:
-            while start < len(ordered) and not self.d._stopping:
-                # Claim the next chunk while the senders still have work queued, and not
-                # sooner: a claim waiting in the queue uses up its lease.
-                while len(self.jobs) > self.low_water:
+            while queues.has_unclaimed and not self.d._stopping:
+                # Claim the next chunk while the senders still have work queued (or a team
+                # being served runs low), and not sooner: a claim waiting uses up its lease.
+                if not queues.wants_claim(self.low_water):
                     self.running_low.clear()
                     await self.running_low.wait()
+                    continue
                 # Each chunk is claimed in one global order (prompts first, by target) in every
                 # instance: claimers never deadlock.
-                chunk = sorted(ordered[start : start + size], key=_claim_order)
-                start += size
+                chunk = sorted(queues.next_chunk(size, self.low_water), key=_claim_order)
+                if not chunk:
+                    self.running_low.clear()
+                    await self.running_low.wait()
+                    continue
                 size = min(self.d.claim_batch, size * 2)
                 claiming = asyncio.ensure_future(self._claim(chunk))
                 try:
-                    self.jobs.extend(await asyncio.shield(claiming))
+                    queues.add(await asyncio.shield(claiming))
                 except asyncio.CancelledError:
                     # Stopping mid-claim: the claim may commit all the same. Wait for it, so
                     # its claims are among those given back, not left to run out their lease.
@@ -346,18 +348,24 @@ class _Run:
             return Later(f"compose: {err!r}")
 
     async def _send_loop(self) -> None:
-        jobs = self.jobs
+        queues = self.queues
+        assert queues is not None
         while True:
-            if not jobs:
-                if not self.claiming:
+            job = queues.take()
+            if job is None:
+                if not self.claiming and not queues.waiting:
                     return
                 self.jobs_ready.clear()
                 await self.jobs_ready.wait()
                 continue
-            job = jobs.popleft()
-            if len(jobs) <= self.low_water:
+            if queues.wants_claim(self.low_water):
                 self.running_low.set()
-            self._record(await self._send(job))
+            outcome = await self._send(job)
+            queues.done(job)  # the team may take its turn again
+            self.jobs_ready.set()
+            if queues.wants_claim(self.low_water):
+                self.running_low.set()
+            self._record(outcome)
 
     def _record(self, outcome: _Outcome) -> None:
         """Keep an outcome for the flusher."""

@@ -20,7 +20,7 @@ import pytest
 
 from adapters.discord.adapter import sweep_buckets_less_often
 from adapters.pacing import Turns
-from adapters.slack.delivery import Delivery, Pacer, Pacing
+from adapters.slack.delivery import METHOD_TIERS, Delivery, Pacer, Pacing, Rate
 from bot.clock import FakeClock
 from bot.engine import Engine
 from bot.messages import Address, Reply
@@ -114,6 +114,62 @@ async def test_a_kept_profile_past_a_minute_is_read_again_for_its_admin_flag(
             person = await second.adapter.relay.directory.person(client, DEFAULT_TEAM, "U1")
         assert (person.timezone, person.is_admin) == ("America/Chicago", False)
         assert lookups(fake) == ["users.info", "users.info"]
+
+
+async def test_a_kept_profile_of_a_member_who_is_no_admin_costs_no_lookup_days_later(
+    settings: Any, engine: Engine, clock: FakeClock
+) -> None:
+    # No right rests on "no admin": the kept profile answers the member's check-in as it is,
+    # so the burst after a deploy costs no users.info (Tier 4) per member.
+    async with FakeSlack() as fake:
+        fake.add_user("U2", name="Bo", tz="Europe/Lisbon")
+        async with slack_harness(settings, engine, fake) as first:
+            await first.dm("U2", "help")
+            await first.settle()
+        clock.set(clock.now() + timedelta(days=2))
+        async with slack_harness(settings, engine, fake) as second:
+            await second.dm("U2", "3 calls, 40 min; demo with Acme")
+            await second.settle()
+            client = await second.adapter.workspaces.client_for(DEFAULT_TEAM)
+            person = await second.adapter.relay.directory.person(client, DEFAULT_TEAM, "U2")
+        assert (person.display_name, person.timezone, person.is_admin) == (
+            "Bo",
+            "Europe/Lisbon",
+            False,
+        )
+        assert lookups(fake) == ["users.info"]  # the first start's, none after
+
+
+async def test_check_in_answers_go_before_app_home_tabs_that_wait_for_their_tier(
+    settings: Any, engine: Engine
+) -> None:
+    # views.publish is paced far slower than posting: refreshing each member's App Home tab
+    # must not hold the next member's answer back, even with one worker.
+    slow_home = dict(METHOD_TIERS, **{"views.publish": Rate(per_minute=30, burst=1)})
+    async with FakeSlack() as fake:
+        users = ["U1", "U2", "U3"]
+        for user in users:
+            fake.add_user(user, name=user)
+        async with slack_harness(settings, engine, fake) as slack:
+            slack.adapter.relay.delivery.pacer.pacing = Pacing(methods=slow_home)
+            slack.adapter.relay.bridge._worker_count = 1
+            for n, user in enumerate(users):
+                await slack.dm(user, f"{n + 3} calls, 40 min; demo with Acme")
+            await slack.settle()
+        order = [
+            (c.method, str(c.params.get("channel") or c.params.get("user_id")))
+            for c in fake.calls
+            if c.method in ("chat.postMessage", "views.publish")
+        ]
+    publishes = [n for n, (method, _) in enumerate(order) if method == "views.publish"]
+    answers = [n for n, (method, _) in enumerate(order) if method == "chat.postMessage"]
+    assert {channel for method, channel in order if method == "chat.postMessage"} == {
+        "D1",
+        "D2",
+        "D3",
+    }
+    assert len(publishes) == 3
+    assert max(answers) < publishes[1]  # every answer before the second tab
 
 
 async def send_to_new_members(

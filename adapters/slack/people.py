@@ -4,12 +4,15 @@ The directory keeps one `Person` per (workspace, user): time zone, display name 
 they are an admin (workspace admin or owner, or the member who first installed Needle there).
 Profiles are kept in the database too (`ContactBook`), with when Slack said them.
 
-The admin flag is a right, so it is trusted for ADMIN_FRESH_SECONDS only, in memory or from the
-database: a `user_change` reaches one instance of Needle, and the others (or the same one after
-a restart) learn of a demotion when their copy expires and `users.info` is asked again, paced
-to the method's tier. So after a restart a member who writes costs one `users.info`; prompts
-and DMs cost nothing (their channels are kept). When the look-up fails, the kept profile is
-used with the admin flag unknown.
+The admin flag is a right, so an admin's profile is trusted for ADMIN_FRESH_SECONDS only, in
+memory or from the database: a `user_change` reaches one instance of Needle, and the others (or
+the same one after a restart) learn of a demotion when their copy expires and `users.info` is
+asked again, paced to the method's tier. A member Slack said is no admin grants no right by
+that, so their kept profile is used as it is (a `user_change` brings a new name, time zone or a
+promotion): after a restart the burst of check-ins at the team's hour costs no `users.info`,
+which at Tier 4 (100 a minute) would hold 1,000 answers back for ten minutes. Prompts and DMs
+cost nothing either (their channels are kept). When a look-up fails, the kept profile is used
+with the admin flag unknown.
 """
 
 from __future__ import annotations
@@ -58,18 +61,21 @@ class Directory:
         self.pacer = pacer or Pacer()
 
     async def person(self, client: AsyncWebClient, team_id: str, user_id: str) -> Person:
-        """The member's Person: remembered while its admin flag is fresh, else `users.info`;
-        when that fails, what was remembered or kept, with the admin flag unknown."""
+        """The member's Person: remembered or kept when they are no admin or their admin flag
+        is fresh, else `users.info`; when that fails, what was remembered or kept, with the
+        admin flag unknown."""
         key = (team_id, user_id)
         known = self._people.get(key)
-        if known is not None and self._clock() - known[1] < ADMIN_FRESH_SECONDS:
+        if known is not None and (
+            known[0].is_admin is False or self._clock() - known[1] < ADMIN_FRESH_SECONDS
+        ):
             return known[0]
         kept = await self.contacts.get(team_id, user_id) if known is None else None
         fresh = timedelta(seconds=ADMIN_FRESH_SECONDS)
         if (
             kept is not None
             and kept.profile_fetched_at is not None
-            and self.contacts.now() - kept.profile_fetched_at < fresh
+            and (kept.is_admin is False or self.contacts.now() - kept.profile_fetched_at < fresh)
         ):
             person = Person(
                 display_name=kept.display_name or "",
