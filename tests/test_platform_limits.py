@@ -131,13 +131,38 @@ async def test_a_kept_profile_of_a_member_who_is_no_admin_costs_no_lookup_days_l
             await second.dm("U2", "3 calls, 40 min; demo with Acme")
             await second.settle()
             client = await second.adapter.workspaces.client_for(DEFAULT_TEAM)
-            person = await second.adapter.relay.directory.person(client, DEFAULT_TEAM, "U2")
+            person = await second.adapter.relay.directory.person(
+                client, DEFAULT_TEAM, "U2", rights=False
+            )
         assert (person.display_name, person.timezone, person.is_admin) == (
             "Bo",
             "Europe/Lisbon",
             False,
         )
         assert lookups(fake) == ["users.info"]  # the first start's, none after
+
+
+async def test_a_command_asks_slack_again_so_a_promotion_since_is_never_refused(
+    settings: Any, engine: Engine, clock: FakeClock
+) -> None:
+    # A remembered "no admin" answers check-ins, never a command: Cy, made an admin while
+    # Needle was down (no user_change reached it), gets the team's settings after a restart.
+    async with FakeSlack() as fake:
+        user = fake.add_user("U7", name="Cy", tz="Asia/Tokyo")
+        async with slack_harness(settings, engine, fake) as first:
+            await first.dm("U7", "help")
+            await first.settle()
+        user["is_admin"] = True
+        clock.set(clock.now() + timedelta(days=3))
+        async with slack_harness(settings, engine, fake) as second:
+            await second.dm("U7", "4 calls, 30 min; demo with Initech")
+            await second.settle()
+            assert lookups(fake) == ["users.info"]  # the answer cost none
+            await second.dm("U7", "admin")
+            await second.settle()
+            assert lookups(fake) == ["users.info", "users.info"]
+            shown = second.dm_texts("U7")[-1]
+        assert "Change a setting with" in shown and "admin minimums" in shown, shown
 
 
 async def test_check_in_answers_go_before_app_home_tabs_that_wait_for_their_tier(

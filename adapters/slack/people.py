@@ -60,14 +60,22 @@ class Directory:
         self.contacts = contacts or ContactBook(None, PLATFORM)
         self.pacer = pacer or Pacer()
 
-    async def person(self, client: AsyncWebClient, team_id: str, user_id: str) -> Person:
-        """The member's Person: remembered or kept when they are no admin or their admin flag
-        is fresh, else `users.info`; when that fails, what was remembered or kept, with the
-        admin flag unknown."""
+    async def person(
+        self, client: AsyncWebClient, team_id: str, user_id: str, *, rights: bool = True
+    ) -> Person:
+        """The member's Person: remembered or kept while its admin flag is fresh, else
+        `users.info`; when that fails, what was remembered or kept, with the admin flag unknown.
+
+        `rights=False` (a message that is no command: a check-in answer) also takes a kept
+        profile of someone Slack said is no admin however old it is: such a message asks for
+        no right, and the burst of answers at a team's hour then costs no look-up. A command
+        always goes by the fresh rule, so a member promoted since is never refused by a
+        remembered "no"."""
         key = (team_id, user_id)
         known = self._people.get(key)
         if known is not None and (
-            known[0].is_admin is False or self._clock() - known[1] < ADMIN_FRESH_SECONDS
+            (not rights and known[0].is_admin is False)
+            or self._clock() - known[1] < ADMIN_FRESH_SECONDS
         ):
             return known[0]
         kept = await self.contacts.get(team_id, user_id) if known is None else None
@@ -75,7 +83,10 @@ class Directory:
         if (
             kept is not None
             and kept.profile_fetched_at is not None
-            and (kept.is_admin is False or self.contacts.now() - kept.profile_fetched_at < fresh)
+            and (
+                (not rights and kept.is_admin is False)
+                or self.contacts.now() - kept.profile_fetched_at < fresh
+            )
         ):
             person = Person(
                 display_name=kept.display_name or "",
@@ -83,7 +94,8 @@ class Directory:
                 is_admin=kept.is_admin,
                 locale=kept.locale,
             )
-            self._remember(key, person)
+            age = (self.contacts.now() - kept.profile_fetched_at).total_seconds()
+            self._remember(key, person, age=max(0.0, age))
             return person
         fetched = await self._fetch(client, team_id, user_id)
         if fetched is not None:
@@ -148,8 +160,10 @@ class Directory:
                 log.exception("could not read the installer of %s", team_id)
         return person_from_user(user, installer=installer)
 
-    def _remember(self, key: tuple[str, str], person: Person) -> None:
+    def _remember(self, key: tuple[str, str], person: Person, age: float = 0.0) -> None:
+        """Keep a Person in memory, as told `age` seconds ago (a kept profile's age counts
+        towards its freshness: remembering it does not make it new)."""
         self._people.pop(key, None)  # re-inserted last: the oldest entry goes first when full
         if len(self._people) >= self._max_size:
             self._people.pop(next(iter(self._people)))
-        self._people[key] = (person, self._clock())
+        self._people[key] = (person, self._clock() - age)

@@ -119,9 +119,22 @@ class Relay:
 
     # -- the engine ---------------------------------------------------------------------------
 
-    async def person(self, client: AsyncWebClient, team_id: str, user_id: str) -> Person:
-        """Who the member is (cached `users.info`)."""
-        return await self.directory.person(client, team_id, user_id)
+    async def person(
+        self, client: AsyncWebClient, team_id: str, user_id: str, *, text: str | None = None
+    ) -> Person:
+        """Who the member is (cached `users.info`). `text`: the message they typed; one that
+        names no command asks for no right (see `Directory.person`)."""
+        rights = text is None or self.names_command(text)
+        return await self.directory.person(client, team_id, user_id, rights=rights)
+
+    def names_command(self, text: str) -> bool:
+        """True when a message's first word names one of the engine's commands (one of them
+        may need the member's rights); True, to be safe, when the engine has no router."""
+        router = getattr(self.bridge.engine, "router", None)
+        if router is None:
+            return True
+        words = text.strip().lstrip("/").split(maxsplit=1)
+        return bool(words) and router.find_command(words[0]) is not None
 
     async def ask(self, incoming: Incoming) -> list[Reply]:
         """The engine's answer to `incoming`; an apology if the engine fails."""

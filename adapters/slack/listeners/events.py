@@ -107,7 +107,8 @@ async def _converse(
 ) -> None:
     channel = str((body.get("event") or {}).get("channel", ""))
     await relay.delivery.learn_dm(team_id, user_id, channel)
-    person = await relay.person(client, team_id, user_id)
+    text = str((body.get("event") or {}).get("text") or "")
+    person = await relay.person(client, team_id, user_id, text=text)
     incoming = incoming_from_message(body, person)
     if incoming is None:
         return
