@@ -285,7 +285,7 @@ async def serve(
     # One HTTP server for everything web: /healthz, /metrics, the dashboard, Slack's HTTP mode.
     web = WebServer(settings.web_host, settings.port)
     mount_metrics(web.router, engine.metrics)
-    Dashboard(database, settings, engine.clock).mount(web)
+    Dashboard(database, settings, engine.clock, engine=engine).mount(web)
     adapters: list[Any] = []
     if settings.slack_enabled:
         from adapters.slack.app import build_slack_adapter

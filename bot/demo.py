@@ -1,7 +1,10 @@
 """`needle demo`: a team of eight with six weeks of believable check-ins, and what Needle shows.
 
-The members are made to show Needle's range: one strong, one sliding, one away for a week,
-one who never logs minutes, one improving, one steady at the minimum, one erratic, one new.
+The members are made to show Needle's range: one strong (whose weeks still hold a sick day, a
+vacation day, a slip below the minimum, an unfinished check-in, a missed day and a short
+pause, so every kind of day shows on her dashboard calendar), one sliding, one away for a
+week, one who never logs minutes, one improving, one steady at the minimum, one erratic, one
+new. Some have checked in today and some not yet, so the lead's roll call has both.
 """
 
 from __future__ import annotations
@@ -55,16 +58,41 @@ NEUTRAL = ["Team standup", "CRM updates", "Product training", "Pipeline review"]
 
 @dataclass(frozen=True)
 class Persona:
-    """How a demo member behaves: their numbers on a given day of the six weeks."""
+    """How a demo member behaves: their numbers on a given day of the six weeks (the status
+    `day_off:<reason>` is a day off for that reason), whether they checked in today already,
+    the workday (by number) a past pause of theirs ran through, and their habitual chores."""
 
     user_id: str
     name: str
     timezone: str
     day: Callable[[random.Random, int], tuple[int | None, int | None, str] | None]
+    today: bool = False
+    pause_through: int | None = None
+    chores: tuple[str, ...] = ()  # the few other activities they keep doing, if they have such
 
 
 def strong(rng: random.Random, n: int) -> tuple[int | None, int | None, str]:
     return rng.randint(8, 13), rng.randint(90, 160), "complete"
+
+
+# Ana's weeks, by workday number: what breaks her otherwise strong run (PAUSED: no check-in,
+# the pause covers it).
+ANA_DAYS: dict[int, tuple[int | None, int | None, str] | None] = {
+    6: (None, None, "day_off:sick"),
+    9: (4, 45, "complete"),
+    13: (6, None, "partial"),
+    16: None,
+    19: None,
+    20: None,
+    22: (None, None, "day_off:vacation"),
+}
+ANA_PAUSE_THROUGH = 20
+
+
+def strong_with_life(rng: random.Random, n: int) -> tuple[int | None, int | None, str] | None:
+    if n in ANA_DAYS:
+        return ANA_DAYS[n]
+    return strong(rng, n)
 
 
 def sliding(rng: random.Random, n: int) -> tuple[int | None, int | None, str] | None:
@@ -76,7 +104,7 @@ def sliding(rng: random.Random, n: int) -> tuple[int | None, int | None, str] | 
 
 def away(rng: random.Random, n: int) -> tuple[int | None, int | None, str]:
     if 10 <= n < 15:
-        return None, None, "day_off"
+        return None, None, "day_off:vacation"
     return rng.randint(5, 8), rng.randint(55, 90), "complete"
 
 
@@ -110,12 +138,19 @@ def newcomer(rng: random.Random, n: int) -> tuple[int | None, int | None, str] |
 
 
 PERSONAS = (
-    Persona(user_id_for("Ana Lima"), "Ana Lima", "America/Sao_Paulo", strong),
+    Persona(
+        user_id_for("Ana Lima"),
+        "Ana Lima",
+        "America/Sao_Paulo",
+        strong_with_life,
+        pause_through=ANA_PAUSE_THROUGH,
+        chores=("Inbox", "Email cleanup", "Formatting slides"),
+    ),
     Persona(user_id_for("Ben Carter"), "Ben Carter", "America/New_York", sliding),
     Persona(user_id_for("Chloé Martin"), "Chloé Martin", "Europe/Paris", away),
     Persona(user_id_for("Dev Patel"), "Dev Patel", "Asia/Kolkata", no_minutes),
-    Persona(user_id_for("Eli Cohen"), "Eli Cohen", "Europe/London", improving),
-    Persona(user_id_for("Fatima Zahra"), "Fatima Zahra", "Africa/Casablanca", steady),
+    Persona(user_id_for("Eli Cohen"), "Eli Cohen", "Europe/London", improving, today=True),
+    Persona(user_id_for("Fatima Zahra"), "Fatima Zahra", "Africa/Casablanca", steady, today=True),
     Persona(user_id_for("Goro Tanaka"), "Goro Tanaka", "Asia/Tokyo", erratic),
     Persona(user_id_for("Hana Novak"), "Hana Novak", "Europe/Prague", newcomer),
 )
@@ -128,10 +163,13 @@ def workdays_back(today: date, weeks: int) -> list[date]:
     return [d for d in days if d.weekday() < 5]
 
 
-def activities_for(rng: random.Random, conversations: int) -> list[str]:
-    """Three top activities, more high-value ones on busier days."""
+def activities_for(
+    rng: random.Random, conversations: int, chores: tuple[str, ...] = ()
+) -> list[str]:
+    """Three top activities, more high-value ones on busier days; the rest from the member's
+    chores when they have some."""
     high_count = min(3, max(0, conversations // 4))
-    picks = rng.sample(HIGH, high_count) + rng.sample(LOW + NEUTRAL, 3 - high_count)
+    picks = rng.sample(HIGH, high_count) + rng.sample(chores or LOW + NEUTRAL, 3 - high_count)
     rng.shuffle(picks)
     return picks
 
@@ -157,24 +195,31 @@ async def seed(database: Database, clock: Clock) -> None:
                 member.goal_conversations = 8
                 member.goal_minutes = 90
             today = now.date()
-            for n, day in enumerate(workdays_back(today, WEEKS)):
+            days = workdays_back(today, WEEKS)
+            if persona.pause_through is not None:
+                member.paused_until = days[persona.pause_through]
+            if persona.today and today.weekday() < 5:
+                days.append(today)
+            for n, day in enumerate(days):
                 result = persona.day(rng, n)
                 if result is None:
                     continue
-                conversations, minutes, status = result
+                conversations, minutes, kind = result
+                status, _, reason = kind.partition(":")
                 activities: tuple[tuple[str, str], ...] = ()
                 wins = None
                 if status != "day_off":
-                    texts = activities_for(rng, conversations or 0)
+                    texts = activities_for(rng, conversations or 0, persona.chores)
                     activities = tuple((t, classify_activity(t)) for t in texts)
                     wins = 1 if (conversations or 0) >= 10 and rng.random() < 0.4 else 0
-                at = datetime.combine(day, time(17, 30), tzinfo=now.tzinfo)
+                at = min(now, datetime.combine(day, time(17, 30), tzinfo=now.tzinfo))
                 await save_checkin(
                     session,
                     member.id,
                     day,
                     CheckinRecord(
                         status=status,
+                        day_off_reason=reason or None,
                         conversations=conversations,
                         minutes=minutes,
                         activities=activities,
@@ -217,6 +262,10 @@ async def run_demo(settings: Settings, database_url: str) -> int:
         print(
             f"Try it yourself: DATABASE_URL={database_url} needle chat --as '{ADMIN}'"
             " (then `stats week`, `returns team`, `leaderboard minutes month`, `help`)."
+        )
+        print(
+            f"The dashboard: DATABASE_URL={database_url} CONSOLE_USER='{ADMIN}' needle run,"
+            " then type `dashboard` for a sign-in link."
         )
     finally:
         await database.dispose()

@@ -11,6 +11,7 @@ instance on that database signs and checks alike.
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +38,16 @@ class Signer:
     def sign(self, kind: str, token_id: str) -> str:
         """The signed, URL-safe form of a token id of `kind`."""
         return str(URLSafeSerializer(self.secret, salt=f"needle-{kind}").dumps(token_id))
+
+    def form_token(self, session_id: str) -> str:
+        """The token a session's forms carry (CSRF): an HMAC of the session's id, so it is
+        the same for every form of one session and worthless in any other."""
+        digest = hmac.new(self.secret.encode(), f"needle-form:{session_id}".encode(), "sha256")
+        return digest.hexdigest()
+
+    def form_token_ok(self, session_id: str, token: str) -> bool:
+        """Whether `token` is the form token of that session (compared in constant time)."""
+        return hmac.compare_digest(self.form_token(session_id), token)
 
     def read(self, kind: str, signed: str) -> str | None:
         """The token id inside `signed`, or None when it was not signed by us for `kind`."""

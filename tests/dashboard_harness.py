@@ -93,7 +93,7 @@ async def site(
 ) -> AsyncIterator[Site]:
     """The dashboard served on a free port over the test's database and clock."""
     server = WebServer("127.0.0.1", 0)
-    Dashboard(database, settings, clock).mount(server)
+    Dashboard(database, settings, clock, engine=bot.engine).mount(server)
     await server.start()
     try:
         yield Site(server, bot, clock)

@@ -1,8 +1,9 @@
 """The dashboard in a real browser: Debian's Chromium, headless, driven by Playwright.
 
 A member signs in through the link `dashboard` sends in chat, reads the leaderboard and their
-own page; the numbers are chat's. Screenshots go to test-artifacts/screenshots/. Skipped when
-Chromium is not installed (`.ci/run` installs it).
+own page; the numbers are chat's. On the demo team's data, My page shows every kind of day,
+and a setting changed through its form is what chat then says. Screenshots go to
+test-artifacts/screenshots/. Skipped when Chromium is not installed (`.ci/run` installs it).
 """
 
 from __future__ import annotations
@@ -11,11 +12,16 @@ from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
+from adapters.console import user_id_for
+from adapters.memory import MemoryAdapter
+from bot.demo import ADMIN, DEMO_PLATFORM, DEMO_TEAM
+from bot.demo import seed as seed_demo
 from bot.storage.db import Database
-from tests.dashboard_harness import Site, site
+from tests.dashboard_harness import LINK, Site, site
 from tests.stats_helpers import join, seed
 from tests.test_dashboard_http import chat_rows
 
@@ -110,3 +116,60 @@ async def test_sign_in_from_chat_and_read_the_leaderboard(
     await page.go_back()
     await page.reload()
     assert "Please sign in" in await page.content()
+
+
+async def test_my_page_calendar_and_settings_form_in_chromium(
+    site: Site, database: Database, browser: Any
+) -> None:
+    """The demo team's Ana reads her page, changes her check-in time through the form, and
+    the page fits a desktop and a phone; screenshots of each."""
+    await seed_demo(database, site.clock)
+    console = MemoryAdapter(site.bot.engine, platform=DEMO_PLATFORM, team_id=DEMO_TEAM)
+    ana = user_id_for(ADMIN)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    page = await browser.new_page(viewport={"width": 1200, "height": 900})
+    await page.goto(site.url + await link_of(console, ana))
+    await page.wait_for_selector("table.board")
+    await page.screenshot(path=str(SCREENSHOTS / "demo-team.png"), full_page=True)
+    await page.get_by_role("link", name="My stats").click()
+    await page.wait_for_selector("#calendar")
+    kinds = set(
+        await page.locator("table.calendar td").evaluate_all(
+            "tds => tds.map(td => td.dataset.kind)"
+        )
+    )
+    assert {"met", "below", "partial", "off", "paused", "missed", "rest", "ahead"} <= kinds
+    assert await page.locator("#delegates li").count() >= 2
+    assert "%" in await page.locator("#high-value-share").inner_text()
+    await page.screenshot(path=str(SCREENSHOTS / "my-page.png"), full_page=True)
+
+    # Keyboard and labels: the form's fields are found by their labels, as chat names them.
+    await page.get_by_label("Check-in time and days").fill("08:45 mon-fri")
+    await page.get_by_role("button", name="Save settings").press("Enter")
+    await page.wait_for_selector("#settings-result")
+    said = await page.locator("#settings-result").inner_text()
+    assert "Done: your check-in comes at 08:45" in said
+    chat = await console.say("schedule", user=ana, name=ADMIN, is_admin=True)
+    assert "08:45" in chat[0].text
+    assert await page.get_by_label("Check-in time and days").input_value() == "08:45 Mon-Fri"
+    await page.get_by_role("button", name="Turn prompts off").click()
+    await page.wait_for_selector("#prompts >> text=off")
+    await page.locator("#settings").scroll_into_view_if_needed()
+    await page.screenshot(path=str(SCREENSHOTS / "my-page-saved.png"), full_page=True)
+
+    phone = await browser.new_page(viewport={"width": 390, "height": 844})
+    await phone.goto(site.url + await link_of(console, ana))
+    await phone.get_by_role("link", name="My stats").click()
+    await phone.wait_for_selector("#calendar")
+    await phone.screenshot(path=str(SCREENSHOTS / "my-page-phone.png"), full_page=True)
+    width = await phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390  # the calendar and the form fit a phone's screen
+
+
+async def link_of(console: MemoryAdapter, user: str) -> str:
+    """The path of the sign-in link `dashboard` sends the demo's admin in chat."""
+    replies = await console.say("dashboard", user=user, name=ADMIN, is_admin=True)
+    found = LINK.search(replies[0].text)
+    assert found is not None, replies[0].text
+    return urlsplit(found[0]).path

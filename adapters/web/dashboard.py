@@ -1,9 +1,12 @@
 """The team dashboard's routes: sign-in from a chat link, sign-out, the team page, a member's
-page and the TV page; mounted on Needle's web server.
+page (with its settings form) and the TV page; mounted on Needle's web server.
 
 Every page reads the session (a signed id in an HttpOnly, SameSite=Lax cookie, Secure behind
 https) and shows only that member's team; another team's or (for members who are not its
-admins or manager) another member's page is refused. Pages are rendered on the server with
+admins or manager) another member's page is refused. The settings form changes only the
+signed-in member's own settings: a POST must come from the dashboard's own origin and carry
+its session's form token (`Signer.form_token`), else it is refused with 403 and nothing
+changes. Pages are rendered on the server with
 Jinja2; the stylesheet is served from here (no CDN, no build step).
 """
 
@@ -12,15 +15,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp_jinja2
 import jinja2
+import markupsafe
 from aiohttp import web
 
+from adapters.base import CoachEngine
 from adapters.web.server import WebServer
+from adapters.web.settings import SettingsResult, origin_allowed, result_of, settings_incoming
 from adapters.web.views import (
     PERIOD_CHOICES,
     PeriodRefused,
@@ -61,6 +68,15 @@ REFUSALS: dict[int, type[web.HTTPException]] = {
 }
 
 
+CHAT_CODE = re.compile(r"`([^`]+)`")
+
+
+def chat_text(text: str) -> markupsafe.Markup:
+    """A line of chat's reply for a page: escaped, with chat's `commands` as code."""
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(CHAT_CODE.sub(r"<code>\1</code>", escaped))
+
+
 @dataclass(frozen=True)
 class Viewer:
     """Who is looking, inside one request's transaction: member, team, and their rights."""
@@ -80,19 +96,29 @@ class Viewer:
 class Dashboard:
     """The dashboard's handlers over one database, with the engine's settings and clock."""
 
-    def __init__(self, database: Database, settings: Settings, clock: Clock) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        clock: Clock,
+        *,
+        engine: CoachEngine | None = None,
+    ) -> None:
         self.database = database
+        # Changes of settings go through chat's engine; without one, My page only shows them.
+        self.engine = engine
         self.settings = settings
         self.clock = clock
         self.secure_cookie = settings.dashboard_url.startswith("https://")
 
     def mount(self, server: WebServer) -> None:
         """Add the dashboard's routes, templates and stylesheet to the web server."""
-        aiohttp_jinja2.setup(
+        environment = aiohttp_jinja2.setup(
             server.app,
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=jinja2.select_autoescape(["html"]),
         )
+        environment.filters["chat_text"] = chat_text
         router = server.router
         router.add_static("/static/", HERE / "static", name="static")
         router.add_get("/", self.home)
@@ -100,6 +126,9 @@ class Dashboard:
         router.add_post("/signout", self.sign_out)
         router.add_get("/teams/{team_id:\\d+}", self.team)
         router.add_get("/teams/{team_id:\\d+}/members/{member_id:\\d+}", self.member)
+        router.add_post(
+            "/teams/{team_id:\\d+}/members/{member_id:\\d+}/settings", self.change_settings
+        )
         router.add_get(TV_PATH + "{token}", self.tv)
         router.add_get(TV_PATH + "{token}/stamp", self.tv_stamp)
 
@@ -252,7 +281,13 @@ class Dashboard:
         )
 
     async def member(self, request: web.Request) -> web.StreamResponse:
-        """A member's stats page: one's own, or (admins, the manager) a teammate's."""
+        """A member's page: one's own (with the settings form), or (admins, the manager) a
+        teammate's."""
+        return await self._member_page(request)
+
+    async def _member_page(
+        self, request: web.Request, result: SettingsResult | None = None
+    ) -> web.Response:
         now = self.clock.now()
         async with self.database.transaction() as session:
             viewer = await self._signed_in(session, request)
@@ -289,7 +324,12 @@ class Dashboard:
                 period_name=period,
                 today=profile.local_date(now),
                 about_self=about_self,
+                # A team sees another member from the day they joined it, as `stats @member`.
+                history_from=None if about_self else membership.history_from,
+                public_ranking=membership.public_ranking,
             )
+            signer = await signer_for(session, self.settings, now)
+            form_token = signer.form_token(viewer.grant.token_id)
         chart = await asyncio.to_thread(page.chart)
         return self._render(
             request,
@@ -299,6 +339,56 @@ class Dashboard:
             period=request.query.get("period", "week"),
             chart=base64.b64encode(chart.data).decode("ascii"),
             chart_title=chart.title,
+            form_token=form_token,
+            can_change=self.engine is not None,
+            result=result,
+        )
+
+    async def change_settings(self, request: web.Request) -> web.StreamResponse:
+        """The settings form on one's own page: checked (same origin, this session's form
+        token, one's own page), then run through the engine as chat's own settings form or
+        command; the page shows chat's reply."""
+        form = await request.post()
+        if not origin_allowed(
+            request.headers.get("Origin"),
+            request.headers.get("Referer"),
+            request.host,
+            self.settings.dashboard_url,
+        ):
+            raise self._expired_form(request)
+        now = self.clock.now()
+        async with self.database.transaction() as session:
+            viewer = await self._signed_in(session, request)
+            signer = await signer_for(session, self.settings, now)
+            if not signer.form_token_ok(viewer.grant.token_id, str(form.get("csrf", ""))):
+                raise self._expired_form(request)
+            if int(request.match_info["member_id"]) != viewer.member.id:
+                raise self._refusal(
+                    request,
+                    "Not your settings",
+                    "You can change your own settings only, from your own page.",
+                    status=403,
+                )
+            incoming = settings_incoming(
+                viewer.member, viewer.team, {k: str(v) for k, v in form.items()}
+            )
+        if incoming is None or self.engine is None:
+            raise self._refusal(
+                request,
+                "Nothing to change",
+                "That form asks for no setting I know. Reload your page and try again.",
+                status=400,
+            )
+        result = result_of(await self.engine.handle(incoming))
+        return await self._member_page(request, result)
+
+    def _expired_form(self, request: web.Request) -> web.HTTPException:
+        return self._refusal(
+            request,
+            "This form has expired",
+            "Nothing was changed. Open your page again from the dashboard (or type `dashboard` "
+            "in chat) and send the form from there.",
+            status=403,
         )
 
     async def tv(self, request: web.Request) -> web.StreamResponse:

@@ -15,7 +15,7 @@ from bot.commands.basics import schedule_command, timezone_command
 from bot.commands.coaching import goal_command
 from bot.context import Context
 from bot.messages import Action, Choice, Fact, Form, FormField, FormId, Reply, ReplyKind
-from bot.profile import describe_date, describe_workdays
+from bot.profile import Profile, describe_date, describe_workdays
 from bot.router import CommandHandler, Router
 from bot.stats.report import member_stats, stats_reply
 from bot.storage.checkins import get_checkin
@@ -112,7 +112,12 @@ def settings_facts(ctx: Context) -> tuple[Fact, ...]:
 
 def current_settings(ctx: Context) -> dict[str, str]:
     """The settings form's fields as they stand now (in the commands' own syntax)."""
-    profile = ctx.profile
+    return settings_values(ctx.profile)
+
+
+def settings_values(profile: Profile) -> dict[str, str]:
+    """A member's settings form's fields from their profile (in the commands' own syntax):
+    what chat's form and the dashboard's show filled in."""
     days = describe_workdays(profile.workdays).replace("–", "-")
     return {
         "goal_calls": str(profile.min_conversations),
@@ -122,15 +127,21 @@ def current_settings(ctx: Context) -> dict[str, str]:
     }
 
 
-def settings_form(ctx: Context) -> Reply:
-    """The settings form, filled in with the member's current settings."""
-    now = current_settings(ctx)
-    fields = (
+def settings_fields(profile: Profile) -> tuple[FormField, ...]:
+    """The settings form's fields, filled in from the member's profile (chat's form and the
+    dashboard's are these)."""
+    now = settings_values(profile)
+    return (
         FormField("goal_calls", "Daily conversations (your minimum)", "8", now["goal_calls"]),
         FormField("goal_minutes", "Daily minutes with buyers", "90", now["goal_minutes"]),
         FormField("schedule", "Check-in time and days", "16:30 mon-fri", now["schedule"]),
         FormField("timezone", "Time zone", "Europe/Berlin", now["timezone"]),
     )
+
+
+def settings_form(ctx: Context) -> Reply:
+    """The settings form, filled in with the member's current settings."""
+    fields = settings_fields(ctx.profile)
     return Reply(
         "Your settings",
         kind=ReplyKind.FORM,

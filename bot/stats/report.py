@@ -28,12 +28,13 @@ if TYPE_CHECKING:
 from bot.messages import Fact, Image, Reply, ReplyKind
 from bot.profile import Profile, describe_date
 from bot.stats.charts import ChartDay
+from bot.stats.days import member_days
 from bot.stats.periods import Period, period_of
-from bot.stats.sofar import pause_covers, workdays_so_far
+from bot.stats.sofar import workdays_so_far
 from bot.stats.streaks import params_of
 from bot.storage.activities import member_highlights
 from bot.storage.checkins import corrections_between, days_off_by_reason
-from bot.storage.days import daily_points, member_start, recent_days
+from bot.storage.days import daily_points
 from bot.storage.models import Member
 from bot.storage.sql import EPOCH
 from bot.storage.streaks import Streaks, finish
@@ -100,12 +101,8 @@ async def member_stats(
         session,
         member.id,
         wins_between=(seen_from, period.end) if track_wins and totals.wins else None,
-        delegate_between=(
-            max(seen_from, today - timedelta(days=DELEGATE_WINDOW_DAYS - 1)),
-            today,
-        ),
+        delegate_between=delegate_window(today, seen_from),
     )
-    before_wins, delegate = highlights.before_wins, highlights.delegate
     days_off = (
         await days_off_by_reason(session, member.id, seen_from, period.end)
         if totals.days_off
@@ -119,13 +116,19 @@ async def member_stats(
         previous=previous,
         streaks=streaks,
         workdays_so_far=so_far,
-        before_wins=before_wins,
-        delegate=delegate,
+        before_wins=highlights.before_wins,
+        delegate=highlights.delegate,
         today=today,
         corrections=await corrections_between(session, member.id, seen_from, period.end),
         days_off=days_off,
         history_from=history_from,
     )
+
+
+def delegate_window(today: date, since: date) -> tuple[date, date]:
+    """The days whose top activities say what to delegate: the last four weeks through
+    `today`, from `since` at the earliest."""
+    return max(since, today - timedelta(days=DELEGATE_WINDOW_DAYS - 1)), today
 
 
 def so_far_of(
@@ -202,6 +205,12 @@ def target_minimum_note(profile: Profile, day: date, whose: str = "your") -> str
     return f"; {plural(minimum, 'conversation')} on {describe_date(day)}, {whose} target's pace"
 
 
+def high_value_percent(totals: PeriodTotals) -> int | None:
+    """The share of top activities classified high-value, in whole percent (None: none)."""
+    share = totals.high_value_share
+    return None if share is None else round(share * 100)
+
+
 def stats_reply(stats: MemberStats, *, track_wins: bool, about_self: bool) -> Reply:
     """The stats as a one-screen text reply (the chart is attached separately)."""
     totals, previous, period = stats.totals, stats.previous, stats.period
@@ -231,12 +240,12 @@ def stats_reply(stats: MemberStats, *, track_wins: bool, about_self: bool) -> Re
         Fact("Current streak", plural(stats.streaks.current, "workday")),
         Fact("Best streak", plural(stats.streaks.best, "workday")),
     ]
-    share = totals.high_value_share
-    if share is not None:
+    percent = high_value_percent(totals)
+    if percent is not None:
         facts.append(
             Fact(
                 "High-value activities",
-                f"{round(share * 100)}% ({totals.high_value} of {totals.activities})",
+                f"{percent}% ({totals.high_value} of {totals.activities})",
             )
         )
     if track_wins:
@@ -328,6 +337,17 @@ def week_of(monday: date, conversations: float, minutes: float, profile: Profile
     return ChartDay(monday, "met" if met else "below", round(conversations, 1), round(minutes, 1))
 
 
+# How each kind of day (bot.stats.days) is drawn on the chart; days of other kinds are left out.
+CHARTED = {
+    "met": "met",
+    "below": "below",
+    "partial": "below",
+    "off": "off",
+    "paused": "paused",
+    "missed": "missed",
+}
+
+
 async def chart_days(
     session: AsyncSession,
     member_id: int,
@@ -337,31 +357,12 @@ async def chart_days(
     *,
     today: date,
 ) -> list[ChartDay]:
-    """The days of a member's chart in [start, end]: every recorded day (numbers, or a day
-    off), and each workday before `today` without a record since their first check-in —
-    paused (in the gap the pause covers) or missed. Today counts only once it has a record."""
-    marks = await recent_days(
-        session,
-        member_id,
-        since=start,
-        through=end,
-        min_conversations=profile.min_conversations,
-        min_minutes=profile.min_minutes,
-    )
-    recorded = {mark.local_date: mark for mark in marks}
-    _, first = await member_start(session, member_id)
-    # A pause covers the gap it ended (or is still in), as in streaks: the workdays without a
-    # record after the last recorded day up to `paused_until`.
-    paused_until = profile.paused_until
-    gap_after = max((d for d in recorded if paused_until and d <= paused_until), default=None)
-    days = []
-    for offset in range((end - start).days + 1):
-        day = start + timedelta(days=offset)
-        mark = recorded.get(day)
-        if mark is not None:
-            status = "off" if mark.day_off else "met" if mark.met else "below"
-            days.append(ChartDay(day, status, float(mark.conversations), float(mark.minutes)))
-        elif first is not None and first <= day < today and profile.is_workday(day):
-            paused = pause_covers(day, paused_until, gap_after)
-            days.append(ChartDay(day, "paused" if paused else "missed"))
-    return days
+    """The days of a member's chart in [start, end], classified by `bot.stats.days`: every
+    recorded day (numbers, or a day off), and each missed or paused workday since their first
+    check-in. Today counts only once it has a record."""
+    days = await member_days(session, member_id, profile, start, end, today=today)
+    return [
+        ChartDay(d.day, CHARTED[d.kind], float(d.conversations), float(d.minutes))
+        for d in days
+        if d.kind in CHARTED
+    ]

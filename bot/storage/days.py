@@ -25,6 +25,8 @@ class DayMark:
     met: bool
     conversations: int
     minutes: int
+    partial: bool = False  # a check-in left unfinished (a quick log, a stopped check-in)
+    reason: str | None = None  # why a day off: sick, vacation, holiday, pto, off
 
 
 @cache
@@ -36,6 +38,8 @@ def _recent_days_statement() -> Select:
             meets_minimum(param("min_c", Integer), param("min_m", Integer)),
             func.coalesce(Checkin.conversations, 0),
             func.coalesce(Checkin.minutes, 0),
+            Checkin.status == "partial",
+            Checkin.day_off_reason,
         )
         .where(
             Checkin.member_id == param("member_id"),
@@ -67,8 +71,8 @@ async def recent_days(
         },
     )
     return [
-        DayMark(as_date(day), bool(off), bool(ok), int(conv), int(mins))
-        for day, off, ok, conv, mins in rows.all()
+        DayMark(as_date(day), bool(off), bool(ok), int(conv), int(mins), bool(part), reason)
+        for day, off, ok, conv, mins, part, reason in rows.all()
     ]
 
 
