@@ -13,6 +13,7 @@ import asyncio
 import base64
 import logging
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import jinja2
 from aiohttp import web
 
 from adapters.web.server import WebServer
+from adapters.web.tv import Screens
 from adapters.web.views import (
     PERIOD_CHOICES,
     PeriodRefused,
@@ -34,7 +36,6 @@ from bot.config import Settings
 from bot.outcomes.targets import profile_as_seen
 from bot.profile import Profile
 from bot.signin import SESSION_LIFETIME, SIGNIN_PATH, TV_PATH, Signer, issue, signer_for
-from bot.stats.leaderboard import build_board
 from bot.storage.db import Database
 from bot.storage.models import Member, Team
 from bot.storage.people import find_membership, get_member, get_team
@@ -44,7 +45,6 @@ from bot.storage.web import (
     TV,
     Grant,
     revoke_token,
-    team_change_stamp,
     use_link,
     valid_token,
 )
@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 COOKIE = "needle_session"
+# How long a TV screen's `stamp?since=` waits for a change before answering anyway (below the
+# usual 60 s idle timeout of reverse proxies).
+TV_WAIT = 25.0
 REFUSALS: dict[int, type[web.HTTPException]] = {
     400: web.HTTPBadRequest,
     401: web.HTTPUnauthorized,
@@ -85,6 +88,7 @@ class Dashboard:
         self.settings = settings
         self.clock = clock
         self.secure_cookie = settings.dashboard_url.startswith("https://")
+        self.screens = Screens(database)
 
     def mount(self, server: WebServer) -> None:
         """Add the dashboard's routes, templates and stylesheet to the web server."""
@@ -102,6 +106,10 @@ class Dashboard:
         router.add_get("/teams/{team_id:\\d+}/members/{member_id:\\d+}", self.member)
         router.add_get(TV_PATH + "{token}", self.tv)
         router.add_get(TV_PATH + "{token}/stamp", self.tv_stamp)
+        server.app.on_cleanup.append(self._close)
+
+    async def _close(self, _app: web.Application) -> None:
+        await self.screens.close()
 
     # --- signing in and out -------------------------------------------------------------
 
@@ -303,13 +311,11 @@ class Dashboard:
 
     async def tv(self, request: web.Request) -> web.StreamResponse:
         """The read-only TV page of a team: this week's leaderboard, large, no controls."""
-        now = self.clock.now()
         async with self.database.transaction() as session:
             viewer = await self._tv_viewer(session, request)
-            board = await build_board(
-                session, viewer.team, "calls", "week", viewer.profile.local_date(now)
-            )
-            stamp = await self._stamp(session, viewer)
+        # Outside the sign-in's transaction: the board and its stamp are shared by every
+        # screen of the team (adapters/web/tv.py).
+        stamp, board = await self.screens.board(viewer.team, self._tv_date(viewer))
         return aiohttp_jinja2.render_template(
             "tv.html",
             request,
@@ -322,11 +328,21 @@ class Dashboard:
         )
 
     async def tv_stamp(self, request: web.Request) -> web.StreamResponse:
-        """What the TV page polls: a stamp that changes when the leaderboard may have."""
+        """What the TV page polls: a stamp that changes when the leaderboard may have.
+
+        With `?since=STAMP` the answer waits (up to TV_WAIT seconds) until the stamp differs
+        from the screen's, so a screen learns of a check-in within about a second without
+        asking more than a few times a minute.
+        """
         async with self.database.transaction() as session:
             viewer = await self._tv_viewer(session, request)
-            stamp = await self._stamp(session, viewer)
-        return web.json_response({"stamp": stamp})
+        today = self._tv_date(viewer)
+        since = request.query.get("since")
+        if since is None:
+            stamp = await self.screens.stamp(viewer.team, today, max_age=0)
+        else:
+            stamp = await self.screens.wait_past(viewer.team, today, since, TV_WAIT)
+        return web.json_response({"stamp": stamp}, headers={"Cache-Control": "no-store"})
 
     async def _tv_viewer(self, session: Any, request: web.Request) -> Viewer:
         now = self.clock.now()
@@ -343,9 +359,8 @@ class Dashboard:
             )
         return viewer
 
-    async def _stamp(self, session: Any, viewer: Viewer) -> str:
-        local = viewer.profile.local_date(self.clock.now())
-        return f"{local.isoformat()}/{await team_change_stamp(session, viewer.team.id)}"
+    def _tv_date(self, viewer: Viewer) -> date:
+        return viewer.profile.local_date(self.clock.now())
 
     # --- rendering -----------------------------------------------------------------------
 
