@@ -25,6 +25,7 @@ from bot.stats.recap import team_minimum_facts
 from bot.stats.report import member_stats, span_text, stats_chart, stats_reply
 from bot.stats.team_today import team_today
 from bot.storage.models import Member, Team
+from bot.storage.totals import team_totals
 
 # The periods offered in the page's picker, as chat names them; any period chat reads works.
 PERIOD_CHOICES = (
@@ -39,7 +40,6 @@ PERIOD_CHOICES = (
     ("year", "This year"),
     ("last year", "Last year"),
 )
-METRIC_ORDER = ("calls", "minutes", "goal", "streak")
 STREAK_LEADERS = 3
 
 
@@ -65,7 +65,7 @@ class TeamPage:
     team_name: str
     period_label: str
     period_span: str
-    boards: list[tuple[str, Board]]  # (title, board) in METRIC_ORDER
+    boards: list[tuple[str, Board]]  # (title, board): calls, minutes, goal, streak
     totals: list[Fact]
     streak_leaders: Board
     team_today: Reply | None
@@ -94,11 +94,17 @@ async def team_page(
             METRIC_TITLES[metric],
             await build_board(session, team, metric, period_name, today, asker_id=member.id),
         )
-        for metric in METRIC_ORDER
-        if metric != "streak"
+        for metric in ("calls", "minutes")
     ]
-    streaks = await build_board(session, team, "streak", period_name, today, asker_id=member.id)
-    boards.append((METRIC_TITLES["streak"], streaks))
+    span = boards[0][1].period
+    # The goal and streak boards rank the same visible members' totals: read them once.
+    visible = await team_totals(session, team.id, span.start, span.end, public_only=True)
+    for metric in ("goal", "streak"):
+        board = await build_board(
+            session, team, metric, period_name, today, asker_id=member.id, totals=visible
+        )
+        boards.append((METRIC_TITLES[metric], board))
+    streaks = boards[-1][1]
     period = boards[0][1].period
     leaders = Board(
         metric="streak",
