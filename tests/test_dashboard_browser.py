@@ -110,3 +110,25 @@ async def test_sign_in_from_chat_and_read_the_leaderboard(
     await page.go_back()
     await page.reload()
     assert "Please sign in" in await page.content()
+
+
+async def test_the_tv_page_reloads_itself_after_a_check_in(
+    site: Site, database: Database, browser: Any
+) -> None:
+    await join(site.bot, "lead", admin=True)
+    await join(site.bot, "ana")
+    await seed(database, "ana", {WED: (6, 70)})
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = await browser.new_page(viewport={"width": 1280, "height": 720})
+    await page.goto(site.url + await site.link("lead", "tv", admin=True))
+    first = page.locator(".tv-board li").first
+    assert "Ana" in await first.inner_text()
+    await page.wait_for_timeout(500)  # tv.js has asked for the next change
+    replies = await site.bot.say("9 calls, 80 min; demo with Acme; proposal for Beta", "lead")
+    assert replies[0].kind == "summary"
+    # The screen's held question is answered within the second's poll with the new board.
+    await page.wait_for_function(
+        "document.querySelector('.tv-board li .name').textContent === 'Lead'", timeout=5000
+    )
+    assert "9" in await first.locator(".value").inner_text()
+    await page.screenshot(path=str(SCREENSHOTS / "tv.png"))

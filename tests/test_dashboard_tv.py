@@ -71,10 +71,10 @@ async def test_a_check_in_on_one_instance_reaches_a_tv_served_by_another(
         async with screen.get(tv + "/stamp") as response:
             before = (await response.json())["stamp"]
 
-        async def wait_for_change() -> tuple[str, float]:
+        async def wait_for_change() -> tuple[dict[str, str], float]:
             async with screen.get(tv + "/stamp", params={"since": before}) as response:
                 assert response.status == 200
-                return (await response.json())["stamp"], time.perf_counter()
+                return await response.json(), time.perf_counter()
 
         waiting = asyncio.create_task(wait_for_change())
         await asyncio.sleep(0.3)
@@ -82,9 +82,10 @@ async def test_a_check_in_on_one_instance_reaches_a_tv_served_by_another(
         replies = await site.bot.say("9 calls, 80 min; demo with Acme; proposal for Beta", "lead")
         assert replies[0].kind == ReplyKind.SUMMARY
         committed = time.perf_counter()
-        after, answered = await asyncio.wait_for(waiting, timeout=10)
-        assert after != before
+        answer, answered = await asyncio.wait_for(waiting, timeout=10)
+        assert answer["stamp"] != before
         assert answered - committed < 3.0  # within the poll, not the 25 s hold
+        assert tv_rows(answer["board"]) == [(1, "Lead", "9"), (2, "Ana", "6")]
         async with screen.get(tv) as response:
             assert tv_rows(await response.text()) == [(1, "Lead", "9"), (2, "Ana", "6")]
 
@@ -100,7 +101,8 @@ async def test_a_held_stamp_answers_unchanged_when_nothing_happens(
             before = (await response.json())["stamp"]
         started = time.perf_counter()
         async with screen.get(tv + "/stamp", params={"since": before}) as response:
-            assert (await response.json())["stamp"] == before
+            assert await response.json() == {"stamp": before}  # unchanged: no board sent
         assert 1.4 <= time.perf_counter() - started < 5
         async with screen.get(tv + "/stamp", params={"since": "an old stamp"}) as response:
-            assert (await response.json())["stamp"] == before  # differs: answered at once
+            answer = await response.json()
+        assert answer["stamp"] == before and "Lead" in answer["board"]  # answered at once

@@ -13,13 +13,14 @@ import asyncio
 import base64
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from markupsafe import Markup
 
 from adapters.web.server import WebServer
 from adapters.web.tv import Screens
@@ -36,6 +37,7 @@ from bot.config import Settings
 from bot.outcomes.targets import profile_as_seen
 from bot.profile import Profile
 from bot.signin import SESSION_LIFETIME, SIGNIN_PATH, TV_PATH, Signer, issue, signer_for
+from bot.stats.leaderboard import Board
 from bot.storage.db import Database
 from bot.storage.models import Member, Team
 from bot.storage.people import find_membership, get_member, get_team
@@ -56,6 +58,7 @@ COOKIE = "needle_session"
 # How long a TV screen's `stamp?since=` waits for a change before answering anyway (below the
 # usual 60 s idle timeout of reverse proxies).
 TV_WAIT = 25.0
+NO_STORE = {"Cache-Control": "no-store"}
 REFUSALS: dict[int, type[web.HTTPException]] = {
     400: web.HTTPBadRequest,
     401: web.HTTPUnauthorized,
@@ -88,11 +91,13 @@ class Dashboard:
         self.settings = settings
         self.clock = clock
         self.secure_cookie = settings.dashboard_url.startswith("https://")
-        self.screens = Screens(database)
+        self.screens = Screens(database, self._draw_tv_board)
+        self._tv_gate = asyncio.Semaphore(1 if database.is_sqlite else 10)
+        self._known_signer: Signer | None = None
 
     def mount(self, server: WebServer) -> None:
         """Add the dashboard's routes, templates and stylesheet to the web server."""
-        aiohttp_jinja2.setup(
+        self._templates = aiohttp_jinja2.setup(
             server.app,
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=jinja2.select_autoescape(["html"]),
@@ -107,6 +112,13 @@ class Dashboard:
         router.add_get(TV_PATH + "{token}", self.tv)
         router.add_get(TV_PATH + "{token}/stamp", self.tv_stamp)
         server.app.on_cleanup.append(self._close)
+
+    async def _signer(self, session: Any, now: datetime) -> Signer:
+        """The signer of links and sessions. Its secret, once stored, never changes: read
+        once per process, not on every page."""
+        if self._known_signer is None:
+            self._known_signer = await signer_for(session, self.settings, now)
+        return self._known_signer
 
     async def _close(self, _app: web.Application) -> None:
         await self.screens.close()
@@ -131,7 +143,7 @@ class Dashboard:
         """Spend a sign-in link and start a session for its member and team."""
         now = self.clock.now()
         async with self.database.transaction() as session:
-            signer = await signer_for(session, self.settings, now)
+            signer = await self._signer(session, now)
             token_id = signer.read(LINK, request.match_info["token"])
             grant = await use_link(session, token_id, now) if token_id else None
             if grant is not None:
@@ -168,7 +180,7 @@ class Dashboard:
         """End the session here and everywhere its cookie was copied."""
         now = self.clock.now()
         async with self.database.transaction() as session:
-            signer = await signer_for(session, self.settings, now)
+            signer = await self._signer(session, now)
             token_id = signer.read(SESSION, request.cookies.get(COOKIE, ""))
             if token_id:
                 await revoke_token(session, token_id, now)
@@ -185,7 +197,7 @@ class Dashboard:
         signed = request.cookies.get(COOKIE)
         if not signed:
             return None
-        signer: Signer = await signer_for(session, self.settings, now)
+        signer = await self._signer(session, now)
         token_id = signer.read(SESSION, signed)
         grant = await valid_token(session, token_id, SESSION, now) if token_id else None
         if grant is None:
@@ -311,8 +323,7 @@ class Dashboard:
 
     async def tv(self, request: web.Request) -> web.StreamResponse:
         """The read-only TV page of a team: this week's leaderboard, large, no controls."""
-        async with self.database.transaction() as session:
-            viewer = await self._tv_viewer(session, request)
+        viewer = await self._tv_signed_in(request)
         # Outside the sign-in's transaction: the board and its stamp are shared by every
         # screen of the team (adapters/web/tv.py).
         stamp, board = await self.screens.board(viewer.team, self._tv_date(viewer))
@@ -321,7 +332,7 @@ class Dashboard:
             request,
             {
                 "team_name": team_name(viewer.team),
-                "board": board,
+                "board_html": Markup(board),
                 "stamp": stamp,
                 "token": request.match_info["token"],
             },
@@ -331,22 +342,37 @@ class Dashboard:
         """What the TV page polls: a stamp that changes when the leaderboard may have.
 
         With `?since=STAMP` the answer waits (up to TV_WAIT seconds) until the stamp differs
-        from the screen's, so a screen learns of a check-in within about a second without
-        asking more than a few times a minute.
+        from the screen's, and then brings the board drawn (`board`), so a screen shows a
+        check-in within about a second without loading the page or asking more than a few
+        times a minute.
         """
-        async with self.database.transaction() as session:
-            viewer = await self._tv_viewer(session, request)
+        viewer = await self._tv_signed_in(request)
         today = self._tv_date(viewer)
         since = request.query.get("since")
         if since is None:
             stamp = await self.screens.stamp(viewer.team, today, max_age=0)
-        else:
-            stamp = await self.screens.wait_past(viewer.team, today, since, TV_WAIT)
-        return web.json_response({"stamp": stamp}, headers={"Cache-Control": "no-store"})
+            return web.json_response({"stamp": stamp}, headers=NO_STORE)
+        stamp = await self.screens.wait_past(viewer.team, today, since, TV_WAIT)
+        if stamp == since:
+            return web.json_response({"stamp": stamp}, headers=NO_STORE)
+        stamp, board = await self.screens.board(viewer.team, today)
+        return web.json_response({"stamp": stamp, "board": board}, headers=NO_STORE)
+
+    def _draw_tv_board(self, team: Team, board: Board) -> str:
+        template = self._templates.get_template("_tv_board.html")
+        return template.render(team_name=team_name(team), board=board)
+
+    async def _tv_signed_in(self, request: web.Request) -> Viewer:
+        """The TV link's viewer. On SQLite screens check their links one at a time: a room
+        of them reloading at once would otherwise queue on the database's write lock (every
+        transaction begins with it) and back off in turn, which costs far more than waiting
+        in line here."""
+        async with self._tv_gate, self.database.transaction() as session:
+            return await self._tv_viewer(session, request)
 
     async def _tv_viewer(self, session: Any, request: web.Request) -> Viewer:
         now = self.clock.now()
-        signer = await signer_for(session, self.settings, now)
+        signer = await self._signer(session, now)
         token_id = signer.read(TV, request.match_info["token"])
         grant = await valid_token(session, token_id, TV, now) if token_id else None
         viewer = await self._viewer_of(session, grant) if grant is not None else None

@@ -4,8 +4,9 @@ costs the database what one does.
 A team's change stamp (`bot.storage.web.team_change_stamp`, read from the database, so a
 check-in made by any Needle process on it counts) is read at most once per `interval` for
 all the screens of a team, whatever their number: while screens wait for a change, one
-poller per team reads it and wakes them when it moves. The board a stamp stands for is built
-once and served to every screen that asks under that stamp.
+poller per team reads it and wakes them when it moves, and the answer carries the board: a
+screen draws it in place, without loading the page again. The board a stamp stands for is
+built and drawn (HTML) once and served to every screen that asks under that stamp.
 
 The stamp is always read before the board is built, so a board is never older than the stamp
 it is served under; a change racing the build shows on the next stamp.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -42,14 +44,17 @@ class _Watched:
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     waiters: int = 0
     poller: asyncio.Task[None] | None = None
-    board: tuple[str, asyncio.Future[Board]] | None = None
+    board: tuple[str, asyncio.Future[str]] | None = None
 
 
 class Screens:
     """The TV screens of every team served by this process."""
 
-    def __init__(self, database: Database, *, interval: float = 1.0) -> None:
+    def __init__(
+        self, database: Database, draw: Callable[[Team, Board], str], *, interval: float = 1.0
+    ) -> None:
         self.database = database
+        self.draw = draw
         self.interval = interval
         self._watched: dict[tuple[int, date], _Watched] = {}
 
@@ -95,8 +100,8 @@ class Screens:
             if entry.reading is asyncio.current_task():
                 entry.reading = None
 
-    async def board(self, team: Team, today: date) -> tuple[str, Board]:
-        """The stamp and this week's board as of `today`, built once per stamp."""
+    async def board(self, team: Team, today: date) -> tuple[str, str]:
+        """The stamp and this week's board as of `today` drawn, built once per stamp."""
         stamp = await self.stamp(team, today)
         entry = self._entry(team, today)
         if entry.board is None or entry.board[0] != stamp:
@@ -109,9 +114,10 @@ class Screens:
                 entry.board = None  # the next screen tries again
             raise
 
-    async def _build(self, team: Team, today: date) -> Board:
+    async def _build(self, team: Team, today: date) -> str:
         async with self.database.transaction() as session:
-            return await build_board(session, team, TV_METRIC, TV_PERIOD, today)
+            board = await build_board(session, team, TV_METRIC, TV_PERIOD, today)
+        return self.draw(team, board)
 
     async def wait_past(self, team: Team, today: date, since: str, hold: float) -> str:
         """The stamp once it differs from `since`, or as it is when `hold` seconds pass."""
@@ -142,6 +148,10 @@ class Screens:
                     log.exception("reading team %s's change stamp failed", team.id)
         finally:
             entry.poller = None
+
+    def waiting(self) -> int:
+        """How many screens wait for a change now."""
+        return sum(w.waiters for w in self._watched.values())
 
     async def close(self) -> None:
         """Stop every poller (the server is stopping)."""
