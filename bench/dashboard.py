@@ -41,7 +41,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
 from aiohttp import web
-from leaderboard import ASKER, NOW, PLATFORM, TEAM, open_bench_database, percentile
+from leaderboard import (
+    ASKER,
+    NOW,
+    PLATFORM,
+    TEAM,
+    close_bench_database,
+    open_bench_database,
+    percentile,
+)
 from sqlalchemy import event, text
 
 from adapters.memory import MemoryAdapter
@@ -319,9 +327,7 @@ async def main() -> int:
         )
 
     await server.stop()
-    await database.dispose()
-    if folder is not None:
-        folder.cleanup()
+    await close_bench_database(folder, database)
     return 0
 
 

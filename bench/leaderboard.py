@@ -226,6 +226,15 @@ async def open_bench_database(
     return folder, path, database
 
 
+async def close_bench_database(
+    folder: tempfile.TemporaryDirectory[str] | None, database: Database
+) -> None:
+    """Close the benchmark database, and remove it when it was built in a temporary folder."""
+    await database.dispose()
+    if folder is not None:
+        folder.cleanup()
+
+
 LEADERBOARD_FLOOR = """
 SELECT m.id, m.display_name, COALESCE(SUM(c.conversations), 0) AS total
 FROM team_memberships tm
@@ -394,9 +403,7 @@ async def main() -> int:
         row("engine baseline: `ranking`", baseline, None),
     ]
     print("\n".join(results))
-    await database.dispose()
-    if folder is not None:
-        folder.cleanup()
+    await close_bench_database(folder, database)
     return 0
 
 

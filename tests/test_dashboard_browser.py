@@ -18,6 +18,7 @@ from bot.storage.db import Database
 from tests.dashboard_harness import Site, site
 from tests.stats_helpers import join, seed
 from tests.test_dashboard_http import chat_rows
+from tests.test_dashboard_tv import tv_of_a_team
 
 __all__ = ["site"]
 
@@ -112,15 +113,11 @@ async def test_sign_in_from_chat_and_read_the_leaderboard(
     assert "Please sign in" in await page.content()
 
 
-async def test_the_tv_page_reloads_itself_after_a_check_in(
-    site: Site, database: Database, browser: Any
-) -> None:
-    await join(site.bot, "lead", admin=True)
-    await join(site.bot, "ana")
-    await seed(database, "ana", {WED: (6, 70)})
+async def test_the_tv_page_follows_a_check_in(site: Site, database: Database, browser: Any) -> None:
+    tv = await tv_of_a_team(site, database)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = await browser.new_page(viewport={"width": 1280, "height": 720})
-    await page.goto(site.url + await site.link("lead", "tv", admin=True))
+    await page.goto(site.url + tv)
     first = page.locator(".tv-board li").first
     assert "Ana" in await first.inner_text()
     await page.wait_for_timeout(500)  # tv.js has asked for the next change

@@ -39,6 +39,15 @@ def tv_rows(html: str) -> list[tuple[int, str, str]]:
     return [(int(rank), name, value) for rank, name, value in TV_ROW.findall(html)]
 
 
+async def tv_of_a_team(site: Site, database: Database) -> str:
+    """A team of `lead` (admin, nothing logged) and `ana` (6 conversations on Wednesday): the
+    path of the TV link `lead` makes."""
+    await join(site.bot, "lead", admin=True)
+    await join(site.bot, "ana")
+    await seed(database, "ana", {WED: (6, 70)})
+    return await site.link("lead", "tv", admin=True)
+
+
 @pytest.fixture
 async def other_instance(
     database_url: str, settings: Settings, clock: FakeClock
@@ -60,10 +69,7 @@ async def other_instance(
 async def test_a_check_in_on_one_instance_reaches_a_tv_served_by_another(
     site: Site, other_instance: str, database: Database
 ) -> None:
-    await join(site.bot, "lead", admin=True)
-    await join(site.bot, "ana")
-    await seed(database, "ana", {WED: (6, 70)})
-    tv = await site.link("lead", "tv", admin=True)
+    tv = await tv_of_a_team(site, database)
     async with aiohttp.ClientSession(base_url=other_instance) as screen:
         async with screen.get(tv) as response:
             assert response.status == 200
