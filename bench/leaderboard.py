@@ -202,6 +202,39 @@ def _checkin(
     }
 
 
+async def open_bench_database(
+    wanted: Path | None, members: int, years: int
+) -> tuple[tempfile.TemporaryDirectory[str] | None, Path, Database]:
+    """The benchmark database: at `wanted` (built there if missing, migrated to this code's
+    schema if older), or built in a temporary folder (returned, for the caller to clean up)."""
+    folder = None
+    if wanted is None:
+        folder = tempfile.TemporaryDirectory(prefix="needle-bench-")
+        path = Path(folder.name) / "leaderboard.db"
+    else:
+        path = wanted
+    database = Database(f"sqlite:///{path}")
+    fresh = not path.exists()
+    await upgrade(database)  # a reused database is brought up to this code's schema
+    if fresh:
+        started = time.perf_counter()
+        rows = await asyncio.to_thread(build, path, members, years)
+        print(
+            f"built {rows:,} check-ins for {members:,} members in "
+            f"{time.perf_counter() - started:.1f} s ({path})"
+        )
+    return folder, path, database
+
+
+async def close_bench_database(
+    folder: tempfile.TemporaryDirectory[str] | None, database: Database
+) -> None:
+    """Close the benchmark database, and remove it when it was built in a temporary folder."""
+    await database.dispose()
+    if folder is not None:
+        folder.cleanup()
+
+
 LEADERBOARD_FLOOR = """
 SELECT m.id, m.display_name, COALESCE(SUM(c.conversations), 0) AS total
 FROM team_memberships tm
@@ -306,22 +339,7 @@ async def main() -> int:
     parser.add_argument("--database", type=Path, default=None)
     args = parser.parse_args()
 
-    folder = None
-    if args.database is None:
-        folder = tempfile.TemporaryDirectory(prefix="needle-bench-")
-        path = Path(folder.name) / "leaderboard.db"
-    else:
-        path = args.database
-    database = Database(f"sqlite:///{path}")
-    fresh = not path.exists()
-    await upgrade(database)  # a reused database is brought up to this code's schema
-    if fresh:
-        started = time.perf_counter()
-        rows = await asyncio.to_thread(build, path, args.members, args.years)
-        print(
-            f"built {rows:,} check-ins for {args.members:,} members in "
-            f"{time.perf_counter() - started:.1f} s ({path})"
-        )
+    folder, path, database = await open_bench_database(args.database, args.members, args.years)
     async with database.transaction() as session:
         count = await session.scalar(text("SELECT COUNT(*) FROM checkins"))
         members = await session.scalar(text("SELECT COUNT(*) FROM members"))
@@ -385,9 +403,7 @@ async def main() -> int:
         row("engine baseline: `ranking`", baseline, None),
     ]
     print("\n".join(results))
-    await database.dispose()
-    if folder is not None:
-        folder.cleanup()
+    await close_bench_database(folder, database)
     return 0
 
 

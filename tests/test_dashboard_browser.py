@@ -24,6 +24,7 @@ from bot.storage.db import Database
 from tests.dashboard_harness import LINK, Site, site
 from tests.stats_helpers import join, seed
 from tests.test_dashboard_http import chat_rows
+from tests.test_dashboard_tv import tv_of_a_team
 
 __all__ = ["site"]
 
@@ -173,3 +174,21 @@ async def link_of(console: MemoryAdapter, user: str) -> str:
     found = LINK.search(replies[0].text)
     assert found is not None, replies[0].text
     return urlsplit(found[0]).path
+
+
+async def test_the_tv_page_follows_a_check_in(site: Site, database: Database, browser: Any) -> None:
+    tv = await tv_of_a_team(site, database)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = await browser.new_page(viewport={"width": 1280, "height": 720})
+    await page.goto(site.url + tv)
+    first = page.locator(".tv-board li").first
+    assert "Ana" in await first.inner_text()
+    await page.wait_for_timeout(500)  # tv.js has asked for the next change
+    replies = await site.bot.say("9 calls, 80 min; demo with Acme; proposal for Beta", "lead")
+    assert replies[0].kind == "summary"
+    # The screen's held question is answered within the second's poll with the new board.
+    await page.wait_for_function(
+        "document.querySelector('.tv-board li .name').textContent === 'Lead'", timeout=5000
+    )
+    assert "9" in await first.locator(".value").inner_text()
+    await page.screenshot(path=str(SCREENSHOTS / "tv.png"))

@@ -17,6 +17,7 @@ import base64
 import logging
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,12 @@ import aiohttp_jinja2
 import jinja2
 import markupsafe
 from aiohttp import web
+from markupsafe import Markup
 
 from adapters.base import CoachEngine
 from adapters.web.server import WebServer
 from adapters.web.settings import SettingsResult, origin_allowed, result_of, settings_incoming
+from adapters.web.tv import Screens
 from adapters.web.views import (
     PERIOD_CHOICES,
     PeriodRefused,
@@ -41,7 +44,7 @@ from bot.config import Settings
 from bot.outcomes.targets import profile_as_seen
 from bot.profile import Profile
 from bot.signin import SESSION_LIFETIME, SIGNIN_PATH, TV_PATH, Signer, issue, signer_for
-from bot.stats.leaderboard import build_board
+from bot.stats.leaderboard import Board
 from bot.storage.db import Database
 from bot.storage.models import Member, Team
 from bot.storage.people import find_membership, get_member, get_team
@@ -51,7 +54,6 @@ from bot.storage.web import (
     TV,
     Grant,
     revoke_token,
-    team_change_stamp,
     use_link,
     valid_token,
 )
@@ -60,6 +62,10 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 COOKIE = "needle_session"
+# How long a TV screen's `stamp?since=` waits for a change before answering anyway (below the
+# usual 60 s idle timeout of reverse proxies).
+TV_WAIT = 25.0
+NO_STORE = {"Cache-Control": "no-store"}
 REFUSALS: dict[int, type[web.HTTPException]] = {
     400: web.HTTPBadRequest,
     401: web.HTTPUnauthorized,
@@ -110,15 +116,18 @@ class Dashboard:
         self.settings = settings
         self.clock = clock
         self.secure_cookie = settings.dashboard_url.startswith("https://")
+        self.screens = Screens(database, self._draw_tv_board)
+        self._tv_gate = asyncio.Semaphore(1 if database.is_sqlite else 10)
+        self._known_signer: Signer | None = None
 
     def mount(self, server: WebServer) -> None:
         """Add the dashboard's routes, templates and stylesheet to the web server."""
-        environment = aiohttp_jinja2.setup(
+        self._templates = aiohttp_jinja2.setup(
             server.app,
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=jinja2.select_autoescape(["html"]),
         )
-        environment.filters["chat_text"] = chat_text
+        self._templates.filters["chat_text"] = chat_text
         router = server.router
         router.add_static("/static/", HERE / "static", name="static")
         router.add_get("/", self.home)
@@ -131,6 +140,17 @@ class Dashboard:
         )
         router.add_get(TV_PATH + "{token}", self.tv)
         router.add_get(TV_PATH + "{token}/stamp", self.tv_stamp)
+        server.app.on_cleanup.append(self._close)
+
+    async def _signer(self, session: Any, now: datetime) -> Signer:
+        """The signer of links and sessions. Its secret, once stored, never changes: read
+        once per process, not on every page."""
+        if self._known_signer is None:
+            self._known_signer = await signer_for(session, self.settings, now)
+        return self._known_signer
+
+    async def _close(self, _app: web.Application) -> None:
+        await self.screens.close()
 
     # --- signing in and out -------------------------------------------------------------
 
@@ -152,7 +172,7 @@ class Dashboard:
         """Spend a sign-in link and start a session for its member and team."""
         now = self.clock.now()
         async with self.database.transaction() as session:
-            signer = await signer_for(session, self.settings, now)
+            signer = await self._signer(session, now)
             token_id = signer.read(LINK, request.match_info["token"])
             grant = await use_link(session, token_id, now) if token_id else None
             if grant is not None:
@@ -189,7 +209,7 @@ class Dashboard:
         """End the session here and everywhere its cookie was copied."""
         now = self.clock.now()
         async with self.database.transaction() as session:
-            signer = await signer_for(session, self.settings, now)
+            signer = await self._signer(session, now)
             token_id = signer.read(SESSION, request.cookies.get(COOKIE, ""))
             if token_id:
                 await revoke_token(session, token_id, now)
@@ -206,7 +226,7 @@ class Dashboard:
         signed = request.cookies.get(COOKIE)
         if not signed:
             return None
-        signer: Signer = await signer_for(session, self.settings, now)
+        signer = await self._signer(session, now)
         token_id = signer.read(SESSION, signed)
         grant = await valid_token(session, token_id, SESSION, now) if token_id else None
         if grant is None:
@@ -393,34 +413,56 @@ class Dashboard:
 
     async def tv(self, request: web.Request) -> web.StreamResponse:
         """The read-only TV page of a team: this week's leaderboard, large, no controls."""
-        now = self.clock.now()
-        async with self.database.transaction() as session:
-            viewer = await self._tv_viewer(session, request)
-            board = await build_board(
-                session, viewer.team, "calls", "week", viewer.profile.local_date(now)
-            )
-            stamp = await self._stamp(session, viewer)
+        viewer = await self._tv_signed_in(request)
+        # Outside the sign-in's transaction: the board and its stamp are shared by every
+        # screen of the team (adapters/web/tv.py).
+        stamp, board = await self.screens.board(viewer.team, self._tv_date(viewer))
         return aiohttp_jinja2.render_template(
             "tv.html",
             request,
             {
                 "team_name": team_name(viewer.team),
-                "board": board,
+                "board_html": Markup(board),
                 "stamp": stamp,
                 "token": request.match_info["token"],
             },
         )
 
     async def tv_stamp(self, request: web.Request) -> web.StreamResponse:
-        """What the TV page polls: a stamp that changes when the leaderboard may have."""
-        async with self.database.transaction() as session:
-            viewer = await self._tv_viewer(session, request)
-            stamp = await self._stamp(session, viewer)
-        return web.json_response({"stamp": stamp})
+        """What the TV page polls: a stamp that changes when the leaderboard may have.
+
+        With `?since=STAMP` the answer waits (up to TV_WAIT seconds) until the stamp differs
+        from the screen's, and then brings the board drawn (`board`), so a screen shows a
+        check-in within about a second without loading the page or asking more than a few
+        times a minute.
+        """
+        viewer = await self._tv_signed_in(request)
+        today = self._tv_date(viewer)
+        since = request.query.get("since")
+        if since is None:
+            stamp = await self.screens.stamp(viewer.team, today, max_age=0)
+            return web.json_response({"stamp": stamp}, headers=NO_STORE)
+        stamp = await self.screens.wait_past(viewer.team, today, since, TV_WAIT)
+        if stamp == since:
+            return web.json_response({"stamp": stamp}, headers=NO_STORE)
+        stamp, board = await self.screens.board(viewer.team, today)
+        return web.json_response({"stamp": stamp, "board": board}, headers=NO_STORE)
+
+    def _draw_tv_board(self, team: Team, board: Board) -> str:
+        template = self._templates.get_template("_tv_board.html")
+        return template.render(team_name=team_name(team), board=board)
+
+    async def _tv_signed_in(self, request: web.Request) -> Viewer:
+        """The TV link's viewer. On SQLite screens check their links one at a time: a room
+        of them reloading at once would otherwise queue on the database's write lock (every
+        transaction begins with it) and back off in turn, which costs far more than waiting
+        in line here."""
+        async with self._tv_gate, self.database.transaction() as session:
+            return await self._tv_viewer(session, request)
 
     async def _tv_viewer(self, session: Any, request: web.Request) -> Viewer:
         now = self.clock.now()
-        signer = await signer_for(session, self.settings, now)
+        signer = await self._signer(session, now)
         token_id = signer.read(TV, request.match_info["token"])
         grant = await valid_token(session, token_id, TV, now) if token_id else None
         viewer = await self._viewer_of(session, grant) if grant is not None else None
@@ -433,9 +475,8 @@ class Dashboard:
             )
         return viewer
 
-    async def _stamp(self, session: Any, viewer: Viewer) -> str:
-        local = viewer.profile.local_date(self.clock.now())
-        return f"{local.isoformat()}/{await team_change_stamp(session, viewer.team.id)}"
+    def _tv_date(self, viewer: Viewer) -> date:
+        return viewer.profile.local_date(self.clock.now())
 
     # --- rendering -----------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from bot.stats.team_today import team_today
 from bot.storage.activities import recurring_low_values
 from bot.storage.models import Member, Team
 from bot.storage.sql import EPOCH
+from bot.storage.totals import team_totals
 
 # The periods offered in the page's picker, as chat names them; any period chat reads works.
 PERIOD_CHOICES = (
@@ -53,7 +54,6 @@ PERIOD_CHOICES = (
     ("year", "This year"),
     ("last year", "Last year"),
 )
-METRIC_ORDER = ("calls", "minutes", "goal", "streak")
 STREAK_LEADERS = 3
 CALENDAR_WEEKS = 6
 DELEGATE_LIST = 5  # recurring low-value activities listed (chat's `stats` names the first)
@@ -81,7 +81,7 @@ class TeamPage:
     team_name: str
     period_label: str
     period_span: str
-    boards: list[tuple[str, Board]]  # (title, board) in METRIC_ORDER
+    boards: list[tuple[str, Board]]  # (title, board): calls, minutes, goal, streak
     totals: list[Fact]
     streak_leaders: Board
     team_today: Reply | None
@@ -110,11 +110,17 @@ async def team_page(
             METRIC_TITLES[metric],
             await build_board(session, team, metric, period_name, today, asker_id=member.id),
         )
-        for metric in METRIC_ORDER
-        if metric != "streak"
+        for metric in ("calls", "minutes")
     ]
-    streaks = await build_board(session, team, "streak", period_name, today, asker_id=member.id)
-    boards.append((METRIC_TITLES["streak"], streaks))
+    span = boards[0][1].period
+    # The goal and streak boards rank the same visible members' totals: read them once.
+    visible = await team_totals(session, team.id, span.start, span.end, public_only=True)
+    for metric in ("goal", "streak"):
+        board = await build_board(
+            session, team, metric, period_name, today, asker_id=member.id, totals=visible
+        )
+        boards.append((METRIC_TITLES[metric], board))
+    streaks = boards[-1][1]
     period = boards[0][1].period
     leaders = Board(
         metric="streak",

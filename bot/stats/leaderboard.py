@@ -142,10 +142,13 @@ async def build_board(
     *,
     asker_id: int | None = None,
     top: int = SHOWN,
+    totals: list[MemberTotals] | None = None,
 ) -> Board:
     """Rank the team's visible members by `metric` over the period ending `today`.
 
-    The standings hold the top `top` places and the asker's own place.
+    The standings hold the top `top` places and the asker's own place. `totals`, when given,
+    are the visible members' `team_totals` over the period already read (a page showing the
+    goal and streak boards reads them once).
     """
     period = period_of(period_name, today, parse_workday_digits(team.workdays), None)
     if metric in ("calls", "minutes") or metric in OUTCOME_BOARDS:
@@ -176,7 +179,11 @@ async def build_board(
             ],
             members=ranked[0].members if ranked else 0,
         )
-    rows = await team_totals(session, team.id, period.start, period.end, public_only=True)
+    rows = (
+        totals
+        if totals is not None
+        else await team_totals(session, team.id, period.start, period.end, public_only=True)
+    )
     scored: list[tuple[MemberTotals, float | None, str]] = []
     if metric == "streak":
         streaks = await team_current_streaks(

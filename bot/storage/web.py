@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -141,9 +141,15 @@ async def revoke_member_tokens(
     return int(getattr(result, "rowcount", 0))
 
 
-async def team_change_stamp(session: AsyncSession, team_id: int) -> str:
-    """A short stamp that changes whenever a check-in of the team or who ranks changes: what
-    the TV page polls for, instead of re-reading the leaderboard."""
+async def team_change_stamp(session: AsyncSession, team_id: int, start: date, end: date) -> str:
+    """A short stamp that changes whenever a check-in of the team dated `start`…`end` is
+    written or removed, or who ranks changes: what the TV page polls for, instead of
+    re-reading the leaderboard.
+
+    It is read from the database, so every Needle process sharing it sees the same stamp.
+    Only the dates the board counts are read (an index range on `local_date`), not the
+    team's whole history: a few thousand index entries for a week of a team of 1,000.
+    """
     members = (
         select(TeamMembership.member_id)
         .where(TeamMembership.team_id == team_id, TeamMembership.active.is_(True))
@@ -152,7 +158,7 @@ async def team_change_stamp(session: AsyncSession, team_id: int) -> str:
     latest, count = (
         await session.execute(
             select(func.max(Checkin.updated_at), func.count(Checkin.id)).where(
-                Checkin.member_id.in_(members)
+                Checkin.local_date.between(start, end), Checkin.member_id.in_(members)
             )
         )
     ).one()
