@@ -8,12 +8,20 @@ Three kinds of process keep the measurement honest: Needle alone in this one (as
 production); FakeSlack, the Web API Needle calls back, in its own; and the members, split over
 `--senders` processes that fire together and time each request from send to Needle's ack.
 
-Prints p50/p99/max time to acknowledge (Slack's hard limit is 3 s; the target is p99 < 1 s)
-next to the same burst against a bare aiohttp server that acks at once (the machine's floor),
-how long until every check-in was saved and confirmed, and checks that each member's check-in
-was recorded exactly once — also after Slack retries every event once more.
+Prints p50/p99/max time to acknowledge (Slack's hard limit is 3 s) next to the same burst
+against a bare aiohttp server that acks at once (the machine's floor, measured before and
+after Needle's burst, so a machine that gets busier or quieter shows), the ratio of Needle's
+p99 to the floors' mean (target ≤ 1.3×), how long until every check-in was saved and
+confirmed, and checks that each member's check-in was recorded exactly once — also after
+Slack retries every event once more.
+
+By default the members are known from an earlier run (profile and DM channel kept in the
+database, as after a deploy: the answers cost no `users.info`); `--new-members` makes each
+member's first contact ask Slack for their profile, paced to Tier 4 (100 a minute), which
+holds the confirmations (not the acks) back for minutes.
 
     python bench/slack_checkins.py [--members 1000] [--senders 2] [--database-url URL]
+                                   [--new-members]
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -44,10 +52,11 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.storage.db import Database
 from bot.storage.migrate import upgrade
-from bot.storage.models import Checkin, Member
+from bot.storage.models import Checkin, Member, PlatformContact
 from tests.fakes.slack import (
     DEFAULT_BOT_TOKEN,
     DEFAULT_SIGNING_SECRET,
+    DEFAULT_TEAM,
     FakeSlack,
     dm_event,
     signed_headers,
@@ -154,6 +163,25 @@ async def floor(bodies: list[str], senders: int) -> float:
     return report("floor: bare aiohttp acking at once", results)
 
 
+async def keep_contacts(database: Database, users: list[str]) -> None:
+    """What an earlier run learned of each member: their DM channel and a profile two days
+    old that says they are no admin."""
+    async with database.transaction() as session:
+        session.add_all(
+            PlatformContact(
+                platform="slack",
+                team_id=DEFAULT_TEAM,
+                user_id=user,
+                dm_channel="D" + user[1:],
+                display_name=f"Member {user}",
+                timezone="America/New_York",
+                is_admin=False,
+                profile_fetched_at=NOW - timedelta(days=2),
+            )
+            for user in users
+        )
+
+
 async def recorded(database: Database) -> dict[str, int]:
     """Slack user id -> number of check-in rows."""
     async with database.transaction() as session:
@@ -182,7 +210,7 @@ def report(label: str, results: list[tuple[int, float]]) -> float:
     return p99
 
 
-async def main(members: int, senders: int, database_url: str | None) -> int:
+async def main(members: int, senders: int, database_url: str | None, new_members: bool) -> int:
     """Run the benchmark; exit status 1 when an ack failed or a check-in was lost or doubled."""
     users = [f"U{n:06d}" for n in range(1, members + 1)]
     ctx = mp.get_context("spawn")
@@ -195,6 +223,8 @@ async def main(members: int, senders: int, database_url: str | None) -> int:
     url = database_url or f"sqlite:///{tempfile.mkdtemp(prefix='needle-bench-')}/bench.db"
     database = Database(url)
     await upgrade(database)
+    if not new_members:
+        await keep_contacts(database, users)
     settings = Settings(
         _env_file=None,
         database_url=url,
@@ -212,8 +242,9 @@ async def main(members: int, senders: int, database_url: str | None) -> int:
         json.dumps(dm_event(u, CHECKIN.format(n=5 + i % 10, m=60 + i % 45), event_id=f"Ev{u}"))
         for i, u in enumerate(users)
     ]
-    print(f"{members} members, {senders} sender processes, database {url.split(':')[0]}")
-    await floor(bodies, senders)
+    known = "new to Needle" if new_members else "known from an earlier run"
+    print(f"{members} members ({known}), {senders} sender processes, database {url.split(':')[0]}")
+    before = await floor(bodies, senders)
 
     began = time.perf_counter()
     first = await wave(events_url, bodies, senders, retry=None)
@@ -221,6 +252,10 @@ async def main(members: int, senders: int, database_url: str | None) -> int:
     handled = time.perf_counter() - began - 2.0
     p99 = report("first delivery", first)
     print(f"every check-in saved and confirmed {handled:.1f} s after the burst", flush=True)
+    after = await floor(bodies, senders)
+    bare = (before + after) / 2
+    ratio = p99 / bare
+    print(f"p99 ack: Needle {p99 * 1000:.0f} ms / bare {bare * 1000:.0f} ms = {ratio:.2f}x")
     retried = await wave(events_url, bodies, senders, retry=1)
     await settle(adapter)
     report("Slack retries every event", retried)
@@ -242,10 +277,10 @@ async def main(members: int, senders: int, database_url: str | None) -> int:
     )
     once = not lost and not doubled and not unconfirmed
     acks = all(status == 200 for status, _ in first + retried)
-    verdict = "PASS" if once and acks and p99 < 1.0 else "FAIL"
+    verdict = "PASS" if once and acks and ratio <= 1.3 else "FAIL"
     print(
         f"result: {verdict} (all acked 200: {acks}; every check-in exactly once: {once}; "
-        f"p99 ack {p99 * 1000:.0f} ms, target < 1000 ms)"
+        f"p99 ack {ratio:.2f}x the bare server's, target <= 1.3x)"
     )
     return 0 if verdict == "PASS" else 1
 
@@ -255,5 +290,8 @@ if __name__ == "__main__":
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--senders", type=int, default=2)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--new-members", action="store_true", help="no profiles kept")
     args = parser.parse_args()
-    raise SystemExit(asyncio.run(main(args.members, args.senders, args.database_url)))
+    raise SystemExit(
+        asyncio.run(main(args.members, args.senders, args.database_url, args.new_members))
+    )
