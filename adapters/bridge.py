@@ -12,6 +12,10 @@ a submitted form). The bridge
   that makes Slack send the event again later; Discord: "busy, try again in a moment");
 - calls the adapter's defer callback when the platform's answer budget runs out before the
   engine has answered (a `Deadline`, armed when the event is accepted);
+- lets a burst be acknowledged first: while events keep arriving (one at least every
+  `BURST_GAP` seconds) workers hold off, for at most `BURST_HOLD` seconds of the burst, so the
+  platform's acknowledgements do not queue behind the engine work of the events before them
+  on the one event loop (a steady stream is served as before once the hold is over);
 - turns an engine failure into the one apology, `APOLOGY`;
 - drains at shutdown: `stop()` refuses new events and waits, up to a timeout, for the accepted
   ones to finish, so their answers go out before the database closes;
@@ -46,6 +50,11 @@ CAPACITY = 2000
 
 # How long `stop()` waits for accepted events before cancelling what is left.
 STOP_SECONDS = 10.0
+
+# A burst: events arriving less than BURST_GAP seconds apart. Workers wait for its end, up
+# to BURST_HOLD seconds after its first event, before running work (see the module's list).
+BURST_GAP = 0.02
+BURST_HOLD = 1.0
 
 # What a member reads when an adapter has no room for their event right now.
 BUSY_TEXT = "Needle is busy right now. Please try again in a moment."
@@ -159,6 +168,9 @@ class Bridge:
         self._idle = asyncio.Event()
         self._idle.set()
         self._accepting = True
+        # When the latest event arrived, and when the burst it belongs to began (loop time).
+        self._last_arrival = float("-inf")
+        self._burst_began = float("-inf")
         self._acknowledged: Callable[[float], object] | None = None
         metrics = metrics_of(engine)
         if metrics is not None:
@@ -199,6 +211,10 @@ class Bridge:
             return False
         self._unfinished += 1
         self._idle.clear()
+        arrived = asyncio.get_running_loop().time()
+        if arrived - self._last_arrival >= BURST_GAP:
+            self._burst_began = arrived
+        self._last_arrival = arrived
         if deadline is not None:
             deadline.arm(self._acknowledged)
         queued = self._members.get(member)
@@ -218,9 +234,22 @@ class Bridge:
             for n in range(self._worker_count)
         ]
 
+    async def _burst_over(self) -> None:
+        """Return once no event arrived for BURST_GAP seconds, or the burst is BURST_HOLD
+        seconds old."""
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            quiet_at = self._last_arrival + BURST_GAP
+            hold_ends = self._burst_began + BURST_HOLD
+            if now >= quiet_at or now >= hold_ends:
+                return
+            await asyncio.sleep(min(quiet_at, hold_ends) - now)
+
     async def _worker(self) -> None:
         while True:
             member = await self._ready.get()
+            await self._burst_over()
             queued = self._members[member]
             event = queued.popleft()
             try:

@@ -143,7 +143,9 @@ async def wave(url: str, bodies: list[str], senders: int, retry: int | None) -> 
 # -- Needle, here ------------------------------------------------------------------------------
 
 
-async def floor(bodies: list[str], senders: int) -> float:
+async def floor(
+    bodies: list[str], senders: int, label: str = "floor: bare aiohttp acking at once"
+) -> float:
     """The same burst against a bare aiohttp server that answers 200 at once: this machine's
     floor for the time to ack. Returns its p99."""
     app = web.Application()
@@ -160,7 +162,7 @@ async def floor(bodies: list[str], senders: int) -> float:
     port = runner.addresses[0][1]
     results = await wave(f"http://127.0.0.1:{port}/slack/events", bodies, senders, retry=None)
     await runner.cleanup()
-    return report("floor: bare aiohttp acking at once", results)
+    return report(label, results)
 
 
 async def keep_contacts(database: Database, users: list[str]) -> None:
@@ -244,6 +246,7 @@ async def main(members: int, senders: int, database_url: str | None, new_members
     ]
     known = "new to Needle" if new_members else "known from an earlier run"
     print(f"{members} members ({known}), {senders} sender processes, database {url.split(':')[0]}")
+    await floor(bodies, senders, label="warm-up (not counted)")
     before = await floor(bodies, senders)
 
     began = time.perf_counter()

@@ -16,7 +16,8 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from adapters.bridge import BUSY_TEXT
+import adapters.bridge as bridge_module
+from adapters.bridge import BUSY_TEXT, Bridge
 from adapters.slack.app import build_slack_adapter
 from adapters.slack.delivery import Pacing
 from adapters.slack.listeners import views
@@ -298,3 +299,37 @@ async def test_discord_stop_answers_accepted_interactions_before_returning(
     await asyncio.wait_for(stopping, 10)
     answered = [c for c in fake.calls if interaction in c.path and c.status in (200, 204)]
     assert answered, "the accepted interaction was answered before stop() returned"
+
+
+async def test_a_burst_is_acknowledged_before_its_work_runs_and_a_stream_is_not_held(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loop = asyncio.get_running_loop()
+    started: list[float] = []
+
+    async def work() -> None:
+        started.append(loop.time())
+
+    # A burst (events less than BURST_GAP apart) runs no work until it is over.
+    monkeypatch.setattr(bridge_module, "BURST_HOLD", 60.0)
+    bridge = Bridge(engine, platform="test", workers=4)
+    for n in range(30):
+        assert bridge.submit(("T1", f"U{n}"), work)
+        await asyncio.sleep(0.002)
+    burst_ended = loop.time()
+    await bridge.stop()
+    assert len(started) == 30
+    assert min(started) >= burst_ended  # nothing ran while events were still arriving
+
+    # A steady stream is served once the hold is over, while it still flows.
+    monkeypatch.setattr(bridge_module, "BURST_HOLD", 0.2)
+    stream = Bridge(engine, platform="test", workers=4)
+    started.clear()
+    for n in range(300):
+        stream.submit(("T1", f"U{n % 50}"), work)
+        await asyncio.sleep(0.002)
+        if started:
+            break
+    ran_while_flowing = bool(started)
+    await stream.stop()
+    assert ran_while_flowing
