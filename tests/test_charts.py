@@ -19,7 +19,7 @@ from adapters.memory import MemoryAdapter
 from bot.clock import FakeClock
 from bot.messages import Image
 from bot.stats import charts
-from bot.stats.charts import draw_charts
+from bot.stats.charts import ChartDay, draw_charts, member_chart
 from bot.stats.recap import weekly_recap
 from bot.storage.db import Database
 from bot.storage.people import find_team
@@ -191,3 +191,24 @@ async def test_the_recap_chart_names_its_minimum_without_cutting_it(
     figure = drawn.figures[-1]
     assert any(label.startswith("team minimum (5 × 5 workdays)") for label in legend_labels(figure))
     assert texts_outside(figure) == []
+
+
+def test_a_member_chart_is_drawn_once_per_distinct_inputs() -> None:
+    days = [
+        ChartDay(date(2026, 11, 2), "met", 7, 70),
+        ChartDay(date(2026, 11, 3), "below", 2, 15),
+        ChartDay(date(2026, 11, 4), "off"),
+    ]
+    drawing: dict[str, Any] = {
+        "title": "Rui: conversations and minutes, this week",
+        "days": days,
+        "min_conversations": 5,
+        "min_minutes": 60,
+    }
+    first = member_chart(filename="a.svg", fmt="svg", **drawing)
+    hits = charts._drawn.cache_info().hits
+    again = member_chart(filename="b.svg", fmt="svg", **drawing)
+    assert again.data == first.data and charts._drawn.cache_info().hits == hits + 1
+    changed = member_chart(filename="c.svg", fmt="svg", **(drawing | {"min_minutes": 45}))
+    assert changed.data != first.data  # other inputs draw afresh
+    assert charts._drawn.cache_info().hits == hits + 1

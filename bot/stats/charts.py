@@ -16,6 +16,7 @@ return the matplotlib figure itself (tests read its bars, legend and text extent
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -85,6 +86,9 @@ def _figure(height: float = HEIGHT, rows: int = 1) -> tuple[Any, list[Any]]:
 
 
 ChartFormat = Literal["png", "svg"]
+
+# Member charts kept drawn in memory, by their inputs (a few tens of KB each).
+CHARTS_KEPT = 256
 
 
 def _save(figure: Any, fmt: ChartFormat) -> bytes:
@@ -182,8 +186,20 @@ def member_figure(
 
 def member_chart(*, filename: str, fmt: ChartFormat = "png", **drawing: Any) -> Image:
     """`member_figure` as an image (PNG for chat, SVG for the dashboard)."""
-    data = _save(member_figure(**drawing), fmt)
-    return Image(filename=filename, data=data, title=drawing["title"])
+    key = tuple(sorted((name, _hashable(value)) for name, value in drawing.items()))
+    return Image(filename=filename, data=_drawn(key, fmt), title=drawing["title"])
+
+
+def _hashable(value: Any) -> Any:
+    """A drawing argument as a cache key part (sequences of days become tuples)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+@functools.lru_cache(maxsize=CHARTS_KEPT)
+def _drawn(key: tuple[tuple[str, Any], ...], fmt: ChartFormat) -> bytes:
+    """The bytes of a member chart, drawn once per distinct set of inputs: the same days and
+    minimums always draw the same picture, so a page viewed again costs no drawing."""
+    return _save(member_figure(**dict(key)), fmt)
 
 
 def leaderboard_figure(
