@@ -22,6 +22,7 @@ activities). The rules, written down (docs/coaching.md, "What generates returns"
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -45,6 +46,12 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 _EDGE_WORDS = frozenset({"and", "for", "in", "of", "on", "with", "then", "about"})
 
 
+# Distinct activity wordings whose reading is kept: a team's 90 days repeat a few hundred
+# wordings tens of thousands of times, and reading one is the expensive part of the analysis.
+WORDINGS_KEPT = 4096
+
+
+@functools.lru_cache(maxsize=WORDINGS_KEPT)
 def activity_minutes(text: str) -> int | None:
     """The time an activity's wording gives ("admin 2h" -> 120, "1h30" -> 90), or None when
     it names no time, a negative one or more than a day."""
@@ -55,6 +62,7 @@ def activity_minutes(text: str) -> int | None:
     return minutes if 0 < minutes <= MAX_MINUTES else None
 
 
+@functools.lru_cache(maxsize=WORDINGS_KEPT)
 def activity_key(text: str) -> str:
     """An activity's wording as it is counted: lower case, no times, numbers or punctuation."""
     spoken = duration_text(clean_text(text))
