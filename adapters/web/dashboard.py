@@ -239,9 +239,9 @@ class Dashboard:
         membership = await find_membership(session, grant.team_id, grant.member_id)
         if member is None or team is None or membership is None or not membership.active:
             return None
-        profile = await profile_as_seen(
-            session, member, team, self.settings.default_timezone, self.clock.now()
-        )
+        # The viewer's own profile gives their local date; the member page reads the minimums
+        # a target fixed (`profile_as_seen`) only for the member it shows.
+        profile = Profile.of(member, team, self.settings.default_timezone)
         return Viewer(grant, member, team, profile)
 
     async def _signed_in(self, session: Any, request: web.Request) -> Viewer:
@@ -329,12 +329,8 @@ class Dashboard:
                     status=403,
                 )
             period = self._period(request, viewer, allow_all=True)
-            profile = (
-                viewer.profile
-                if about_self
-                else await profile_as_seen(
-                    session, target, viewer.team, self.settings.default_timezone, self.clock.now()
-                )
+            profile = await profile_as_seen(
+                session, target, viewer.team, self.settings.default_timezone, self.clock.now()
             )
             page = await member_page(
                 session,
