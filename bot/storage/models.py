@@ -99,6 +99,8 @@ class Team(Base):
     # Slack: who first installed Needle in the workspace, kept across uninstalls (slack-sdk
     # deletes its installation rows); "" once they asked to be forgotten, None when unknown.
     installer_user_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # Bumped by the database on every change to the row (`bot.storage.revisions`).
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
 
     memberships: Mapped[list[TeamMembership]] = relationship(
@@ -135,6 +137,9 @@ class Member(Base):
     minimum_from_target: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # Bumped by the database on every change to the row (and, for members, to their
+    # check-ins, activities, outcomes, targets and daily minimums): `bot.storage.revisions`.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
 
     memberships: Mapped[list[TeamMembership]] = relationship(
@@ -160,6 +165,7 @@ class TeamMembership(Base):
     # The first of the member's local dates the team sees (their check-ins before it belong to
     # other teams); NULL when the membership began with the member: all their history.
     history_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # as Member's
 
     team: Mapped[Team] = relationship(back_populates="memberships")
     member: Mapped[Member] = relationship(back_populates="memberships")

@@ -1,0 +1,94 @@
+"""Results about a team's members kept in memory while the rows they come from are unchanged.
+
+A team page on a team of a thousand reads the same per-member results view after view: each
+member's totals over a period, current streak, what their days say about returns. `TeamMemo`
+keeps them per member with the revisions they were computed at (`bot.storage.revisions`),
+and on the next view recomputes only the members whose revision (or membership's) moved, or
+everyone when the team's own revision moved. The database bumps the revisions on every write
+(triggers), so a kept result is never served after its rows changed; the computing is always
+done by the same function chat uses, only for fewer members.
+
+The revisions are read before anything is computed, so a result computed from newer rows
+than its revision says is only recomputed once more, never served stale.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from bot.storage.revisions import TeamRevisions
+
+V = TypeVar("V")
+SLOTS = 64  # kept results (a team and what was computed, e.g. totals over one period)
+
+
+@dataclass
+class _Slot(Generic[V]):
+    """One kind of result for one team: per member, the revisions it was computed at."""
+
+    team_revision: int
+    values: dict[int, tuple[tuple[int, int], V | None]] = field(default_factory=dict)
+
+
+@dataclass
+class MemoStats:
+    """How often kept results were used (for `/metrics` and the bench)."""
+
+    kept: int = 0  # member results served from memory
+    computed: int = 0  # member results computed afresh
+
+
+class TeamMemo:
+    """Per-member results of a team, recomputed only for members whose rows changed."""
+
+    def __init__(self, slots: int = SLOTS) -> None:
+        self._slots: OrderedDict[tuple[int, Hashable], _Slot[object]] = OrderedDict()
+        self._limit = slots
+        self.stats = MemoStats()
+
+    async def each_member(
+        self,
+        revisions: TeamRevisions,
+        key: Hashable,
+        compute: Callable[[list[int]], Awaitable[Mapping[int, V]]],
+    ) -> dict[int, V]:
+        """`key`'s result for every active member of the team that has one.
+
+        `compute(member_ids)` returns the result of each listed member that has one (a member
+        it leaves out has none, e.g. hidden from rankings); it is called once, for the
+        members whose result is missing or out of date, or not at all.
+        """
+        slot_key = (revisions.team_id, key)
+        slot = self._slots.get(slot_key)
+        if slot is None or slot.team_revision != revisions.team:
+            slot = _Slot(revisions.team)
+            self._slots[slot_key] = slot
+        self._slots.move_to_end(slot_key)
+        while len(self._slots) > self._limit:
+            self._slots.popitem(last=False)
+        stale = [
+            member_id
+            for member_id, stamp in revisions.members.items()
+            if (kept := slot.values.get(member_id)) is None or kept[0] != stamp
+        ]
+        if stale:
+            fresh = await compute(stale)
+            for member_id in stale:
+                slot.values[member_id] = (revisions.members[member_id], fresh.get(member_id))
+        self.stats.computed += len(stale)
+        self.stats.kept += len(revisions.members) - len(stale)
+        found: dict[int, V] = {}
+        for member_id in revisions.members:
+            value = slot.values[member_id][1]
+            if value is not None:
+                found[member_id] = value  # type: ignore[assignment]
+        return found
+
+    def forget(self, team_ids: Collection[int] | None = None) -> None:
+        """Drop what is kept (for `team_ids` only, when given)."""
+        for slot_key in list(self._slots):
+            if team_ids is None or slot_key[0] in team_ids:
+                del self._slots[slot_key]
