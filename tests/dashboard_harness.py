@@ -36,6 +36,7 @@ class Site:
     server: WebServer
     bot: MemoryAdapter
     clock: FakeClock
+    dashboard: Dashboard
 
     @property
     def url(self) -> str:
@@ -93,9 +94,10 @@ async def site(
 ) -> AsyncIterator[Site]:
     """The dashboard served on a free port over the test's database and clock."""
     server = WebServer("127.0.0.1", 0)
-    Dashboard(database, settings, clock, engine=bot.engine).mount(server)
+    dashboard = Dashboard(database, settings, clock, engine=bot.engine)
+    dashboard.mount(server)
     await server.start()
     try:
-        yield Site(server, bot, clock)
+        yield Site(server, bot, clock, dashboard)
     finally:
         await server.stop()

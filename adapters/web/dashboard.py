@@ -45,6 +45,7 @@ from bot.outcomes.targets import profile_as_seen
 from bot.profile import Profile
 from bot.signin import SESSION_LIFETIME, SIGNIN_PATH, TV_PATH, Signer, issue, signer_for
 from bot.stats.leaderboard import Board
+from bot.stats.memo import TeamMemo
 from bot.storage.db import Database
 from bot.storage.models import Member, Team
 from bot.storage.people import find_membership, get_member, get_team
@@ -119,6 +120,8 @@ class Dashboard:
         self.screens = Screens(database, self._draw_tv_board)
         self._tv_gate = asyncio.Semaphore(1 if database.is_sqlite else 10)
         self._known_signer: Signer | None = None
+        # Each member's numbers on the team pages, kept until their rows change.
+        self.memo = TeamMemo()
 
     def mount(self, server: WebServer) -> None:
         """Add the dashboard's routes, templates and stylesheet to the web server."""
@@ -287,6 +290,7 @@ class Dashboard:
                 now=now,
                 lead=viewer.lead,
                 default_timezone=self.settings.default_timezone,
+                memo=self.memo,
             )
             hidden = not (
                 await find_membership(session, viewer.team.id, viewer.member.id)

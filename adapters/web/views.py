@@ -22,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands.home import settings_fields
 from bot.messages import Fact, FormField, Image, Reply
 from bot.outcomes.returns_report import member_returns, returns_reply, team_returns
-from bot.profile import Profile, describe_date
+from bot.profile import Profile, describe_date, parse_workday_digits
 from bot.stats.days import DAY_KINDS, MemberDay, member_days
 from bot.stats.leaderboard import METRIC_TITLES, Board, build_board
-from bot.stats.periods import PERIOD_USAGE, PeriodError, parse_period
+from bot.stats.memo import TeamMemo
+from bot.stats.periods import PERIOD_USAGE, PeriodError, parse_period, period_of
 from bot.stats.recap import team_minimum_facts
 from bot.stats.report import (
     delegate_window,
@@ -35,11 +36,11 @@ from bot.stats.report import (
     stats_chart,
     stats_reply,
 )
+from bot.stats.team_state import TeamState
 from bot.stats.team_today import team_today
 from bot.storage.activities import recurring_low_values
 from bot.storage.models import Member, Team
 from bot.storage.sql import EPOCH
-from bot.storage.totals import team_totals
 
 # The periods offered in the page's picker, as chat names them; any period chat reads works.
 PERIOD_CHOICES = (
@@ -103,37 +104,43 @@ async def team_page(
     now: datetime,
     lead: bool,
     default_timezone: str,
+    memo: TeamMemo,
 ) -> TeamPage:
-    """Everything the team page shows for `member`, whose local date is `today`."""
-    boards = [
-        (
-            METRIC_TITLES[metric],
-            await build_board(session, team, metric, period_name, today, asker_id=member.id),
-        )
-        for metric in ("calls", "minutes")
-    ]
-    span = boards[0][1].period
-    # The goal and streak boards rank the same visible members' totals: read them once.
-    visible = await team_totals(session, team.id, span.start, span.end, public_only=True)
-    for metric in ("goal", "streak"):
+    """Everything the team page shows for `member`, whose local date is `today`.
+
+    Every board ranks the same visible members' totals, and the team's totals add up every
+    member's: both are read through `memo`, which keeps each member's numbers until their rows
+    change (`bot.stats.team_state`)."""
+    state = await TeamState.read(session, team.id, memo)
+    period = period_of(period_name, today, parse_workday_digits(team.workdays), None)
+    visible = await state.totals(period.start, period.end, public_only=True)
+    streaks = await state.current_streaks(today, visible)
+    boards = []
+    for metric in ("calls", "minutes", "goal", "streak"):
         board = await build_board(
-            session, team, metric, period_name, today, asker_id=member.id, totals=visible
+            session,
+            team,
+            metric,
+            period_name,
+            today,
+            asker_id=member.id,
+            totals=visible,
+            streaks=streaks,
         )
         boards.append((METRIC_TITLES[metric], board))
-    streaks = boards[-1][1]
-    period = boards[0][1].period
+    streak_board = boards[-1][1]
     leaders = Board(
         metric="streak",
-        period=streaks.period,
-        standings=[s for s in streaks.standings if s.rank <= STREAK_LEADERS and s.value],
-        members=streaks.members,
+        period=streak_board.period,
+        standings=[s for s in streak_board.standings if s.rank <= STREAK_LEADERS and s.value],
+        members=streak_board.members,
     )
     return TeamPage(
         team_name=team_name(team),
         period_label=period.label,
         period_span=span_text(period),
         boards=boards,
-        totals=await team_minimum_facts(session, team, period, today),
+        totals=await team_minimum_facts(session, team, period, today, state=state),
         streak_leaders=leaders,
         team_today=(await team_today(session, team, now, default_timezone) if lead else None),
         returns=(returns_reply(await team_returns(session, team, today)) if lead else None),

@@ -143,15 +143,16 @@ async def build_board(
     asker_id: int | None = None,
     top: int = SHOWN,
     totals: list[MemberTotals] | None = None,
+    streaks: dict[int, int] | None = None,
 ) -> Board:
     """Rank the team's visible members by `metric` over the period ending `today`.
 
     The standings hold the top `top` places and the asker's own place. `totals`, when given,
-    are the visible members' `team_totals` over the period already read (a page showing the
-    goal and streak boards reads them once).
+    are the visible members' `team_totals` over the period already read, and `streaks` their
+    current streaks (a page showing every board reads them once, `bot.stats.team_state`).
     """
     period = period_of(period_name, today, parse_workday_digits(team.workdays), None)
-    if metric in ("calls", "minutes") or metric in OUTCOME_BOARDS:
+    if (totals is None and metric in ("calls", "minutes")) or metric in OUTCOME_BOARDS:
         # Sums and ranks are the database's work; only the rows shown come back.
         column = {"calls": "conversations"}.get(metric, metric)
         ranked = await ranked_totals(
@@ -185,13 +186,20 @@ async def build_board(
         else await team_totals(session, team.id, period.start, period.end, public_only=True)
     )
     scored: list[tuple[MemberTotals, float | None, str]] = []
-    if metric == "streak":
-        streaks = await team_current_streaks(
-            session,
-            team.id,
-            today,
-            {row.member_id: (row.workdays, row.paused_until) for row in rows},
-        )
+    if metric in ("calls", "minutes"):
+        # The same sums the database ranks in chat, ranked by the same rule below.
+        for row in rows:
+            value = row.conversations if metric == "calls" else row.minutes
+            unit = " min" if metric == "minutes" else ""
+            scored.append((row, float(value), shown_value(metric, value) + unit))
+    elif metric == "streak":
+        if streaks is None:
+            streaks = await team_current_streaks(
+                session,
+                team.id,
+                today,
+                {row.member_id: (row.workdays, row.paused_until) for row in rows},
+            )
         for row in rows:
             current = streaks[row.member_id]
             scored.append((row, float(current), plural(current, "workday")))
@@ -205,7 +213,14 @@ async def build_board(
                 scored.append(
                     (row, float(percent), f"{percent}% ({row.days_met}/{plural(days, 'day')})")
                 )
-    scored.sort(key=lambda s: (s[1] is None, -(s[1] or 0), s[0].display_name.casefold()))
+    scored.sort(
+        key=lambda s: (
+            s[1] is None,
+            -(s[1] or 0),
+            s[0].display_name.casefold(),
+            s[0].member_id,
+        )
+    )
     ranks = competition_ranks([value for _, value, _ in scored])
     standings = [
         Standing(rank, row.member_id, row.display_name, value, shown)

@@ -27,6 +27,7 @@ from bot.stats.leaderboard import board_lines, build_board, goal_days
 from bot.stats.periods import Period
 from bot.stats.report import span_text
 from bot.stats.sofar import workdays_between
+from bot.stats.team_state import TeamState
 from bot.storage.activities import recurring_low_value, team_activity_counts
 from bot.storage.models import Team
 from bot.storage.streaks import team_current_streaks
@@ -120,14 +121,23 @@ async def weekly_recap(
 
 
 async def team_minimum_facts(
-    session: AsyncSession, team: Team, period: Period, today: date
+    session: AsyncSession,
+    team: Team,
+    period: Period,
+    today: date,
+    *,
+    state: TeamState | None = None,
 ) -> list[Fact]:
     """The team's totals over `period` against its minimums (the recap's, the dashboard's).
 
     Every active member counts, also those hidden from rankings, over the workdays each could
-    have checked in by `today`.
+    have checked in by `today`. `state`, when given, reads through the dashboard's memo.
     """
-    everyone = await team_totals(session, team.id, period.start, period.end, public_only=False)
+    everyone = (
+        await state.totals(period.start, period.end, public_only=False)
+        if state is not None
+        else await team_totals(session, team.id, period.start, period.end, public_only=False)
+    )
     member_days = sum(goal_days(row, period, today) for row in everyone)
     conversations = sum(row.conversations for row in everyone)
     minutes = sum(row.minutes for row in everyone)
@@ -145,7 +155,11 @@ async def team_minimum_facts(
             + (f" ({round(100 * days_met / member_days)}%)" if member_days else ""),
         ),
     ]
-    high, total = await team_activity_counts(session, team.id, period.start, period.end)
+    high, total = (
+        await state.activity_counts(period.start, period.end)
+        if state is not None
+        else await team_activity_counts(session, team.id, period.start, period.end)
+    )
     if total:
         facts.append(Fact("High-value activities", f"{round(100 * high / total)}% of {total}"))
     return facts

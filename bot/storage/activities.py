@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, String, func, literal, select, union_all
+from sqlalchemy import Date, Integer, Select, String, bindparam, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -183,10 +183,17 @@ async def member_highlights(
 
 
 @cache
-def _team_activity_statement() -> Select:
+def _team_activity_statement(by_member: bool = False) -> Select:
+    counts = (func.sum(as_int(Activity.classification == "high")), func.count())
+    query = (
+        select(*counts)
+        if not by_member
+        else select(Checkin.member_id, *counts)
+        .where(Checkin.member_id.in_(bindparam("member_ids", expanding=True)))
+        .group_by(Checkin.member_id)
+    )
     return (
-        select(func.sum(as_int(Activity.classification == "high")), func.count())
-        .select_from(Activity)
+        query.select_from(Activity)
         .join(Checkin, Checkin.id == Activity.checkin_id)
         .join(TeamMembership, TeamMembership.member_id == Checkin.member_id)
         .where(
@@ -208,3 +215,14 @@ async def team_activity_counts(
         )
     ).one()
     return int(row[0] or 0), int(row[1] or 0)
+
+
+async def member_activity_counts(
+    session: AsyncSession, team_id: int, start: date, end: date, member_ids: list[int]
+) -> dict[int, tuple[int, int]]:
+    """`team_activity_counts` of each listed member (those with activities in the span)."""
+    rows = await session.execute(
+        _team_activity_statement(True),
+        {"team_id": team_id, "start": start, "end": end, "member_ids": member_ids},
+    )
+    return {int(member): (int(high or 0), int(count)) for member, high, count in rows.all()}

@@ -9,7 +9,18 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, Subquery, and_, case, func, select, true
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    Subquery,
+    and_,
+    bindparam,
+    case,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.days import first_checkin
@@ -229,11 +240,14 @@ def member_workdays() -> Any:
     return func.coalesce(Member.workdays, Team.workdays)
 
 
-def team_day_totals(start: Any, end: Any, team_id: Any, minimums: tuple[Any, Any]) -> Subquery:
+def team_day_totals(
+    start: Any, end: Any, team_id: Any, minimums: tuple[Any, Any], only: Any = None
+) -> Subquery:
     """One row per active member of the team with check-ins in [start, end] (those the team
     sees: `in_team_history`): member_id,
     conversations, minutes, days_met and days_off (both on their workdays), days_logged and
-    logged_on_end (any check-in on `end`); `minimums` is `personal_minimums()`."""
+    logged_on_end (any check-in on `end`); `minimums` is `personal_minimums()`; `only`, when
+    given, a list of member ids (an expanding parameter) to read instead of everyone."""
     min_c, min_m = minimums
     workday = is_workday(epoch_days(Checkin.local_date), member_workdays())
     return (
@@ -254,6 +268,7 @@ def team_day_totals(start: Any, end: Any, team_id: Any, minimums: tuple[Any, Any
             TeamMembership.active.is_(True),
             Checkin.local_date.between(start, end),
             in_team_history(Checkin.local_date, TeamMembership.history_from),
+            true() if only is None else Checkin.member_id.in_(only),
         )
         .group_by(Checkin.member_id)
         .subquery()
@@ -261,11 +276,13 @@ def team_day_totals(start: Any, end: Any, team_id: Any, minimums: tuple[Any, Any
 
 
 @cache
-def _team_totals_statement(public_only: bool) -> Select:
-    """Every active (`public_only`: ranked) member of the team with their totals and rules."""
+def _team_totals_statement(public_only: bool, some: bool) -> Select:
+    """Every active (`public_only`: ranked) member of the team with their totals and rules;
+    `some`: only the members listed in `member_ids`."""
     start, end, team_id = param("start", Date), param("end", Date), param("team_id")
+    only: Any = bindparam("member_ids", expanding=True) if some else None
     min_c, min_m = personal_minimums()
-    totals = team_day_totals(start, end, team_id, (min_c, min_m))
+    totals = team_day_totals(start, end, team_id, (min_c, min_m), only)
     query = (
         select(
             Member.id,
@@ -297,6 +314,8 @@ def _team_totals_statement(public_only: bool) -> Select:
     )
     if public_only:
         query = query.where(TeamMembership.public_ranking.is_(True))
+    if only is not None:
+        query = query.where(Member.id.in_(only))
     return query
 
 
@@ -307,10 +326,15 @@ async def team_totals(
     end: date,
     *,
     public_only: bool = True,
+    member_ids: Sequence[int] | None = None,
 ) -> list[MemberTotals]:
-    """Every active member of the team with their totals over [start, end]."""
+    """Every active member of the team (or those of `member_ids`) with their totals over
+    [start, end]."""
+    values: dict[str, Any] = {"team_id": team_id, "start": start, "end": end}
+    if member_ids is not None:
+        values["member_ids"] = list(member_ids)
     rows = await session.execute(
-        _team_totals_statement(public_only), {"team_id": team_id, "start": start, "end": end}
+        _team_totals_statement(public_only, member_ids is not None), values
     )
     return [
         MemberTotals(

@@ -1,0 +1,110 @@
+"""The team page keeps each member's numbers between views and recomputes only what changed:
+after every kind of change — a correction, a personal goal, the team's minimums, ranking
+turned on, a pause, a new member, another day — every board equals chat's `leaderboard` and
+the team's totals equal what is computed afresh, and a change by one member recomputes that
+member alone."""
+
+from __future__ import annotations
+
+import html as html_lib
+from datetime import date, timedelta
+
+import aiohttp
+import pytest
+
+from bot.profile import parse_workday_digits
+from bot.stats.leaderboard import METRIC_TITLES
+from bot.stats.periods import period_of
+from bot.stats.recap import team_minimum_facts
+from bot.storage.db import Database
+from bot.storage.people import find_team
+from tests.dashboard_harness import Site, boards, facts, site
+from tests.stats_helpers import join, seed
+from tests.test_dashboard_http import MON, TUE, WED, a_team, chat_rows
+
+__all__ = ["site"]
+
+PERIODS = ("today", "yesterday", "week", "month")
+KEPT = 4  # per member and period: visible totals, everyone's totals, streak, activities
+
+
+async def view(browser: aiohttp.ClientSession, path: str, period: str) -> str:
+    async with browser.get(f"{path}?period={period}") as response:
+        assert response.status == 200, await response.text()
+        return html_lib.unescape(await response.text())
+
+
+async def fresh_totals(database: Database, site: Site, period: str) -> dict[str, str]:
+    """The team's totals against minimums computed without anything kept."""
+    today = site.clock.now().date()  # the team works in UTC
+    async with database.transaction() as session:
+        team = await find_team(session, "memory", "team-1")
+        assert team is not None
+        span = period_of(period, today, parse_workday_digits(team.workdays), None)
+        found = await team_minimum_facts(session, team, span, today)
+    return {fact.label: fact.value for fact in found}
+
+
+async def agrees(site: Site, database: Database, browser: aiohttp.ClientSession, path: str) -> None:
+    for period in PERIODS:
+        page = await view(browser, path, period)
+        for metric, rows in boards(page).items():
+            chat = await site.bot.command("leaderboard", f"{metric} {period}", user="lead")
+            assert rows == chat_rows(chat[0]), (period, metric)
+        assert set(boards(page)) == set(METRIC_TITLES) - {"meetings", "deals", "revenue"}
+        assert facts(page, "team-totals") == await fresh_totals(database, site, period), period
+
+
+@pytest.mark.both_databases
+async def test_kept_numbers_follow_every_change(site: Site, database: Database) -> None:
+    await a_team(site, database)
+    memo = site.dashboard.memo
+    async with site.browser() as browser:
+        path = await site.sign_in(browser, "lead", admin=True)
+        await agrees(site, database, browser, path)
+
+        # One member's correction: only that member is read again.
+        before = memo.stats.computed
+        await seed(database, "ana", {TUE: (12, 120, ("demo with Acme",))})
+        await view(browser, path, "week")
+        assert memo.stats.computed - before == KEPT
+        before = memo.stats.computed
+        await view(browser, path, "week")
+        assert memo.stats.computed == before  # nothing changed: nothing read again
+        await agrees(site, database, browser, path)
+
+        changes = [
+            ("goal", "calls 7", "cleo", False),  # a personal minimum
+            ("admin", "minimums 6 65", "lead", True),  # the team's minimums
+            ("ranking", "on", "dan", False),  # back on the boards
+            ("pause", "until 2026-11-30", "ben", False),
+        ]
+        for command, args, user, admin in changes:
+            await site.bot.command(command, args, user=user, is_admin=admin)
+            await agrees(site, database, browser, path)
+
+        await join(site.bot, "eve")
+        await seed(database, "eve", {MON: (15, 150), WED: (3, 20)})
+        await agrees(site, database, browser, path)
+
+    site.clock.advance(timedelta(days=1))  # Thursday: today and the streaks move on
+    await seed(database, "cleo", {date(2026, 11, 26): (9, 99)})
+    async with site.browser() as browser:  # yesterday's session has expired
+        path = await site.sign_in(browser, "lead", admin=True)
+        await agrees(site, database, browser, path)
+
+
+async def test_another_team_on_the_same_database_is_kept_apart(
+    site: Site, database: Database
+) -> None:
+    await a_team(site, database)
+    await join(site.bot, "zoe", team_id="team-2", admin=True)
+    await seed(database, "zoe", {MON: (30, 300)})
+    async with site.browser() as browser:
+        path = await site.sign_in(browser, "lead", admin=True)
+        await agrees(site, database, browser, path)
+        before = site.dashboard.memo.stats.computed
+        await seed(database, "zoe", {TUE: (31, 310)})
+        page = await view(browser, path, "week")
+        assert "Zoe" not in page
+        assert site.dashboard.memo.stats.computed == before
