@@ -25,7 +25,7 @@ from tests.test_dashboard_http import MON, TUE, WED, a_team, chat_rows
 __all__ = ["site"]
 
 PERIODS = ("today", "yesterday", "week", "month")
-KEPT = 4  # per member and period: visible totals, everyone's totals, streak, activities
+KEPT = 5  # per member and period: visible totals, all totals, streak, days so far, activities
 
 
 async def view(browser: aiohttp.ClientSession, path: str, period: str) -> str:

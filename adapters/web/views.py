@@ -115,6 +115,7 @@ async def team_page(
     period = period_of(period_name, today, parse_workday_digits(team.workdays), None)
     visible = await state.totals(period.start, period.end, public_only=True)
     streaks = await state.current_streaks(today, visible)
+    days_so_far = await state.goal_days(period, today)
     boards = []
     for metric in ("calls", "minutes", "goal", "streak"):
         board = await build_board(
@@ -126,6 +127,7 @@ async def team_page(
             asker_id=member.id,
             totals=visible,
             streaks=streaks,
+            days_so_far=days_so_far,
         )
         boards.append((METRIC_TITLES[metric], board))
     streak_board = boards[-1][1]

@@ -144,12 +144,14 @@ async def build_board(
     top: int = SHOWN,
     totals: list[MemberTotals] | None = None,
     streaks: dict[int, int] | None = None,
+    days_so_far: dict[int, int] | None = None,
 ) -> Board:
     """Rank the team's visible members by `metric` over the period ending `today`.
 
     The standings hold the top `top` places and the asker's own place. `totals`, when given,
-    are the visible members' `team_totals` over the period already read, and `streaks` their
-    current streaks (a page showing every board reads them once, `bot.stats.team_state`).
+    are the visible members' `team_totals` over the period already read, `streaks` their
+    current streaks and `days_so_far` their `goal_days` (a page showing every board reads
+    them once, `bot.stats.team_state`).
     """
     period = period_of(period_name, today, parse_workday_digits(team.workdays), None)
     if (totals is None and metric in ("calls", "minutes")) or metric in OUTCOME_BOARDS:
@@ -205,7 +207,11 @@ async def build_board(
             scored.append((row, float(current), plural(current, "workday")))
     else:
         for row in rows:
-            days = goal_days(row, period, today)
+            days = (
+                days_so_far[row.member_id]
+                if days_so_far is not None
+                else goal_days(row, period, today)
+            )
             if days == 0:
                 scored.append((row, None, "–"))
             else:

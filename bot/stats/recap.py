@@ -138,7 +138,10 @@ async def team_minimum_facts(
         if state is not None
         else await team_totals(session, team.id, period.start, period.end, public_only=False)
     )
-    member_days = sum(goal_days(row, period, today) for row in everyone)
+    if state is not None:
+        member_days = sum((await state.goal_days(period, today)).values())
+    else:
+        member_days = sum(goal_days(row, period, today) for row in everyone)
     conversations = sum(row.conversations for row in everyone)
     minutes = sum(row.minutes for row in everyone)
     days_met = sum(row.days_met for row in everyone)

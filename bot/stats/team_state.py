@@ -2,7 +2,7 @@
 
 Each function here returns what its namesake in `bot.storage` returns for the whole team —
 the same statements compute it — but reads only the members whose rows changed since the
-last view: totals over a period, current streaks, top-activity counts.
+last view: totals over a period, current streaks, workdays so far, top-activity counts.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.stats.leaderboard import goal_days
 from bot.stats.memo import TeamMemo
+from bot.stats.periods import Period
 from bot.storage.activities import member_activity_counts
 from bot.storage.revisions import TeamRevisions, team_revisions
 from bot.storage.streaks import team_current_streaks
@@ -68,6 +70,19 @@ class TeamState:
                 self.session, self.team_id, today, {m: rules[m] for m in missing}
             )
         return {m: kept[m] for m in rules}
+
+    async def goal_days(self, period: Period, today: date) -> dict[int, int]:
+        """Each active member's workdays of `period` that count so far (`goal_days`)."""
+        rows = {
+            row.member_id: row
+            for row in await self.totals(period.start, period.end, public_only=False)
+        }
+
+        async def compute(member_ids: list[int]) -> dict[int, int]:
+            return {m: goal_days(rows[m], period, today) for m in member_ids if m in rows}
+
+        key = ("goal days", period.start, period.end, today)
+        return await self.memo.each_member(self.revisions, key, compute)
 
     async def activity_counts(self, start: date, end: date) -> tuple[int, int]:
         """`team_activity_counts`: (high-value, all) top activities in [start, end]."""
