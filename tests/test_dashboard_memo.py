@@ -7,6 +7,7 @@ member alone."""
 from __future__ import annotations
 
 import html as html_lib
+import re
 from datetime import date, timedelta
 
 import aiohttp
@@ -25,7 +26,8 @@ from tests.test_dashboard_http import MON, TUE, WED, a_team, chat_rows
 __all__ = ["site"]
 
 PERIODS = ("today", "yesterday", "week", "month")
-KEPT = 5  # per member and period: visible totals, all totals, streak, days so far, activities
+ROLL = re.compile(r'<p class="roll">(.*?)</p>')
+KEPT = 6  # per member and period: visible and all totals, streak, days so far, activities, roll call
 
 
 async def view(browser: aiohttp.ClientSession, path: str, period: str) -> str:
@@ -49,10 +51,15 @@ async def agrees(site: Site, database: Database, browser: aiohttp.ClientSession,
     for period in PERIODS:
         page = await view(browser, path, period)
         for metric, rows in boards(page).items():
-            chat = await site.bot.command("leaderboard", f"{metric} {period}", user="lead")
+            chat = await site.bot.command(
+                "leaderboard", f"{metric} {period}", user="lead", is_admin=True
+            )
             assert rows == chat_rows(chat[0]), (period, metric)
         assert set(boards(page)) == set(METRIC_TITLES) - {"meetings", "deals", "revenue"}
         assert facts(page, "team-totals") == await fresh_totals(database, site, period), period
+        roll_call = (await site.bot.command("team", "today", user="lead", is_admin=True))[0]
+        lines = [line[2:] for line in roll_call.text.splitlines() if line.startswith("• ")]
+        assert ROLL.findall(page) == lines, period
 
 
 @pytest.mark.both_databases
@@ -108,3 +115,21 @@ async def test_another_team_on_the_same_database_is_kept_apart(
         page = await view(browser, path, "week")
         assert "Zoe" not in page
         assert site.dashboard.memo.stats.computed == before
+
+
+async def test_the_roll_call_moves_on_at_each_members_midnight(
+    site: Site, database: Database
+) -> None:
+    await a_team(site, database)
+    await join(site.bot, "kai", timezone="America/Los_Angeles")  # 10:00 on Wednesday there
+    await seed(database, "kai", {WED: (7, 70)})
+    async with site.browser() as browser:
+        path = await site.sign_in(browser, "lead", admin=True)
+        page = await view(browser, path, "today")
+        assert "Kai — 7 / 5 ✅ conversations" in page
+    site.clock.advance(timedelta(hours=14))  # midnight in Los Angeles: Thursday, nothing written
+    async with site.browser() as browser:
+        path = await site.sign_in(browser, "lead", admin=True)
+        await agrees(site, database, browser, path)
+        page = await view(browser, path, "today")
+        assert "Kai — it's 00:00 there" in page

@@ -144,7 +144,17 @@ async def team_page(
         boards=boards,
         totals=await team_minimum_facts(session, team, period, today, state=state),
         streak_leaders=leaders,
-        team_today=(await team_today(session, team, now, default_timezone) if lead else None),
+        team_today=(
+            await team_today(
+                session,
+                team,
+                now,
+                default_timezone,
+                inputs=await state.roll_call(team, now, default_timezone),
+            )
+            if lead
+            else None
+        ),
         returns=(returns_reply(await team_returns(session, team, today)) if lead else None),
     )
 

@@ -54,12 +54,16 @@ class TeamMemo:
         revisions: TeamRevisions,
         key: Hashable,
         compute: Callable[[list[int]], Awaitable[Mapping[int, V]]],
+        *,
+        still: Callable[[V], bool] | None = None,
     ) -> dict[int, V]:
         """`key`'s result for every active member of the team that has one.
 
         `compute(member_ids)` returns the result of each listed member that has one (a member
         it leaves out has none, e.g. hidden from rankings); it is called once, for the
-        members whose result is missing or out of date, or not at all.
+        members whose result is missing or out of date, or not at all. `still(result)` says
+        whether a kept result still holds for a reason no revision records (a member's local
+        date moving on at their midnight).
         """
         slot_key = (revisions.team_id, key)
         slot = self._slots.get(slot_key)
@@ -72,7 +76,9 @@ class TeamMemo:
         stale = [
             member_id
             for member_id, stamp in revisions.members.items()
-            if (kept := slot.values.get(member_id)) is None or kept[0] != stamp
+            if (kept := slot.values.get(member_id)) is None
+            or kept[0] != stamp
+            or (still is not None and kept[1] is not None and not still(kept[1]))  # type: ignore[arg-type]
         ]
         if stale:
             fresh = await compute(stale)

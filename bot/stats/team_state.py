@@ -2,20 +2,23 @@
 
 Each function here returns what its namesake in `bot.storage` returns for the whole team —
 the same statements compute it — but reads only the members whose rows changed since the
-last view: totals over a period, current streaks, workdays so far, top-activity counts.
+last view: totals over a period, current streaks, workdays so far, top-activity counts,
+the roll call's inputs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.stats.leaderboard import goal_days
 from bot.stats.memo import TeamMemo
 from bot.stats.periods import Period
+from bot.stats.team_today import RollInput, roll_inputs
 from bot.storage.activities import member_activity_counts
+from bot.storage.models import Team
 from bot.storage.revisions import TeamRevisions, team_revisions
 from bot.storage.streaks import team_current_streaks
 from bot.storage.totals import MemberTotals, team_totals
@@ -83,6 +86,21 @@ class TeamState:
 
         key = ("goal days", period.start, period.end, today)
         return await self.memo.each_member(self.revisions, key, compute)
+
+    async def roll_call(
+        self, team: Team, now: datetime, default_timezone: str
+    ) -> dict[int, RollInput]:
+        """`roll_inputs` at `now`: a member's are read again when their rows changed or their
+        local date moved on."""
+
+        async def compute(member_ids: list[int]) -> dict[int, RollInput]:
+            return await roll_inputs(self.session, team, now, default_timezone, member_ids)
+
+        def still(kept: RollInput) -> bool:
+            return kept.profile.local_date(now) == kept.day
+
+        key = ("roll call", default_timezone)
+        return await self.memo.each_member(self.revisions, key, compute, still=still)
 
     async def activity_counts(self, start: date, end: date) -> tuple[int, int]:
         """`team_activity_counts`: (high-value, all) top activities in [start, end]."""

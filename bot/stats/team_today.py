@@ -13,6 +13,7 @@ Decisions (docs/coaching.md, Team today):
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -35,6 +36,7 @@ class RollCall:
     section: str
     name: str
     line: str
+    member_id: int
 
 
 def display_name(member: Member) -> str:
@@ -49,31 +51,45 @@ def roll_call_of(
     name = display_name(member)
     if checkin is not None and checkin.status == "day_off":
         reason = f" ({checkin.note})" if checkin.note else ""
-        return RollCall("Day off", name, f"{name}{reason}")
+        return RollCall("Day off", name, f"{name}{reason}", member.id)
     if checkin is not None:
         partial = " (partial)" if checkin.status == "partial" else ""
         calls = against(checkin.conversations, profile.conversations_minimum(today))
         numbers = f"{calls} conversations, {against(checkin.minutes, profile.min_minutes)} min"
-        return RollCall("Checked in", name, f"{name} — {numbers}{partial}")
+        return RollCall("Checked in", name, f"{name} — {numbers}{partial}", member.id)
     if profile.is_paused(today):
         until = describe_date(profile.paused_until) if profile.paused_until else ""
-        return RollCall("Paused", name, f"{name} — through {until}")
+        return RollCall("Paused", name, f"{name} — through {until}", member.id)
     if not profile.is_workday(today):
-        return RollCall("Not a workday", name, f"{name} — {describe_date(today)}")
+        return RollCall("Not a workday", name, f"{name} — {describe_date(today)}", member.id)
     local = profile.local(now).strftime("%H:%M")
     prompt = (
         "prompts off"
         if member.prompts_off
         else f"prompt at {profile.checkin_time.strftime('%H:%M')}"
     )
-    return RollCall("Not yet", name, f"{name} — it's {local} there, {prompt}")
+    return RollCall("Not yet", name, f"{name} — it's {local} there, {prompt}", member.id)
 
 
-async def team_today(
-    session: AsyncSession, team: Team, now: datetime, default_timezone: str
-) -> Reply:
-    """The team's day so far as one reply for its lead (not shared in the channel)."""
-    members = await active_members(session, team.id)
+@dataclass(frozen=True)
+class RollInput:
+    """What one member's roll-call line is drawn from on their local `day`."""
+
+    member: Member
+    profile: Profile  # with the day's target minimum, for those who follow their target
+    day: date
+    checkin: Checkin | None
+
+
+async def roll_inputs(
+    session: AsyncSession,
+    team: Team,
+    now: datetime,
+    default_timezone: str,
+    member_ids: Sequence[int] | None = None,
+) -> dict[int, RollInput]:
+    """Each active member's (or those of `member_ids`) inputs to the roll call at `now`."""
+    members = await active_members(session, team.id, member_ids)
     profiles = {m.id: Profile.of(m, team, default_timezone) for m in members}
     days = {m.id: profiles[m.id].local_date(now) for m in members}
     for m in members:  # today's minimum of those who follow their target's pace
@@ -81,9 +97,24 @@ async def team_today(
         if fixed is not None:
             profiles[m.id] = profiles[m.id].with_target_minimums({days[m.id]: fixed})
     checkins = await checkins_on(session, days)
+    return {m.id: RollInput(m, profiles[m.id], days[m.id], checkins.get(m.id)) for m in members}
+
+
+async def team_today(
+    session: AsyncSession,
+    team: Team,
+    now: datetime,
+    default_timezone: str,
+    *,
+    inputs: Mapping[int, RollInput] | None = None,
+) -> Reply:
+    """The team's day so far as one reply for its lead (not shared in the channel);
+    `inputs`, when given, are `roll_inputs` already read (the dashboard keeps them)."""
+    if inputs is None:
+        inputs = await roll_inputs(session, team, now, default_timezone)
     calls = sorted(
-        (roll_call_of(m, profiles[m.id], days[m.id], checkins.get(m.id), now) for m in members),
-        key=lambda call: call.name.casefold(),
+        (roll_call_of(i.member, i.profile, i.day, i.checkin, now) for i in inputs.values()),
+        key=lambda call: (call.name.casefold(), call.member_id),
     )
     lines: list[str] = []
     facts: list[Fact] = []

@@ -11,15 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.models import Checkin, Member, TeamMembership
 
 
-async def active_members(session: AsyncSession, team_id: int) -> Sequence[Member]:
-    """Every active member of the team, whether or not they are shown on leaderboards."""
-    result = await session.scalars(
+async def active_members(
+    session: AsyncSession, team_id: int, member_ids: Sequence[int] | None = None
+) -> Sequence[Member]:
+    """Every active member of the team (of `member_ids`, when given), whether or not they are
+    shown on leaderboards."""
+    query = (
         select(Member)
         .join(TeamMembership, TeamMembership.member_id == Member.id)
         .where(TeamMembership.team_id == team_id, TeamMembership.active.is_(True))
         .order_by(Member.id)
     )
-    return result.all()
+    if member_ids is not None:
+        query = query.where(Member.id.in_(list(member_ids)))
+    return (await session.scalars(query)).all()
 
 
 async def checkins_on(session: AsyncSession, days: Mapping[int, date]) -> dict[int, Checkin]:
