@@ -27,7 +27,7 @@ __all__ = ["site"]
 
 PERIODS = ("today", "yesterday", "week", "month")
 ROLL = re.compile(r'<p class="roll">(.*?)</p>')
-KEPT = 6  # per member and period: visible and all totals, streak, days so far, activities, roll call
+KEPT = 6  # per member and view: visible and all totals, streak, days so far, activities, roll
 
 
 async def view(browser: aiohttp.ClientSession, path: str, period: str) -> str:
