@@ -27,7 +27,9 @@ __all__ = ["site"]
 
 PERIODS = ("today", "yesterday", "week", "month")
 ROLL = re.compile(r'<p class="roll">(.*?)</p>')
-KEPT = 6  # per member and view: visible and all totals, streak, days so far, activities, roll
+# Per member and a lead's view: visible and all totals, streak, days so far, activities, roll,
+# and the returns panel's tally and low-value wordings.
+KEPT = 8
 
 
 async def view(browser: aiohttp.ClientSession, path: str, period: str) -> str:

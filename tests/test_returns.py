@@ -9,7 +9,14 @@ from datetime import date
 import pytest
 
 from adapters.memory import MemoryAdapter
-from bot.outcomes.returns import activity_key, activity_minutes, analyse
+from bot.outcomes.returns import (
+    activity_key,
+    activity_minutes,
+    analyse,
+    returns_of,
+    tally,
+    tally_sum,
+)
 from bot.stats.recap import weekly_recap
 from bot.storage.db import Database
 from bot.storage.people import find_team
@@ -68,6 +75,23 @@ def test_the_same_activity_twice_in_a_day_counts_one_day() -> None:
         ("demo calls", 1, 2)
     ]
     assert (result.baseline.followed, result.baseline.days) == (1, 2)
+
+
+def test_members_tallies_add_up_to_the_teams_analysis() -> None:
+    ana = [
+        ReturnDay(1, WED, True, (("Demo calls", "high"), ("demo calls 1h", "high"))),
+        ReturnDay(1, date(2026, 11, 24), False, (("admin 2h", "low"), ("demo calls", "high"))),
+    ]
+    ben = [
+        ReturnDay(2, WED, False, (("Admin, 45 min", "low"), ("inbox", "low"))),
+        ReturnDay(2, date(2026, 11, 23), True, (("demo calls", "high"), ("standup", "neutral"))),
+        ReturnDay(2, date(2026, 11, 20), True, ()),
+    ]
+    parts = [tally(ana), tally(ben)]
+    assert returns_of(tally_sum(parts)) == analyse([*ana, *ben])
+    assert [tally(ana), tally(ben)] == parts  # adding them up changed neither
+    demo = analyse([*ana, *ben]).activities[0]
+    assert (demo.name, demo.present.followed, demo.present.days) == ("demo calls", 2, 3)
 
 
 @pytest.mark.both_databases

@@ -155,7 +155,13 @@ async def team_page(
             if lead
             else None
         ),
-        returns=(returns_reply(await team_returns(session, team, today)) if lead else None),
+        returns=(
+            returns_reply(
+                await team_returns(session, team, today, memo=memo, revisions=state.revisions)
+            )
+            if lead
+            else None
+        ),
     )
 
 

@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.checkin.numbers import (
     MAX_MINUTES,
@@ -170,15 +169,26 @@ def _rank(finding: Finding) -> tuple[float, int, str]:
     return (-(finding.lift or 0.0), -finding.present.days, finding.name)
 
 
-def analyse(days: Iterable[ReturnDay]) -> Returns:
-    """Count, for every recurring activity and class, the days followed by an outcome."""
-    day_list = list(days)
-    baseline = Share(sum(d.followed for d in day_list), len(day_list))
-    by_key: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    by_class: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    low_mentions, low_timed, low_minutes = 0, 0, 0
-    low_by_key: dict[str, int] = defaultdict(int)
-    for day in day_list:
+@dataclass
+class Tally:
+    """What some check-in days add to the analysis, before anything is ranked.
+
+    Tallies of days that share no (member, date) add up (`Tally.add`) to the tally of all
+    of them: a team's is the sum of its members'. Only `add_day` and `add` change one; a tally
+    kept for a member is only ever added into a fresh one.
+    """
+
+    followed: int = 0  # days followed by an outcome
+    days: int = 0  # check-in days
+    by_key: dict[str, list[int]] = field(default_factory=dict)  # key -> [followed, days]
+    by_class: dict[str, list[int]] = field(default_factory=dict)  # class -> [followed, days]
+    low_mentions: int = 0  # low-value activities named
+    low_timed: int = 0  # of which with a time in their wording
+    low_minutes: int = 0  # the sum of those times
+    low_by_key: dict[str, int] = field(default_factory=dict)  # activity -> minutes
+
+    def add_day(self, day: ReturnDay) -> None:
+        """Count one check-in day (an activity named twice that day counts the day once)."""
         keys: set[str] = set()
         named: set[str] = set()
         for text, classification in day.activities:
@@ -187,36 +197,96 @@ def analyse(days: Iterable[ReturnDay]) -> Returns:
                 keys.add(key)
             named.add(classification)
             if classification == "low":
-                low_mentions += 1
+                self.low_mentions += 1
                 minutes = activity_minutes(text)
                 if minutes is not None:
-                    low_timed += 1
-                    low_minutes += minutes
-                    low_by_key[key or text.strip()[:60]] += minutes
-        for key in keys:
-            by_key[key][0] += day.followed
-            by_key[key][1] += 1
-        for cls in named:
-            by_class[cls][0] += day.followed
-            by_class[cls][1] += 1
+                    self.low_timed += 1
+                    self.low_minutes += minutes
+                    low_key = key or text.strip()[:60]
+                    self.low_by_key[low_key] = self.low_by_key.get(low_key, 0) + minutes
+        self.followed += day.followed
+        self.days += 1
+        _count(self.by_key, keys, day.followed)
+        _count(self.by_class, named, day.followed)
+
+    def add(self, other: Tally) -> None:
+        """Add another tally's days (days this one has not counted) to this one."""
+        self.followed += other.followed
+        self.days += other.days
+        _merge(self.by_key, other.by_key)
+        _merge(self.by_class, other.by_class)
+        self.low_mentions += other.low_mentions
+        self.low_timed += other.low_timed
+        self.low_minutes += other.low_minutes
+        low = self.low_by_key
+        for key, minutes in other.low_by_key.items():
+            low[key] = low.get(key, 0) + minutes
+
+
+def _count(counts: dict[str, list[int]], names: set[str], followed: bool) -> None:
+    for name in names:
+        found = counts.get(name)
+        if found is None:
+            counts[name] = [int(followed), 1]
+        else:
+            found[0] += followed
+            found[1] += 1
+
+
+def _merge(counts: dict[str, list[int]], other: dict[str, list[int]]) -> None:
+    for name, (followed, days) in other.items():
+        found = counts.get(name)
+        if found is None:
+            counts[name] = [followed, days]
+        else:
+            found[0] += followed
+            found[1] += days
+
+
+def tally(days: Iterable[ReturnDay]) -> Tally:
+    """The tally of some check-in days."""
+    counted = Tally()
+    for day in days:
+        counted.add_day(day)
+    return counted
+
+
+def tally_sum(tallies: Iterable[Tally]) -> Tally:
+    """The tallies of disjoint sets of days added up (none of them changed)."""
+    total = Tally()
+    for part in tallies:
+        total.add(part)
+    return total
+
+
+def returns_of(counted: Tally) -> Returns:
+    """The analysis of a tally: recurring activities and classes against the baseline."""
+    baseline = Share(counted.followed, counted.days)
     activities = sorted(
         (
-            _finding(key, Share(followed, count), baseline)
-            for key, (followed, count) in by_key.items()
-            if count >= 2
+            _finding(key, Share(followed, days), baseline)
+            for key, (followed, days) in counted.by_key.items()
+            if days >= 2
         ),
         key=_rank,
     )
     classes = tuple(
-        _finding(cls, Share(*by_class[cls]), baseline) for cls in CLASSES if cls in by_class
+        _finding(cls, Share(*counted.by_class[cls]), baseline)
+        for cls in CLASSES
+        if cls in counted.by_class
     )
     low_value = LowValueTime(
-        mentions=low_mentions,
-        timed=low_timed,
-        minutes=low_minutes,
-        by_activity=tuple(sorted(low_by_key.items(), key=lambda item: (-item[1], item[0]))),
+        mentions=counted.low_mentions,
+        timed=counted.low_timed,
+        minutes=counted.low_minutes,
+        by_activity=tuple(sorted(counted.low_by_key.items(), key=lambda item: (-item[1], item[0]))),
     )
     return Returns(baseline, tuple(activities), classes, low_value)
+
+
+def analyse(days: Iterable[ReturnDay]) -> Returns:
+    """Count, for every recurring activity and class, the days followed by an outcome."""
+    return returns_of(tally(days))
 
 
 def outcome_kinds(tracked: Sequence[str]) -> tuple[tuple[str, ...], str]:

@@ -24,16 +24,20 @@ from bot.outcomes.returns import (
     analyse,
     outcome_kinds,
 )
+from bot.outcomes.returns_memo import kept_team_returns
 from bot.profile import describe_date
+from bot.stats.memo import TeamMemo
 from bot.storage.activities import FOLLOW_UP_DAYS, recurring_low_values
 from bot.storage.models import Member, Team
 from bot.storage.outcomes import OutcomeTotals, outcome_totals
-from bot.storage.returns import ReturnDay, member_return_days, team_return_days
+from bot.storage.returns import member_return_days, team_return_days
+from bot.storage.revisions import TeamRevisions, team_revisions
 from bot.storage.roster import active_members
 from bot.words import plural
 
 WINDOW_DAYS = 90
 DELEGATE_AT_LEAST = 3  # a low-value activity that keeps coming back, as in the recap
+DELEGATE_READ = 50  # recurring low-value activities read before `merged` names them
 SHOWN = 3  # activities listed above the baseline
 RECORD_HINT = (
     "Record outcomes with `booked 2 meetings` or `won Acme 12k` (in the check-in or any time), "
@@ -90,25 +94,67 @@ async def member_returns(
         session,
         team,
         title=f"What generates {whose} returns",
-        span=(start, last_day, today),
-        days=await member_return_days(session, member.id, start, last_day, kinds),
+        span=(start, today),
+        result=analyse(await member_return_days(session, member.id, start, last_day, kinds)),
+        candidates=await recurring_low_values(
+            session,
+            start,
+            last_day,
+            member_id=member.id,
+            at_least=DELEGATE_AT_LEAST,
+            limit=DELEGATE_READ,
+        ),
         member_ids=[member.id],
         about="self" if about_self else "member",
     )
 
 
-async def team_returns(session: AsyncSession, team: Team, today: date) -> ReturnsView:
+async def team_returns(
+    session: AsyncSession,
+    team: Team,
+    today: date,
+    *,
+    memo: TeamMemo | None = None,
+    revisions: TeamRevisions | None = None,
+) -> ReturnsView:
     """What generates the team's returns: every active member's check-in days the team sees,
-    each against the member's own outcomes, counted together."""
+    each against the member's own outcomes, counted together. With a `memo`, each member's
+    part is kept there and read again only once their rows changed (`revisions`, read now
+    when not given): the same view, without reading every member's days."""
     start, last_day = window_of(today)
     kinds, _ = outcome_kinds(team.outcomes or [])
+    if memo is None:
+        result = analyse(await team_return_days(session, team.id, start, last_day, kinds))
+        candidates = await recurring_low_values(
+            session,
+            start,
+            last_day,
+            team_id=team.id,
+            at_least=DELEGATE_AT_LEAST,
+            limit=DELEGATE_READ,
+        )
+        member_ids = [m.id for m in await active_members(session, team.id)]
+    else:
+        if revisions is None:
+            revisions = await team_revisions(session, team.id)
+        result, candidates = await kept_team_returns(
+            session,
+            memo,
+            revisions,
+            span=(start, last_day),
+            kinds=kinds,
+            delegate_at_least=DELEGATE_AT_LEAST,
+            delegate_limit=DELEGATE_READ,
+        )
+        member_ids = list(revisions.members)
     return await _view(
         session,
         team,
         title=f"What generates returns for {team.name or team.external_id}",
-        span=(start, last_day, today),
-        days=await team_return_days(session, team.id, start, last_day, kinds),
-        member_ids=[m.id for m in await active_members(session, team.id)],
+        span=(start, today),
+        result=result,
+        candidates=candidates,
+        member_ids=member_ids,
         about="team",
     )
 
@@ -118,24 +164,22 @@ async def _view(
     team: Team,
     *,
     title: str,
-    span: tuple[date, date, date],
-    days: list[ReturnDay],
+    span: tuple[date, date],
+    result: Returns,
+    candidates: list[tuple[str, int]],
     member_ids: list[int],
     about: str,
 ) -> ReturnsView:
-    """The analysis of `days` with the outcome count and the candidates to delegate of
-    `member_ids` (a member, or the team) over `span` (first day, last check-in day, today)."""
-    start, last_day, today = span
+    """The analysis `result` with the outcome count of `member_ids` (a member, or the team)
+    over `span` (the window's first day, today) and their recurring low-value activities
+    `candidates`."""
+    start, today = span
     kinds, word = outcome_kinds(team.outcomes or [])
     totals = await outcome_totals(session, member_ids, start, today)
-    who = {"team_id": team.id} if about == "team" else {"member_id": member_ids[0]}
-    candidates = await recurring_low_values(
-        session, start, last_day, at_least=DELEGATE_AT_LEAST, limit=50, **who
-    )
     return ReturnsView(
         title=f"{title} — last {WINDOW_DAYS} days ({describe_date(start)} – "
         f"{describe_date(today)})",
-        result=analyse(days),
+        result=result,
         outcomes=_returns_count(totals, kinds),
         delegate=merged(candidates),
         tracked=bool(team.outcomes),

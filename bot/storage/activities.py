@@ -9,6 +9,7 @@ definition of a delegation candidate: a low-value activity named at least a few 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -85,12 +86,18 @@ def _recurring_statement(by_member: bool, by_team: bool) -> Select:
     if by_member:
         query = query.where(Checkin.member_id == param("member_id"))
     if by_team:
-        query = query.join(TeamMembership, TeamMembership.member_id == Checkin.member_id).where(
-            TeamMembership.team_id == param("team_id"),
-            TeamMembership.active.is_(True),
-            in_team_history(Checkin.local_date, TeamMembership.history_from),
-        )
+        query = _seen_by_team(query)
     return query
+
+
+def _seen_by_team(query: Select) -> Select:
+    """`query` over check-ins limited to those a team sees: its active members' from the day
+    each joined it."""
+    return query.join(TeamMembership, TeamMembership.member_id == Checkin.member_id).where(
+        TeamMembership.team_id == param("team_id"),
+        TeamMembership.active.is_(True),
+        in_team_history(Checkin.local_date, TeamMembership.history_from),
+    )
 
 
 async def recurring_low_values(
@@ -117,6 +124,77 @@ async def recurring_low_values(
     if team_id is not None:
         values["team_id"] = team_id
     return [(str(text), int(times)) for text, times in await session.execute(statement, values)]
+
+
+@dataclass(frozen=True)
+class LowValueGroup:
+    """One member's low-value activities that `recurring_low_values` counts as one: named
+    alike but for case and surrounding spaces, as the database compares them."""
+
+    key: str  # the wording as the database groups it (lower-cased, trimmed)
+    text: str  # the least of the wordings (the database's `min`)
+    times: int
+
+
+@cache
+def _low_value_groups_statement(by_members: bool) -> Select:
+    key = func.lower(func.trim(Activity.text))
+    query = (
+        select(Checkin.member_id, key.label("key"), func.min(Activity.text), func.count())
+        .join(Checkin, Checkin.id == Activity.checkin_id)
+        .where(
+            Activity.classification == "low",
+            Checkin.local_date.between(param("low_start", Date), param("low_end", Date)),
+        )
+        .group_by(Checkin.member_id, key)
+    )
+    if by_members:
+        query = query.where(Checkin.member_id.in_(bindparam("member_ids", expanding=True)))
+    return _seen_by_team(query)
+
+
+async def low_value_groups(
+    session: AsyncSession,
+    team_id: int,
+    start: date,
+    end: date,
+    *,
+    member_ids: Collection[int] | None = None,
+) -> dict[int, list[LowValueGroup]]:
+    """Each active member's (or only `member_ids`') low-value activities in [start, end] that
+    the team sees, grouped as `recurring_low_values` groups them (members with none are
+    absent): what `top_low_values` adds up to the team's candidates to delegate."""
+    values: dict[str, Any] = {"team_id": team_id, "low_start": start, "low_end": end}
+    if member_ids is not None:
+        values["member_ids"] = list(member_ids)
+    statement = _low_value_groups_statement(member_ids is not None)
+    found: dict[int, list[LowValueGroup]] = {}
+    for member_id, key, text, times in await session.execute(statement, values):
+        found.setdefault(int(member_id), []).append(LowValueGroup(str(key), str(text), int(times)))
+    return found
+
+
+def top_low_values(
+    groups: Iterable[Iterable[LowValueGroup]], *, at_least: int = 2, limit: int = 1
+) -> list[tuple[str, int]]:
+    """Members' groups (`low_value_groups`) added up to what `recurring_low_values` says for
+    all of them: per wording, the least text and the times named, at least `at_least`, most
+    named first (then by the grouped wording), `limit` at most. Texts compare as the
+    database's binary collation does: by code point."""
+    merged: dict[str, list[Any]] = {}
+    for member_groups in groups:
+        for group in member_groups:
+            found = merged.get(group.key)
+            if found is None:
+                merged[group.key] = [group.text, group.times]
+            else:
+                found[0] = min(found[0], group.text)
+                found[1] += group.times
+    ranked = sorted(
+        ((key, text, times) for key, (text, times) in merged.items() if times >= at_least),
+        key=lambda item: (-item[2], item[0]),
+    )
+    return [(text, times) for _, text, times in ranked[:limit]]
 
 
 async def recurring_low_value(

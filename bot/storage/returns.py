@@ -10,10 +10,12 @@ not check-in days. Grouping activities by their normalised wording happens in Py
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Date, Select, bindparam, select
@@ -36,7 +38,9 @@ class ReturnDay:
 
 
 @cache
-def _days_statement(by_team: bool) -> Select:
+def _days_statement(by_team: bool, by_members: bool = False) -> Select:
+    """The rows of a member's (or a team's active members', or only `member_ids` of them)
+    check-in days, one per activity."""
     later = aliased(Outcome, name="later")
     followed = (
         select(later.id)
@@ -64,6 +68,8 @@ def _days_statement(by_team: bool) -> Select:
         )
         .order_by(Checkin.member_id, Checkin.local_date, Activity.position)
     )
+    if by_members:
+        query = query.where(Checkin.member_id.in_(bindparam("member_ids", expanding=True)))
     if by_team:
         return query.join(TeamMembership, TeamMembership.member_id == Checkin.member_id).where(
             TeamMembership.team_id == param("team_id"),
@@ -74,20 +80,14 @@ def _days_statement(by_team: bool) -> Select:
 
 
 def _days_of(rows: Iterable[Any]) -> list[ReturnDay]:
-    """Fold one row per activity into one `ReturnDay` per member and date."""
-    days: dict[tuple[int, date], ReturnDay] = {}
-    for member_id, day, followed, text, classification in rows:
-        key = (int(member_id), day)
-        found = days.get(key) or ReturnDay(key[0], day, bool(followed))
-        if text is not None:
-            found = ReturnDay(
-                found.member_id,
-                found.local_date,
-                found.followed,
-                (*found.activities, (str(text), str(classification))),
-            )
-        days[key] = found
-    return list(days.values())
+    """Fold one row per activity into one `ReturnDay` per member and date (the rows come
+    ordered by member and date, so each day's rows are consecutive)."""
+    days = []
+    for (member_id, day), group in groupby(rows, key=itemgetter(0, 1)):
+        of_day = list(group)
+        activities = tuple((row[3], row[4]) for row in of_day if row[3] is not None)
+        days.append(ReturnDay(int(member_id), day, bool(of_day[0][2]), activities))
+    return days
 
 
 async def member_return_days(
@@ -100,10 +100,19 @@ async def member_return_days(
 
 
 async def team_return_days(
-    session: AsyncSession, team_id: int, start: date, end: date, kinds: Iterable[str]
+    session: AsyncSession,
+    team_id: int,
+    start: date,
+    end: date,
+    kinds: Iterable[str],
+    *,
+    member_ids: Collection[int] | None = None,
 ) -> list[ReturnDay]:
-    """The check-in days in [start, end] of a team's active members that the team sees (from
-    the day each joined it), each marked when one of the member's own live outcomes of one of
-    `kinds` followed it."""
-    values = {"team_id": team_id, "start": start, "end": end, "kinds": list(kinds)}
-    return _days_of(await session.execute(_days_statement(True), values))
+    """The check-in days in [start, end] of a team's active members (only those of
+    `member_ids`, when given) that the team sees (from the day each joined it), each marked
+    when one of the member's own live outcomes of one of `kinds` followed it."""
+    values: dict[str, Any] = {"team_id": team_id, "start": start, "end": end, "kinds": list(kinds)}
+    if member_ids is not None:
+        values["member_ids"] = list(member_ids)
+    statement = _days_statement(True, member_ids is not None)
+    return _days_of(await session.execute(statement, values))
