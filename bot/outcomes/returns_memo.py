@@ -9,22 +9,15 @@ member and only the members whose rows changed since are read again. What comes 
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outcomes.returns import Returns, Tally, returns_of, tally_sum
-from bot.stats.memo import TeamMemo
+from bot.stats.memo import TeamMemo, to_read
 from bot.storage.activities import LowValueGroup, low_value_groups, top_low_values
 from bot.storage.returns import team_return_days
 from bot.storage.revisions import TeamRevisions
-
-
-def _asked(stale: list[int], revisions: TeamRevisions) -> Collection[int] | None:
-    """The member ids to read, or None to read the whole team (when most are stale: one
-    query over the team rather than a long list of ids)."""
-    return None if 2 * len(stale) > len(revisions.members) else stale
 
 
 async def kept_team_returns(
@@ -45,7 +38,7 @@ async def kept_team_returns(
 
     async def tallies(stale: list[int]) -> dict[int, Tally]:
         days = await team_return_days(
-            session, team_id, start, last_day, kinds, member_ids=_asked(stale, revisions)
+            session, team_id, start, last_day, kinds, member_ids=to_read(stale, revisions)
         )
         wanted = set(stale)
         counted: dict[int, Tally] = {}
@@ -59,7 +52,7 @@ async def kept_team_returns(
 
     async def groups(stale: list[int]) -> dict[int, list[LowValueGroup]]:
         return await low_value_groups(
-            session, team_id, start, last_day, member_ids=_asked(stale, revisions)
+            session, team_id, start, last_day, member_ids=to_read(stale, revisions)
         )
 
     kept = await memo.each_member(revisions, ("returns", start, last_day, kinds), tallies)

@@ -41,6 +41,14 @@ class MemoStats:
     computed: int = 0  # member results computed afresh
 
 
+def to_read(stale: list[int], revisions: TeamRevisions) -> list[int] | None:
+    """The member ids a `compute` should read, or None for the whole team: when most members
+    are stale (a first view), one pass over the team beats a long list of ids (and stays
+    within the database's limit on bound parameters on a very big team). `each_member` keeps
+    only the stale members' results of what is read."""
+    return None if 2 * len(stale) > len(revisions.members) else stale
+
+
 class TeamMemo:
     """Per-member results of a team, recomputed only for members whose rows changed."""
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.stats.leaderboard import goal_days
-from bot.stats.memo import TeamMemo
+from bot.stats.memo import TeamMemo, to_read
 from bot.stats.periods import Period
 from bot.stats.team_today import RollInput, roll_inputs
 from bot.storage.activities import member_activity_counts
@@ -48,7 +48,7 @@ class TeamState:
                 start,
                 end,
                 public_only=public_only,
-                member_ids=member_ids,
+                member_ids=to_read(member_ids, self.revisions),
             )
             return {row.member_id: row for row in rows}
 
@@ -94,7 +94,8 @@ class TeamState:
         local date moved on."""
 
         async def compute(member_ids: list[int]) -> dict[int, RollInput]:
-            return await roll_inputs(self.session, team, now, default_timezone, member_ids)
+            asked = to_read(member_ids, self.revisions)
+            return await roll_inputs(self.session, team, now, default_timezone, asked)
 
         def still(kept: RollInput) -> bool:
             return kept.profile.local_date(now) == kept.day

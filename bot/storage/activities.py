@@ -261,15 +261,13 @@ async def member_highlights(
 
 
 @cache
-def _team_activity_statement(by_member: bool = False) -> Select:
+def _team_activity_statement(per_member: bool = False, some: bool = False) -> Select:
     counts = (func.sum(as_int(Activity.classification == "high")), func.count())
-    query = (
-        select(*counts)
-        if not by_member
-        else select(Checkin.member_id, *counts)
-        .where(Checkin.member_id.in_(bindparam("member_ids", expanding=True)))
-        .group_by(Checkin.member_id)
-    )
+    query = select(Checkin.member_id, *counts) if per_member else select(*counts)
+    if per_member:
+        query = query.group_by(Checkin.member_id)
+    if some:
+        query = query.where(Checkin.member_id.in_(bindparam("member_ids", expanding=True)))
     return (
         query.select_from(Activity)
         .join(Checkin, Checkin.id == Activity.checkin_id)
@@ -296,11 +294,16 @@ async def team_activity_counts(
 
 
 async def member_activity_counts(
-    session: AsyncSession, team_id: int, start: date, end: date, member_ids: list[int]
+    session: AsyncSession,
+    team_id: int,
+    start: date,
+    end: date,
+    member_ids: Collection[int] | None = None,
 ) -> dict[int, tuple[int, int]]:
-    """`team_activity_counts` of each listed member (those with activities in the span)."""
-    rows = await session.execute(
-        _team_activity_statement(True),
-        {"team_id": team_id, "start": start, "end": end, "member_ids": member_ids},
-    )
+    """`team_activity_counts` of each active member (of `member_ids`, when given) with
+    activities in the span."""
+    values: dict[str, Any] = {"team_id": team_id, "start": start, "end": end}
+    if member_ids is not None:
+        values["member_ids"] = list(member_ids)
+    rows = await session.execute(_team_activity_statement(True, member_ids is not None), values)
     return {int(member): (int(high or 0), int(count)) for member, high, count in rows.all()}
