@@ -187,13 +187,12 @@ async def build_board(
         if totals is not None
         else await team_totals(session, team.id, period.start, period.end, public_only=True)
     )
-    scored: list[tuple[MemberTotals, float | None, str]] = []
+    # Every member is scored and ranked; only the rows shown are worded.
+    scored: list[tuple[MemberTotals, float | None]] = []
     if metric in ("calls", "minutes"):
         # The same sums the database ranks in chat, ranked by the same rule below.
         for row in rows:
-            value = row.conversations if metric == "calls" else row.minutes
-            unit = " min" if metric == "minutes" else ""
-            scored.append((row, float(value), shown_value(metric, value) + unit))
+            scored.append((row, float(row.conversations if metric == "calls" else row.minutes)))
     elif metric == "streak":
         if streaks is None:
             streaks = await team_current_streaks(
@@ -203,22 +202,13 @@ async def build_board(
                 {row.member_id: (row.workdays, row.paused_until) for row in rows},
             )
         for row in rows:
-            current = streaks[row.member_id]
-            scored.append((row, float(current), plural(current, "workday")))
+            scored.append((row, float(streaks[row.member_id])))
     else:
+        if days_so_far is None:
+            days_so_far = {row.member_id: goal_days(row, period, today) for row in rows}
         for row in rows:
-            days = (
-                days_so_far[row.member_id]
-                if days_so_far is not None
-                else goal_days(row, period, today)
-            )
-            if days == 0:
-                scored.append((row, None, "–"))
-            else:
-                percent = round(100 * row.days_met / days)
-                scored.append(
-                    (row, float(percent), f"{percent}% ({row.days_met}/{plural(days, 'day')})")
-                )
+            days = days_so_far[row.member_id]
+            scored.append((row, float(round(100 * row.days_met / days)) if days else None))
     scored.sort(
         key=lambda s: (
             s[1] is None,
@@ -227,15 +217,33 @@ async def build_board(
             s[0].member_id,
         )
     )
-    ranks = competition_ranks([value for _, value, _ in scored])
-    standings = [
-        Standing(rank, row.member_id, row.display_name, value, shown)
-        for rank, (row, value, shown) in zip(ranks, scored, strict=True)
+    ranks = competition_ranks([value for _, value in scored])
+
+    def worded(row: MemberTotals, value: float | None) -> str:
+        if metric == "streak":
+            return plural(int(value or 0), "workday")
+        if metric == "goal":
+            days = days_so_far[row.member_id] if days_so_far is not None else 0
+            return f"{int(value or 0)}% ({row.days_met}/{plural(days, 'day')})" if days else "–"
+        amount = int(value or 0)
+        return shown_value(metric, amount) + (" min" if metric == "minutes" else "")
+
+    places = [
+        i
+        for i, (row, _) in enumerate(scored)
+        if i < top or (asker_id is not None and row.member_id == asker_id)
     ]
-    shown = standings[:top] + [
-        s for s in standings[top:] if asker_id is not None and s.member_id == asker_id
+    shown = [
+        Standing(
+            ranks[i],
+            scored[i][0].member_id,
+            scored[i][0].display_name,
+            scored[i][1],
+            worded(*scored[i]),
+        )
+        for i in places
     ]
-    return Board(metric=metric, period=period, standings=shown, members=len(standings))
+    return Board(metric=metric, period=period, standings=shown, members=len(scored))
 
 
 def board_lines(board: Board, *, asker_id: int | None = None, shown: int = SHOWN) -> list[str]:
