@@ -59,6 +59,7 @@ from adapters.memory import MemoryAdapter
 from adapters.web.dashboard import Dashboard
 from adapters.web.server import WebServer
 from adapters.web.views import PERIOD_CHOICES
+from bot.cli import keep_what_started
 from bot.clock import FakeClock
 from bot.commands import build_router
 from bot.config import Settings
@@ -355,6 +356,7 @@ async def main() -> int:
     dashboard = Dashboard(database, settings, clock)
     dashboard.mount(server)
     await server.start()
+    keep_what_started()  # as `needle run` does once it has started
     url = f"http://127.0.0.1:{server.port}"
 
     async def link(words: str) -> str:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import gc
 import json
 import multiprocessing as mp
 import resource
@@ -51,6 +50,7 @@ from aiohttp import web
 from sqlalchemy import insert, select
 
 from adapters.base import DeliveryError, Outbox
+from bot.cli import keep_what_started
 from bot.clock import FakeClock
 from bot.coaching.nudges import daily_prompt
 from bot.messages import Address, Reply
@@ -222,9 +222,7 @@ async def needle_phase(args: argparse.Namespace) -> dict[str, Any]:
             owner="bench",
             concurrency=args.concurrency,
         )
-        # As bot.cli.running() does once the adapters are up: start-up objects are frozen.
-        gc.collect()
-        gc.freeze()
+        keep_what_started()  # as `needle run` does once the adapters are up
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         cpu = time.process_time()
         started = time.perf_counter()
@@ -410,8 +408,7 @@ async def claims_phase(args: argparse.Namespace) -> dict[str, Any]:
         async with aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=args.concurrency)
         ) as session:
-            gc.collect()
-            gc.freeze()
+            keep_what_started()  # the same start for the floor
             cpu = time.process_time()
             started = time.perf_counter()
             marking = asyncio.create_task(marker())

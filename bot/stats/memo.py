@@ -35,7 +35,7 @@ class _Slot(Generic[V]):
 
 @dataclass
 class MemoStats:
-    """How often kept results were used (for `/metrics` and the bench)."""
+    """How often kept results were used (read by the tests and the bench)."""
 
     kept: int = 0  # member results served from memory
     computed: int = 0  # member results computed afresh
