@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +44,12 @@ def display_name(member: Member) -> str:
     return member.display_name or member.external_id
 
 
+def clock_time(moment: datetime | time) -> str:
+    """`17:05`: a time of day as the roll call shows it (strftime's `%H:%M`, without its cost
+    on a roll call of a thousand)."""
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
 def roll_call_of(
     member: Member, profile: Profile, today: date, checkin: Checkin | None, now: datetime
 ) -> RollCall:
@@ -62,11 +68,9 @@ def roll_call_of(
         return RollCall("Paused", name, f"{name} — through {until}", member.id)
     if not profile.is_workday(today):
         return RollCall("Not a workday", name, f"{name} — {describe_date(today)}", member.id)
-    local = profile.local(now).strftime("%H:%M")
+    local = clock_time(profile.local(now))
     prompt = (
-        "prompts off"
-        if member.prompts_off
-        else f"prompt at {profile.checkin_time.strftime('%H:%M')}"
+        "prompts off" if member.prompts_off else f"prompt at {clock_time(profile.checkin_time)}"
     )
     return RollCall("Not yet", name, f"{name} — it's {local} there, {prompt}", member.id)
 
