@@ -27,9 +27,9 @@ __all__ = ["site"]
 
 PERIODS = ("today", "yesterday", "week", "month")
 ROLL = re.compile(r'<p class="roll">(.*?)</p>')
-# Per member and a lead's view: visible and all totals, streak, days so far, activities, roll,
-# and the returns panel's tally and low-value wordings.
-KEPT = 8
+# Per member and a lead's view: totals, streak, days so far, activities, roll call, and the
+# returns panel's tally and low-value wordings.
+KEPT = 7
 
 
 async def view(browser: aiohttp.ClientSession, path: str, period: str) -> str:

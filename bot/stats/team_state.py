@@ -39,7 +39,8 @@ class TeamState:
         return cls(session, team_id, memo, await team_revisions(session, team_id))
 
     async def totals(self, start: date, end: date, *, public_only: bool) -> list[MemberTotals]:
-        """`team_totals` over [start, end], in member id order."""
+        """`team_totals` over [start, end], in member id order (everyone's are kept; the
+        visible members' are those not hidden from rankings)."""
 
         async def compute(member_ids: list[int]) -> dict[int, MemberTotals]:
             rows = await team_totals(
@@ -47,15 +48,17 @@ class TeamState:
                 self.team_id,
                 start,
                 end,
-                public_only=public_only,
+                public_only=False,
                 member_ids=to_read(member_ids, self.revisions),
             )
             return {row.member_id: row for row in rows}
 
-        kept = await self.memo.each_member(
-            self.revisions, ("totals", start, end, public_only), compute
-        )
-        return [kept[member_id] for member_id in sorted(kept)]
+        kept = await self.memo.each_member(self.revisions, ("totals", start, end), compute)
+        return [
+            kept[member_id]
+            for member_id in sorted(kept)
+            if kept[member_id].public or not public_only
+        ]
 
     async def current_streaks(self, today: date, rows: list[MemberTotals]) -> dict[int, int]:
         """`team_current_streaks` as of `today` of the members of `rows`."""

@@ -225,6 +225,7 @@ class MemberTotals:
     timezone: str  # the member's zone (their own, else the team's)
     history_from: date | None  # the first day of theirs the team sees (None: all)
     pause_last_record: date | None  # last check-in on a workday on or before the pause's end
+    public: bool = True  # shown on leaderboards (not `ranking off`)
 
 
 def personal_minimums() -> tuple[Any, Any]:
@@ -306,6 +307,7 @@ def _team_totals_statement(public_only: bool, some: bool) -> Select:
             Member.created_at,
             func.coalesce(Member.timezone, Team.timezone),
             TeamMembership.history_from,
+            TeamMembership.public_ranking,
         )
         .join(TeamMembership, TeamMembership.member_id == Member.id)
         .join(Team, Team.id == TeamMembership.team_id)
@@ -357,6 +359,7 @@ async def team_totals(
             started=r[16],
             timezone=str(r[17] or "UTC"),
             history_from=as_date(r[18]) if r[18] is not None else None,
+            public=bool(r[19]),
         )
         for r in rows.all()
     ]
