@@ -13,12 +13,16 @@ from datetime import date, timedelta
 import aiohttp
 import pytest
 
+from adapters.web.views import TeamPage, team_page
 from bot.profile import parse_workday_digits
 from bot.stats.leaderboard import METRIC_TITLES
+from bot.stats.memo import TeamMemo
 from bot.stats.periods import period_of
 from bot.stats.recap import team_minimum_facts
+from bot.storage.data import forget_member
 from bot.storage.db import Database
-from bot.storage.people import find_team
+from bot.storage.people import find_member, find_team
+from tests.conftest import START
 from tests.dashboard_harness import Site, boards, facts, site
 from tests.stats_helpers import join, seed
 from tests.test_dashboard_http import MON, TUE, WED, a_team, chat_rows
@@ -135,3 +139,80 @@ async def test_the_roll_call_moves_on_at_each_members_midnight(
         await agrees(site, database, browser, path)
         page = await view(browser, path, "today")
         assert "Kai — it's 00:00 there" in page
+
+
+async def direct_view(database: Database, memo: TeamMemo, user: str = "lead") -> TeamPage:
+    """The lead's team page (this week) through `team_page`, in a transaction of its own."""
+    async with database.transaction() as session:
+        team = await find_team(session, "memory", "team-1")
+        viewer = await find_member(session, "memory", user)
+        assert team is not None and viewer is not None
+        return await team_page(
+            session,
+            team,
+            viewer,
+            period_name="week",
+            today=WED,
+            now=START,
+            lead=True,
+            default_timezone="UTC",
+            memo=memo,
+        )
+
+
+@pytest.mark.both_databases
+async def test_a_forgotten_members_numbers_never_pass_to_a_newcomer(
+    site: Site, database: Database
+) -> None:
+    # SQLite gives a deleted row's id to the next new row, and a newcomer's revisions start
+    # again from zero: the newcomer's first view must not be the forgotten member's.
+    await join(site.bot, "lead", admin=True)
+    await join(site.bot, "ana")
+    await join(site.bot, "zed")
+    await seed(database, "zed", {WED: (40, 400, ("cold calls",))})
+    memo = TeamMemo()
+    first = (await direct_view(database, memo)).team_today
+    assert first is not None and "Zed" in first.text
+    async with database.transaction() as session:
+        zed = await find_member(session, "memory", "zed")
+        assert zed is not None
+        await forget_member(session, zed)
+    await join(site.bot, "yan")
+    await seed(database, "yan", {WED: (2, 20, ("email cleanup",))})
+    kept, fresh = await direct_view(database, memo), await direct_view(database, TeamMemo())
+    assert kept.boards == fresh.boards and kept.totals == fresh.totals
+    assert kept.team_today is not None and kept.team_today == fresh.team_today
+    assert "Zed" not in kept.team_today.text
+
+
+@pytest.mark.postgres
+async def test_a_change_committed_as_a_view_begins_is_never_kept_stale(
+    site: Site, database: Database
+) -> None:
+    # On PostgreSQL each statement reads the latest commit: the team and the viewer, loaded
+    # before the revisions are read, may be older than them.
+    await join(site.bot, "lead", admin=True)
+    await join(site.bot, "ana")
+    await seed(database, "ana", {WED: (5, 70)})
+    memo = TeamMemo()
+    await direct_view(database, memo)
+    async with database.transaction() as session:
+        team = await find_team(session, "memory", "team-1")
+        viewer = await find_member(session, "memory", "lead")
+        assert team is not None and viewer is not None
+        await site.bot.command("admin", "minimums 9 65", user="lead", is_admin=True)
+        await site.bot.command("pause", "until 2026-12-04", user="lead", is_admin=True)
+        await team_page(
+            session,
+            team,
+            viewer,
+            period_name="week",
+            today=WED,
+            now=START,
+            lead=True,
+            default_timezone="UTC",
+            memo=memo,
+        )
+    later = (await direct_view(database, memo)).team_today
+    assert later is not None and later == (await direct_view(database, TeamMemo())).team_today
+    assert "Ana — 5 / 9" in later.text and "Lead — through" in later.text

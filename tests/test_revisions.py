@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
 from adapters.memory import MemoryAdapter
 from bot.storage.db import Database
@@ -14,6 +14,7 @@ from bot.storage.models import Activity, Checkin, DailyMinimum, Member, Target, 
 from bot.storage.revisions import TeamRevisions, team_revisions
 
 pytestmark = pytest.mark.both_databases
+EVENTS = ("insert", "update", "delete")
 
 
 async def revisions(database: Database) -> TeamRevisions:
@@ -37,7 +38,7 @@ async def test_each_write_bumps_its_own_member_only(bot: MemoryAdapter, database
         async with database.transaction() as session:
             await session.execute(change)  # type: ignore[call-overload]
         after = await revisions(database)
-        moved = (after.members[ana][0] - before.members[ana][0], after.team - before.team)
+        moved = (after.members[ana][0] - before.members[ana][0], after.team[0] - before.team[0])
         assert after.members[ben] == before.members[ben], change
         return moved
 
@@ -78,7 +79,7 @@ async def test_chat_paths_bump_the_member_membership_and_team(
 
     await bot.command("admin", "outcomes meetings", user="ana", is_admin=True)
     second = await revisions(database)
-    assert second.team > first.team  # a team setting
+    assert second.team[0] > first.team[0]  # a team setting
     assert second.members[ben] == first.members[ben]
 
     await bot.say("booked 2 meetings", user="ben")
@@ -97,3 +98,25 @@ async def test_chat_paths_bump_the_member_membership_and_team(
     fifth = await revisions(database)
     assert fifth.members[ana][0] > fourth.members[ana][0]  # a correction through chat
     assert fifth.members[ben] == fourth.members[ben]
+
+
+async def test_every_revision_trigger_is_in_place(database: Database) -> None:
+    # A later migration that rebuilds a table on SQLite drops its triggers silently.
+    tables = ("checkins", "outcomes", "targets", "daily_minimums", "activities")
+    async with database.engine.connect() as conn:
+        if database.is_sqlite:
+            found = await conn.execute(
+                text("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+            )
+            expected = {(t, f"{t}_revision_{e}") for t in tables for e in EVENTS}
+        else:
+            found = await conn.execute(
+                text(
+                    "SELECT c.relname, t.tgname FROM pg_trigger t"
+                    " JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal"
+                )
+            )
+            expected = {(t, f"{t}_revision") for t in tables}
+        expected |= {(t, f"{t}_revision") for t in ("members", "team_memberships", "teams")}
+        expected |= {("team_memberships", "team_memberships_removed")}
+        assert set(map(tuple, found.all())) == expected

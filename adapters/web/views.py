@@ -112,6 +112,11 @@ async def team_page(
     member's: both are read through `memo`, which keeps each member's numbers until their rows
     change (`bot.stats.team_state`)."""
     state = await TeamState.read(session, team.id, memo)
+    # What is kept is stamped with the revisions just read: the team's and the viewer's rows,
+    # loaded before them, are read again so nothing older than its stamp is kept (PostgreSQL
+    # reads each statement's latest commit).
+    await session.refresh(team)
+    await session.refresh(member)
     period = period_of(period_name, today, parse_workday_digits(team.workdays), None)
     visible = await state.totals(period.start, period.end, public_only=True)
     streaks = await state.current_streaks(today, visible)

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Generic, TypeVar
 
-from bot.storage.revisions import TeamRevisions
+from bot.storage.revisions import Stamp, TeamRevisions
 
 V = TypeVar("V")
 SLOTS = 64  # kept results (a team and what was computed, e.g. totals over one period)
@@ -29,8 +30,8 @@ SLOTS = 64  # kept results (a team and what was computed, e.g. totals over one p
 class _Slot(Generic[V]):
     """One kind of result for one team: per member, the revisions it was computed at."""
 
-    team_revision: int
-    values: dict[int, tuple[tuple[int, int], V | None]] = field(default_factory=dict)
+    team: tuple[int, datetime | None]
+    values: dict[int, tuple[Stamp, V | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,7 +76,7 @@ class TeamMemo:
         """
         slot_key = (revisions.team_id, key)
         slot = self._slots.get(slot_key)
-        if slot is None or slot.team_revision != revisions.team:
+        if slot is None or slot.team != revisions.team:
             slot = _Slot(revisions.team)
             self._slots[slot_key] = slot
         self._slots.move_to_end(slot_key)
@@ -92,6 +93,9 @@ class TeamMemo:
             fresh = await compute(stale)
             for member_id in stale:
                 slot.values[member_id] = (revisions.members[member_id], fresh.get(member_id))
+        if len(slot.values) > len(revisions.members):
+            # Members who left (or were forgotten) are not kept.
+            slot.values = {m: v for m, v in slot.values.items() if m in revisions.members}
         self.stats.computed += len(stale)
         self.stats.kept += len(revisions.members) - len(stale)
         found: dict[int, V] = {}

@@ -110,7 +110,8 @@ class TeamState:
         """`team_activity_counts`: (high-value, all) top activities in [start, end]."""
 
         async def compute(member_ids: list[int]) -> dict[int, tuple[int, int]]:
-            return await member_activity_counts(self.session, self.team_id, start, end, member_ids)
+            asked = to_read(member_ids, self.revisions)
+            return await member_activity_counts(self.session, self.team_id, start, end, asked)
 
         kept = await self.memo.each_member(self.revisions, ("activities", start, end), compute)
         return sum(h for h, _ in kept.values()), sum(n for _, n in kept.values())

@@ -6,33 +6,48 @@ check-ins, activities, outcomes, targets and daily minimums; a membership's with
 to it (role, ranking, active, history); a team's with every change to its settings. No code
 path can write without bumping, so a result computed from a member's rows is current exactly
 while the member's revision, their membership's and the team's are what they were when it
-was computed (`bot.stats.memo`).
+was computed (`bot.stats.memo`), the row being the same row (its creation time).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Member, Team, TeamMembership
 
+Stamp = tuple[int, int, datetime]  # member revision, membership revision, member created
+
 
 @dataclass(frozen=True)
 class TeamRevisions:
-    """A team's revision and each active member's (member's and membership's) at one read."""
+    """A team's stamp and each active member's at one read.
+
+    A stamp carries the row's creation time next to its revisions: SQLite may give a deleted
+    row's id to the next new row (a member who asked to be forgotten, then a newcomer), whose
+    revisions start again from zero, and only the creation time tells the two apart.
+    """
 
     team_id: int
-    team: int
-    members: dict[int, tuple[int, int]]  # member id -> (member revision, membership revision)
+    team: tuple[int, datetime | None]  # team revision, team created
+    members: dict[int, Stamp]  # member id -> stamp
 
 
 async def team_revisions(session: AsyncSession, team_id: int) -> TeamRevisions:
     """The team's revisions now: one query."""
     rows = (
         await session.execute(
-            select(Team.revision, Member.id, Member.revision, TeamMembership.revision)
+            select(
+                Team.revision,
+                Team.created_at,
+                Member.id,
+                Member.revision,
+                TeamMembership.revision,
+                Member.created_at,
+            )
             .select_from(Team)
             .outerjoin(
                 TeamMembership,
@@ -42,10 +57,10 @@ async def team_revisions(session: AsyncSession, team_id: int) -> TeamRevisions:
             .where(Team.id == team_id)
         )
     ).all()
-    team = int(rows[0][0]) if rows else -1
+    team = (int(rows[0][0]), rows[0][1]) if rows else (-1, None)
     members = {
-        int(member_id): (int(member), int(membership))
-        for _, member_id, member, membership in rows
+        int(member_id): (int(member), int(membership), created)
+        for _, _, member_id, member, membership, created in rows
         if member_id is not None
     }
     return TeamRevisions(team_id, team, members)

@@ -7,8 +7,11 @@ Revises: 0015_daily_minimums
 Create Date: 2026-11-26 16:00:00
 
 The triggers are the database's, so no code path can write without bumping. A later
-migration that rebuilds one of these tables on SQLite (a batch "move and copy") drops its
-triggers and must create them again (`create_triggers`).
+migration that rebuilds one of these tables on SQLite (a batch "move and copy") must call
+`drop_triggers()` first and `create_triggers()` after (and likewise for 0017's trigger): a
+rebuilt table loses its own triggers, and the triggers of other tables name `members` and
+`checkins`, so SQLite refuses to rename a copy into their place while those exist.
+`tests/test_revisions.py` lists the triggers at the newest schema.
 """
 
 from collections.abc import Sequence
