@@ -32,8 +32,8 @@ __all__ = ["site"]
 PERIODS = ("today", "yesterday", "week", "month")
 ROLL = re.compile(r'<p class="roll">(.*?)</p>')
 # Per member and a lead's view: totals, streak, days so far, activities, roll call, and the
-# returns panel's tally and low-value wordings.
-KEPT = 7
+# returns panel's tally, low-value wordings and outcome totals.
+KEPT = 8
 
 
 async def view(browser: aiohttp.ClientSession, path: str, period: str) -> str:

@@ -27,7 +27,7 @@ from tests.stats_helpers import join, seed
 pytestmark = pytest.mark.both_databases
 
 WED = date(2026, 11, 25)
-SLOTS_PER_MEMBER = 2  # the tallies and the low-value groups
+SLOTS_PER_MEMBER = 3  # the tally, the low-value wordings and the outcome totals
 
 
 async def views(database: Database, memo: TeamMemo, team_id: str) -> tuple[ReturnsView, ...]:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.outcomes.returns import Returns, Tally, returns_of, tally_sum
 from bot.stats.memo import TeamMemo, to_read
 from bot.storage.activities import LowValueGroup, low_value_groups, top_low_values
+from bot.storage.outcomes import OutcomeTotals, outcome_totals
 from bot.storage.returns import team_return_days
 from bot.storage.revisions import TeamRevisions
 
@@ -59,3 +60,14 @@ async def kept_team_returns(
     named = await memo.each_member(revisions, ("delegate", start, last_day), groups)
     candidates = top_low_values(named.values(), at_least=delegate_at_least, limit=delegate_limit)
     return returns_of(tally_sum(kept.values())), candidates
+
+
+async def kept_outcome_totals(
+    session: AsyncSession, memo: TeamMemo, revisions: TeamRevisions, start: date, end: date
+) -> dict[int, OutcomeTotals]:
+    """`outcome_totals` of the team's members over [start, end], kept per member."""
+
+    async def compute(stale: list[int]) -> dict[int, OutcomeTotals]:
+        return await outcome_totals(session, stale, start, end)
+
+    return await memo.each_member(revisions, ("outcomes", start, end), compute)

@@ -24,7 +24,7 @@ from bot.outcomes.returns import (
     analyse,
     outcome_kinds,
 )
-from bot.outcomes.returns_memo import kept_team_returns
+from bot.outcomes.returns_memo import kept_outcome_totals, kept_team_returns
 from bot.profile import describe_date
 from bot.stats.memo import TeamMemo
 from bot.storage.activities import FOLLOW_UP_DAYS, recurring_low_values
@@ -104,7 +104,7 @@ async def member_returns(
             at_least=DELEGATE_AT_LEAST,
             limit=DELEGATE_READ,
         ),
-        member_ids=[member.id],
+        totals=await outcome_totals(session, [member.id], start, today),
         about="self" if about_self else "member",
     )
 
@@ -134,6 +134,7 @@ async def team_returns(
             limit=DELEGATE_READ,
         )
         member_ids = [m.id for m in await active_members(session, team.id)]
+        totals = await outcome_totals(session, member_ids, start, today)
     else:
         if revisions is None:
             revisions = await team_revisions(session, team.id)
@@ -147,6 +148,7 @@ async def team_returns(
             delegate_limit=DELEGATE_READ,
         )
         member_ids = list(revisions.members)
+        totals = await kept_outcome_totals(session, memo, revisions, start, today)
     return await _view(
         session,
         team,
@@ -154,7 +156,7 @@ async def team_returns(
         span=(start, today),
         result=result,
         candidates=candidates,
-        member_ids=member_ids,
+        totals=totals,
         about="team",
     )
 
@@ -167,15 +169,14 @@ async def _view(
     span: tuple[date, date],
     result: Returns,
     candidates: list[tuple[str, int]],
-    member_ids: list[int],
+    totals: dict[int, OutcomeTotals],
     about: str,
 ) -> ReturnsView:
-    """The analysis `result` with the outcome count of `member_ids` (a member, or the team)
-    over `span` (the window's first day, today) and their recurring low-value activities
+    """The analysis `result` with the outcome count `totals` of a member or the team over
+    `span` (the window's first day, today) and their recurring low-value activities
     `candidates`."""
     start, today = span
     kinds, word = outcome_kinds(team.outcomes or [])
-    totals = await outcome_totals(session, member_ids, start, today)
     return ReturnsView(
         title=f"{title} — last {WINDOW_DAYS} days ({describe_date(start)} – "
         f"{describe_date(today)})",

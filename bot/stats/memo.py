@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Generic, TypeVar
 
 from bot.storage.revisions import Stamp, TeamRevisions
@@ -30,7 +29,7 @@ SLOTS = 64  # kept results (a team and what was computed, e.g. totals over one p
 class _Slot(Generic[V]):
     """One kind of result for one team: per member, the revisions it was computed at."""
 
-    team: tuple[int, datetime | None]
+    team: tuple[int, str]
     values: dict[int, tuple[Stamp, V | None]] = field(default_factory=dict)
 
 

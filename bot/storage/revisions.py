@@ -12,14 +12,13 @@ was computed (`bot.stats.memo`), the row being the same row (its creation time).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Member, Team, TeamMembership
 
-Stamp = tuple[int, int, datetime]  # member revision, membership revision, member created
+Stamp = tuple[int, int, str]  # member revision, membership revision, member created
 
 
 @dataclass(frozen=True)
@@ -28,39 +27,37 @@ class TeamRevisions:
 
     A stamp carries the row's creation time next to its revisions: SQLite may give a deleted
     row's id to the next new row (a member who asked to be forgotten, then a newcomer), whose
-    revisions start again from zero, and only the creation time tells the two apart.
+    revisions start again from zero, and only the creation time tells the two apart. It is
+    compared, never read, so it is kept as the database's text.
     """
 
     team_id: int
-    team: tuple[int, datetime | None]  # team revision, team created
+    team: tuple[int, str]  # team revision, team created
     members: dict[int, Stamp]  # member id -> stamp
 
 
 async def team_revisions(session: AsyncSession, team_id: int) -> TeamRevisions:
-    """The team's revisions now: one query."""
-    rows = (
+    """The team's revisions now: two small queries."""
+    team = (
         await session.execute(
-            select(
-                Team.revision,
-                Team.created_at,
-                Member.id,
-                Member.revision,
-                TeamMembership.revision,
-                Member.created_at,
-            )
-            .select_from(Team)
-            .outerjoin(
-                TeamMembership,
-                (TeamMembership.team_id == Team.id) & TeamMembership.active.is_(True),
-            )
-            .outerjoin(Member, Member.id == TeamMembership.member_id)
-            .where(Team.id == team_id)
+            select(Team.revision, cast(Team.created_at, String)).where(Team.id == team_id)
         )
-    ).all()
-    team = (int(rows[0][0]), rows[0][1]) if rows else (-1, None)
-    members = {
-        int(member_id): (int(member), int(membership), created)
-        for _, _, member_id, member, membership, created in rows
-        if member_id is not None
-    }
-    return TeamRevisions(team_id, team, members)
+    ).first()
+    rows = await session.execute(
+        select(
+            TeamMembership.member_id,
+            Member.revision,
+            TeamMembership.revision,
+            cast(Member.created_at, String),
+        )
+        .join(Member, Member.id == TeamMembership.member_id)
+        .where(TeamMembership.team_id == team_id, TeamMembership.active.is_(True))
+    )
+    return TeamRevisions(
+        team_id,
+        (int(team[0]), str(team[1])) if team is not None else (-1, ""),
+        {
+            int(m): (int(member), int(membership), str(created))
+            for m, member, membership, created in rows
+        },
+    )
