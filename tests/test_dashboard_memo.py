@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import aiohttp
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.web.views import TeamPage, team_page
 from bot.profile import parse_workday_digits
@@ -21,6 +22,7 @@ from bot.stats.periods import period_of
 from bot.stats.recap import team_minimum_facts
 from bot.storage.data import forget_member
 from bot.storage.db import Database
+from bot.storage.models import Member, Team
 from bot.storage.people import find_member, find_team
 from tests.conftest import START
 from tests.dashboard_harness import Site, boards, facts, site
@@ -141,23 +143,33 @@ async def test_the_roll_call_moves_on_at_each_members_midnight(
         assert "Kai — it's 00:00 there" in page
 
 
-async def direct_view(database: Database, memo: TeamMemo, user: str = "lead") -> TeamPage:
+async def lead_of(session: AsyncSession, user: str = "lead") -> tuple[Team, Member]:
+    """The team and its viewer, as the dashboard loads them for a request."""
+    team = await find_team(session, "memory", "team-1")
+    viewer = await find_member(session, "memory", user)
+    assert team is not None and viewer is not None
+    return team, viewer
+
+
+async def week_of(session: AsyncSession, team: Team, viewer: Member, memo: TeamMemo) -> TeamPage:
+    """The team page (this week) as the viewer, a lead, sees it."""
+    return await team_page(
+        session,
+        team,
+        viewer,
+        period_name="week",
+        today=WED,
+        now=START,
+        lead=True,
+        default_timezone="UTC",
+        memo=memo,
+    )
+
+
+async def direct_view(database: Database, memo: TeamMemo) -> TeamPage:
     """The lead's team page (this week) through `team_page`, in a transaction of its own."""
     async with database.transaction() as session:
-        team = await find_team(session, "memory", "team-1")
-        viewer = await find_member(session, "memory", user)
-        assert team is not None and viewer is not None
-        return await team_page(
-            session,
-            team,
-            viewer,
-            period_name="week",
-            today=WED,
-            now=START,
-            lead=True,
-            default_timezone="UTC",
-            memo=memo,
-        )
+        return await week_of(session, *await lead_of(session), memo)
 
 
 @pytest.mark.both_databases
@@ -197,22 +209,10 @@ async def test_a_change_committed_as_a_view_begins_is_never_kept_stale(
     memo = TeamMemo()
     await direct_view(database, memo)
     async with database.transaction() as session:
-        team = await find_team(session, "memory", "team-1")
-        viewer = await find_member(session, "memory", "lead")
-        assert team is not None and viewer is not None
+        team, viewer = await lead_of(session)
         await site.bot.command("admin", "minimums 9 65", user="lead", is_admin=True)
         await site.bot.command("pause", "until 2026-12-04", user="lead", is_admin=True)
-        await team_page(
-            session,
-            team,
-            viewer,
-            period_name="week",
-            today=WED,
-            now=START,
-            lead=True,
-            default_timezone="UTC",
-            memo=memo,
-        )
+        await week_of(session, team, viewer, memo)
     later = (await direct_view(database, memo)).team_today
     assert later is not None and later == (await direct_view(database, TeamMemo())).team_today
     assert "Ana — 5 / 9" in later.text and "Lead — through" in later.text
