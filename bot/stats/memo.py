@@ -99,9 +99,10 @@ class TeamMemo:
         self.stats.kept += len(revisions.members) - len(stale)
         found: dict[int, V] = {}
         for member_id in revisions.members:
-            value = slot.values[member_id][1]
-            if value is not None:
-                found[member_id] = value  # type: ignore[assignment]
+            # A view with newer revisions may have dropped a member who left meanwhile.
+            kept = slot.values.get(member_id)
+            if kept is not None and kept[1] is not None:
+                found[member_id] = kept[1]  # type: ignore[assignment]
         return found
 
     def forget(self, team_ids: Collection[int] | None = None) -> None:
