@@ -223,25 +223,17 @@ async def build_board(
         if metric == "streak":
             return plural(int(value or 0), "workday")
         if metric == "goal":
-            days = days_so_far[row.member_id] if days_so_far is not None else 0
-            return f"{int(value or 0)}% ({row.days_met}/{plural(days, 'day')})" if days else "–"
+            if value is None or days_so_far is None:  # no workday to count yet
+                return "–"
+            days = plural(days_so_far[row.member_id], "day")
+            return f"{int(value)}% ({row.days_met}/{days})"
         amount = int(value or 0)
         return shown_value(metric, amount) + (" min" if metric == "minutes" else "")
 
-    places = [
-        i
-        for i, (row, _) in enumerate(scored)
-        if i < top or (asker_id is not None and row.member_id == asker_id)
-    ]
     shown = [
-        Standing(
-            ranks[i],
-            scored[i][0].member_id,
-            scored[i][0].display_name,
-            scored[i][1],
-            worded(*scored[i]),
-        )
-        for i in places
+        Standing(ranks[i], row.member_id, row.display_name, value, worded(row, value))
+        for i, (row, value) in enumerate(scored)
+        if i < top or (asker_id is not None and row.member_id == asker_id)
     ]
     return Board(metric=metric, period=period, standings=shown, members=len(scored))
 

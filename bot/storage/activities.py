@@ -268,16 +268,10 @@ def _team_activity_statement(per_member: bool = False, some: bool = False) -> Se
         query = query.group_by(Checkin.member_id)
     if some:
         query = query.where(Checkin.member_id.in_(bindparam("member_ids", expanding=True)))
-    return (
+    return _seen_by_team(
         query.select_from(Activity)
         .join(Checkin, Checkin.id == Activity.checkin_id)
-        .join(TeamMembership, TeamMembership.member_id == Checkin.member_id)
-        .where(
-            TeamMembership.team_id == param("team_id"),
-            TeamMembership.active.is_(True),
-            Checkin.local_date.between(param("start", Date), param("end", Date)),
-            in_team_history(Checkin.local_date, TeamMembership.history_from),
-        )
+        .where(Checkin.local_date.between(param("start", Date), param("end", Date)))
     )
 
 
